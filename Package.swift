@@ -1,0 +1,82 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// One target per layer; see README "Architecture". Pure protocol code (IRC, Bridge) has no
+// I/O dependencies so its tests run in microseconds; the shells (IRCClient, MidjourneyAPI,
+// MidjourneySimulator, Store, App) are thin and tested against real peers.
+let package = Package(
+    name: "mjbridge",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mjbridge", targets: ["mjbridge"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // Pure IRC protocol: values and state machines, Foundation only.
+        .target(name: "IRC"),
+        // NIO + TLS I/O shell that executes what the IRC state machines decide.
+        .target(name: "IRCClient", dependencies: [
+            "IRC",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Typed client for the Midjourney proxy HTTP contract.
+        .target(name: "MidjourneyAPI", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // A stand-in proxy that follows the contract, for tests, the demo and benchmarks.
+        // It speaks JSON on its own (no shared Codable models) so client decoding bugs show.
+        .target(name: "MidjourneySimulator", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // SQLite persistence: tasks, routes, delivery outbox.
+        .target(name: "Store", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Transport-agnostic bot logic.
+        .target(name: "Bridge", dependencies: [
+            "MidjourneyAPI", "Store",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Wiring: config, HTTP endpoints, services, transports.
+        .target(name: "App", dependencies: [
+            "IRC", "IRCClient", "MidjourneyAPI", "MidjourneySimulator", "Store", "Bridge",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        .executableTarget(name: "mjbridge", dependencies: [
+            "App",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "IRCTests", dependencies: ["IRC"]),
+        .testTarget(name: "IRCClientTests", dependencies: ["IRCClient", "IRC"]),
+        .testTarget(name: "MidjourneyAPITests", dependencies: ["MidjourneyAPI", "MidjourneySimulator"]),
+        .testTarget(name: "MidjourneySimulatorTests", dependencies: [
+            "MidjourneySimulator",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "MidjourneyAPI", "MidjourneySimulator", "Store"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "IRC", "IRCClient", "MidjourneySimulator"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
