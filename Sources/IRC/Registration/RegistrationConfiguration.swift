@@ -1,0 +1,76 @@
+/// What registration needs to know about who we are and how we log in.
+///
+/// Secrets live here only for the length of a connection; the state machine never puts them
+/// into a `log` action.
+public struct RegistrationConfiguration: Sendable, Hashable {
+    public var nick: String
+    /// Tried in order after `nick` is refused, before generated `nick_`, `nick__`, ….
+    public var alternateNicks: [String]
+    public var username: String
+    public var realname: String
+    /// Server password (`PASS`), sent before `NICK`.
+    public var password: String?
+    public var sasl: SASLCredentials?
+    /// When SASL is configured but cannot complete: `true` disconnects (and asks for a retry),
+    /// `false` carries on unauthenticated.
+    public var saslRequired: Bool
+    /// Sent as `PRIVMSG NickServ :IDENTIFY <account> <password>` after 001 when SASL did not log us in.
+    public var nickservPassword: String?
+    /// NICKLEN, when known from an earlier connection to the same network; generated fallback
+    /// nicks are shortened to fit it.
+    public var maxNickLength: Int?
+    /// Capabilities we ask for when offered. `sasl` is only requested when credentials are set.
+    public var capabilities: [String]
+
+    public static let defaultCapabilities = [
+        "sasl", "server-time", "message-tags", "account-tag", "extended-join", "account-notify",
+        "multi-prefix", "batch", "cap-notify", "away-notify", "chghost",
+    ]
+
+    public init(
+        nick: String,
+        alternateNicks: [String] = [],
+        username: String? = nil,
+        realname: String? = nil,
+        password: String? = nil,
+        sasl: SASLCredentials? = nil,
+        saslRequired: Bool = false,
+        nickservPassword: String? = nil,
+        maxNickLength: Int? = nil,
+        capabilities: [String] = RegistrationConfiguration.defaultCapabilities
+    ) {
+        self.nick = nick
+        self.alternateNicks = alternateNicks
+        self.username = username ?? nick
+        self.realname = realname ?? nick
+        self.password = password
+        self.sasl = sasl
+        self.saslRequired = saslRequired
+        self.nickservPassword = nickservPassword
+        self.maxNickLength = maxNickLength
+        self.capabilities = capabilities
+    }
+}
+
+/// How we authenticate with SASL.
+public enum SASLCredentials: Sendable, Hashable {
+    /// Account name and password, sent as `account\0account\0password`.
+    case plain(account: String, password: String)
+    /// The TLS client certificate proves who we are (CertFP); `account` optionally names the
+    /// authorization identity.
+    case external(account: String? = nil)
+
+    public var mechanism: String {
+        switch self {
+        case .plain: return "PLAIN"
+        case .external: return "EXTERNAL"
+        }
+    }
+
+    public var account: String? {
+        switch self {
+        case .plain(let account, _): return account
+        case .external(let account): return account
+        }
+    }
+}

@@ -1,0 +1,392 @@
+/// Connection registration as a value: capability negotiation (CAP 302, multi-line LS,
+/// cap-notify), SASL PLAIN/EXTERNAL, `PASS`/`NICK`/`USER`, nick fallback, 001 and the NickServ
+/// fallback. Events go in, actions come out; the I/O shell executes them and never decides
+/// anything about the protocol itself (the postgres-nio connection state machine pattern).
+///
+/// One value per connection. After 001 it keeps handling `CAP NEW`/`DEL`/`ACK` so the shell
+/// can route every `CAP` line here for the connection's whole life.
+public struct RegistrationStateMachine: Sendable {
+    public enum Event: Sendable, Hashable {
+        /// The transport (TCP, TLS handshake included) is up.
+        case connected
+        case received(Message)
+        /// The shell's registration timer fired.
+        case timedOut
+    }
+
+    enum Phase: Sendable, Hashable {
+        case idle
+        /// `CAP LS 302` sent; collecting LS lines until the last one.
+        case listingCapabilities
+        /// `CAP REQ` lines outstanding before `CAP END`.
+        case requestingCapabilities
+        /// `AUTHENTICATE <mechanism>` sent; waiting for the server's `AUTHENTICATE +`.
+        case saslMechanismSent
+        /// Our payload is sent; waiting for 903/904/….
+        case saslPayloadSent
+        /// `CAP END` sent, or the server does not speak CAP; waiting for 001.
+        case awaitingWelcome
+        case registered
+        case closed
+    }
+
+    public let configuration: RegistrationConfiguration
+    private(set) var phase: Phase = .idle
+    /// What the server offers (`CAP LS`, `CAP NEW`, minus `CAP DEL`).
+    public private(set) var offered = CapabilityList()
+    public private(set) var enabled: Set<String> = []
+    /// The nick we registered with, or the one we are currently trying.
+    public private(set) var nick: String
+    /// The account we are logged in as (900), if any.
+    public private(set) var account: String?
+    public private(set) var serverSupportsCapabilities = true
+    private var pendingRequests: [[String]] = []
+    private var nicks: NickFallback
+    /// Mechanisms the server listed in 908, for a useful failure message.
+    private var serverMechanisms: String?
+    private var saslRequested = false
+
+    public init(configuration: RegistrationConfiguration) {
+        self.configuration = configuration
+        self.nick = configuration.nick
+        self.nicks = NickFallback(
+            primary: configuration.nick,
+            alternates: configuration.alternateNicks,
+            maxLength: configuration.maxNickLength
+        )
+    }
+
+    public var isRegistered: Bool { phase == .registered }
+
+    public mutating func handle(_ event: Event) -> [RegistrationAction] {
+        switch event {
+        case .connected:
+            return connected()
+        case .received(let message):
+            return received(message)
+        case .timedOut:
+            switch phase {
+            case .registered, .closed:
+                return []
+            default:
+                phase = .closed
+                return [.disconnect(.timedOut, retry: true)]
+            }
+        }
+    }
+
+    // MARK: - Connection start
+
+    private mutating func connected() -> [RegistrationAction] {
+        guard phase == .idle else { return [] }
+        phase = .listingCapabilities
+        var actions: [RegistrationAction] = [.send(Message("CAP", "LS", "302"))]
+        if let password = configuration.password {
+            actions.append(.send(Message("PASS", password)))
+        }
+        nick = nicks.first()
+        actions.append(.send(Message("NICK", nick)))
+        actions.append(.send(Message("USER", configuration.username, "0", "*", configuration.realname)))
+        return actions
+    }
+
+    // MARK: - Incoming lines
+
+    private mutating func received(_ message: Message) -> [RegistrationAction] {
+        guard phase != .closed else { return [] }
+        let params = message.params
+        switch message.command {
+        case "CAP":
+            return capability(params)
+        case "AUTHENTICATE":
+            return authenticate(params)
+        case "900":
+            // RPL_LOGGEDIN <nick> <nick!user@host> <account> :text
+            guard params.count >= 3 else { return [] }
+            account = params[2]
+            return [
+                .loggedIn(account: params[2], mask: params[1]),
+                .log(.info, "logged in as '\(params[2])'"),
+            ]
+        case "901":
+            account = nil
+            return [.log(.notice, "logged out: \(params.last ?? "")")]
+        case "903":
+            guard isAuthenticating else { return [] }
+            return [.log(.info, "SASL \(saslMechanism) login succeeded")] + endNegotiation()
+        case "907":
+            guard isAuthenticating else { return [] }
+            return [.log(.info, "already authenticated")] + endNegotiation()
+        case "904", "905", "906":
+            guard isAuthenticating else { return [] }
+            return saslFailed(serverText: params.last ?? message.command)
+        case "908":
+            // RPL_SASLMECHS <nick> <mechanisms> :are available SASL mechanisms
+            if params.count >= 2 { serverMechanisms = params[1] }
+            return []
+        case "001":
+            return welcome(params)
+        case "432", "433", "436", "437":
+            guard phase != .registered else { return [] }
+            return nickRefused(message)
+        case "421":
+            // ERR_UNKNOWNCOMMAND for CAP: a server from before capability negotiation.
+            guard phase == .listingCapabilities, params.count >= 2, params[1].uppercased() == "CAP" else {
+                return []
+            }
+            serverSupportsCapabilities = false
+            phase = .awaitingWelcome
+            let actions = [RegistrationAction.log(.info, "server does not support capability negotiation")]
+            return actions + saslWithoutCapabilities()
+        case "464":
+            phase = .closed
+            return [.disconnect(.passwordRejected(serverText: params.last ?? ""), retry: true)]
+        case "465":
+            phase = .closed
+            return [.disconnect(.banned(serverText: params.last ?? ""), retry: true)]
+        default:
+            return []
+        }
+    }
+
+    // MARK: - Capabilities
+
+    private mutating func capability(_ params: [String]) -> [RegistrationAction] {
+        guard params.count >= 3 else { return [] }
+        let list = params[params.count - 1]
+        switch params[1].uppercased() {
+        case "LS":
+            offered.add(parsing: list)
+            // `CAP * LS * :...` announces more lines to come.
+            if params.count >= 4, params[2] == "*" { return [] }
+            guard phase == .listingCapabilities else { return [] }
+            return capabilitiesListed()
+        case "NEW":
+            let before = offered
+            offered.add(parsing: list)
+            let fresh = configuration.capabilities.filter {
+                // SASL after registration would need a new login flow; we only log in once.
+                $0 != "sasl" && offered.contains($0) && !before.contains($0) && !enabled.contains($0)
+            }
+            guard !fresh.isEmpty else { return [] }
+            return [.log(.debug, "server offers new capabilities: \(fresh.joined(separator: " "))")] + request(fresh)
+        case "DEL":
+            var removed: [String] = []
+            for name in list.split(separator: " ").map(String.init) {
+                offered.remove(name)
+                if enabled.remove(name) != nil { removed.append(name) }
+            }
+            guard !removed.isEmpty else { return [] }
+            return [
+                .log(.info, "server withdrew capabilities: \(removed.joined(separator: " "))"),
+                .capabilitiesChanged(enabled),
+            ]
+        case "ACK":
+            let names = list.split(separator: " ").map(String.init)
+            resolvePending(names.map { $0.hasPrefix("-") ? String($0.dropFirst()) : $0 })
+            for name in names {
+                if name.hasPrefix("-") {
+                    enabled.remove(String(name.dropFirst()))
+                } else {
+                    enabled.insert(name)
+                }
+            }
+            return [.capabilitiesChanged(enabled)] + afterRequestAnswered()
+        case "NAK":
+            let names = list.split(separator: " ").map(String.init)
+            resolvePending(names)
+            var actions: [RegistrationAction] = []
+            if names.count > 1 {
+                // A NAK refuses the whole request; ask for each one alone so one bad
+                // capability does not cost us the others.
+                actions.append(.log(.debug, "server refused capabilities together, asking one by one"))
+                for name in names {
+                    actions += request([name])
+                }
+                return actions
+            }
+            actions.append(.log(.notice, "server refused capability \(list)"))
+            return actions + afterRequestAnswered()
+        default:
+            return []
+        }
+    }
+
+    private mutating func capabilitiesListed() -> [RegistrationAction] {
+        var actions: [RegistrationAction] = [
+            .log(.debug, "server offers: \(offered.values.keys.sorted().joined(separator: " "))"),
+        ]
+        var wanted = configuration.capabilities.filter { offered.contains($0) && $0 != "sasl" }
+        if let sasl = configuration.sasl, configuration.capabilities.contains("sasl") {
+            if saslOffered(sasl) {
+                wanted.insert("sasl", at: 0)
+                saslRequested = true
+            } else {
+                let failure = RegistrationFailure.saslUnavailable(
+                    mechanism: sasl.mechanism,
+                    offered: offered.contains("sasl") ? offered.value(of: "sasl") : nil
+                )
+                actions += saslUnavailable(failure)
+                if phase == .closed { return actions }
+            }
+        }
+        guard !wanted.isEmpty else { return actions + endNegotiation() }
+        phase = .requestingCapabilities
+        return actions + request(wanted)
+    }
+
+    private func saslOffered(_ sasl: SASLCredentials) -> Bool {
+        guard offered.contains("sasl") else { return false }
+        // A bare `sasl` (CAP 301 style) does not list mechanisms; try ours and let 904/908 tell.
+        guard let mechanisms = offered.listValue(of: "sasl") else { return true }
+        return mechanisms.contains { $0.uppercased() == sasl.mechanism }
+    }
+
+    /// `CAP REQ` lines, grouped so no line grows past what every server accepts.
+    private mutating func request(_ names: [String]) -> [RegistrationAction] {
+        var groups: [[String]] = []
+        var current: [String] = []
+        var length = 0
+        for name in names {
+            if !current.isEmpty, length + 1 + name.utf8.count > 400 {
+                groups.append(current)
+                current = []
+                length = 0
+            }
+            current.append(name)
+            length += (length == 0 ? 0 : 1) + name.utf8.count
+        }
+        if !current.isEmpty { groups.append(current) }
+        pendingRequests += groups
+        return groups.map { .send(Message("CAP", "REQ", $0.joined(separator: " "))) }
+    }
+
+    private mutating func resolvePending(_ names: [String]) {
+        let answered = Set(names)
+        if let index = pendingRequests.firstIndex(where: { Set($0) == answered }) {
+            pendingRequests.remove(at: index)
+        } else if !pendingRequests.isEmpty {
+            pendingRequests.removeFirst()
+        }
+    }
+
+    private mutating func afterRequestAnswered() -> [RegistrationAction] {
+        guard phase == .requestingCapabilities, pendingRequests.isEmpty else { return [] }
+        guard let sasl = configuration.sasl, configuration.capabilities.contains("sasl") else {
+            return endNegotiation()
+        }
+        guard enabled.contains("sasl") else {
+            // Not offered: the policy already ran when LS was complete. Refused (NAK): run it now.
+            guard saslRequested else { return endNegotiation() }
+            let actions = saslUnavailable(.saslUnavailable(mechanism: sasl.mechanism, offered: nil))
+            return phase == .closed ? actions : actions + endNegotiation()
+        }
+        phase = .saslMechanismSent
+        return [.send(Message("AUTHENTICATE", sasl.mechanism))]
+    }
+
+    private mutating func endNegotiation() -> [RegistrationAction] {
+        phase = .awaitingWelcome
+        return [.send(Message("CAP", "END"))]
+    }
+
+    // MARK: - SASL
+
+    private var isAuthenticating: Bool {
+        phase == .saslMechanismSent || phase == .saslPayloadSent
+    }
+
+    private var saslMechanism: String {
+        configuration.sasl?.mechanism ?? "?"
+    }
+
+    private mutating func authenticate(_ params: [String]) -> [RegistrationAction] {
+        guard let sasl = configuration.sasl, isAuthenticating else { return [] }
+        guard phase == .saslMechanismSent, params.first == "+" else {
+            // PLAIN and EXTERNAL never expect a challenge; abort rather than guess (906 follows).
+            return [
+                .log(.warning, "unexpected SASL challenge from the server, aborting"),
+                .send(Message("AUTHENTICATE", "*")),
+            ]
+        }
+        phase = .saslPayloadSent
+        let payload: [UInt8]
+        switch sasl {
+        case .plain(let account, let password):
+            payload = SASLPayload.plain(account: account, password: password)
+        case .external(let account):
+            payload = SASLPayload.external(account: account)
+        }
+        return SASLPayload.chunks(for: payload).map { .send(Message("AUTHENTICATE", $0)) }
+    }
+
+    private mutating func saslFailed(serverText: String) -> [RegistrationAction] {
+        let sasl = configuration.sasl
+        var text = serverText
+        if let serverMechanisms { text += " (server mechanisms: \(serverMechanisms))" }
+        let failure = RegistrationFailure.saslFailed(
+            mechanism: saslMechanism, account: sasl?.account, serverText: text
+        )
+        if configuration.saslRequired {
+            phase = .closed
+            return [
+                .log(.error, "\(failure); SASL is required, disconnecting"),
+                .disconnect(failure, retry: true),
+            ]
+        }
+        return [.log(.error, "\(failure); continuing without authentication")] + endNegotiation()
+    }
+
+    /// The `saslRequired` policy when SASL cannot even start.
+    private mutating func saslUnavailable(_ failure: RegistrationFailure) -> [RegistrationAction] {
+        if configuration.saslRequired {
+            phase = .closed
+            return [
+                .log(.error, "\(failure); SASL is required, disconnecting"),
+                .disconnect(failure, retry: true),
+            ]
+        }
+        return [.log(.warning, "\(failure); continuing without authentication")]
+    }
+
+    private mutating func saslWithoutCapabilities() -> [RegistrationAction] {
+        guard let sasl = configuration.sasl else { return [] }
+        return saslUnavailable(.saslUnavailable(mechanism: sasl.mechanism, offered: nil))
+    }
+
+    // MARK: - Welcome and nicks
+
+    private mutating func welcome(_ params: [String]) -> [RegistrationAction] {
+        guard phase != .registered else { return [] }
+        var actions: [RegistrationAction] = []
+        if phase == .listingCapabilities {
+            // Welcomed without ever answering CAP LS: a server without capability negotiation.
+            serverSupportsCapabilities = false
+            actions += saslWithoutCapabilities()
+            if phase == .closed { return actions }
+        }
+        phase = .registered
+        if let first = params.first, !first.isEmpty { nick = first }
+        actions.append(.registered(nick: nick))
+        if let password = configuration.nickservPassword, account == nil {
+            let name = configuration.sasl?.account ?? configuration.nick
+            actions.append(.log(.info, "identifying to NickServ as '\(name)'"))
+            actions.append(.send(Message("PRIVMSG", "NickServ", "IDENTIFY \(name) \(password)")))
+        }
+        return actions
+    }
+
+    private mutating func nickRefused(_ message: Message) -> [RegistrationAction] {
+        let refused = message.params.count >= 2 ? message.params[1] : nick
+        let reason = message.params.last ?? message.command
+        guard let next = nicks.next(afterRefusing: refused, erroneous: message.command == "432") else {
+            phase = .closed
+            return [.disconnect(.nicknamesExhausted(tried: nicks.tried), retry: true)]
+        }
+        nick = next
+        return [
+            .log(.notice, "nick '\(refused)' refused (\(reason)), trying '\(next)'"),
+            .send(Message("NICK", next)),
+        ]
+    }
+}
