@@ -1,0 +1,20 @@
+/// What can go wrong for a user of `IRCClient`, worded for the log or the person at the keyboard.
+public enum IRCClientError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The line could not be delivered because we are not (or no longer) registered.
+    case notConnected
+    /// The connection dropped before the queued line reached the socket.
+    case connectionLost
+    /// The client was shut down.
+    case shutDown
+    /// The certificate files or TLS settings are unusable.
+    case tlsSetup(String)
+
+    public var description: String {
+        switch self {
+        case .notConnected: return "not connected to the IRC server"
+        case .connectionLost: return "connection to the IRC server was lost before the line was sent"
+        case .shutDown: return "the IRC client was shut down"
+        case .tlsSetup(let text): return "TLS setup failed: \(text)"
+        }
+    }
+}
