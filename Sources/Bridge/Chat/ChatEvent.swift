@@ -1,0 +1,38 @@
+/// Where a chat line was said: in a channel, or privately to the bot.
+public enum ChatTarget: Sendable, Hashable {
+    case channel(String)
+    case privateMessage
+
+    public var channelName: String? {
+        if case .channel(let name) = self { return name }
+        return nil
+    }
+}
+
+/// One line a person said, as any transport (IRC, the demo console, tests) hands it to the bridge.
+public struct ChatEvent: Sendable, Hashable {
+    public var network: String
+    public var target: ChatTarget
+    /// The sender's nick.
+    public var sender: String
+    /// The services account the network reports for the sender (IRCv3 `account-tag`), if any.
+    /// Permissions are decided on this, never on the nick, which anyone can take.
+    public var account: String?
+    public var text: String
+    /// True when the transport already knows the sender is an owner (e.g. the demo console).
+    public var isFromOwner: Bool
+    /// The bot's own nick on this network when the line arrived, for the addressed form
+    /// (`mjbridge: help`); nil disables that form.
+    public var botNick: String?
+
+    public init(network: String, target: ChatTarget, sender: String, account: String? = nil,
+                text: String, isFromOwner: Bool = false, botNick: String? = nil) {
+        self.network = network
+        self.target = target
+        self.sender = sender
+        self.account = account
+        self.text = text
+        self.isFromOwner = isFromOwner
+        self.botNick = botNick
+    }
+}

@@ -1,0 +1,27 @@
+/// How a line is sent: as an ordinary message or as a NOTICE (which bots use so that other
+/// bots never answer them).
+public enum ChatStyle: String, Sendable, Hashable, Codable {
+    case privmsg
+    case notice
+}
+
+/// One line for a transport to put on the wire.
+public struct OutgoingChat: Sendable, Hashable {
+    public var network: String
+    /// A channel name or a nick.
+    public var target: String
+    /// Free of CR, LF and NUL (the initializer removes them); may be longer than one IRC line,
+    /// the transport splits it.
+    public var text: String
+    public var style: ChatStyle
+
+    public init(network: String, target: String, text: String, style: ChatStyle = .privmsg) {
+        self.network = network
+        self.target = target
+        self.text = ChatText.wireSafe(text)
+        self.style = style
+    }
+}
+
+/// Old name from the team plan.
+public typealias ChatReply = OutgoingChat

@@ -1,0 +1,72 @@
+/// The commands every bot answers without the proxy: `help`, `version`, `ping`.
+public enum CoreCommands {
+    public static let help = CommandSpec(
+        name: "help", usage: "[command]",
+        summary: "Lists the commands, or explains one.",
+        examples: ["help", "help imagine"])
+    public static let version = CommandSpec(
+        name: "version", summary: "Shows the bot's version.", examples: ["version"])
+    public static let ping = CommandSpec(
+        name: "ping", summary: "Checks that the bot is listening.", examples: ["ping"])
+
+    public static let all = [help, version, ping]
+}
+
+/// Turns a chat line into either immediate answers (help, version, ping, the hint for an
+/// unknown command in private) or a command for the bridge to run. Pure.
+public struct CommandResponder: Sendable {
+    public enum Outcome: Sendable, Hashable {
+        case replies([OutgoingChat])
+        case dispatch(CommandInvocation)
+        case ignore
+    }
+
+    public var parser: CommandParser
+    public var addressing: ReplyAddressing
+    /// E.g. `mjbridge 0.1.0`.
+    public var versionText: String
+
+    public init(parser: CommandParser, addressing: ReplyAddressing, versionText: String) {
+        self.parser = parser
+        self.addressing = addressing
+        self.versionText = versionText
+    }
+
+    public func respond(to event: ChatEvent, isOwner: Bool) -> Outcome {
+        switch parser.parse(event) {
+        case .notACommand:
+            return .ignore
+        case .unknown(let name, let event):
+            guard case .privateMessage = event.target else { return .ignore }
+            let hint = "I don't know \"\(ChatText.truncated(name, to: 30))\". Try \(parser.prefix)help."
+            return .replies([addressing.reply(to: event, hint)])
+        case .command(let invocation):
+            if invocation.spec.ownerOnly && !isOwner {
+                return .replies([addressing.reply(to: event, "Only the bot's owners may use \(parser.prefix)\(invocation.spec.name).")])
+            }
+            switch invocation.spec.name {
+            case CoreCommands.help.name:
+                return .replies(helpLines(invocation, isOwner: isOwner).map { addressing.reply(to: event, $0) })
+            case CoreCommands.version.name:
+                return .replies([addressing.reply(to: event, versionText)])
+            case CoreCommands.ping.name:
+                return .replies([addressing.reply(to: event, "pong")])
+            default:
+                return .dispatch(invocation)
+            }
+        }
+    }
+
+    private func helpLines(_ invocation: CommandInvocation, isOwner: Bool) -> [String] {
+        let registry = parser.registry
+        guard let topic = invocation.words.first else {
+            return [registry.helpIndex(prefix: parser.prefix, includeOwnerOnly: isOwner)]
+        }
+        if let lines = registry.help(for: topic, prefix: parser.prefix),
+           let spec = registry.lookup(topic.hasPrefix(parser.prefix) ? String(topic.dropFirst(parser.prefix.count)) : topic),
+           isOwner || !spec.ownerOnly {
+            return lines
+        }
+        return ["No command \"\(ChatText.truncated(topic, to: 30))\". \(parser.prefix)help lists them all."]
+    }
+}
