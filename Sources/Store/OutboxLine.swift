@@ -1,0 +1,41 @@
+import Foundation
+import GRDB
+
+/// A line the bot owes someone. Written in the same transaction as the state change that
+/// caused it and marked sent only after the transport took it, so a result is said once
+/// even across crashes and restarts.
+public struct OutboxLine: Sendable, Hashable, Codable {
+    public var id: Int64?
+    public var network: String
+    /// Channel name or nick.
+    public var target: String
+    /// Case-folded channel when `target` is a channel: such lines wait while the bot is not in it.
+    public var channelKey: String?
+    public var text: String
+    /// `privmsg` or `notice`.
+    public var style: String
+    public var taskId: String?
+    public var createdAt: Date
+    public var sentAt: Date?
+
+    public init(network: String, target: String, isChannel: Bool, text: String, style: String,
+                taskId: String? = nil, createdAt: Date) {
+        self.id = nil
+        self.network = network
+        self.target = target
+        self.channelKey = isChannel ? TaskRoute.fold(target) : nil
+        self.text = text
+        self.style = style
+        self.taskId = taskId
+        self.createdAt = createdAt
+        self.sentAt = nil
+    }
+}
+
+extension OutboxLine: FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "outbox"
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}

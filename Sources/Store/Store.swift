@@ -1,0 +1,205 @@
+import Foundation
+import GRDB
+
+/// The bot's memory: tasks with their routes, the outbox of lines owed to people, and a few
+/// settings. SQLite through GRDB; a file in WAL mode in production, `:memory:` in unit tests.
+public final class Store: Sendable {
+    let writer: any DatabaseWriter
+
+    /// How many of a conversation's newest tasks short references are unique among.
+    public static let recentWindow = 200
+
+    private init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try StoreMigrations.migrator.migrate(writer)
+    }
+
+    /// Opens (creating if needed) the database file at `path` in WAL mode and migrates it.
+    public static func open(path: String) throws -> Store {
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(5)
+            return try Store(writer: DatabasePool(path: path, configuration: configuration))
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+    }
+
+    /// A private in-memory database, for tests.
+    public static func inMemory() throws -> Store {
+        try Store(writer: DatabaseQueue())
+    }
+
+    /// The journal mode in use (`wal` for files).
+    public func journalMode() async throws -> String {
+        try await writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    // MARK: Tasks
+
+    /// Stores a new task together with the lines its creation owes (e.g. the acknowledgement),
+    /// in one transaction. Inserting an id that exists replaces nothing and throws.
+    public func insert(_ task: TaskRecord, lines: [OutboxLine] = []) async throws {
+        try await writer.write { db in
+            try task.insert(db)
+            for var line in lines { try line.insert(db) }
+        }
+    }
+
+    public func task(id: String) async throws -> TaskRecord? {
+        try await writer.read { db in try TaskRecord.fetchOne(db, key: id) }
+    }
+
+    /// Reads a task, lets `body` change it and queue lines, and writes both in one
+    /// transaction, so a state change and the lines announcing it commit together or not at
+    /// all. Returns nil when there is no such task.
+    public func update<T: Sendable>(
+        taskId: String,
+        _ body: @escaping @Sendable (inout TaskRecord, inout [OutboxLine]) -> T
+    ) async throws -> T? {
+        try await writer.write { db in
+            guard var task = try TaskRecord.fetchOne(db, key: taskId) else { return nil }
+            let before = task
+            var lines: [OutboxLine] = []
+            let result = body(&task, &lines)
+            if task != before { try task.update(db) }
+            for var line in lines { try line.insert(db) }
+            return result
+        }
+    }
+
+    /// Tasks still expected to change, oldest first: what polling follows, also after a restart.
+    public func pendingTasks() async throws -> [TaskRecord] {
+        try await writer.read { db in
+            try TaskRecord.filter(Column("isTerminal") == false).order(Column("createdAt"), Column("id")).fetchAll(db)
+        }
+    }
+
+    /// The newest tasks of a conversation (channel, or private conversation with one nick).
+    public func recentTasks(scopeKey: String, limit: Int = Store.recentWindow) async throws -> [TaskRecord] {
+        try await writer.read { db in
+            try Self.recent(db, scopeKey: scopeKey, limit: limit)
+        }
+    }
+
+    /// The caller's newest tasks in the conversation of `route`, newest first. The caller is
+    /// recognised by services account when both sides have one, else by nick.
+    public func tasks(of caller: TaskRoute, limit: Int) async throws -> [TaskRecord] {
+        try await writer.read { db in
+            var request = TaskRecord.filter(Column("scopeKey") == caller.scopeKey)
+            if let account = caller.account {
+                request = request.filter(Column("nickKey") == caller.nickKey || Column("account") == account)
+            } else {
+                request = request.filter(Column("nickKey") == caller.nickKey)
+            }
+            return try request.order(Column("createdAt").desc, Column("id").desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// The caller's newest task in this conversation that satisfies `predicate` (e.g. "is
+    /// finished and offers a U2 button"), looking at most `searchLimit` tasks back.
+    public func mostRecentTask(of caller: TaskRoute, searchLimit: Int = 50,
+                               where predicate: @escaping @Sendable (TaskRecord) -> Bool) async throws -> TaskRecord? {
+        try await tasks(of: caller, limit: searchLimit).first(where: predicate)
+    }
+
+    /// The short reference the bot shows for a task (see `ShortReference`).
+    public func shortReference(for task: TaskRecord) async throws -> String {
+        let others = try await recentTasks(scopeKey: task.scopeKey).map(\.id)
+        return ShortReference.make(for: task.id, among: others)
+    }
+
+    /// Resolves what a user typed as a task reference: a full proxy id on the same network,
+    /// or a suffix of the id of one of the conversation's recent tasks.
+    public func resolveReference(_ reference: String, scopeKey: String, network: String) async throws -> TaskReferenceResolution {
+        try await writer.read { db in
+            if let exact = try TaskRecord.fetchOne(db, key: reference), exact.network == network {
+                return .found(exact)
+            }
+            let matches = try Self.recent(db, scopeKey: scopeKey, limit: Store.recentWindow)
+                .filter { $0.id.hasSuffix(reference) }
+            switch matches.count {
+            case 0: return .notFound
+            case 1: return .found(matches[0])
+            default: return .ambiguous(matches)
+            }
+        }
+    }
+
+    private static func recent(_ db: Database, scopeKey: String, limit: Int) throws -> [TaskRecord] {
+        try TaskRecord.filter(Column("scopeKey") == scopeKey)
+            .order(Column("createdAt").desc, Column("id").desc)
+            .limit(limit)
+            .fetchAll(db)
+    }
+
+    // MARK: Outbox
+
+    /// Queues lines not tied to a task state change.
+    public func enqueue(_ lines: [OutboxLine]) async throws {
+        guard !lines.isEmpty else { return }
+        try await writer.write { db in
+            for var line in lines { try line.insert(db) }
+        }
+    }
+
+    /// Every line not yet handed to a transport, in the order they were queued.
+    public func unsentLines() async throws -> [OutboxLine] {
+        try await writer.read { db in
+            try OutboxLine.filter(Column("sentAt") == nil).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    /// Records that the transport took the line. Returns false if it was already marked, so a
+    /// second deliverer racing the first can tell.
+    @discardableResult
+    public func markSent(lineId: Int64, at date: Date) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE outbox SET sentAt = ? WHERE id = ? AND sentAt IS NULL",
+                           arguments: [date, lineId])
+            return db.changesCount == 1
+        }
+    }
+
+    /// All lines queued for one task, in order (for tests and diagnostics).
+    public func lines(forTask taskId: String) async throws -> [OutboxLine] {
+        try await writer.read { db in
+            try OutboxLine.filter(Column("taskId") == taskId).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    /// Drops sent lines older than `date`, keeping the table small.
+    public func pruneSentLines(before date: Date) async throws {
+        try await writer.write { db in
+            _ = try OutboxLine.filter(Column("sentAt") != nil && Column("sentAt") < date).deleteAll(db)
+        }
+    }
+
+    // MARK: Settings
+
+    public func metaValue(forKey key: String) async throws -> String? {
+        try await writer.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+        }
+    }
+
+    public func setMetaValue(_ value: String, forKey key: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: [key, value])
+        }
+    }
+
+    /// Returns the stored value for `key`, first storing `make()` if there is none (e.g. the
+    /// generated callback secret, stable across restarts).
+    public func metaValue(forKey key: String, orInsert make: @escaping @Sendable () -> String) async throws -> String {
+        try await writer.write { db in
+            if let existing = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) {
+                return existing
+            }
+            let value = make()
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES(?, ?)", arguments: [key, value])
+            return value
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import GRDB
+
+/// Schema history. Never edit a shipped migration; add a new one.
+enum StoreMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: tasks, outbox, meta") { db in
+            try db.create(table: "task") { t in
+                t.primaryKey("id", .text)
+                t.column("network", .text).notNull()
+                t.column("channel", .text)
+                t.column("nick", .text).notNull()
+                t.column("account", .text)
+                t.column("scopeKey", .text).notNull()
+                t.column("nickKey", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("action", .text)
+                t.column("prompt", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("statusRank", .integer).notNull()
+                t.column("progress", .integer)
+                t.column("isTerminal", .boolean).notNull().defaults(to: false)
+                t.column("timedOut", .boolean).notNull().defaults(to: false)
+                t.column("imageUrl", .text)
+                t.column("failReason", .text)
+                t.column("buttonsJSON", .text)
+                t.column("finalPrompt", .text)
+                t.column("parentId", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("lastHeardAt", .datetime)
+                t.column("deadline", .datetime).notNull()
+                t.column("finishedAt", .datetime)
+                t.column("progressNotifiedAt", .datetime)
+                t.column("progressNotifiedLevel", .integer)
+            }
+            try db.create(index: "task_scope_created", on: "task", columns: ["scopeKey", "createdAt"])
+            try db.create(index: "task_pending", on: "task", columns: ["isTerminal"])
+            try db.create(table: "outbox") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("network", .text).notNull()
+                t.column("target", .text).notNull()
+                t.column("channelKey", .text)
+                t.column("text", .text).notNull()
+                t.column("style", .text).notNull()
+                t.column("taskId", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("sentAt", .datetime)
+            }
+            try db.create(index: "outbox_unsent", on: "outbox", columns: ["sentAt", "id"])
+            try db.create(table: "meta") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+@testable import Store
+
+/// A directory under the system temp dir, removed when the test ends.
+final class TemporaryDirectory {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("storetests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    var databasePath: String { url.appendingPathComponent("mjbridge.sqlite").path }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+let t0 = Date(timeIntervalSince1970: 1_748_339_000)
+let art = TaskRoute(network: "net", channel: "#Art", nick: "Alice", account: "alice")
+
+func makeTask(_ id: String, route: TaskRoute = art, at offset: TimeInterval = 0, status: String = "SUBMITTED",
+              rank: Int = 1, terminal: Bool = false, kind: String = "imagine") -> TaskRecord {
+    TaskRecord(id: id, route: route, kind: kind, prompt: "a red fox", status: status, statusRank: rank,
+               isTerminal: terminal, createdAt: t0.addingTimeInterval(offset),
+               deadline: t0.addingTimeInterval(offset + 900))
+}
+
+func line(_ text: String, task: String? = nil, target: String = "#Art") -> OutboxLine {
+    OutboxLine(network: "net", target: target, isChannel: target.hasPrefix("#"), text: text, style: "privmsg",
+               taskId: task, createdAt: t0)
+}
+
+@Suite struct StoreFileTests {
+    @Test func fileDatabaseUsesWALAndSurvivesReopening() async throws {
+        let dir = try TemporaryDirectory()
+        do {
+            let store = try Store.open(path: dir.databasePath)
+            #expect(try await store.journalMode() == "wal")
+            try await store.insert(makeTask("1748339029401828"), lines: [line("ack", task: "1748339029401828")])
+        }
+        let reopened = try Store.open(path: dir.databasePath)
+        let task = try #require(try await reopened.task(id: "1748339029401828"))
+        #expect(task.route == art)
+        #expect(task.scopeKey == "net\u{1}#art")
+        #expect(task.createdAt == t0)
+        #expect(try await reopened.unsentLines().map(\.text) == ["ack"])
+    }
+
+    @Test func unwritableLocationIsAClearError() {
+        #expect(throws: StoreError.self) {
+            _ = try Store.open(path: "/proc/definitely/not/here.sqlite")
+        }
+    }
+
+    @Test func generatedSettingIsStableAcrossRestarts() async throws {
+        let dir = try TemporaryDirectory()
+        let first = try await Store.open(path: dir.databasePath).metaValue(forKey: "callbackSecret", orInsert: { "s3cret" })
+        let second = try await Store.open(path: dir.databasePath).metaValue(forKey: "callbackSecret", orInsert: { "other" })
+        #expect(first == "s3cret")
+        #expect(second == "s3cret")
+    }
+}
+
+@Suite struct StoreTaskTests {
+    @Test func insertingAnExistingIdFails() async throws {
+        let store = try Store.inMemory()
+        try await store.insert(makeTask("1"))
+        await #expect(throws: (any Error).self) { try await store.insert(makeTask("1")) }
+    }
+
+    @Test func updateWritesTaskAndLinesTogether() async throws {
+        let store = try Store.inMemory()
+        try await store.insert(makeTask("100"))
+        let result = try await store.update(taskId: "100") { task, lines in
+            task.status = "SUCCESS"
+            task.statusRank = 4
+            task.isTerminal = true
+            lines.append(line("done", task: "100"))
+            return "applied"
+        }
+        #expect(result == "applied")
+        let task = try #require(try await store.task(id: "100"))
+        #expect(task.status == "SUCCESS")
+        #expect(task.isTerminal)
+        #expect(try await store.lines(forTask: "100").map(\.text) == ["done"])
+        #expect(try await store.update(taskId: "nope") { _, _ in 1 } == nil)
+    }
+
+    @Test func pendingTasksAreTheNonTerminalOnesOldestFirst() async throws {
+        let store = try Store.inMemory()
+        try await store.insert(makeTask("3", at: 30))
+        try await store.insert(makeTask("1", at: 10))
+        try await store.insert(makeTask("2", at: 20, status: "SUCCESS", rank: 4, terminal: true))
+        #expect(try await store.pendingTasks().map(\.id) == ["1", "3"])
+    }
+
+    @Test func callerTasksMatchNickCaseInsensitivelyOrAccount() async throws {
+        let store = try Store.inMemory()
+        try await store.insert(makeTask("1", at: 1))
+        try await store.insert(makeTask("2", route: TaskRoute(network: "net", channel: "#art", nick: "bob"), at: 2))
+        try await store.insert(makeTask("3", route: TaskRoute(network: "net", channel: "#ART", nick: "alice_", account: "alice"), at: 3))
+        try await store.insert(makeTask("4", route: TaskRoute(network: "net", channel: "#other", nick: "alice"), at: 4))
+        let byNick = TaskRoute(network: "net", channel: "#art", nick: "ALICE")
+        #expect(try await store.tasks(of: byNick, limit: 10).map(\.id) == ["1"])
+        #expect(try await store.tasks(of: art, limit: 10).map(\.id) == ["3", "1"])
+        let latestSubmitted = try await store.mostRecentTask(of: art) { $0.id != "3" }
+        #expect(latestSubmitted?.id == "1")
+    }
+}
+
+@Suite struct StoreReferenceTests {
+    @Test func shortReferenceIsTheShortestUniqueSuffix() {
+        #expect(ShortReference.make(for: "1748339029401828", among: []) == "1828")
+        #expect(ShortReference.make(for: "1748339029401828", among: ["1748339029491828"]) == "01828")
+        #expect(ShortReference.make(for: "1748339029401828", among: ["1748339029401828"]) == "1828")
+        #expect(ShortReference.make(for: "123", among: ["0123"]) == "123")
+        #expect(ShortReference.make(for: "91828", among: ["81828", "1828"]) == "91828")
+    }
+
+    @Test func referencesResolveBySuffixWithinTheConversation() async throws {
+        let store = try Store.inMemory()
+        try await store.insert(makeTask("1748339029401828", at: 1))
+        try await store.insert(makeTask("1748339029491828", at: 2))
+        try await store.insert(makeTask("1748339029405555", at: 3))
+        try await store.insert(makeTask("1748339029407777", route: TaskRoute(network: "net", channel: "#elsewhere", nick: "bob"), at: 4))
+        let scope = art.scopeKey
+        guard case .found(let byFullId) = try await store.resolveReference("1748339029401828", scopeKey: scope, network: "net") else {
+            Issue.record("full id not found"); return
+        }
+        #expect(byFullId.id == "1748339029401828")
+        guard case .found(let bySuffix) = try await store.resolveReference("5555", scopeKey: scope, network: "net") else {
+            Issue.record("suffix not found"); return
+        }
+        #expect(bySuffix.id == "1748339029405555")
+        guard case .ambiguous(let both) = try await store.resolveReference("1828", scopeKey: scope, network: "net") else {
+            Issue.record("not ambiguous"); return
+        }
+        #expect(both.map(\.id) == ["1748339029491828", "1748339029401828"])
+        // Another channel's task is reachable by its full id only, and only on its network.
+        #expect(try await store.resolveReference("7777", scopeKey: scope, network: "net") == .notFound)
+        if case .found = try await store.resolveReference("1748339029407777", scopeKey: scope, network: "net") {} else {
+            Issue.record("full id of another channel's task not found")
+        }
+        #expect(try await store.resolveReference("1748339029407777", scopeKey: scope, network: "othernet") == .notFound)
+        let first = try #require(try await store.task(id: "1748339029401828"))
+        #expect(try await store.shortReference(for: first) == "01828")
+    }
+}
+
+@Suite struct StoreOutboxTests {
+    @Test func linesAreSentOnceInOrder() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try Store.open(path: dir.databasePath)
+        try await store.enqueue([line("one"), line("two", target: "alice"), line("three")])
+        let unsent = try await store.unsentLines()
+        #expect(unsent.map(\.text) == ["one", "two", "three"])
+        #expect(unsent[0].channelKey == "#art")
+        #expect(unsent[1].channelKey == nil)
+        let id = try #require(unsent[1].id)
+        #expect(try await store.markSent(lineId: id, at: t0))
+        #expect(try await store.markSent(lineId: id, at: t0) == false)
+        let reopened = try Store.open(path: dir.databasePath)
+        #expect(try await reopened.unsentLines().map(\.text) == ["one", "three"])
+        try await reopened.pruneSentLines(before: t0.addingTimeInterval(1))
+        #expect(try await reopened.unsentLines().count == 2)
+    }
+}
