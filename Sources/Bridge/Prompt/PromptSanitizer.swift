@@ -1,0 +1,56 @@
+/// Which Midjourney speed mode the user asked for with `--fast`, `--relax` or `--turbo`.
+public enum SpeedMode: String, Sendable, Hashable, CaseIterable {
+    case fast = "FAST"
+    case relax = "RELAX"
+    case turbo = "TURBO"
+
+    /// The proxy path prefix for `modeVia = path` (`/mj-fast/mj/...`).
+    public var pathPrefix: String { "mj-\(rawValue.lowercased())" }
+}
+
+/// A prompt as the proxy should get it.
+public struct SanitizedPrompt: Sendable, Hashable {
+    /// The text prompt: dashes normalised, image URLs and mode flags removed, whitespace collapsed.
+    public var text: String
+    /// Image URLs that opened the prompt, in order: image prompts.
+    public var imageURLs: [String]
+    /// The speed mode asked for, last one wins.
+    public var mode: SpeedMode?
+}
+
+/// Cleans up what people type on phones and in chat before it becomes a Midjourney prompt.
+public enum PromptSanitizer {
+    public static func sanitize(_ raw: String) -> SanitizedPrompt {
+        var words = ChatText.stripFormatting(raw)
+            .split(whereSeparator: { $0 == " " || $0 == "\t" })
+            .map { normaliseDashes(String($0)) }
+        var imageURLs: [String] = []
+        while let first = words.first, isImageURL(first) {
+            imageURLs.append(first)
+            words.removeFirst()
+        }
+        var mode: SpeedMode?
+        words.removeAll { word in
+            switch word.lowercased() {
+            case "--fast": mode = .fast; return true
+            case "--relax": mode = .relax; return true
+            case "--turbo": mode = .turbo; return true
+            default: return false
+            }
+        }
+        return SanitizedPrompt(text: words.joined(separator: " "), imageURLs: imageURLs, mode: mode)
+    }
+
+    /// Phones turn `--ar` into `—ar` or `–ar`; Midjourney only knows `--`.
+    static func normaliseDashes(_ word: String) -> String {
+        guard let first = word.first, first == "—" || first == "–" else { return word }
+        let rest = word.drop(while: { $0 == "—" || $0 == "–" || $0 == "-" })
+        guard let next = rest.first, next.isLetter else { return word }
+        return "--" + rest
+    }
+
+    static func isImageURL(_ word: String) -> Bool {
+        let lower = word.lowercased()
+        return (lower.hasPrefix("https://") || lower.hasPrefix("http://")) && word.count > 10
+    }
+}
