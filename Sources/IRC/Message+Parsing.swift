@@ -1,0 +1,280 @@
+// The parser works on a contiguous UTF-8 buffer with integer offsets: no regex, no Scanner, no
+// intermediate Substrings. The only allocations are the resulting strings (most params fit in
+// Swift's 15-byte small-string form and allocate nothing), the params array and the tag table.
+
+private let space: UInt8 = 0x20
+private let colon: UInt8 = 0x3A
+private let at: UInt8 = 0x40
+private let bang: UInt8 = 0x21
+private let semicolon: UInt8 = 0x3B
+private let equals: UInt8 = 0x3D
+private let backslash: UInt8 = 0x5C
+private let cr: UInt8 = 0x0D
+private let lf: UInt8 = 0x0A
+
+extension Message {
+    /// The longest tag section accepted: IRCv3 allows 8191 bytes including `@` and the space.
+    public static let maximumTagsLength = 8191
+    /// The longest line accepted (without its CR/LF). Generous on purpose: servers with a large
+    /// LINELEN exist, but nothing legitimate comes near this.
+    public static let maximumLineLength = 16384
+
+    /// Parses one received line (a trailing CR/LF, if any, is ignored).
+    ///
+    /// Tag values are unescaped, the command word is upper-cased, runs of spaces between
+    /// parameters are tolerated. A NUL, CR or LF inside the line is an error.
+    public init(parsing line: String) throws(IRCParseError) {
+        let result = line.utf8.withContiguousStorageIfAvailable { Message.parse($0, validatingUTF8: false) }
+            ?? Array(line.utf8).withUnsafeBufferPointer { Message.parse($0, validatingUTF8: false) }
+        self = try result.get()
+    }
+
+    /// Parses one received line from raw bytes (a trailing CR/LF, if any, is ignored).
+    ///
+    /// Invalid UTF-8 throws `.invalidUTF8`; a caller that prefers to show such lines anyway can
+    /// retry with `Message(parsing: String(decoding: bytes, as: UTF8.self))`, which replaces
+    /// the bad bytes with U+FFFD.
+    public init<Bytes: Collection<UInt8>>(parsing bytes: Bytes) throws(IRCParseError) {
+        let result = bytes.withContiguousStorageIfAvailable { Message.parse($0, validatingUTF8: true) }
+            ?? Array(bytes).withUnsafeBufferPointer { Message.parse($0, validatingUTF8: true) }
+        self = try result.get()
+    }
+
+    // A Result rather than a typed throw so it can pass through the rethrowing closures above.
+    private static func parse(_ buffer: UnsafeBufferPointer<UInt8>, validatingUTF8: Bool) -> Result<Message, IRCParseError> {
+        do {
+            return .success(try parseLine(buffer, validatingUTF8: validatingUTF8))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func parseLine(_ b: UnsafeBufferPointer<UInt8>, validatingUTF8: Bool) throws(IRCParseError) -> Message {
+        var end = b.count
+        while end > 0, b[end - 1] == cr || b[end - 1] == lf { end -= 1 }
+        if end > maximumLineLength { throw .lineTooLong(length: end, limit: maximumLineLength) }
+        if validatingUTF8 {
+            try checkUTF8AndControls(b, end: end)
+        } else {
+            try checkControls(b, end: end)
+        }
+
+        var i = skipSpaces(b, from: 0, end: end)
+        if i == end { throw .emptyLine }
+
+        var tags: [String: String] = [:]
+        if b[i] == at {
+            let tagsEnd = wordEnd(b, from: i + 1, end: end)
+            // The limit counts the '@' and the separating space.
+            let length = tagsEnd - i + 1
+            if length > maximumTagsLength { throw .tagsTooLong(length: length, limit: maximumTagsLength) }
+            tags = parseTags(b, from: i + 1, to: tagsEnd)
+            i = skipSpaces(b, from: tagsEnd, end: end)
+        }
+
+        var source: Source?
+        if i < end, b[i] == colon {
+            let sourceEnd = wordEnd(b, from: i + 1, end: end)
+            if sourceEnd == i + 1 { throw .emptySource }
+            source = makeSource(b, from: i + 1, to: sourceEnd)
+            i = skipSpaces(b, from: sourceEnd, end: end)
+        }
+
+        if i == end { throw .missingCommand }
+        let commandEnd = wordEnd(b, from: i, end: end)
+        let command = try makeCommand(b, from: i, to: commandEnd)
+        i = skipSpaces(b, from: commandEnd, end: end)
+
+        var params: [String] = []
+        if i < end {
+            params.reserveCapacity(countParams(b, from: i, end: end))
+            while i < end {
+                if b[i] == colon {
+                    params.append(string(b, i + 1, end))
+                    break
+                }
+                let paramEnd = wordEnd(b, from: i, end: end)
+                params.append(string(b, i, paramEnd))
+                i = skipSpaces(b, from: paramEnd, end: end)
+            }
+        }
+        return Message(tags: tags, source: source, command: command, params: params)
+    }
+
+    @inline(__always)
+    private static func skipSpaces(_ b: UnsafeBufferPointer<UInt8>, from start: Int, end: Int) -> Int {
+        var i = start
+        while i < end, b[i] == space { i += 1 }
+        return i
+    }
+
+    @inline(__always)
+    private static func wordEnd(_ b: UnsafeBufferPointer<UInt8>, from start: Int, end: Int) -> Int {
+        var i = start
+        while i < end, b[i] != space { i += 1 }
+        return i
+    }
+
+    @inline(__always)
+    private static func string(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+    }
+
+    private static func countParams(_ b: UnsafeBufferPointer<UInt8>, from start: Int, end: Int) -> Int {
+        var count = 0
+        var i = start
+        while i < end {
+            count += 1
+            if b[i] == colon { break }
+            i = skipSpaces(b, from: wordEnd(b, from: i, end: end), end: end)
+        }
+        return count
+    }
+
+    private static func checkControls(_ b: UnsafeBufferPointer<UInt8>, end: Int) throws(IRCParseError) {
+        for i in 0..<end {
+            let byte = b[i]
+            // One compare for the common case: every forbidden byte is below 0x0E.
+            if byte < 0x0E, byte == 0 || byte == cr || byte == lf {
+                throw .forbiddenByte(byte, offset: i)
+            }
+        }
+    }
+
+    private static func checkUTF8AndControls(_ b: UnsafeBufferPointer<UInt8>, end: Int) throws(IRCParseError) {
+        var i = 0
+        while i < end {
+            let byte = b[i]
+            if byte < 0x80 {
+                if byte < 0x0E, byte == 0 || byte == cr || byte == lf {
+                    throw .forbiddenByte(byte, offset: i)
+                }
+                i += 1
+                continue
+            }
+            // Well-formed sequences per Unicode table 3-7: no overlongs, no surrogates, ≤ U+10FFFF.
+            let length: Int
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            switch byte {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: throw .invalidUTF8(offset: i)
+            }
+            if i + length > end { throw .invalidUTF8(offset: i) }
+            let second = b[i + 1]
+            if second < low || second > high { throw .invalidUTF8(offset: i) }
+            var k = 2
+            while k < length {
+                if b[i + k] & 0xC0 != 0x80 { throw .invalidUTF8(offset: i) }
+                k += 1
+            }
+            i += length
+        }
+    }
+
+    private static func makeCommand(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) throws(IRCParseError) -> String {
+        let length = end - start
+        var letters = true
+        var digits = true
+        var hasLower = false
+        for i in start..<end {
+            let byte = b[i]
+            let isUpper = byte >= 0x41 && byte <= 0x5A
+            let isLower = byte >= 0x61 && byte <= 0x7A
+            letters = letters && (isUpper || isLower)
+            digits = digits && byte >= 0x30 && byte <= 0x39
+            hasLower = hasLower || isLower
+        }
+        guard letters || (digits && length == 3) else {
+            throw .invalidCommand(string(b, start, min(end, start + 32)))
+        }
+        guard hasLower else { return string(b, start, end) }
+        return String(unsafeUninitializedCapacity: length) { out in
+            for k in 0..<length {
+                let byte = b[start + k]
+                out[k] = byte >= 0x61 ? byte - 0x20 : byte
+            }
+            return length
+        }
+    }
+
+    // Same split as `Source(parsing:)`: the first '@' starts the host, then the first '!' before
+    // it starts the user.
+    private static func makeSource(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Source {
+        var atIndex = end
+        var bangIndex = end
+        var i = start
+        while i < end {
+            let byte = b[i]
+            if byte == at { atIndex = i; break }
+            if byte == bang, bangIndex == end { bangIndex = i }
+            i += 1
+        }
+        let nickEnd = min(bangIndex, atIndex)
+        let user = bangIndex < atIndex ? string(b, bangIndex + 1, atIndex) : nil
+        let host = atIndex < end ? string(b, atIndex + 1, end) : nil
+        return Source(nick: string(b, start, nickEnd), user: user, host: host)
+    }
+
+    private static func parseTags(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> [String: String] {
+        var count = 1
+        for i in start..<end where b[i] == semicolon { count += 1 }
+        var tags = [String: String](minimumCapacity: count)
+        var i = start
+        while i < end {
+            var tagEnd = i
+            var eq = -1
+            while tagEnd < end, b[tagEnd] != semicolon {
+                if eq < 0, b[tagEnd] == equals { eq = tagEnd }
+                tagEnd += 1
+            }
+            let keyEnd = eq < 0 ? tagEnd : eq
+            // A tag without a key carries nothing we could look up; skip it rather than fail.
+            if keyEnd > i {
+                let value = eq < 0 ? "" : unescapeTagValue(b, from: eq + 1, to: tagEnd)
+                tags[string(b, i, keyEnd)] = value
+            }
+            i = tagEnd + 1
+        }
+        return tags
+    }
+
+    private static func unescapeTagValue(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> String {
+        var hasEscape = false
+        for i in start..<end where b[i] == backslash {
+            hasEscape = true
+            break
+        }
+        guard hasEscape else { return string(b, start, end) }
+        return String(unsafeUninitializedCapacity: end - start) { out in
+            var written = 0
+            var i = start
+            while i < end {
+                var byte = b[i]
+                i += 1
+                if byte == backslash {
+                    // A lone backslash at the end of the value is dropped.
+                    guard i < end else { break }
+                    let escaped = b[i]
+                    i += 1
+                    switch escaped {
+                    case colon: byte = semicolon
+                    case 0x73: byte = space // s
+                    case 0x72: byte = cr // r
+                    case 0x6E: byte = lf // n
+                    default: byte = escaped // includes "\\" → "\"; unknown "\x" → "x"
+                    }
+                }
+                out[written] = byte
+                written += 1
+            }
+            return written
+        }
+    }
+}
