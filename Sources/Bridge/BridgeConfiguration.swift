@@ -1,0 +1,75 @@
+import Foundation
+
+/// How `--fast/--relax/--turbo` reach the proxy.
+public enum SpeedModeRouting: String, Sendable, Hashable {
+    /// `accountFilter.modes` in the request body.
+    case filter
+    /// The `/mj-fast/mj/...` path prefix (new-api gateways strip the filter).
+    case path
+}
+
+/// Everything the bridge's behaviour depends on; built by the App from `bot.conf`.
+public struct BridgeConfiguration: Sendable {
+    public var commandPrefix: String
+    public var replyStyle: ChatStyle
+    /// `!version` answer, e.g. `mjbridge 0.1.0`.
+    public var versionText: String
+    /// Services accounts of the bot's admins (compared case-insensitively).
+    public var ownerAccounts: [String]
+    /// `<public_base_url>/callback/<secret>`, sent as `notifyHook`; nil = polling only.
+    public var notifyHook: String?
+    public var speedModeRouting: SpeedModeRouting
+    public var pollSchedule: PollSchedule
+    /// At most this many ids per `list-by-condition` request.
+    public var pollBatchSize: Int
+    /// A task with no result after this long is reported as timed out.
+    public var taskDeadline: TimeInterval
+    /// At most one progress line per task per this interval.
+    public var progressMinimumInterval: TimeInterval
+    public var defaultProgress: ProgressPolicy
+    /// Per channel, keyed by `ProgressKey.make(network:channel:)`.
+    public var channelProgress: [String: ProgressPolicy]
+    /// How many tasks `!tasks` lists.
+    public var tasksListed: Int
+
+    public init(commandPrefix: String = "!", replyStyle: ChatStyle = .privmsg, versionText: String = "mjbridge",
+                ownerAccounts: [String] = [], notifyHook: String? = nil, speedModeRouting: SpeedModeRouting = .filter,
+                pollSchedule: PollSchedule = PollSchedule(), pollBatchSize: Int = 100, taskDeadline: TimeInterval = 15 * 60,
+                progressMinimumInterval: TimeInterval = 20, defaultProgress: ProgressPolicy = .started,
+                channelProgress: [String: ProgressPolicy] = [:], tasksListed: Int = 5) {
+        self.commandPrefix = commandPrefix
+        self.replyStyle = replyStyle
+        self.versionText = versionText
+        self.ownerAccounts = ownerAccounts
+        self.notifyHook = notifyHook
+        self.speedModeRouting = speedModeRouting
+        self.pollSchedule = pollSchedule
+        self.pollBatchSize = max(1, pollBatchSize)
+        self.taskDeadline = taskDeadline
+        self.progressMinimumInterval = progressMinimumInterval
+        self.defaultProgress = defaultProgress
+        self.channelProgress = channelProgress
+        self.tasksListed = tasksListed
+    }
+
+    /// Sets the progress policy of one channel.
+    public mutating func setProgress(_ policy: ProgressPolicy, network: String, channel: String) {
+        channelProgress[Self.channelKey(network: network, channel: channel)] = policy
+    }
+
+    /// The policy for a channel; private conversations use the default.
+    public func progressPolicy(network: String, channel: String?) -> ProgressPolicy {
+        guard let channel else { return defaultProgress }
+        return channelProgress[Self.channelKey(network: network, channel: channel)] ?? defaultProgress
+    }
+
+    public func isOwner(account: String?) -> Bool {
+        guard let account else { return false }
+        let folded = ChatText.caseFolded(account)
+        return ownerAccounts.contains { ChatText.caseFolded($0) == folded }
+    }
+
+    static func channelKey(network: String, channel: String) -> String {
+        "\(network)\u{1}\(ChatText.caseFolded(channel))"
+    }
+}

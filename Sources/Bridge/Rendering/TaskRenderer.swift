@@ -1,0 +1,150 @@
+import Foundation
+
+/// The sentences the bot says about tasks. Pure: the tracker and the commands decide when,
+/// this decides what. Lines are without the caller's nick; `ReplyAddressing` adds it.
+public struct TaskRenderer: Sendable {
+    public var prefix: String
+    /// Prompts are quoted at most this long.
+    public var promptLimit = 80
+
+    public init(prefix: String) {
+        self.prefix = prefix
+    }
+
+    func quoted(_ prompt: String) -> String {
+        "«\(ChatText.truncated(ChatText.wireSafe(ChatText.stripFormatting(prompt)), to: promptLimit))»"
+    }
+
+    /// The answer to a submission the proxy accepted.
+    public func acknowledgement(what: String, ref: String, queuePosition: Int?) -> String {
+        var line = "⏳ \(what) — ref \(ref)"
+        if let queuePosition, queuePosition > 0 {
+            line += ", queued behind \(queuePosition) other task\(queuePosition == 1 ? "" : "s")"
+        }
+        return line + ". I'll post the result here."
+    }
+
+    public func progress(ref: String, level: Int) -> String {
+        level == 0 ? "⏳ ref \(ref) started" : "⏳ ref \(ref) at \(level) %"
+    }
+
+    /// What was asked, for acks and results: `«a red fox»`, `U2 of 1828`, `describe`.
+    public func subject(kind: String, prompt: String) -> String {
+        switch kind {
+        case "imagine", "niji", "blend", "pick", "remix", "shorten", "describe", "faceswap":
+            return prompt.isEmpty ? kind : quoted(prompt)
+        default:
+            return prompt.isEmpty ? kind : "\(kind) of \(quoted(prompt))"
+        }
+    }
+
+    /// The lines announcing a successful result.
+    public func success(kind: String, action: String?, prompt: String, imageUrl: String?, finalPrompt: String?,
+                        buttons: [TaskButton], ref: String) -> [String] {
+        let next = nextHints(buttons)
+        let nextPart = next.isEmpty ? "" : " · next: \(next)"
+        if action?.uppercased() == "DESCRIBE" || kind == "describe" {
+            let prompts = Self.describedPrompts(finalPrompt ?? "")
+            var lines = ["✅ \(prompts.count) prompt\(prompts.count == 1 ? "" : "s") for your image · ref \(ref)\(nextPart)"]
+            lines += prompts.enumerated().map { "\($0.offset + 1). \(ChatText.truncated($0.element, to: 350))" }
+            return lines
+        }
+        if action?.uppercased() == "SHORTEN" || kind == "shorten" {
+            let analysis = (finalPrompt ?? "").split(whereSeparator: \.isNewline)
+                .map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }.prefix(8)
+            return ["✅ shortened \(quoted(prompt)) · ref \(ref)\(nextPart)"] + analysis.map { ChatText.truncated($0, to: 350) }
+        }
+        let link = imageUrl.map { " → \($0)" } ?? ""
+        return ["✅ \(subject(kind: kind, prompt: prompt))\(link) · ref \(ref)\(nextPart)"]
+    }
+
+    public func failure(kind: String, prompt: String, reason: String?, ref: String) -> String {
+        "❌ \(subject(kind: kind, prompt: prompt)) failed: \(Self.readableFailReason(reason)) · ref \(ref)"
+    }
+
+    public func cancelled(kind: String, prompt: String, ref: String) -> String {
+        "🚫 \(subject(kind: kind, prompt: prompt)) was cancelled · ref \(ref)"
+    }
+
+    public func timedOut(kind: String, prompt: String, minutes: Int, lastProgress: Int?, ref: String) -> String {
+        let seen = lastProgress.map { " (last seen at \($0) %)" } ?? ""
+        return "⏱ \(subject(kind: kind, prompt: prompt)) got no result within \(minutes) min\(seen) · ref \(ref) — \(prefix)status \(ref) checks again"
+    }
+
+    public func remixWaiting(ref: String) -> String {
+        "✏️ Remix is on for this account: send \(prefix)remix \(ref) <new prompt> to go on (or \(prefix)cancel \(ref))."
+    }
+
+    /// `!u1–4 !v1–4 !reroll` from the buttons the task really has.
+    public func nextHints(_ buttons: [TaskButton]) -> String {
+        let kinds = buttons.map(\.kind)
+        var hints: [String] = []
+        func family(_ letter: String, _ indices: [Int]) {
+            let sorted = Array(Set(indices)).sorted()
+            if sorted == [1, 2, 3, 4] { hints.append("\(prefix)\(letter)1–4") }
+            else { hints += sorted.map { "\(prefix)\(letter)\($0)" } }
+        }
+        family("u", kinds.compactMap { if case .upscale(let i) = $0 { return i } else { return nil } })
+        family("v", kinds.compactMap { if case .variation(let i) = $0 { return i } else { return nil } })
+        if kinds.contains(.reroll) { hints.append("\(prefix)reroll") }
+        let upscales = [(TaskButtonKind.upscaleSubtle, "subtle"), (.upscaleCreative, "creative"), (.upscale2x, "2x"), (.upscale4x, "4x")]
+            .filter { kinds.contains($0.0) }.map(\.1)
+        if !upscales.isEmpty { hints.append("\(prefix)upscale \(upscales.joined(separator: "|"))") }
+        let varies = [(TaskButtonKind.varySubtle, "subtle"), (.varyStrong, "strong")].filter { kinds.contains($0.0) }.map(\.1)
+        if !varies.isEmpty { hints.append("\(prefix)vary \(varies.joined(separator: "|"))") }
+        if kinds.contains(.varyRegion) { hints.append("\(prefix)region") }
+        let zooms = [(TaskButtonKind.zoomOut2x, "2x"), (.zoomOut1_5x, "1.5x"), (.customZoom, "<1–2>")]
+            .filter { kinds.contains($0.0) }.map(\.1)
+        if !zooms.isEmpty { hints.append("\(prefix)zoom \(zooms.joined(separator: "|"))") }
+        let pans = PanDirection.allCases.filter { kinds.contains(.pan($0)) }.map(\.rawValue)
+        if !pans.isEmpty { hints.append("\(prefix)pan \(pans.joined(separator: "|"))") }
+        let picks = kinds.compactMap { if case .describePick(let i) = $0 { return i } else { return nil } }.sorted()
+        if picks == [1, 2, 3, 4] { hints.append("\(prefix)pick 1–4") } else if !picks.isEmpty {
+            hints.append("\(prefix)pick \(picks.map(String.init).joined(separator: "|"))")
+        }
+        let covered: (TaskButtonKind) -> Bool = { kind in
+            switch kind {
+            case .upscale, .variation, .reroll, .upscaleSubtle, .upscaleCreative, .upscale2x, .upscale4x,
+                 .varySubtle, .varyStrong, .varyRegion, .zoomOut2x, .zoomOut1_5x, .customZoom, .pan, .describePick:
+                return true
+            default:
+                return false
+            }
+        }
+        if kinds.contains(where: { !covered($0) }) { hints.append("\(prefix)btn") }
+        return hints.joined(separator: " ")
+    }
+
+    /// The four prompts of a describe result (`1️⃣ …\n\n2️⃣ …`), keycaps removed.
+    public static func describedPrompts(_ text: String) -> [String] {
+        text.split(whereSeparator: \.isNewline)
+            .map { line -> String in
+                var s = Substring(line).drop(while: { $0 == " " })
+                // "1️⃣" is one Character: a digit with variation selector and keycap.
+                if let first = s.first, first.unicodeScalars.contains(where: { $0.value == 0x20E3 }) {
+                    s = s.dropFirst()
+                } else if let first = s.first, first.isNumber, s.dropFirst().first.map({ $0 == "." || $0 == ")" }) == true {
+                    s = s.dropFirst(2)
+                }
+                return String(s).trimmingWhitespace()
+            }
+            .filter { !$0.isEmpty }
+    }
+
+    /// Proxy fail reasons are often Chinese or raw Discord embeds; say them plainly.
+    public static func readableFailReason(_ reason: String?) -> String {
+        let raw = ChatText.stripFormatting(ChatText.wireSafe(reason ?? ""))
+            .split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+        guard !raw.isEmpty else { return "the proxy gave no reason" }
+        let known: [(String, String)] = [
+            ("可能包含敏感词", "Midjourney flagged the prompt"),
+            ("执行超时", "the proxy gave up waiting for Midjourney"),
+            ("任务超时", "the proxy gave up waiting for Midjourney"),
+            ("任务提交超时", "the task waited too long in the proxy's queue"),
+            ("取消任务", "cancelled"),
+            ("超时，未找到消息", "the confirmation window expired"),
+        ]
+        if let match = known.first(where: { raw.contains($0.0) }) { return match.1 }
+        return ChatText.truncated(raw, to: 200)
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+import Store
+
+/// Where the tracker gets fresh task states in bulk (`POST /mj/task/list-by-condition`).
+public protocol TaskSource: Sendable {
+    /// The proxy's current view of these tasks; unknown ids are simply missing.
+    func tasks(ids: [String]) async throws -> [TaskSnapshot]
+}
+
+/// Follows every task the bot started until it finishes: applies reports from callbacks and
+/// polls through `TaskTransition`, polls in batches the tasks it has not heard from lately,
+/// times out tasks past their deadline, and has the outbox delivered after each change.
+public actor TaskTracker {
+    private let store: Store
+    private let delivery: OutboxDelivery
+    private let source: any TaskSource
+    private let configuration: BridgeConfiguration
+    private let clock: BridgeClock
+    private let logger: Logger
+    private let renderer: TaskRenderer
+    private let addressing: ReplyAddressing
+    /// When each task was last asked about; in memory, so after a restart everything is due.
+    private var lastPolled: [String: Date] = [:]
+
+    public init(store: Store, delivery: OutboxDelivery, source: any TaskSource, configuration: BridgeConfiguration,
+                clock: BridgeClock, logger: Logger) {
+        self.store = store
+        self.delivery = delivery
+        self.source = source
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        self.renderer = TaskRenderer(prefix: configuration.commandPrefix)
+        self.addressing = ReplyAddressing(style: configuration.replyStyle)
+    }
+
+    /// Records a task the proxy just accepted, with the lines owed for it (the
+    /// acknowledgement), and delivers them. If a callback got there first and adopted the
+    /// task through its `state`, the richer record from the command replaces what it knew.
+    public func track(_ task: TaskRecord, lines: [OutboxLine]) async throws {
+        do {
+            try await store.insert(task, lines: lines)
+        } catch {
+            guard try await store.task(id: task.id) != nil else { throw error }
+            let adopted = task
+            _ = try await store.update(taskId: task.id) { existing, queued in
+                existing.kind = adopted.kind
+                existing.prompt = adopted.prompt
+                existing.parentId = adopted.parentId
+                existing.account = adopted.account
+                queued = lines
+                return true
+            }
+        }
+        await delivery.flush()
+    }
+
+    /// Applies one report about a task (a callback body or a poll result).
+    @discardableResult
+    public func apply(_ snapshot: TaskSnapshot) async -> ApplyOutcome {
+        let outcome = await applyWithoutDelivery(snapshot)
+        if outcome == .applied { await delivery.flush() }
+        return outcome
+    }
+
+    private func applyWithoutDelivery(_ snapshot: TaskSnapshot) async -> ApplyOutcome {
+        do {
+            var record = try await store.task(id: snapshot.id)
+            if record == nil {
+                record = try await adopt(snapshot)
+            }
+            guard let record else { return .unknownTask }
+            let transition = try await transition(for: record)
+            return try await store.update(taskId: snapshot.id) { task, lines in
+                transition.apply(snapshot, to: &task, lines: &lines)
+            } ?? .unknownTask
+        } catch {
+            logger.error("cannot apply a task report", metadata: ["task": "\(snapshot.id)", "error": "\(error)"])
+            return .duplicateOrStale
+        }
+    }
+
+    /// A task the store does not know but whose `state` names a route of ours: the bot
+    /// crashed between the proxy accepting it and recording it. Route it anyway.
+    private func adopt(_ snapshot: TaskSnapshot) async throws -> TaskRecord? {
+        guard let route = RouteState.decode(snapshot.state) else { return nil }
+        let now = clock.now()
+        let record = TaskRecord(id: snapshot.id, route: route, kind: (snapshot.action ?? "task").lowercased(),
+                                action: snapshot.action, prompt: snapshot.prompt ?? "", status: "NOT_START", statusRank: 0,
+                                createdAt: now, deadline: now.addingTimeInterval(configuration.taskDeadline))
+        do {
+            try await store.insert(record)
+        } catch {
+            // Inserted concurrently by the command that started it: use that.
+            return try await store.task(id: snapshot.id)
+        }
+        logger.notice("adopted a task from its state", metadata: ["task": "\(snapshot.id)"])
+        return record
+    }
+
+    private func transition(for record: TaskRecord) async throws -> TaskTransition {
+        let ref = try await store.shortReference(for: record)
+        let policy = configuration.progressPolicy(network: record.network, channel: record.channel)
+        return TaskTransition(renderer: renderer, addressing: addressing,
+                              throttle: ProgressThrottle(policy: policy, minimumInterval: configuration.progressMinimumInterval),
+                              ref: ref, now: clock.now())
+    }
+
+    /// After a start: everything pending is polled at once and what the outbox still owes is sent.
+    public func recover() async {
+        await delivery.flush()
+        await poll(everything: true)
+    }
+
+    /// One polling cycle: asks the proxy about due tasks in batches, then times out tasks
+    /// past their deadline, then delivers.
+    public func poll(everything: Bool = false) async {
+        let now = clock.now()
+        let pending: [TaskRecord]
+        do {
+            pending = try await store.pendingTasks()
+        } catch {
+            logger.error("cannot list pending tasks", metadata: ["error": "\(error)"])
+            return
+        }
+        let pendingIds = Set(pending.map(\.id))
+        lastPolled = lastPolled.filter { pendingIds.contains($0.key) }
+        let due = pending.filter {
+            everything || configuration.pollSchedule.isDue(createdAt: $0.createdAt, lastHeard: $0.lastHeardAt,
+                                                            lastPolled: lastPolled[$0.id], now: now)
+        }
+        var start = 0
+        while start < due.count {
+            let batch = Array(due[start..<min(start + configuration.pollBatchSize, due.count)]).map(\.id)
+            start += configuration.pollBatchSize
+            for id in batch { lastPolled[id] = now }
+            do {
+                let wanted = Set(batch)
+                for snapshot in try await source.tasks(ids: batch) where wanted.contains(snapshot.id) {
+                    _ = await applyWithoutDelivery(snapshot)
+                }
+            } catch {
+                // The proxy is down or refusing: try again next cycle, the deadline still runs.
+                logger.warning("polling the proxy failed", metadata: ["error": "\(error)"])
+                break
+            }
+        }
+        await expireOverdue()
+        await delivery.flush()
+    }
+
+    /// Tasks past their deadline are reported as timed out, once.
+    public func expireOverdue() async {
+        let now = clock.now()
+        do {
+            for task in try await store.pendingTasks() where task.deadline <= now {
+                let transition = try await transition(for: task)
+                let minutes = Int((configuration.taskDeadline / 60).rounded())
+                _ = try await store.update(taskId: task.id) { task, lines in
+                    transition.timeOut(&task, lines: &lines, deadlineMinutes: minutes)
+                }
+                lastPolled[task.id] = nil
+            }
+        } catch {
+            logger.error("cannot expire overdue tasks", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Store
+
+/// What one report did to a task.
+public enum ApplyOutcome: String, Sendable, Hashable {
+    /// The task moved forward (and any lines it owes were queued).
+    case applied
+    /// Same or older state than we have, or the task is already finished: nothing to say.
+    case duplicateOrStale
+    /// Neither in the store nor routable through its `state`.
+    case unknownTask
+}
+
+/// The pure rules for moving a stored task forward: ranked states never go backwards,
+/// duplicates change nothing, a terminal state queues the result once, running states queue
+/// progress lines as the channel's policy and throttle allow.
+public struct TaskTransition: Sendable {
+    public var renderer: TaskRenderer
+    public var addressing: ReplyAddressing
+    public var throttle: ProgressThrottle
+    /// The task's short reference as the user should see it now.
+    public var ref: String
+    public var now: Date
+
+    public init(renderer: TaskRenderer, addressing: ReplyAddressing, throttle: ProgressThrottle, ref: String, now: Date) {
+        self.renderer = renderer
+        self.addressing = addressing
+        self.throttle = throttle
+        self.ref = ref
+        self.now = now
+    }
+
+    public func apply(_ snapshot: TaskSnapshot, to task: inout TaskRecord, lines: inout [OutboxLine]) -> ApplyOutcome {
+        guard !task.isTerminal else { return .duplicateOrStale }
+        let current = TaskRank(statusRank: task.statusRank, progress: task.progress ?? 0)
+        let incoming = snapshot.rank
+        guard incoming > current else {
+            // A repeat still proves the proxy is following the task.
+            if incoming == current { task.lastHeardAt = now }
+            return .duplicateOrStale
+        }
+        task.status = snapshot.status
+        task.statusRank = incoming.statusRank
+        if let progress = snapshot.progress { task.progress = progress }
+        if let action = snapshot.action, !action.isEmpty { task.action = action }
+        if let url = snapshot.imageUrl, !url.isEmpty { task.imageUrl = url }
+        if let reason = snapshot.failReason, !reason.isEmpty { task.failReason = reason }
+        if !snapshot.buttons.isEmpty { task.buttonsJSON = TaskButton.encode(snapshot.buttons) }
+        if let finalPrompt = snapshot.finalPrompt, !finalPrompt.isEmpty { task.finalPrompt = finalPrompt }
+        task.lastHeardAt = now
+        task.updatedAt = now
+
+        if TaskRank.isTerminal(snapshot.status) {
+            task.isTerminal = true
+            task.finishedAt = now
+            for text in resultLines(task, snapshot: snapshot) { lines.append(line(for: task, text)) }
+        } else if incoming.statusRank >= TaskRank.statusRank("IN_PROGRESS"),
+                  let level = throttle.levelToAnnounce(progress: task.progress ?? 0, lastLevel: task.progressNotifiedLevel,
+                                                       lastAt: task.progressNotifiedAt, now: now) {
+            task.progressNotifiedLevel = level
+            task.progressNotifiedAt = now
+            lines.append(line(for: task, renderer.progress(ref: ref, level: level)))
+        }
+        return .applied
+    }
+
+    /// The deadline passed without a result.
+    public func timeOut(_ task: inout TaskRecord, lines: inout [OutboxLine], deadlineMinutes: Int) -> Bool {
+        guard !task.isTerminal else { return false }
+        task.isTerminal = true
+        task.timedOut = true
+        task.finishedAt = now
+        task.updatedAt = now
+        let text: String
+        if task.status.uppercased() == "MODAL" {
+            text = "⏱ ref \(ref) waited \(deadlineMinutes) min for a prompt and was dropped."
+        } else {
+            text = renderer.timedOut(kind: task.kind, prompt: task.prompt, minutes: deadlineMinutes,
+                                     lastProgress: task.statusRank >= 3 ? task.progress : nil, ref: ref)
+        }
+        lines.append(line(for: task, text))
+        return true
+    }
+
+    func resultLines(_ task: TaskRecord, snapshot: TaskSnapshot) -> [String] {
+        switch snapshot.status.uppercased() {
+        case "SUCCESS":
+            return renderer.success(kind: task.kind, action: task.action, prompt: task.prompt, imageUrl: task.imageUrl,
+                                    finalPrompt: task.finalPrompt, buttons: TaskButton.decode(task.buttonsJSON), ref: ref)
+        case "CANCEL", "CANCELLED":
+            return [renderer.cancelled(kind: task.kind, prompt: task.prompt, ref: ref)]
+        default:
+            if task.failReason?.contains("取消任务") == true {
+                return [renderer.cancelled(kind: task.kind, prompt: task.prompt, ref: ref)]
+            }
+            return [renderer.failure(kind: task.kind, prompt: task.prompt, reason: task.failReason, ref: ref)]
+        }
+    }
+
+    func line(for task: TaskRecord, _ text: String) -> OutboxLine {
+        let outgoing = addressing.reply(network: task.network, channel: task.channel, nick: task.nick, text)
+        return OutboxLine(network: outgoing.network, target: outgoing.target, isChannel: task.channel != nil,
+                          text: outgoing.text, style: outgoing.style.rawValue, taskId: task.id, createdAt: now)
+    }
+}

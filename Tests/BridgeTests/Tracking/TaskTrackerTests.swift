@@ -1,0 +1,170 @@
+import Foundation
+import Logging
+import Testing
+@testable import Bridge
+import Store
+
+/// For tests that must not poll: any request is a test failure.
+struct NoPollingExpected: TaskSource {
+    func tasks(ids: [String]) async throws -> [TaskSnapshot] {
+        Issue.record("unexpected poll for \(ids)")
+        return []
+    }
+}
+
+/// A tracker on a real SQLite file with a recording transport.
+struct TrackerHarness {
+    let dir: TemporaryDirectory
+    let store: Store
+    let transport: RecordingTransport
+    let clock: ManualClock
+    let tracker: TaskTracker
+    let delivery: OutboxDelivery
+    var configuration: BridgeConfiguration
+
+    init(configuration: BridgeConfiguration = BridgeConfiguration(), dir: TemporaryDirectory? = nil,
+         transport: RecordingTransport = RecordingTransport(), clock: ManualClock = ManualClock()) throws {
+        self.dir = try dir ?? TemporaryDirectory()
+        self.store = try Store.open(path: self.dir.databasePath)
+        self.transport = transport
+        self.clock = clock
+        self.configuration = configuration
+        self.delivery = OutboxDelivery(store: store, transport: transport, now: { [clock] in clock.now }, logger: Logger(label: "test"))
+        self.tracker = TaskTracker(store: store, delivery: delivery, source: NoPollingExpected(), configuration: configuration,
+                                   clock: clock.bridgeClock, logger: Logger(label: "test"))
+    }
+
+    func start(_ id: String, prompt: String = "a red fox in snow", route: TaskRoute = TaskRoute(network: "net", channel: "#art", nick: "alice")) async throws {
+        let now = clock.now
+        let record = TaskRecord(id: id, route: route, kind: "imagine", prompt: prompt, status: "SUBMITTED", statusRank: 1,
+                                createdAt: now, deadline: now.addingTimeInterval(configuration.taskDeadline))
+        try await tracker.track(record, lines: [])
+    }
+}
+
+func gridButtons(_ hash: String = "0ddb91a0") -> [TaskButton] {
+    (1...4).map { TaskButton(customId: "MJ::JOB::upsample::\($0)::\(hash)", label: "U\($0)") }
+        + [TaskButton(customId: "MJ::JOB::reroll::0::\(hash)::SOLO", emoji: "🔄")]
+        + (1...4).map { TaskButton(customId: "MJ::JOB::variation::\($0)::\(hash)", label: "V\($0)") }
+}
+
+@Suite struct TaskTrackerTests {
+    @Test func successIsAnnouncedOnceWithTheButtonsItHas() async throws {
+        let h = try TrackerHarness()
+        try await h.start("1748339029401828")
+        let success = TaskSnapshot(id: "1748339029401828", action: "IMAGINE", status: "SUCCESS", progress: 100,
+                                   imageUrl: "https://cdn.example/x.png", buttons: gridButtons())
+        #expect(await h.tracker.apply(success) == .applied)
+        #expect(await h.tracker.apply(success) == .duplicateOrStale)
+        #expect(await h.tracker.apply(TaskSnapshot(id: "1748339029401828", status: "IN_PROGRESS", progress: 50)) == .duplicateOrStale)
+        #expect(await h.transport.texts == ["alice: ✅ «a red fox in snow» → https://cdn.example/x.png · ref 1828 · next: !u1–4 !v1–4 !reroll"])
+        let stored = try #require(try await h.store.task(id: "1748339029401828"))
+        #expect(stored.isTerminal)
+        #expect(TaskButton.decode(stored.buttonsJSON) == gridButtons())
+    }
+
+    @Test func reorderedReportsNeverGoBackwards() async throws {
+        let h = try TrackerHarness(configuration: BridgeConfiguration(defaultProgress: .off))
+        try await h.start("1001")
+        #expect(await h.tracker.apply(TaskSnapshot(id: "1001", status: "IN_PROGRESS", progress: 62)) == .applied)
+        #expect(await h.tracker.apply(TaskSnapshot(id: "1001", status: "IN_PROGRESS", progress: 31)) == .duplicateOrStale)
+        #expect(await h.tracker.apply(TaskSnapshot(id: "1001", status: "SUBMITTED", progress: 0)) == .duplicateOrStale)
+        #expect(try await h.store.task(id: "1001")?.progress == 62)
+        #expect(await h.transport.texts.isEmpty)
+    }
+
+    @Test func progressFollowsTheChannelPolicyAndThrottle() async throws {
+        var configuration = BridgeConfiguration(defaultProgress: .off)
+        configuration.setProgress(.quarter, network: "net", channel: "#ART")
+        let h = try TrackerHarness(configuration: configuration)
+        try await h.start("2001")
+        try await h.start("2002", route: TaskRoute(network: "net", channel: "#quiet", nick: "bob"))
+        for (step, progress) in [15, 31, 46, 62, 78, 93].enumerated() {
+            if step > 0 { h.clock.advance(by: 10) }
+            await h.tracker.apply(TaskSnapshot(id: "2001", status: "IN_PROGRESS", progress: progress))
+            await h.tracker.apply(TaskSnapshot(id: "2002", status: "IN_PROGRESS", progress: progress))
+        }
+        // 31 % at t=10 → 25; 46 % at t=20 is the same quarter; 62 % at t=30 → 50;
+        // 78 % at t=40 is only 10 s later: held; 93 % at t=50 → 75.
+        #expect(await h.transport.texts == ["alice: ⏳ ref 2001 at 25 %", "alice: ⏳ ref 2001 at 50 %", "alice: ⏳ ref 2001 at 75 %"])
+    }
+
+    @Test func startedPolicySaysItOnce() async throws {
+        let h = try TrackerHarness(configuration: BridgeConfiguration(defaultProgress: .started))
+        try await h.start("3001", route: TaskRoute(network: "net", channel: nil, nick: "alice"))
+        await h.tracker.apply(TaskSnapshot(id: "3001", status: "SUBMITTED", progress: 0))
+        await h.tracker.apply(TaskSnapshot(id: "3001", status: "IN_PROGRESS", progress: 15))
+        h.clock.advance(by: 60)
+        await h.tracker.apply(TaskSnapshot(id: "3001", status: "IN_PROGRESS", progress: 46))
+        let sent = await h.transport.sent
+        #expect(sent == [OutgoingChat(network: "net", target: "alice", text: "⏳ ref 3001 started")])
+    }
+
+    @Test func failuresAreSaidPlainly() async throws {
+        let h = try TrackerHarness()
+        try await h.start("4001")
+        await h.tracker.apply(TaskSnapshot(id: "4001", status: "FAILURE", failReason: "可能包含敏感词"))
+        try await h.start("4002", prompt: "a cat")
+        await h.tracker.apply(TaskSnapshot(id: "4002", status: "FAILURE", failReason: "[Invalid parameter]\r\nPRIVMSG #x :pwned"))
+        #expect(await h.transport.texts == [
+            "alice: ❌ «a red fox in snow» failed: Midjourney flagged the prompt · ref 4001",
+            "alice: ❌ «a cat» failed: [Invalid parameter] PRIVMSG #x :pwned · ref 4002",
+        ])
+    }
+
+    @Test func unknownTasksAreIgnoredUnlessTheirStateRoutesThem() async throws {
+        let h = try TrackerHarness()
+        #expect(await h.tracker.apply(TaskSnapshot(id: "5001", status: "SUCCESS", imageUrl: "https://x/y.png")) == .unknownTask)
+        #expect(await h.tracker.apply(TaskSnapshot(id: "5002", status: "SUCCESS", imageUrl: "https://x/y.png", state: "someone else's")) == .unknownTask)
+        let state = RouteState.encode(TaskRoute(network: "net", channel: "#art", nick: "carol"))
+        #expect(await h.tracker.apply(TaskSnapshot(id: "5003", action: "IMAGINE", status: "SUCCESS", prompt: "a boat",
+                                                   imageUrl: "https://x/b.png", state: state)) == .applied)
+        #expect(await h.transport.texts == ["carol: ✅ «a boat» → https://x/b.png · ref 5003"])
+    }
+
+    @Test func aTaskWithoutResultTimesOutOnceAtItsDeadline() async throws {
+        let h = try TrackerHarness(configuration: BridgeConfiguration(taskDeadline: 15 * 60))
+        try await h.start("6001")
+        await h.tracker.apply(TaskSnapshot(id: "6001", status: "IN_PROGRESS", progress: 46))
+        h.clock.advance(by: 15 * 60 - 1)
+        await h.tracker.expireOverdue()
+        #expect(await h.transport.texts == ["alice: ⏳ ref 6001 started"])
+        h.clock.advance(by: 1)
+        await h.tracker.expireOverdue()
+        await h.tracker.expireOverdue()
+        await h.delivery.flush()
+        #expect(await h.transport.texts == [
+            "alice: ⏳ ref 6001 started",
+            "alice: ⏱ «a red fox in snow» got no result within 15 min (last seen at 46 %) · ref 6001 — !status 6001 checks again",
+        ])
+        // A result after the timeout is not announced a second time.
+        #expect(await h.tracker.apply(TaskSnapshot(id: "6001", status: "SUCCESS", imageUrl: "https://x")) == .duplicateOrStale)
+    }
+
+    @Test func resultsForChannelsTheBotIsNotInWaitForTheRejoin() async throws {
+        let transport = RecordingTransport(joinedToAllChannels: false)
+        let h = try TrackerHarness(configuration: BridgeConfiguration(defaultProgress: .off), transport: transport)
+        try await h.start("7001")
+        await h.tracker.apply(TaskSnapshot(id: "7001", status: "SUCCESS", imageUrl: "https://x/z.png"))
+        #expect(await transport.texts.isEmpty)
+        await transport.join(network: "net", channel: "#art")
+        await h.delivery.flush()
+        #expect(await transport.texts == ["alice: ✅ «a red fox in snow» → https://x/z.png · ref 7001"])
+    }
+
+    @Test func aResultQueuedBeforeACrashIsSentOnceAfterRestart() async throws {
+        let dir = try TemporaryDirectory()
+        let downTransport = RecordingTransport()
+        await downTransport.setDown(true)
+        do {
+            let first = try TrackerHarness(configuration: BridgeConfiguration(defaultProgress: .off), dir: dir, transport: downTransport)
+            try await first.start("8001")
+            await first.tracker.apply(TaskSnapshot(id: "8001", status: "SUCCESS", imageUrl: "https://x/r.png"))
+        }
+        let second = try TrackerHarness(configuration: BridgeConfiguration(defaultProgress: .off), dir: dir)
+        await second.tracker.recover()
+        await second.tracker.recover()
+        #expect(await second.transport.texts == ["alice: ✅ «a red fox in snow» → https://x/r.png · ref 8001"])
+        #expect(await downTransport.texts.isEmpty)
+    }
+}
