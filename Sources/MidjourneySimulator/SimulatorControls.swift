@@ -1,0 +1,56 @@
+/// Switches for failure injection and inspection, usable while the simulator runs.
+public final class SimulatorControls: Sendable {
+    private let core: SimulatedProxy
+    private let dispatcher: CallbackDispatcher
+
+    init(core: SimulatedProxy, dispatcher: CallbackDispatcher) {
+        self.core = core
+        self.dispatcher = dispatcher
+    }
+
+    public var switches: SimulatorSwitches { get async { await core.switches } }
+
+    /// Changes any switches at once.
+    public func update(_ body: @Sendable (inout SimulatorSwitches) -> Void) async {
+        await core.update(body)
+    }
+
+    public func dropCallbacks(fraction: Double) async { await update { $0.callbackDropFraction = fraction } }
+    public func duplicateCallbacks(fraction: Double) async { await update { $0.callbackDuplicateFraction = fraction } }
+    public func reorderCallbacks(_ on: Bool) async { await update { $0.callbackReorder = on } }
+    public func delayCallbacks(_ delay: Duration) async { await update { $0.callbackDelay = delay } }
+    /// Answer this fraction of `/mj` requests with HTTP 500 or 502 (or the given statuses).
+    public func failRequests(fraction: Double, statuses: [Int] = [500, 502]) async {
+        await update {
+            $0.httpErrorFraction = fraction
+            $0.httpErrorStatuses = statuses
+        }
+    }
+    public func slowResponses(_ delay: Duration) async { await update { $0.responseDelay = delay } }
+    /// Running tasks stop progressing above this percentage; nil lets them continue.
+    public func stick(atPercent percent: Int?) async { await update { $0.stuckAtPercent = percent } }
+    public func setOutage(_ on: Bool) async { await update { $0.outage = on } }
+    public func setRemix(_ on: Bool) async { await update { $0.remix = on } }
+    public func setBannedWords(_ words: [String]) async { await update { $0.bannedWords = words } }
+
+    /// The next `count` tasks accepted fail after their first progress with `reason`.
+    public func failNextTasks(_ count: Int = 1, reason: String) async {
+        await core.failNextTasks(count, reason: reason)
+    }
+
+    /// Every image link handed out so far answers 403 "This content is no longer available."
+    public func expireImageLinksNow() async { await core.expireImageLinks() }
+
+    public func stats() async -> SimulatorStats {
+        var s = await core.stats
+        let counts = await dispatcher.counts
+        s.callbacksDelivered = counts.delivered
+        s.callbacksFailed = counts.failed
+        return s
+    }
+
+    /// A task's JSON exactly as fetch would return it (nil if unknown).
+    public func taskJSON(_ id: String) async -> String? {
+        await core.taskSnapshot(id)?.serializedString
+    }
+}

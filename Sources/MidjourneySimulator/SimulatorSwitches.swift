@@ -1,0 +1,40 @@
+/// Failure-injection switches, changeable while the simulator runs (`SimulatorControls`).
+public struct SimulatorSwitches: Sendable, Equatable {
+    /// Fraction (0...1) of callbacks silently not sent.
+    public var callbackDropFraction: Double = 0
+    /// Fraction (0...1) of callbacks sent twice.
+    public var callbackDuplicateFraction: Double = 0
+    /// Each callback of a task is held back and sent after the task's next one (a terminal
+    /// callback then overtakes the progress callback before it).
+    public var callbackReorder: Bool = false
+    /// Wait this long before each callback POST.
+    public var callbackDelay: Duration = .zero
+    /// Fraction (0...1) of `/mj` requests answered with an HTTP error from `httpErrorStatuses`.
+    public var httpErrorFraction: Double = 0
+    public var httpErrorStatuses: [Int] = [500, 502]
+    /// Every `/mj` response waits this long (real time) before it is written.
+    public var responseDelay: Duration = .zero
+    /// Running tasks stop at the last progress step not above this (0 = stay SUBMITTED;
+    /// 99 = never reach SUCCESS); nil = off. Clearing it lets them go on.
+    public var stuckAtPercent: Int? = nil
+    /// The proxy is down: `/mj` requests get 502, jobs do not move, no callbacks.
+    public var outage: Bool = false
+    /// Accounts have Remix on (starts as `SimulatorConfiguration.remix`).
+    public var remix: Bool = false
+    /// Words that make a prompt banned (starts as `SimulatorConfiguration.bannedWords`).
+    public var bannedWords: [String] = []
+
+    public init() {}
+}
+
+/// Counters for tests and the demo.
+public struct SimulatorStats: Sendable, Equatable {
+    public var tasksCreated = 0
+    public var callbacksQueued = 0
+    public var callbacksDropped = 0
+    public var callbacksDuplicated = 0
+    public var requests = 0
+    public var injectedHTTPErrors = 0
+    public var callbacksDelivered = 0
+    public var callbacksFailed = 0
+}
