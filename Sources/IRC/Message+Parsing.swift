@@ -24,9 +24,13 @@ extension Message {
     /// Tag values are unescaped, the command word is upper-cased, runs of spaces between
     /// parameters are tolerated. A NUL, CR or LF inside the line is an error.
     public init(parsing line: String) throws(IRCParseError) {
-        let result = line.utf8.withContiguousStorageIfAvailable { Message.parse($0, validatingUTF8: false) }
-            ?? Array(line.utf8).withUnsafeBufferPointer { Message.parse($0, validatingUTF8: false) }
-        self = try result.get()
+        // withUTF8 is free for native strings; bridged or lazily decoded ones are made native.
+        var line = line
+        let result = line.withUTF8 { Message.parse($0, validatingUTF8: false) }
+        switch result {
+        case .success(let message): self = message
+        case .failure(let error): throw error
+        }
     }
 
     /// Parses one received line from raw bytes (a trailing CR/LF, if any, is ignored).
@@ -35,9 +39,16 @@ extension Message {
     /// retry with `Message(parsing: String(decoding: bytes, as: UTF8.self))`, which replaces
     /// the bad bytes with U+FFFD.
     public init<Bytes: Collection<UInt8>>(parsing bytes: Bytes) throws(IRCParseError) {
-        let result = bytes.withContiguousStorageIfAvailable { Message.parse($0, validatingUTF8: true) }
-            ?? Array(bytes).withUnsafeBufferPointer { Message.parse($0, validatingUTF8: true) }
-        self = try result.get()
+        let result: Result<Message, IRCParseError>
+        if let contiguous = bytes.withContiguousStorageIfAvailable({ Message.parse($0, validatingUTF8: true) }) {
+            result = contiguous
+        } else {
+            result = Array(bytes).withUnsafeBufferPointer { Message.parse($0, validatingUTF8: true) }
+        }
+        switch result {
+        case .success(let message): self = message
+        case .failure(let error): throw error
+        }
     }
 
     // A Result rather than a typed throw so it can pass through the rethrowing closures above.
@@ -110,9 +121,7 @@ extension Message {
 
     @inline(__always)
     private static func wordEnd(_ b: UnsafeBufferPointer<UInt8>, from start: Int, end: Int) -> Int {
-        var i = start
-        while i < end, b[i] != space { i += 1 }
-        return i
+        ByteSearch.first(of: space, space, in: b, from: start, to: end)
     }
 
     @inline(__always)
@@ -132,18 +141,20 @@ extension Message {
     }
 
     private static func checkControls(_ b: UnsafeBufferPointer<UInt8>, end: Int) throws(IRCParseError) {
-        for i in 0..<end {
-            let byte = b[i]
-            // One compare for the common case: every forbidden byte is below 0x0E.
-            if byte < 0x0E, byte == 0 || byte == cr || byte == lf {
-                throw .forbiddenByte(byte, offset: i)
-            }
-        }
+        let i = ByteSearch.firstLineBreaker(in: b, from: 0, to: end)
+        if i < end { throw .forbiddenByte(b[i], offset: i) }
     }
 
     private static func checkUTF8AndControls(_ b: UnsafeBufferPointer<UInt8>, end: Int) throws(IRCParseError) {
         var i = 0
         while i < end {
+            // Eight ASCII bytes at a time, the common case.
+            if i + 8 <= end, ByteSearch.isASCIIWord(b, at: i) {
+                let found = ByteSearch.firstLineBreaker(in: b, from: i, to: i + 8)
+                if found < i + 8 { throw .forbiddenByte(b[found], offset: found) }
+                i += 8
+                continue
+            }
             let byte = b[i]
             if byte < 0x80 {
                 if byte < 0x0E, byte == 0 || byte == cr || byte == lf {
@@ -223,36 +234,31 @@ extension Message {
     }
 
     private static func parseTags(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> [String: String] {
-        var count = 1
-        for i in start..<end where b[i] == semicolon { count += 1 }
-        var tags = [String: String](minimumCapacity: count)
+        var tags = [String: String](minimumCapacity: ByteSearch.count(of: semicolon, in: b, from: start, to: end) + 1)
         var i = start
         while i < end {
-            var tagEnd = i
-            var eq = -1
-            while tagEnd < end, b[tagEnd] != semicolon {
-                if eq < 0, b[tagEnd] == equals { eq = tagEnd }
-                tagEnd += 1
+            var keyEnd = i
+            while keyEnd < end, b[keyEnd] != semicolon, b[keyEnd] != equals { keyEnd += 1 }
+            var tagEnd = keyEnd
+            var value = ""
+            if keyEnd < end, b[keyEnd] == equals {
+                tagEnd = ByteSearch.first(of: semicolon, backslash, in: b, from: keyEnd + 1, to: end)
+                if tagEnd < end, b[tagEnd] == backslash {
+                    tagEnd = ByteSearch.first(of: semicolon, semicolon, in: b, from: tagEnd, to: end)
+                    value = unescapeTagValue(b, from: keyEnd + 1, to: tagEnd)
+                } else {
+                    value = string(b, keyEnd + 1, tagEnd)
+                }
             }
-            let keyEnd = eq < 0 ? tagEnd : eq
             // A tag without a key carries nothing we could look up; skip it rather than fail.
-            if keyEnd > i {
-                let value = eq < 0 ? "" : unescapeTagValue(b, from: eq + 1, to: tagEnd)
-                tags[string(b, i, keyEnd)] = value
-            }
+            if keyEnd > i { tags[string(b, i, keyEnd)] = value }
             i = tagEnd + 1
         }
         return tags
     }
 
     private static func unescapeTagValue(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> String {
-        var hasEscape = false
-        for i in start..<end where b[i] == backslash {
-            hasEscape = true
-            break
-        }
-        guard hasEscape else { return string(b, start, end) }
-        return String(unsafeUninitializedCapacity: end - start) { out in
+        String(unsafeUninitializedCapacity: end - start) { out in
             var written = 0
             var i = start
             while i < end {

@@ -43,8 +43,8 @@ import Testing
             let again = try? Message(parsing: line)
             if again != message, mismatches.count < 5 { mismatches.append(line) }
             // The String entry point agrees with the bytes one on valid UTF-8.
-            if let text = String(validatingUTF8: bytes.map { CChar(bitPattern: $0) } + [0]),
-               (try? Message(parsing: text)) != message, mismatches.count < 5 {
+            let text = String(decoding: bytes, as: UTF8.self)
+            if Array(text.utf8) == bytes, (try? Message(parsing: text)) != message, mismatches.count < 5 {
                 mismatches.append("string path: " + text)
             }
         }

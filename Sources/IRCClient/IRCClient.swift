@@ -1,0 +1,610 @@
+import Foundation
+import IRC
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// One IRC network: connects (TLS by default), registers through `RegistrationStateMachine`,
+/// joins its channels, answers PING and CTCP, and keeps the connection alive with a ping
+/// watchdog and a reconnect supervisor. Chat arrives on `events`; `send(privmsg:text:)`
+/// returns once the lines are written to the socket.
+///
+/// Several networks in one process are several independent clients sharing an event loop group.
+public actor IRCClient {
+    public nonisolated let configuration: IRCConnectionConfiguration
+    /// Everything that happens, in order; ends after `.stopped`. Consume it from one task.
+    public nonisolated let events: AsyncStream<IRCClientEvent>
+
+    private let eventSink: AsyncStream<IRCClientEvent>.Continuation
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let clock = ContinuousClock()
+    private var random: BoxedRandom
+    private var backoff: ReconnectBackoff
+    private var supervisor: Task<Void, Never>?
+    private var session: Session?
+    private var stopping = false
+    private var attempt = 0
+    private var nextSessionID = 0
+    private var nextTicket = 0
+    private var waiting: [Int: CheckedContinuation<Result<Void, IRCClientError>, Never>] = [:]
+    /// Channels we want to be in: the configured ones plus `join(_:key:)`; rejoined after
+    /// every reconnect and after a kick.
+    private var desiredChannels: [IRCConnectionConfiguration.Channel]
+    /// NICKLEN from the last 005, so fallback nicks fit on the next connection.
+    private var learnedNickLength: Int?
+    private var ctcpLimiter: FloodLimiter
+    /// Lines ever put into the queue; lets tests line up concurrent senders.
+    private(set) var linesEnqueued = 0
+
+    public init(
+        configuration: IRCConnectionConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "mjbridge.irc"),
+        random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
+    ) {
+        self.configuration = configuration
+        (events, eventSink) = AsyncStream.makeStream(of: IRCClientEvent.self)
+        self.group = eventLoopGroup
+        var logger = logger
+        logger[metadataKey: "network"] = "\(configuration.name)"
+        self.logger = logger
+        self.random = BoxedRandom(base: random)
+        self.backoff = ReconnectBackoff(
+            minimum: configuration.reconnect.minimum,
+            maximum: configuration.reconnect.maximum,
+            resetAfter: configuration.reconnect.resetAfter
+        )
+        self.desiredChannels = configuration.channels
+        // CTCP answers are cheap to ask for and cost us flood budget: 3 at once, then one per 5 s.
+        self.ctcpLimiter = FloodLimiter(.init(burst: 3, interval: .seconds(5)), now: ContinuousClock().now)
+    }
+
+    // MARK: - Public API
+
+    /// Starts connecting; reconnects on its own until `shutdown`.
+    public func start() {
+        guard supervisor == nil, !stopping else { return }
+        if !configuration.tls {
+            logger.warning("TLS is off for \(configuration.host):\(configuration.port): everything, passwords included, travels in clear text")
+        } else if !configuration.tlsVerify {
+            logger.warning("TLS certificate verification is off for \(configuration.host): anyone in the path can impersonate the server")
+        }
+        supervisor = Task { await self.supervise() }
+    }
+
+    /// Sends `text` as PRIVMSG lines (split to fit), returning after the last one was written.
+    public func send(privmsg target: String, text: String) async throws(IRCClientError) {
+        try await sendChat(command: "PRIVMSG", target: target, text: text)
+    }
+
+    /// Like `send(privmsg:text:)` with NOTICE.
+    public func sendNotice(to target: String, text: String) async throws(IRCClientError) {
+        try await sendChat(command: "NOTICE", target: target, text: text)
+    }
+
+    /// Sends one raw line through the flood-limited queue, ahead of chat.
+    public func send(_ message: Message) async throws(IRCClientError) {
+        let session = try registeredSession()
+        try await enqueue([Wire.serialize(message)], lane: .control, session: session).get()
+    }
+
+    /// Joins a channel now (when registered) and after every reconnect.
+    public func join(_ channel: String, key: String? = nil) {
+        let wanted = IRCConnectionConfiguration.Channel(channel, key: key)
+        let support = session?.support ?? NetworkSupport()
+        if !desiredChannels.contains(where: { support.equal($0.name, channel) }) {
+            desiredChannels.append(wanted)
+        }
+        if let session, session.registration.isRegistered {
+            enqueueUnawaited([joinLine(wanted)], lane: .control, session: session)
+        }
+    }
+
+    /// Leaves a channel and stops rejoining it.
+    public func part(_ channel: String, reason: String? = nil) {
+        let support = session?.support ?? NetworkSupport()
+        desiredChannels.removeAll { support.equal($0.name, channel) }
+        if let session, session.registration.isRegistered {
+            let line = reason.map { Message("PART", channel, $0) } ?? Message("PART", channel)
+            enqueueUnawaited([Wire.serialize(line)], lane: .control, session: session)
+        }
+    }
+
+    /// Our nick while registered.
+    public var currentNick: String? {
+        guard let session, session.registration.isRegistered else { return nil }
+        return session.nick
+    }
+
+    /// Channels the server confirmed we are in.
+    public var joinedChannels: [String] { session?.joined ?? [] }
+
+    public var isRegistered: Bool { session?.registration.isRegistered ?? false }
+
+    /// Sends QUIT, waits for it to reach the socket, closes, and stops reconnecting.
+    /// Lines still queued fail with `.shutDown`.
+    public func shutdown(quitMessage: String? = nil) async {
+        guard !stopping else {
+            await supervisor?.value
+            return
+        }
+        stopping = true
+        if let session {
+            let quit = Message("QUIT", quitMessage ?? configuration.quitMessage)
+            try? await writeNow(quit, session: session).get()
+            try? await session.channel.close()
+        }
+        if let supervisor {
+            supervisor.cancel()
+            await supervisor.value
+        } else {
+            eventSink.yield(.stopped)
+            eventSink.finish()
+        }
+    }
+
+    // MARK: - Supervisor
+
+    private func supervise() async {
+        while !stopping, !Task.isCancelled {
+            attempt += 1
+            eventSink.yield(.connecting(attempt: attempt))
+            logger.info("connecting to \(configuration.host):\(configuration.port) (attempt \(attempt))")
+            let (reason, uptime) = await connectAndRun()
+            if stopping { break }
+            backoff.connectionEnded(uptime: uptime)
+            guard reason.retry else {
+                logger.error("not reconnecting: \(reason)")
+                eventSink.yield(.disconnected(reason: reason.description, reconnectIn: nil))
+                break
+            }
+            let delay = backoff.nextDelay(penalized: reason.penalized, using: &random)
+            logger.warning("disconnected: \(reason); reconnecting in \(delay)")
+            eventSink.yield(.disconnected(reason: reason.description, reconnectIn: delay))
+            do {
+                try await Task.sleep(for: delay)
+            } catch {
+                break
+            }
+        }
+        stopping = true
+        eventSink.yield(.stopped)
+        eventSink.finish()
+    }
+
+    /// One connection from TCP connect to close. Returns why it ended and how long it was registered.
+    private func connectAndRun() async -> (DisconnectReason, Duration) {
+        let sslContext: NIOSSLContext?
+        if configuration.tls {
+            do {
+                sslContext = try TLSSetup.makeContext(for: configuration)
+            } catch {
+                return (.configuration(error.description), .zero)
+            }
+        } else {
+            sslContext = nil
+        }
+        let hostname = TLSSetup.serverHostname(for: configuration.host)
+        let (inputs, sink) = AsyncStream.makeStream(of: ConnectionInput.self)
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(TimeAmount(configuration.connectTimeout))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let pipeline = channel.pipeline.syncOperations
+                        if let sslContext {
+                            try pipeline.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: hostname))
+                        }
+                        try pipeline.addHandler(ByteToMessageHandler(IRCLineDecoder()))
+                        try pipeline.addHandler(IRCInboundHandler(sink: sink, waitsForTLS: sslContext != nil))
+                    }
+                }
+                .connect(host: configuration.host, port: configuration.port)
+                .get()
+        } catch {
+            sink.finish()
+            return (.connectFailed(String(describing: error)), .zero)
+        }
+
+        let id = nextSessionID
+        nextSessionID += 1
+        let session = Session(
+            id: id,
+            channel: channel,
+            registration: RegistrationStateMachine(configuration: configuration.registration(maxNickLength: learnedNickLength)),
+            configuration: configuration,
+            now: clock.now
+        )
+        self.session = session
+        let writer = Task { await self.runWriter(id) }
+        let watchdog = Task { await self.runWatchdog(id) }
+        let registrationTimeout = configuration.registrationTimeout
+        let registrationTimer = Task {
+            try? await Task.sleep(for: registrationTimeout)
+            if !Task.isCancelled { self.registrationTimerFired(id) }
+        }
+
+        for await input in inputs {
+            handle(input, session: session)
+        }
+
+        writer.cancel()
+        watchdog.cancel()
+        registrationTimer.cancel()
+        session.timers.forEach { $0.cancel() }
+        session.wake.finish()
+        channel.close(promise: nil)
+        for ticket in session.queue.removeAll() {
+            finish(ticket, .failure(stopping ? .shutDown : .connectionLost))
+        }
+        self.session = nil
+        let uptime = session.registeredAt.map { $0.duration(to: clock.now) } ?? .zero
+        return (session.endReason ?? (stopping ? .shutdown : .closedByServer), uptime)
+    }
+
+    // MARK: - Incoming
+
+    private func handle(_ input: ConnectionInput, session: Session) {
+        switch input {
+        case .ready(let tls):
+            let security = tls ? (configuration.tlsVerify ? "TLS, certificate verified" : "TLS, NOT verified") : "plain text"
+            logger.info("connected to \(configuration.host):\(configuration.port) (\(security))")
+            eventSink.yield(.connected)
+            execute(session.registration.handle(.connected), session: session)
+        case .line(let text):
+            received(text, session: session)
+        case .overlong(let length):
+            logger.warning("skipped an overlong line from the server (\(length) bytes)")
+        case .failed(let text):
+            if session.endReason == nil { session.endReason = .transport(text) }
+            logger.error("connection error: \(text)")
+        case .closed:
+            break
+        }
+    }
+
+    private func received(_ text: String, session: Session) {
+        session.watchdog.received(at: clock.now)
+        guard let message = Wire.parse(text) else {
+            logger.warning("skipped a line that is not IRC: \(text.prefix(200))")
+            return
+        }
+        logger.trace("<< \(text)")
+        switch message.command {
+        case "PING":
+            writeNow(Message(command: "PONG", params: message.params), session: session)
+            return
+        case "PONG":
+            return
+        case "ERROR":
+            let text = message.params.last ?? ""
+            if session.endReason == nil { session.endReason = .serverError(text) }
+            logger.warning("server closed the link: \(text)")
+            return
+        default:
+            break
+        }
+        let wasRegistered = session.registration.isRegistered
+        execute(session.registration.handle(.received(message)), session: session)
+        if wasRegistered { afterRegistration(message, session: session) }
+    }
+
+    private func execute(_ actions: [RegistrationAction], session: Session) {
+        for action in actions {
+            switch action {
+            case .send(let message):
+                writeNow(message, session: session)
+            case .log(let level, let text):
+                logger.log(level: level.loggerLevel, "\(text)")
+            case .registered(let nick):
+                session.nick = nick
+                session.registeredAt = clock.now
+                logger.info("registered as \(nick)")
+                eventSink.yield(.registered(nick: nick))
+                let joins = desiredChannels.map(joinLine)
+                if !joins.isEmpty { enqueueUnawaited(joins, lane: .control, session: session) }
+            case .loggedIn(let account, let mask):
+                session.account = account
+                if let mask { session.hostmask = Source(parsing: Substring(mask)) }
+                eventSink.yield(.loggedIn(account: account))
+            case .capabilitiesChanged(let capabilities):
+                session.capabilities = capabilities
+            case .disconnect(let failure, let retry):
+                if session.endReason == nil { session.endReason = .registration(failure, retry: retry) }
+                let channel = session.channel
+                writeNow(Message("QUIT", failure.description), session: session).whenComplete { _ in
+                    channel.close(promise: nil)
+                }
+            }
+        }
+    }
+
+    /// Everything that matters once we are on the network.
+    private func afterRegistration(_ message: Message, session: Session) {
+        let params = message.params
+        let fromUs = message.source.map { session.support.equal($0.nick, session.nick) } ?? false
+        switch message.command {
+        case "005":
+            session.support.update(from: message)
+            if let length = session.support.nickLength { learnedNickLength = length }
+        case "396":
+            // RPL_VISIBLEHOST <nick> <host> :is now your displayed host
+            if params.count >= 2 { session.hostmask?.host = params[1] }
+        case "CHGHOST":
+            if fromUs, params.count >= 2 {
+                session.hostmask = Source(nick: session.nick, user: params[0], host: params[1])
+            }
+        case "NICK":
+            if fromUs, let new = params.first {
+                session.nick = new
+                session.hostmask?.nick = new
+                logger.info("our nick is now \(new)")
+                eventSink.yield(.nickChanged(new))
+            }
+        case "JOIN":
+            if fromUs, let channel = params.first {
+                if let source = message.source, source.user != nil { session.hostmask = source }
+                if !session.joined.contains(where: { session.support.equal($0, channel) }) {
+                    session.joined.append(channel)
+                }
+                logger.info("joined \(channel)")
+                eventSink.yield(.joined(channel: channel))
+            }
+        case "PART":
+            if fromUs, let channel = params.first {
+                session.joined.removeAll { session.support.equal($0, channel) }
+            }
+        case "KICK":
+            guard params.count >= 2, session.support.equal(params[1], session.nick) else { return }
+            kicked(from: params[0], by: message.source?.nick ?? "?", reason: params.count >= 3 ? params[2] : "", session: session)
+        case "PRIVMSG", "NOTICE":
+            chat(message, session: session)
+        case "403", "405", "471", "473", "474", "475", "477":
+            logger.warning("cannot join \(params.count >= 2 ? params[1] : "?"): \(params.last ?? message.command)")
+        default:
+            break
+        }
+    }
+
+    private func kicked(from channel: String, by kicker: String, reason: String, session: Session) {
+        session.joined.removeAll { session.support.equal($0, channel) }
+        logger.warning("kicked from \(channel) by \(kicker): \(reason)")
+        eventSink.yield(.kicked(channel: channel, by: kicker, reason: reason))
+        guard configuration.rejoinOnKick,
+              let wanted = desiredChannels.first(where: { session.support.equal($0.name, channel) })
+        else { return }
+        let id = session.id
+        let delay = configuration.rejoinDelay
+        session.timers.append(Task {
+            try? await Task.sleep(for: delay)
+            if !Task.isCancelled { self.rejoin(wanted, sessionID: id) }
+        })
+    }
+
+    private func rejoin(_ channel: IRCConnectionConfiguration.Channel, sessionID: Int) {
+        guard let session, session.id == sessionID,
+              desiredChannels.contains(where: { session.support.equal($0.name, channel.name) })
+        else { return }
+        logger.info("rejoining \(channel.name)")
+        enqueueUnawaited([joinLine(channel)], lane: .control, session: session)
+    }
+
+    private func chat(_ message: Message, session: Session) {
+        guard message.params.count >= 2, let sender = message.source else { return }
+        let target = message.params[0]
+        let text = message.params[1]
+        if CTCPReplies.isCTCP(text) {
+            answerCTCP(text, from: sender, command: message.command, session: session)
+            return
+        }
+        // Server notices (no user@host) are not chat.
+        guard sender.user != nil || sender.host != nil else {
+            logger.debug("server notice: \(text)")
+            return
+        }
+        var channel: String?
+        if session.support.isChannel(target) {
+            channel = target
+        } else if let first = target.first, "@%+~&".contains(first), session.support.isChannel(String(target.dropFirst())) {
+            // STATUSMSG (`@#chan`): still a channel message.
+            channel = String(target.dropFirst())
+        }
+        let kind: IRCChatMessage.Kind = message.command == "NOTICE" ? .notice : .privmsg
+        eventSink.yield(.message(IRCChatMessage(
+            network: configuration.name, kind: kind, sender: sender, target: target, channel: channel,
+            text: text, account: message.tags["account"], tags: message.tags
+        )))
+    }
+
+    private func answerCTCP(_ text: String, from sender: Source, command: String, session: Session) {
+        // Replies to NOTICE would let two bots answer each other forever.
+        guard command == "PRIVMSG" else { return }
+        let now = clock.now
+        let time = Date().formatted(.iso8601)
+        guard let reply = CTCPReplies.reply(to: text, from: sender.nick, version: configuration.version, now: time) else {
+            return
+        }
+        guard ctcpLimiter.delay(now: now) == .zero else {
+            logger.debug("CTCP from \(sender.nick) not answered (rate limit)")
+            return
+        }
+        ctcpLimiter.consume(now: now)
+        enqueueUnawaited([Wire.serialize(reply)], lane: .control, session: session)
+    }
+
+    private func registrationTimerFired(_ id: Int) {
+        guard let session, session.id == id else { return }
+        execute(session.registration.handle(.timedOut), session: session)
+    }
+
+    // MARK: - Outgoing
+
+    private func registeredSession() throws(IRCClientError) -> Session {
+        if stopping { throw .shutDown }
+        guard let session, session.registration.isRegistered else { throw .notConnected }
+        return session
+    }
+
+    private func sendChat(command: String, target: String, text: String) async throws(IRCClientError) {
+        let session = try registeredSession()
+        let lines = ChatLines.split(
+            command: command, target: target, text: text,
+            hostmask: session.hostmask?.description, lineLength: session.support.lineLength
+        ).map(Wire.serialize)
+        try await enqueue(lines, lane: .chat, session: session).get()
+    }
+
+    private func joinLine(_ channel: IRCConnectionConfiguration.Channel) -> String {
+        Wire.serialize(channel.key.map { Message("JOIN", channel.name, $0) } ?? Message("JOIN", channel.name))
+    }
+
+    private func enqueue(_ lines: [String], lane: OutgoingQueue.Lane, session: Session) async -> Result<Void, IRCClientError> {
+        let ticket = nextTicket
+        nextTicket += 1
+        return await withCheckedContinuation { continuation in
+            waiting[ticket] = continuation
+            linesEnqueued += lines.count
+            session.queue.enqueue(lines, lane: lane, ticket: ticket)
+            session.wake.yield()
+        }
+    }
+
+    private func enqueueUnawaited(_ lines: [String], lane: OutgoingQueue.Lane, session: Session) {
+        session.queue.enqueue(lines, lane: lane, ticket: nil)
+        session.wake.yield()
+    }
+
+    private func finish(_ ticket: Int, _ result: Result<Void, IRCClientError>) {
+        waiting.removeValue(forKey: ticket)?.resume(returning: result)
+    }
+
+    /// Writes past the queue: PONG, registration, QUIT never wait behind chat. Once registered
+    /// they still spend flood budget, so the chat after them is spaced accordingly.
+    @discardableResult
+    private func writeNow(_ message: Message, session: Session) -> EventLoopFuture<Void> {
+        if session.registration.isRegistered { session.flood.consume(now: clock.now) }
+        logger.trace(">> \(Redaction.loggable(message))")
+        return session.channel.writeAndFlush(ByteBuffer(string: Wire.serialize(message) + "\r\n"))
+    }
+
+    /// Drains the queue at the pace `FloodControl` allows; each write is awaited so a caller's
+    /// "written" means on the socket.
+    private func runWriter(_ id: Int) async {
+        guard let wakes = session(id)?.wakes else { return }
+        var wake = wakes.makeAsyncIterator()
+        while !Task.isCancelled {
+            guard let session = session(id) else { return }
+            guard session.registration.isRegistered, let next = session.queue.next else {
+                if await wake.next() == nil { return }
+                continue
+            }
+            let delay = session.flood.delay(now: clock.now)
+            if delay > .zero {
+                do { try await Task.sleep(for: delay) } catch { return }
+                continue
+            }
+            guard let (entry, completed) = session.queue.popNext() else { continue }
+            _ = next
+            session.flood.consume(now: clock.now)
+            logger.trace(">> \(entry.line)")
+            do {
+                try await session.channel.writeAndFlush(ByteBuffer(string: entry.line + "\r\n")).get()
+                if let completed { finish(completed, .success(())) }
+            } catch {
+                if let ticket = entry.ticket {
+                    session.queue.remove(ticket: ticket)
+                    finish(ticket, .failure(.connectionLost))
+                }
+            }
+        }
+    }
+
+    private func runWatchdog(_ id: Int) async {
+        while !Task.isCancelled {
+            guard let session = session(id) else { return }
+            switch session.watchdog.check(now: clock.now) {
+            case .wait(let deadline):
+                do { try await Task.sleep(until: deadline, clock: clock) } catch { return }
+            case .sendPing:
+                writeNow(Message("PING", "mjbridge"), session: session)
+            case .timedOut:
+                logger.warning("no answer to PING within \(configuration.ping.timeout), reconnecting")
+                if session.endReason == nil { session.endReason = .pingTimeout(configuration.ping.timeout) }
+                session.channel.close(promise: nil)
+                return
+            }
+        }
+    }
+
+    private func session(_ id: Int) -> Session? {
+        guard let session, session.id == id else { return nil }
+        return session
+    }
+}
+
+/// Per-connection state. Owned by the `IRCClient` actor and never handed out, so it needs
+/// no synchronisation of its own.
+private final class Session {
+    let id: Int
+    let channel: any Channel
+    var registration: RegistrationStateMachine
+    var watchdog: PingWatchdog<ContinuousClock.Instant>
+    var flood: FloodLimiter
+    var queue = OutgoingQueue()
+    var support = NetworkSupport()
+    var nick: String
+    var hostmask: Source?
+    var account: String?
+    var capabilities: Set<String> = []
+    var joined: [String] = []
+    var registeredAt: ContinuousClock.Instant?
+    var endReason: DisconnectReason?
+    var timers: [Task<Void, Never>] = []
+    let wakes: AsyncStream<Void>
+    let wake: AsyncStream<Void>.Continuation
+
+    init(id: Int, channel: any Channel, registration: RegistrationStateMachine, configuration: IRCConnectionConfiguration, now: ContinuousClock.Instant) {
+        self.id = id
+        self.channel = channel
+        self.registration = registration
+        self.watchdog = PingWatchdog(idle: configuration.ping.idle, timeout: configuration.ping.timeout, now: now)
+        self.flood = FloodLimiter(configuration.flood, now: now)
+        self.nick = configuration.nick
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+}
+
+/// Lets the actor hold whatever generator the caller injected (seeded in tests).
+private struct BoxedRandom: RandomNumberGenerator, Sendable {
+    var base: any RandomNumberGenerator & Sendable
+    mutating func next() -> UInt64 { base.next() }
+}
+
+/// Keeps secrets out of trace logs of outgoing lines.
+enum Redaction {
+    static func loggable(_ message: Message) -> String {
+        switch message.command {
+        case "PASS", "AUTHENTICATE":
+            return "\(message.command) <redacted>"
+        case "PRIVMSG" where message.params.first?.lowercased() == "nickserv":
+            return "PRIVMSG NickServ <redacted>"
+        default:
+            return Wire.serialize(message)
+        }
+    }
+}
+
+extension LogLevel {
+    var loggerLevel: Logger.Level {
+        switch self {
+        case .debug: return .debug
+        case .info: return .info
+        case .notice: return .notice
+        case .warning: return .warning
+        case .error: return .error
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import IRC
+
+/// What an `IRCClient` reports on its `events` stream, in order.
+public enum IRCClientEvent: Sendable, Hashable {
+    /// Opening connection number `attempt` (1 for the first, counting up across reconnects).
+    case connecting(attempt: Int)
+    /// TCP and, when enabled, TLS are up; registration starts.
+    case connected
+    /// 001 arrived; `nick` is the nick we got (maybe a fallback).
+    case registered(nick: String)
+    /// SASL (or the server) logged us in.
+    case loggedIn(account: String)
+    case joined(channel: String)
+    case kicked(channel: String, by: String, reason: String)
+    /// Our own nick changed after registration.
+    case nickChanged(String)
+    /// A PRIVMSG or NOTICE for us or one of our channels (CTCP requests are answered and not shown).
+    case message(IRCChatMessage)
+    /// The connection ended; `reconnectIn` is nil when the client will not try again.
+    case disconnected(reason: String, reconnectIn: Duration?)
+    /// The client stopped for good (shutdown or a non-retryable error); the stream ends after this.
+    case stopped
+}
+
+/// One chat line as the bridge needs it.
+public struct IRCChatMessage: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable { case privmsg, notice }
+
+    public var network: String
+    public var kind: Kind
+    public var sender: Source
+    /// The target as the server sent it: a channel or our nick.
+    public var target: String
+    /// The channel, or nil for a private message to us.
+    public var channel: String?
+    public var text: String
+    /// The sender's services account (IRCv3 `account-tag`), nil when not logged in or not known.
+    public var account: String?
+    /// All IRCv3 tags of the line (`time`, `msgid`, …).
+    public var tags: [String: String]
+
+    public var isPrivate: Bool { channel == nil }
+    /// Where a reply goes: the channel, or the sender for a private message.
+    public var replyTarget: String { channel ?? sender.nick }
+
+    public init(network: String, kind: Kind, sender: Source, target: String, channel: String?, text: String, account: String?, tags: [String: String]) {
+        self.network = network
+        self.kind = kind
+        self.sender = sender
+        self.target = target
+        self.channel = channel
+        self.text = text
+        self.account = account
+        self.tags = tags
+    }
+}

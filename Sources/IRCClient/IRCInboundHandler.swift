@@ -1,0 +1,57 @@
+import NIOCore
+import NIOSSL
+import NIOTLS
+
+/// What one connection's pipeline tells the client, in order; `.closed` is always last.
+enum ConnectionInput: Sendable, Hashable {
+    /// TCP (and TLS, when used) is established: time to register.
+    case ready(tls: Bool)
+    case line(String)
+    case overlong(length: Int)
+    case failed(String)
+    case closed
+}
+
+/// The last handler in the pipeline: forwards framed lines and connection state into an
+/// AsyncStream the client actor consumes. It decides nothing.
+final class IRCInboundHandler: ChannelInboundHandler {
+    typealias InboundIn = IRCLineDecoder.Line
+
+    private let sink: AsyncStream<ConnectionInput>.Continuation
+    private let waitsForTLS: Bool
+
+    init(sink: AsyncStream<ConnectionInput>.Continuation, waitsForTLS: Bool) {
+        self.sink = sink
+        self.waitsForTLS = waitsForTLS
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if !waitsForTLS { sink.yield(.ready(tls: false)) }
+        context.fireChannelActive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted? = event as? TLSUserEvent {
+            sink.yield(.ready(tls: true))
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .line(let text): sink.yield(.line(text))
+        case .overlong(let length): sink.yield(.overlong(length: length))
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        sink.yield(.failed(String(describing: error)))
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        sink.yield(.closed)
+        sink.finish()
+        context.fireChannelInactive()
+    }
+}

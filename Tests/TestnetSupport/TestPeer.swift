@@ -1,0 +1,138 @@
+import Foundation
+import IRC
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Testing
+@testable import IRCClient
+
+/// A second, deliberately simple IRC client for integration tests: it watches what the bot
+/// does (as another user on the network), creates channels, kicks. Answers PING by itself.
+public actor TestPeer {
+    let channel: any NIOCore.Channel
+    private var received: [Message] = []
+    private var rawLines: [String] = []
+    private var cursor = 0
+    public private(set) var closed = false
+    public private(set) var nick = ""
+
+    private init(channel: any Channel) {
+        self.channel = channel
+    }
+
+    public static func connect(to net: Testnet) async throws -> TestPeer {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(net.caFile)
+        let context = try NIOSSLContext(configuration: tls)
+        let (inputs, sink) = AsyncStream.makeStream(of: ConnectionInput.self)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                    try pipeline.addHandler(ByteToMessageHandler(IRCLineDecoder()))
+                    try pipeline.addHandler(IRCInboundHandler(sink: sink, waitsForTLS: true))
+                }
+            }
+            .connect(host: net.host, port: net.tlsPort).get()
+        let peer = TestPeer(channel: channel)
+        Task {
+            for await input in inputs { await peer.deliver(input) }
+        }
+        return peer
+    }
+
+    private func deliver(_ input: ConnectionInput) {
+        switch input {
+        case .line(let text):
+            guard let message = Wire.parse(text) else { return }
+            if message.command == "PING" {
+                send("PONG :\(message.params.last ?? "")")
+                return
+            }
+            rawLines.append(text)
+            received.append(message)
+        case .closed:
+            closed = true
+        default:
+            break
+        }
+    }
+
+    public func send(_ line: String) {
+        channel.writeAndFlush(ByteBuffer(string: line + "\r\n"), promise: nil)
+    }
+
+    /// Registers (no SASL) and waits for 001.
+    public func register(nick: String) async throws {
+        self.nick = nick
+        send("NICK \(nick)")
+        send("USER peer 0 * :test peer")
+        _ = try await expect("001 for \(nick)") { $0.command == "001" }
+    }
+
+    /// Waits until a line matching `predicate` arrives and returns it; lines before it are
+    /// consumed. Fails after `timeout` (a deadline for a broken run, not a speed assertion).
+    public func expect(_ what: String, timeout: Duration = .seconds(30), _ predicate: (Message) -> Bool) async throws -> Message {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while true {
+            while cursor < received.count {
+                let message = received[cursor]
+                cursor += 1
+                if predicate(message) { return message }
+            }
+            if closed || ContinuousClock.now >= deadline {
+                throw TestnetError("peer \(nick): no \(what) within \(timeout) (closed: \(closed)); last lines: \(rawLines.suffix(8))")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// The raw text of every line received so far (for byte-length checks).
+    public func lines() -> [String] { rawLines }
+
+    public func quit() async {
+        send("QUIT :bye")
+        try? await channel.close()
+    }
+}
+
+/// A unique nick/channel suffix so tests never collide on the shared network.
+public func uniqueName(_ prefix: String) -> String {
+    prefix + String(UInt32.random(in: 0..<UInt32.max), radix: 36)
+}
+
+/// Collects an IRCClient's events until one matches.
+public actor EventLog {
+    private var events: [IRCClientEvent] = []
+    private var cursor = 0
+    private var finished = false
+
+    public init(_ client: IRCClient) {
+        let stream = client.events
+        Task { [weak self] in
+            for await event in stream { await self?.append(event) }
+            await self?.finish()
+        }
+    }
+
+    private func append(_ event: IRCClientEvent) { events.append(event) }
+    private func finish() { finished = true }
+
+    public var all: [IRCClientEvent] { events }
+
+    public func expect(_ what: String, timeout: Duration = .seconds(30), _ predicate: (IRCClientEvent) -> Bool) async throws -> IRCClientEvent {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while true {
+            while cursor < events.count {
+                let event = events[cursor]
+                cursor += 1
+                if predicate(event) { return event }
+            }
+            if finished || ContinuousClock.now >= deadline {
+                throw TestnetError("client: no \(what) within \(timeout); events: \(events.suffix(10))")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
