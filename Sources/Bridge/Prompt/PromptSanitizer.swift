@@ -1,12 +1,4 @@
-/// Which Midjourney speed mode the user asked for with `--fast`, `--relax` or `--turbo`.
-public enum SpeedMode: String, Sendable, Hashable, CaseIterable {
-    case fast = "FAST"
-    case relax = "RELAX"
-    case turbo = "TURBO"
-
-    /// The proxy path prefix for `modeVia = path` (`/mj-fast/mj/...`).
-    public var pathPrefix: String { "mj-\(rawValue.lowercased())" }
-}
+import MidjourneyAPI
 
 /// A prompt as the proxy should get it.
 public struct SanitizedPrompt: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+import MidjourneyAPI
 
 /// The sentences the bot says about tasks. Pure: the tracker and the commands decide when,
 /// this decides what. Lines are without the caller's nick; `ReplyAddressing` adds it.
@@ -87,22 +88,22 @@ public struct TaskRenderer: Sendable {
         family("u", kinds.compactMap { if case .upscale(let i) = $0 { return i } else { return nil } })
         family("v", kinds.compactMap { if case .variation(let i) = $0 { return i } else { return nil } })
         if kinds.contains(.reroll) { hints.append("\(prefix)reroll") }
-        let upscales = [(TaskButtonKind.upscaleSubtle, "subtle"), (.upscaleCreative, "creative"), (.upscale2x, "2x"), (.upscale4x, "4x")]
+        let upscales = [(ButtonKind.upscaleSubtle, "subtle"), (.upscaleCreative, "creative"), (.upscale2x, "2x"), (.upscale4x, "4x")]
             .filter { kinds.contains($0.0) }.map(\.1)
         if !upscales.isEmpty { hints.append("\(prefix)upscale \(upscales.joined(separator: "|"))") }
-        let varies = [(TaskButtonKind.varySubtle, "subtle"), (.varyStrong, "strong")].filter { kinds.contains($0.0) }.map(\.1)
+        let varies = [(ButtonKind.varySubtle, "subtle"), (.varyStrong, "strong")].filter { kinds.contains($0.0) }.map(\.1)
         if !varies.isEmpty { hints.append("\(prefix)vary \(varies.joined(separator: "|"))") }
         if kinds.contains(.varyRegion) { hints.append("\(prefix)region") }
-        let zooms = [(TaskButtonKind.zoomOut2x, "2x"), (.zoomOut1_5x, "1.5x"), (.customZoom, "<1–2>")]
+        let zooms = [(ButtonKind.zoomOut2x, "2x"), (.zoomOut1_5x, "1.5x"), (.customZoom, "<1–2>")]
             .filter { kinds.contains($0.0) }.map(\.1)
         if !zooms.isEmpty { hints.append("\(prefix)zoom \(zooms.joined(separator: "|"))") }
-        let pans = PanDirection.allCases.filter { kinds.contains(.pan($0)) }.map(\.rawValue)
+        let pans = ButtonKind.PanDirection.allCases.filter { kinds.contains(.pan($0)) }.map(\.rawValue)
         if !pans.isEmpty { hints.append("\(prefix)pan \(pans.joined(separator: "|"))") }
         let picks = kinds.compactMap { if case .describePick(let i) = $0 { return i } else { return nil } }.sorted()
         if picks == [1, 2, 3, 4] { hints.append("\(prefix)pick 1–4") } else if !picks.isEmpty {
             hints.append("\(prefix)pick \(picks.map(String.init).joined(separator: "|"))")
         }
-        let covered: (TaskButtonKind) -> Bool = { kind in
+        let covered: (ButtonKind) -> Bool = { kind in
             switch kind {
             case .upscale, .variation, .reroll, .upscaleSubtle, .upscaleCreative, .upscale2x, .upscale4x,
                  .varySubtle, .varyStrong, .varyRegion, .zoomOut2x, .zoomOut1_5x, .customZoom, .pan, .describePick:

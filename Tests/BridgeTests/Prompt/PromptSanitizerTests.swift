@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Bridge
+import MidjourneyAPI
 
 @Suite struct PromptSanitizerTests {
     @Test func dashesBeforeParametersBecomeDoubleHyphens() {
@@ -21,7 +22,7 @@ import Testing
         #expect(p.text == "a cat --ar 1:1")
         #expect(PromptSanitizer.sanitize("a cat --FAST").mode == .fast)
         #expect(PromptSanitizer.sanitize("a cat").mode == nil)
-        #expect(SpeedMode.relax.pathPrefix == "mj-relax")
+        #expect(SpeedMode.relax.rawValue == "mj-relax")
     }
 
     @Test func formattingAndExtraSpacesGo() {

@@ -4,29 +4,6 @@ import Testing
 @Suite struct TaskRendererTests {
     let renderer = TaskRenderer(prefix: "!")
 
-    @Test func buttonKindsFromCustomIds() {
-        let h = "0ddb91a0-af46"
-        #expect(TaskButtonKind(customId: "MJ::JOB::upsample::2::\(h)") == .upscale(2))
-        #expect(TaskButtonKind(customId: "MJ::JOB::variation::4::\(h)") == .variation(4))
-        #expect(TaskButtonKind(customId: "MJ::JOB::reroll::0::\(h)::SOLO") == .reroll)
-        #expect(TaskButtonKind(customId: "MJ::JOB::upsample_v7_2x_subtle::1::\(h)::SOLO") == .upscaleSubtle)
-        #expect(TaskButtonKind(customId: "MJ::JOB::upsample_v6r1_2x_creative::1::\(h)::SOLO") == .upscaleCreative)
-        #expect(TaskButtonKind(customId: "MJ::JOB::upsample_v5_4x::1::\(h)::SOLO") == .upscale4x)
-        #expect(TaskButtonKind(customId: "MJ::JOB::low_variation::1::\(h)::SOLO") == .varySubtle)
-        #expect(TaskButtonKind(customId: "MJ::JOB::high_variation::1::\(h)::SOLO") == .varyStrong)
-        #expect(TaskButtonKind(customId: "MJ::Inpaint::1::\(h)::SOLO") == .varyRegion)
-        #expect(TaskButtonKind(customId: "MJ::Outpaint::50::1::\(h)::SOLO") == .zoomOut2x)
-        #expect(TaskButtonKind(customId: "MJ::Outpaint::75::1::\(h)::SOLO") == .zoomOut1_5x)
-        #expect(TaskButtonKind(customId: "MJ::CustomZoom::\(h)") == .customZoom)
-        #expect(TaskButtonKind(customId: "MJ::JOB::pan_left::1::\(h)::SOLO") == .pan(.left))
-        #expect(TaskButtonKind(customId: "MJ::Job::PicReader::3") == .describePick(3))
-        #expect(TaskButtonKind(customId: "MJ::Job::PicReader::all") == .imagineAll)
-        #expect(TaskButtonKind(customId: "MJ::Picread::Retry") == .describeRetry)
-        #expect(TaskButtonKind(customId: "MJ::BOOKMARK::\(h)") == .bookmark)
-        #expect(TaskButtonKind(customId: "MJ::JOB::animate_high::1::\(h)::SOLO") == .animate(high: true))
-        #expect(TaskButtonKind(customId: "MJ::Something::new") == .unknown)
-    }
-
     @Test func hintsForAnUpscaledImage() {
         let h = "x"
         let buttons = [

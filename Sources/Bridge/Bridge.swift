@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import MidjourneyAPI
+import Store
+
+/// The bot: turns chat commands into proxy tasks and their results back into chat lines,
+/// exactly once, across restarts. Transport-agnostic: lines go out through a `ChatTransport`.
+///
+/// Wiring (the App does this):
+/// ```swift
+/// let bridge = Bridge(configuration: config, client: client, store: store, transport: irc, imageFetcher: fetcher, logger: log)
+/// Task { try await bridge.run() }            // recovery, then the polling loop
+/// await bridge.handle(event)                 // each chat line
+/// await bridge.joined(network: n, channel: c) // after each JOIN, to deliver held results
+/// await bridge.receiveCallback(body)         // each POST /callback/<secret>
+/// ```
+public final class Bridge: Sendable {
+    public let configuration: BridgeConfiguration
+    public let tracker: TaskTracker
+    let client: MidjourneyClient
+    /// Clients whose base URL carries a speed-mode path (`/mj-fast`), for `speedModeRouting = .path`.
+    let modeClients: [SpeedMode: MidjourneyClient]
+    let store: Store
+    let transport: any ChatTransport
+    let delivery: OutboxDelivery
+    let responder: CommandResponder
+    let renderer: TaskRenderer
+    let addressing: ReplyAddressing
+    let imageFetcher: (any ImageFetcher)?
+    let clock: BridgeClock
+    let logger: Logger
+
+    public init(configuration: BridgeConfiguration, client: MidjourneyClient, store: Store, transport: any ChatTransport,
+                imageFetcher: (any ImageFetcher)?, modeClients: [SpeedMode: MidjourneyClient] = [:],
+                clock: BridgeClock = .system, logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.modeClients = modeClients
+        self.store = store
+        self.transport = transport
+        self.imageFetcher = imageFetcher
+        self.clock = clock
+        self.logger = logger
+        let delivery = OutboxDelivery(store: store, transport: transport, now: clock.now, logger: logger)
+        self.delivery = delivery
+        self.tracker = TaskTracker(store: store, delivery: delivery, source: ClientTaskSource(client: client),
+                                   configuration: configuration, clock: clock, logger: logger)
+        self.addressing = ReplyAddressing(style: configuration.replyStyle)
+        self.renderer = TaskRenderer(prefix: configuration.commandPrefix)
+        self.responder = CommandResponder(
+            parser: CommandParser(registry: BridgeCommands.registry, prefix: configuration.commandPrefix),
+            addressing: addressing, versionText: configuration.versionText)
+    }
+
+    /// The commands `!help` lists (for the README check and the demo banner).
+    public static var commands: CommandRegistry { BridgeCommands.registry }
+
+    // MARK: Inputs
+
+    /// Handles one chat line. Returns when its immediate answers have been sent or queued;
+    /// results arrive later through the tracker.
+    public func handle(_ event: ChatEvent) async {
+        let isOwner = event.isFromOwner || configuration.isOwner(account: event.account)
+        switch responder.respond(to: event, isOwner: isOwner) {
+        case .ignore:
+            return
+        case .replies(let lines):
+            for line in lines { await send(line) }
+        case .dispatch(let invocation):
+            await CommandContext(bridge: self, invocation: invocation, isOwner: isOwner).run()
+        }
+    }
+
+    /// The bot (re)joined a channel: results held for it go out now.
+    public func joined(network: String, channel: String) async {
+        await delivery.flush()
+    }
+
+    /// The body of a `POST /callback/<secret>`: a hint about one task, checked against the
+    /// ranked state the store holds.
+    public func receiveCallback(_ body: Data) async -> ApplyOutcome {
+        guard let task = try? MJTask.decode(body) else { return .unknownTask }
+        return await tracker.apply(TaskSnapshot(task))
+    }
+
+    /// Recovery (pending tasks polled at once, owed lines sent), then one polling cycle every
+    /// `pollSchedule.interval` until the task is cancelled.
+    public func run() async throws {
+        await tracker.recover()
+        while !Task.isCancelled {
+            try await clock.sleep(.milliseconds(Int64(configuration.pollSchedule.interval * 1000)))
+            await tracker.poll()
+        }
+    }
+
+    /// The client for a speed mode asked for in the prompt (path routing), else the default.
+    func client(for mode: SpeedMode?) -> MidjourneyClient {
+        mode.flatMap { modeClients[$0] } ?? client
+    }
+
+    func send(_ line: OutgoingChat) async {
+        do {
+            try await transport.send(line)
+        } catch {
+            logger.warning("could not send a reply", metadata: ["network": "\(line.network)", "error": "\(error)"])
+        }
+    }
+}
+
+/// Polling through the client's batched `list-by-condition`.
+struct ClientTaskSource: TaskSource {
+    // Tasks are listed through the plain base URL: a speed-mode prefix only chooses the
+    // account a submit goes to, the task store behind it is shared.
+    let client: MidjourneyClient
+
+    func tasks(ids: [String]) async throws -> [TaskSnapshot] {
+        try await client.list(ids: ids).map(TaskSnapshot.init)
+    }
+}
+
+extension TaskSnapshot {
+    /// The tracker's view of a proxy task.
+    public init(_ task: MJTask) {
+        self.init(id: task.id, action: task.action?.rawValue, status: task.status.rawValue, progress: task.progress,
+                  prompt: task.prompt, imageUrl: task.imageUrl, failReason: task.failReason,
+                  buttons: task.buttons.map { TaskButton(customId: $0.customId, label: $0.label, emoji: $0.emoji) },
+                  finalPrompt: task.properties.finalPrompt, state: task.state)
+    }
+}

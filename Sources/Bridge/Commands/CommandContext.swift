@@ -1,0 +1,180 @@
+import Foundation
+import MidjourneyAPI
+import Store
+
+/// One command being run: the invocation, who asked, and the bridge's parts, with the
+/// helpers every command needs (reply, resolve a task reference, record a new task).
+struct CommandContext: Sendable {
+    let bridge: Bridge
+    let invocation: CommandInvocation
+    let isOwner: Bool
+
+    var event: ChatEvent { invocation.event }
+    var client: MidjourneyClient { bridge.client }
+    var store: Store { bridge.store }
+    var renderer: TaskRenderer { bridge.renderer }
+    var prefix: String { bridge.configuration.commandPrefix }
+    var words: [String] { invocation.words }
+
+    /// Where this command's results go.
+    var route: TaskRoute {
+        TaskRoute(network: event.network, channel: event.target.channelName, nick: event.sender, account: event.account)
+    }
+
+    /// The compact route for the task's `state`.
+    var state: String { RouteState.encode(route) }
+    var notifyHook: String? { bridge.configuration.notifyHook }
+
+    func run() async {
+        switch invocation.spec.name {
+        case BridgeCommands.imagine.name: await imagine(niji: false)
+        case BridgeCommands.niji.name: await imagine(niji: true)
+        case BridgeCommands.upscale1to4.name: await gridButton(letter: "u")
+        case BridgeCommands.variation1to4.name: await gridButton(letter: "v")
+        case BridgeCommands.reroll.name: await reroll()
+        case BridgeCommands.vary.name: await vary()
+        case BridgeCommands.zoom.name: await zoom()
+        case BridgeCommands.pan.name: await pan()
+        case BridgeCommands.upscale.name: await upscale()
+        case BridgeCommands.region.name: await region()
+        case BridgeCommands.remix.name: await remix()
+        case BridgeCommands.button.name: await pressAny()
+        case BridgeCommands.describe.name: await describe()
+        case BridgeCommands.pick.name: await pick()
+        case BridgeCommands.blend.name: await blend()
+        case BridgeCommands.faceswap.name: await faceswap()
+        case BridgeCommands.shorten.name: await shorten()
+        case BridgeCommands.seed.name: await seed()
+        case BridgeCommands.status.name: await status()
+        case BridgeCommands.cancel.name: await cancel()
+        case BridgeCommands.tasks.name: await listTasks()
+        default:
+            bridge.logger.error("command without a handler", metadata: ["command": "\(invocation.spec.name)"])
+        }
+    }
+
+    // MARK: Replies
+
+    func reply(_ text: String) async {
+        await bridge.send(bridge.addressing.reply(to: event, text))
+    }
+
+    func usage() async {
+        let spec = invocation.spec
+        await reply("Usage: \(prefix)\(invocation.invokedName)\(spec.usage.isEmpty ? "" : " \(spec.usage)")")
+    }
+
+    func fail(_ error: MJError) async {
+        if case .apiKeyRejected = error {
+            bridge.logger.critical("the proxy rejected the API key", metadata: ["error": "\(error)"])
+        } else {
+            bridge.logger.warning("proxy request failed", metadata: ["command": "\(invocation.spec.name)", "error": "\(error)"])
+        }
+        await reply(ProxyErrorText.sentence(for: error, forOwner: isOwner))
+    }
+
+    func storeFailed(_ error: any Error) async {
+        bridge.logger.error("store failure", metadata: ["error": "\(error)"])
+        await reply("Something went wrong on my side; the admins can find it in the log.")
+    }
+
+    // MARK: Task references
+
+    /// A word that can only be a task reference: digits, at least four.
+    static func isReference(_ word: String) -> Bool {
+        word.count >= ShortReference.minimumLength && word.allSatisfy(\.isASCII) && word.allSatisfy(\.isNumber)
+    }
+
+    /// The task a command is about: the one `reference` names, or else the caller's newest
+    /// task here that satisfies `predicate`. Answers the user itself when there is none.
+    func resolve(_ reference: String?, lacking: String,
+                 where predicate: @escaping @Sendable (TaskRecord) -> Bool) async -> TaskRecord? {
+        do {
+            if let reference {
+                switch try await store.resolveReference(reference, scopeKey: route.scopeKey, network: event.network) {
+                case .found(let task):
+                    return task
+                case .ambiguous(let tasks):
+                    let ids = tasks.map(\.id)
+                    let options = tasks.prefix(4).map { task in
+                        "\(ShortReference.make(for: task.id, among: ids)) \(renderer.subject(kind: task.kind, prompt: task.prompt))"
+                    }
+                    await reply("ref \(reference) fits \(tasks.count) tasks here: \(options.joined(separator: ", ")) — give more digits.")
+                    return nil
+                case .notFound:
+                    await reply("I know no task \(ChatText.truncated(reference, to: 30)) here.")
+                    return nil
+                }
+            }
+            if let task = try await store.mostRecentTask(of: route, where: predicate) { return task }
+            await reply("You have no task here \(lacking); add a ref (see \(prefix)tasks).")
+            return nil
+        } catch {
+            await storeFailed(error)
+            return nil
+        }
+    }
+
+    func ref(of task: TaskRecord) async -> String {
+        (try? await store.shortReference(for: task)) ?? String(task.id.suffix(ShortReference.minimumLength))
+    }
+
+    // MARK: Recording new tasks
+
+    /// Records a task the proxy accepted and acknowledges it in the same transaction.
+    /// `acknowledgement` gets the short reference; nil uses the standard sentence.
+    func track(taskId: String, kind: String, prompt: String, parentId: String? = nil, queuePosition: Int? = nil,
+               status: String = "NOT_START", acknowledgement: ((String) -> String)? = nil) async {
+        let now = bridge.clock.now()
+        let record = TaskRecord(id: taskId, route: route, kind: kind, prompt: prompt, status: status,
+                                statusRank: TaskRank.statusRank(status), parentId: parentId, createdAt: now,
+                                deadline: now.addingTimeInterval(bridge.configuration.taskDeadline))
+        do {
+            let ref = try await store.shortReference(for: record)
+            let text = acknowledgement?(ref)
+                ?? renderer.acknowledgement(what: renderer.subject(kind: kind, prompt: prompt), ref: ref, queuePosition: queuePosition)
+            let reply = bridge.addressing.reply(to: event, text)
+            let line = OutboxLine(network: reply.network, target: reply.target, isChannel: event.target.channelName != nil,
+                                  text: reply.text, style: reply.style.rawValue, taskId: taskId, createdAt: now)
+            try await bridge.tracker.track(record, lines: [line])
+        } catch {
+            await storeFailed(error)
+        }
+    }
+
+    /// Handles a submit answer: accepted → tracked; anything else → one sentence.
+    func accept(_ response: SubmitResponse, kind: String, prompt: String, parentId: String? = nil) async {
+        guard response.code.isAccepted, let taskId = response.taskId else {
+            await reply(ProxyErrorText.sentence(for: response))
+            return
+        }
+        await track(taskId: taskId, kind: kind, prompt: prompt, parentId: parentId,
+                    queuePosition: response.code == .queued ? response.numberOfQueues : nil)
+    }
+
+    // MARK: Images
+
+    /// Downloads images named by URL as data URLs; answers the user and returns nil on failure.
+    func dataURLs(for urls: [String]) async -> [String]? {
+        guard let fetcher = bridge.imageFetcher else {
+            await reply("This bot is not set up to download images.")
+            return nil
+        }
+        var result: [String] = []
+        for url in urls {
+            do {
+                result.append(try await fetcher.dataURL(for: url))
+            } catch {
+                await reply("I could not use \(ChatText.truncated(url, to: 60)): \(error.description).")
+                return nil
+            }
+        }
+        return result
+    }
+
+    /// `accountFilter` carrying the speed mode, when modes go in the body.
+    func accountFilter(for mode: SpeedMode?) -> AccountFilter? {
+        guard let mode, bridge.configuration.speedModeRouting == .filter else { return nil }
+        return AccountFilter(modes: [String(mode.rawValue.dropFirst("mj-".count)).uppercased()])
+    }
+}

@@ -1,0 +1,98 @@
+import MidjourneyAPI
+
+/// Commands that start a new job: imagine, niji, describe, blend, faceswap, shorten.
+extension CommandContext {
+    func imagine(niji: Bool) async {
+        let prompt = PromptSanitizer.sanitize(invocation.arguments)
+        guard !prompt.text.isEmpty else {
+            if prompt.imageURLs.isEmpty { await usage() } else { await reply("Add some words after the image links.") }
+            return
+        }
+        var text = prompt.text
+        var images: [String]?
+        if !prompt.imageURLs.isEmpty {
+            if bridge.imageFetcher != nil {
+                guard let fetched = await dataURLs(for: prompt.imageURLs) else { return }
+                images = fetched
+            } else {
+                // Midjourney also reads image prompts as links at the start of the prompt.
+                text = (prompt.imageURLs + [text]).joined(separator: " ")
+            }
+        }
+        let request = ImagineRequest(prompt: text, base64Array: images, botType: niji ? .niji : nil, state: state,
+                                     notifyHook: notifyHook, accountFilter: accountFilter(for: prompt.mode))
+        do {
+            let response = try await bridge.client(for: pathMode(prompt.mode)).imagine(request)
+            await accept(response, kind: niji ? "niji" : "imagine", prompt: prompt.text)
+        } catch {
+            await fail(error)
+        }
+    }
+
+    func describe() async {
+        guard words.count == 1, let url = words.first else { return await usage() }
+        let request: DescribeRequest
+        if bridge.imageFetcher != nil {
+            guard let image = await dataURLs(for: [url])?.first else { return }
+            request = DescribeRequest(base64: image, state: state, notifyHook: notifyHook)
+        } else {
+            request = DescribeRequest(link: url, state: state, notifyHook: notifyHook)
+        }
+        do {
+            await accept(try await client.describe(request), kind: "describe", prompt: "")
+        } catch {
+            await fail(error)
+        }
+    }
+
+    func blend() async {
+        var dimensions: BlendDimensions?
+        var urls: [String] = []
+        for word in words {
+            switch word.lowercased() {
+            case "--portrait": dimensions = .portrait
+            case "--square": dimensions = .square
+            case "--landscape": dimensions = .landscape
+            default: urls.append(word)
+            }
+        }
+        guard BlendRequest.imageCountRange.contains(urls.count) else {
+            await reply("Blend takes 2 to 5 image links (you gave \(urls.count)).")
+            return
+        }
+        guard let images = await dataURLs(for: urls) else { return }
+        let request = BlendRequest(base64Array: images, dimensions: dimensions, state: state, notifyHook: notifyHook)
+        do {
+            await accept(try await client.blend(request), kind: "blend", prompt: "\(urls.count) images")
+        } catch {
+            await fail(error)
+        }
+    }
+
+    func faceswap() async {
+        guard words.count == 2 else { return await usage() }
+        guard let images = await dataURLs(for: words) else { return }
+        let request = SwapFaceRequest(sourceBase64: images[0], targetBase64: images[1], state: state, notifyHook: notifyHook)
+        do {
+            await accept(try await client.swapFace(request), kind: "faceswap", prompt: "")
+        } catch {
+            await fail(error)
+        }
+    }
+
+    func shorten() async {
+        let prompt = PromptSanitizer.sanitize(invocation.arguments)
+        guard !prompt.text.isEmpty else { return await usage() }
+        do {
+            let request = ShortenRequest(prompt: prompt.text, state: state, notifyHook: notifyHook)
+            await accept(try await client.shorten(request), kind: "shorten", prompt: prompt.text)
+        } catch {
+            await fail(error)
+        }
+    }
+
+    /// The path prefix carrying the speed mode, when modes go in the path.
+    func pathMode(_ mode: SpeedMode?) -> SpeedMode? {
+        bridge.configuration.speedModeRouting == .path ? mode : nil
+    }
+}

@@ -1,0 +1,98 @@
+import MidjourneyAPI
+import Store
+
+/// Commands about existing tasks: seed, status, cancel, tasks.
+extension CommandContext {
+    func seed() async {
+        guard words.count <= 1 else { return await usage() }
+        guard let task = await resolve(words.first, lacking: "with a finished image", where: { $0.status == "SUCCESS" }) else { return }
+        let ref = await ref(of: task)
+        do {
+            let seed = try await client.imageSeed(id: task.id)
+            await reply("🌱 seed of ref \(ref): \(ChatText.truncated(ChatText.wireSafe(seed), to: 40))")
+        } catch {
+            await fail(error)
+        }
+    }
+
+    func status() async {
+        guard words.count <= 1 else { return await usage() }
+        guard var task = await resolve(words.first, lacking: "", where: { _ in true }) else { return }
+        if !task.isTerminal || task.timedOut {
+            do {
+                if let fresh = try await client.fetch(id: task.id) {
+                    if task.timedOut {
+                        // Our deadline passed, but the user asks again: tell them what the proxy says now.
+                        task.status = fresh.status.rawValue
+                        task.progress = fresh.progress
+                        task.imageUrl = fresh.imageUrl ?? task.imageUrl
+                        task.failReason = fresh.failReason ?? task.failReason
+                    } else {
+                        await bridge.tracker.apply(TaskSnapshot(fresh))
+                        task = (try? await store.task(id: task.id)) ?? task
+                    }
+                }
+            } catch {
+                return await fail(error)
+            }
+        }
+        await reply(statusLine(task, ref: await ref(of: task)))
+    }
+
+    func cancel() async {
+        guard words.count <= 1 else { return await usage() }
+        let caller = route
+        guard let task = await resolve(words.first, lacking: "still running", where: { !$0.isTerminal }) else { return }
+        let ref = await ref(of: task)
+        guard isOwner || task.nickKey == caller.nickKey || (task.account != nil && task.account == caller.account) else {
+            return await reply("Only the one who started ref \(ref) (or an admin) can cancel it.")
+        }
+        guard !task.isTerminal else { return await reply("ref \(ref) has already finished.") }
+        do {
+            let response = try await client.cancel(id: task.id)
+            guard response.code.isAccepted || response.code == .modalRequired || response.code.value == 1 else {
+                return await reply(ProxyErrorText.sentence(for: response))
+            }
+            await reply("Cancelling ref \(ref).")
+            if let fresh = try await client.fetch(id: task.id) {
+                await bridge.tracker.apply(TaskSnapshot(fresh))
+            }
+        } catch {
+            await fail(error)
+        }
+    }
+
+    func listTasks() async {
+        guard words.isEmpty else { return await usage() }
+        do {
+            let tasks = try await store.tasks(of: route, limit: bridge.configuration.tasksListed)
+            guard !tasks.isEmpty else { return await reply("You have no tasks here yet.") }
+            let ids = try await store.recentTasks(scopeKey: route.scopeKey).map(\.id)
+            let items = tasks.map { task in
+                "\(ShortReference.make(for: task.id, among: ids)) \(renderer.subject(kind: task.kind, prompt: task.prompt)) \(Self.badge(task))"
+            }
+            await reply("Your tasks here: " + items.joined(separator: " · "))
+        } catch {
+            await storeFailed(error)
+        }
+    }
+
+    func statusLine(_ task: TaskRecord, ref: String) -> String {
+        var line = "ref \(ref) \(renderer.subject(kind: task.kind, prompt: task.prompt)): \(Self.badge(task))"
+        if task.status == "SUCCESS", let url = task.imageUrl { line += " → \(url)" }
+        if task.status == "FAILURE" { line += " (\(TaskRenderer.readableFailReason(task.failReason)))" }
+        return line
+    }
+
+    static func badge(_ task: TaskRecord) -> String {
+        switch task.status.uppercased() {
+        case "SUCCESS": return "✅"
+        case "FAILURE": return task.failReason?.contains("取消任务") == true ? "🚫" : "❌"
+        case "CANCEL": return "🚫"
+        case "IN_PROGRESS": return task.timedOut ? "⏱ \(task.progress ?? 0) %" : "⏳ \(task.progress ?? 0) %"
+        case "MODAL": return "✏️ waiting for \(task.kind == "remix" ? "the proxy" : "a remix prompt")"
+        case "SUBMITTED": return task.timedOut ? "⏱ submitted" : "⏳ submitted"
+        default: return task.timedOut ? "⏱ waiting" : "⏳ waiting"
+        }
+    }
+}
