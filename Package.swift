@@ -68,7 +68,14 @@ let package = Package(
         ]),
 
         .testTarget(name: "IRCTests", dependencies: ["IRC"]),
-        .testTarget(name: "IRCClientTests", dependencies: ["IRCClient", "IRC"]),
+        // Test-only: starts the real InspIRCd + Atheme of Scripts/testnet/ and speaks to it as a user.
+        .target(name: "TestnetSupport", dependencies: [
+            "IRC", "IRCClient",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ], path: "Tests/TestnetSupport"),
+        .testTarget(name: "IRCClientTests", dependencies: ["IRCClient", "IRC", "TestnetSupport"]),
         .testTarget(name: "MidjourneyAPITests", dependencies: ["MidjourneyAPI", "MidjourneySimulator"]),
         .testTarget(name: "MidjourneySimulatorTests", dependencies: [
             "MidjourneySimulator",
@@ -76,7 +83,10 @@ let package = Package(
         ]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "MidjourneyAPI", "MidjourneySimulator", "Store"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "IRC", "IRCClient", "MidjourneySimulator"]),
+        .testTarget(name: "AppTests", dependencies: [
+            "App", "IRC", "IRCClient", "MidjourneySimulator", "TestnetSupport", "Bridge", "Store", "MidjourneyAPI",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

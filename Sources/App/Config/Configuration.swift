@@ -1,0 +1,88 @@
+import Foundation
+
+/// The effective configuration of one mjbridge process, after defaults, `*_file` secrets and
+/// environment overrides have been applied. Built only by `ConfigurationLoader`.
+public struct Configuration: Sendable {
+    public var bot: BotSettings
+    public var proxy: ProxySettings
+    public var http: HTTPSettings
+    public var networks: [NetworkSettings]
+}
+
+public struct BotSettings: Sendable {
+    /// Prefix of channel commands (`!imagine`).
+    public var commandPrefix: String
+    /// `trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical`.
+    public var logLevel: String
+    /// Services account names allowed to run admin commands (matched against the account the
+    /// network reports, never against a nick, which anyone can take).
+    public var owners: [String]
+    /// Replies as PRIVMSG (default) or NOTICE.
+    public var replyWithNotice: Bool
+    /// SQLite file; relative paths are resolved next to the config file.
+    public var databasePath: String
+}
+
+public struct ProxySettings: Sendable {
+    public var baseURL: String
+    public var apiKey: Secret?
+    /// `both` (default: `mj-api-secret` and raw `Authorization`), `bearer`, `mj-api-secret`, `authorization`.
+    public var authStyle: String
+    /// How `--fast/--relax/--turbo` reach the proxy: `filter` (accountFilter.modes) or `path` (`/mj-fast/mj/...`).
+    public var modeVia: String
+    public var requestTimeoutSeconds: Double
+    public var pollIntervalSeconds: Double
+    public var pollBatchSize: Int
+    public var taskDeadlineMinutes: Double
+}
+
+public struct HTTPSettings: Sendable {
+    /// Address the callback/health/metrics server binds to, `host:port`; empty disables it.
+    public var listen: String
+    /// URL under which the proxy reaches `listen`; empty means no callbacks, polling only.
+    public var publicBaseURL: String
+    /// Path secret of `POST <public_base_url>/callback/<secret>`; generated and kept in the
+    /// database when not configured.
+    public var callbackSecret: Secret?
+}
+
+public struct ChannelSettings: Sendable, Equatable {
+    public var name: String
+    public var key: Secret?
+    /// `off`, `started` or `quarter` (every 25 %).
+    public var progress: String
+
+    public static func == (a: ChannelSettings, b: ChannelSettings) -> Bool {
+        a.name == b.name && a.key?.value == b.key?.value && a.progress == b.progress
+    }
+}
+
+public struct NetworkSettings: Sendable {
+    public var name: String
+    public var host: String
+    public var port: Int
+    public var tls: Bool
+    public var tlsVerify: Bool
+    public var caFile: String?
+    public var clientCert: String?
+    public var clientKey: String?
+    public var nick: String
+    public var altNicks: [String]
+    public var username: String
+    public var realname: String
+    public var serverPassword: Secret?
+    /// `none`, `plain` or `external`.
+    public var saslMechanism: String
+    public var saslAccount: String?
+    public var saslPassword: Secret?
+    public var saslRequired: Bool
+    public var nickservPassword: Secret?
+    public var channels: [ChannelSettings]
+    public var floodBurst: Int
+    public var floodIntervalSeconds: Double
+    public var pingIdleSeconds: Double
+    public var pingTimeoutSeconds: Double
+    public var rejoinOnKick: Bool
+    public var rejoinDelaySeconds: Double
+    public var quitMessage: String
+}

@@ -1,0 +1,142 @@
+import Foundation
+
+/// Turns `bot.conf` (TOML) into a `Configuration`, strictly: unknown keys, wrong types and
+/// missing required keys are errors naming the key.
+public struct ConfigurationLoader: Sendable {
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// Loads a file; relative paths inside it (database, secret files, certificates) are
+    /// resolved against the file's directory.
+    public func load(path: String) throws(ConfigError) -> Configuration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(toml: text, baseDirectory: directory)
+    }
+
+    public func parse(toml text: String, baseDirectory: String) throws(ConfigError) -> Configuration {
+        let root = try ConfigValue.parse(toml: text)
+        var reader = TableReader(path: "", values: root)
+        let resolve = { (p: String) -> String in
+            p.hasPrefix("/") ? p : URL(fileURLWithPath: baseDirectory).appendingPathComponent(p).standardizedFileURL.path
+        }
+        let readFile = { (p: String) -> String? in try? String(contentsOfFile: resolve(p), encoding: .utf8) }
+
+        var botTable = try reader.table("bot") ?? TableReader(path: "bot", values: [:])
+        let bot = BotSettings(
+            commandPrefix: try nonEmpty(botTable.string("command_prefix", default: "!"), key: botTable.key("command_prefix")),
+            logLevel: try botTable.oneOf("log_level", ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "info"),
+            owners: try botTable.stringArray("owners"),
+            replyWithNotice: try botTable.oneOf("reply_style", ["privmsg", "notice"], default: "privmsg") == "notice",
+            databasePath: resolve(try botTable.string("database", default: "mjbridge.sqlite"))
+        )
+        try botTable.finish()
+
+        guard var proxyTable = try reader.table("proxy") else { throw .missingKey("proxy") }
+        let proxy = ProxySettings(
+            baseURL: try proxyTable.requiredString("base_url"),
+            apiKey: try proxyTable.secret("api_key", env: "MJBRIDGE_PROXY_API_KEY", environment: environment, readFile: readFile),
+            authStyle: try proxyTable.oneOf("auth_style", ["both", "bearer", "mj-api-secret", "authorization"], default: "both"),
+            modeVia: try proxyTable.oneOf("mode_via", ["filter", "path"], default: "filter"),
+            requestTimeoutSeconds: try proxyTable.double("request_timeout_seconds", default: 30, range: 1...600),
+            pollIntervalSeconds: try proxyTable.double("poll_interval_seconds", default: 5, range: 0.1...600),
+            pollBatchSize: try proxyTable.int("poll_batch_size", default: 100, range: 1...1000),
+            taskDeadlineMinutes: try proxyTable.double("task_deadline_minutes", default: 15, range: 0.1...1440)
+        )
+        try proxyTable.finish()
+
+        var httpTable = try reader.table("http") ?? TableReader(path: "http", values: [:])
+        let http = HTTPSettings(
+            listen: try httpTable.string("listen", default: "127.0.0.1:8089"),
+            publicBaseURL: try httpTable.string("public_base_url", default: ""),
+            callbackSecret: try httpTable.secret("callback_secret", env: "MJBRIDGE_HTTP_CALLBACK_SECRET", environment: environment, readFile: readFile)
+        )
+        if !http.publicBaseURL.isEmpty, !(http.publicBaseURL.hasPrefix("http://") || http.publicBaseURL.hasPrefix("https://")) {
+            throw .invalidValue(key: "http.public_base_url", reason: "must start with http:// or https://")
+        }
+        try httpTable.finish()
+
+        var networks: [NetworkSettings] = []
+        for var table in try reader.tables("networks") {
+            networks.append(try network(&table, resolve: resolve, readFile: readFile))
+        }
+        if networks.isEmpty { throw .missingKey("networks (at least one [[networks]] table)") }
+        var seen = Set<String>()
+        for network in networks where !seen.insert(network.name.lowercased()).inserted {
+            throw .invalidValue(key: "networks", reason: "network name '\(network.name)' is used twice")
+        }
+        try reader.finish()
+        return Configuration(bot: bot, proxy: proxy, http: http, networks: networks)
+    }
+
+    private func network(_ t: inout TableReader, resolve: (String) -> String,
+                         readFile: (String) -> String?) throws(ConfigError) -> NetworkSettings {
+        let name = try t.requiredString("name")
+        let envPrefix = "MJBRIDGE_NETWORK_" + String(name.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }) + "_"
+        let tls = try t.bool("tls", default: true)
+        let nick = try t.requiredString("nick")
+        var channels: [ChannelSettings] = []
+        for var c in try t.tables("channels", stringForm: "name") {
+            let channelName = try c.requiredString("name")
+            let channelKey = try c.string("key")
+            channels.append(ChannelSettings(
+                name: channelName,
+                key: channelKey.flatMap { $0.isEmpty ? nil : Secret($0, origin: "config \(c.key("key"))") },
+                progress: try c.oneOf("progress", ["off", "started", "quarter"], default: "started")))
+            try c.finish()
+        }
+        let mechanism = try t.oneOf("sasl_mechanism", ["none", "plain", "external"], default: "none")
+        let settings = NetworkSettings(
+            name: name,
+            host: try t.requiredString("host"),
+            port: try t.int("port", default: tls ? 6697 : 6667, range: 1...65535),
+            tls: tls,
+            tlsVerify: try t.bool("tls_verify", default: true),
+            caFile: try t.string("ca_file").map(resolve),
+            clientCert: try t.string("client_cert").map(resolve),
+            clientKey: try t.string("client_key").map(resolve),
+            nick: nick,
+            altNicks: try t.stringArray("alt_nicks"),
+            username: try t.string("username", default: nick),
+            realname: try t.string("realname", default: "mjbridge Midjourney bot"),
+            serverPassword: try t.secret("server_password", env: envPrefix + "SERVER_PASSWORD", environment: environment, readFile: readFile),
+            saslMechanism: mechanism,
+            saslAccount: try t.string("sasl_account"),
+            saslPassword: try t.secret("sasl_password", env: envPrefix + "SASL_PASSWORD", environment: environment, readFile: readFile),
+            saslRequired: try t.bool("sasl_required", default: true),
+            nickservPassword: try t.secret("nickserv_password", env: envPrefix + "NICKSERV_PASSWORD", environment: environment, readFile: readFile),
+            channels: channels,
+            floodBurst: try t.int("flood_burst", default: 5, range: 1...100),
+            floodIntervalSeconds: try t.double("flood_interval_seconds", default: 2, range: 0...60),
+            pingIdleSeconds: try t.double("ping_idle_seconds", default: 90, range: 1...3600),
+            pingTimeoutSeconds: try t.double("ping_timeout_seconds", default: 60, range: 1...3600),
+            rejoinOnKick: try t.bool("rejoin_on_kick", default: true),
+            rejoinDelaySeconds: try t.double("rejoin_delay_seconds", default: 10, range: 0...3600),
+            quitMessage: try t.string("quit_message", default: "mjbridge shutting down")
+        )
+        try t.finish()
+        if settings.saslMechanism == "plain" && settings.saslPassword == nil {
+            throw .missingKey("\(t.key("sasl_password")) (or \(envPrefix)SASL_PASSWORD, or sasl_password_file) for sasl_mechanism = \"plain\"")
+        }
+        if settings.saslMechanism == "external" && (settings.clientCert == nil || settings.clientKey == nil) {
+            throw .missingKey("\(t.key("client_cert")) and client_key for sasl_mechanism = \"external\"")
+        }
+        if (settings.clientCert == nil) != (settings.clientKey == nil) {
+            throw .invalidValue(key: t.key("client_cert"), reason: "client_cert and client_key must be set together")
+        }
+        return settings
+    }
+
+    private func nonEmpty(_ value: String, key: String) throws(ConfigError) -> String {
+        guard !value.isEmpty else { throw .invalidValue(key: key, reason: "must not be empty") }
+        return value
+    }
+}

@@ -1,0 +1,66 @@
+/// The effective configuration as TOML-like text for `mjbridge check-config`, secrets shown
+/// only by origin so the output can be pasted into a bug report.
+extension Configuration {
+    public var redactedSummary: String {
+        var lines: [String] = []
+        func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        func secret(_ s: Secret?) -> String { s.map { q($0.description) } ?? "(not set)" }
+        lines.append("[bot]")
+        lines.append("command_prefix = \(q(bot.commandPrefix))")
+        lines.append("log_level = \(q(bot.logLevel))")
+        lines.append("owners = [\(bot.owners.map(q).joined(separator: ", "))]")
+        lines.append("reply_style = \(q(bot.replyWithNotice ? "notice" : "privmsg"))")
+        lines.append("database = \(q(bot.databasePath))")
+        lines.append("")
+        lines.append("[proxy]")
+        lines.append("base_url = \(q(proxy.baseURL))")
+        lines.append("api_key = \(secret(proxy.apiKey))")
+        lines.append("auth_style = \(q(proxy.authStyle))")
+        lines.append("mode_via = \(q(proxy.modeVia))")
+        lines.append("request_timeout_seconds = \(proxy.requestTimeoutSeconds)")
+        lines.append("poll_interval_seconds = \(proxy.pollIntervalSeconds)")
+        lines.append("poll_batch_size = \(proxy.pollBatchSize)")
+        lines.append("task_deadline_minutes = \(proxy.taskDeadlineMinutes)")
+        lines.append("")
+        lines.append("[http]")
+        lines.append("listen = \(q(http.listen))")
+        lines.append("public_base_url = \(q(http.publicBaseURL))\(http.publicBaseURL.isEmpty ? "  # no callbacks: polling only" : "")")
+        lines.append("callback_secret = \(http.callbackSecret.map { q($0.description) } ?? "(generated and kept in the database)")")
+        for n in networks {
+            lines.append("")
+            lines.append("[[networks]]")
+            lines.append("name = \(q(n.name))")
+            lines.append("host = \(q(n.host))")
+            lines.append("port = \(n.port)")
+            lines.append("tls = \(n.tls)\(n.tls ? "" : "  # WARNING: plain text")")
+            lines.append("tls_verify = \(n.tlsVerify)\(n.tlsVerify ? "" : "  # WARNING: certificate not verified")")
+            if let ca = n.caFile { lines.append("ca_file = \(q(ca))") }
+            if let cert = n.clientCert { lines.append("client_cert = \(q(cert))") }
+            if let key = n.clientKey { lines.append("client_key = \(q(key))") }
+            lines.append("nick = \(q(n.nick))")
+            lines.append("alt_nicks = [\(n.altNicks.map(q).joined(separator: ", "))]")
+            lines.append("username = \(q(n.username))")
+            lines.append("realname = \(q(n.realname))")
+            lines.append("server_password = \(secret(n.serverPassword))")
+            lines.append("sasl_mechanism = \(q(n.saslMechanism))")
+            if let account = n.saslAccount { lines.append("sasl_account = \(q(account))") }
+            lines.append("sasl_password = \(secret(n.saslPassword))")
+            lines.append("sasl_required = \(n.saslRequired)")
+            lines.append("nickserv_password = \(secret(n.nickservPassword))")
+            lines.append("flood_burst = \(n.floodBurst)")
+            lines.append("flood_interval_seconds = \(n.floodIntervalSeconds)")
+            lines.append("ping_idle_seconds = \(n.pingIdleSeconds)")
+            lines.append("ping_timeout_seconds = \(n.pingTimeoutSeconds)")
+            lines.append("rejoin_on_kick = \(n.rejoinOnKick)")
+            lines.append("rejoin_delay_seconds = \(n.rejoinDelaySeconds)")
+            lines.append("quit_message = \(q(n.quitMessage))")
+            for c in n.channels {
+                lines.append("[[networks.channels]]")
+                lines.append("name = \(q(c.name))")
+                if let key = c.key { lines.append("key = \(q(key.description))") }
+                lines.append("progress = \(q(c.progress))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,34 @@
+import App
+import ArgumentParser
+import Foundation
+
+@main
+struct MJBridgeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mjbridge",
+        abstract: "An IRC bot that bridges chat commands to a Midjourney proxy server.",
+        version: MJBridgeVersion.current,
+        subcommands: [CheckConfigCommand.self]
+    )
+}
+
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a config file and print the effective configuration, secrets redacted."
+    )
+
+    @Argument(help: "Path of the config file.")
+    var path: String = "bot.conf"
+
+    func run() throws {
+        do {
+            let config = try ConfigurationLoader().load(path: path)
+            print(config.redactedSummary)
+            print("\n# \(path): OK")
+        } catch {
+            FileHandle.standardError.write(Data("\(path): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
