@@ -52,6 +52,8 @@ let package = Package(
         .target(name: "Bridge", dependencies: [
             "MidjourneyAPI", "Store",
             .product(name: "Logging", package: "swift-log"),
+            // Downloads the images users name by URL (HTTPImageFetcher).
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // Wiring: config, HTTP endpoints, services, transports.
         .target(name: "App", dependencies: [
@@ -82,7 +84,10 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "MidjourneyAPI", "MidjourneySimulator", "Store"]),
+        .testTarget(name: "BridgeTests", dependencies: [
+            "Bridge", "MidjourneyAPI", "MidjourneySimulator", "Store",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .testTarget(name: "AppTests", dependencies: [
             "App", "IRC", "IRCClient", "MidjourneySimulator", "TestnetSupport", "Bridge", "Store", "MidjourneyAPI",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
