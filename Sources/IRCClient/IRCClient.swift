@@ -6,11 +6,14 @@ import NIOPosix
 import NIOSSL
 
 /// One IRC network: connects (TLS by default), registers through `RegistrationStateMachine`,
-/// joins its channels, answers PING and CTCP, and keeps the connection alive with a ping
-/// watchdog and a reconnect supervisor. Chat arrives on `events`; `send(privmsg:text:)`
-/// returns once the lines are written to the socket.
+/// joins its channels, answers PING and CTCP (VERSION, PING, TIME, CLIENTINFO, rate-limited),
+/// and keeps the connection alive with a ping watchdog and a reconnect supervisor. Chat
+/// arrives on `events`. Replies of any length are cut by `LineSplitter` (budgeted with our
+/// own hostmask) and paced by `FloodControl`: `enqueue(_:to:text:)` returns once queued,
+/// `send(_:to:text:)` once the last line is written to the socket.
 ///
 /// Several networks in one process are several independent clients sharing an event loop group.
+/// The API for the App is summarised in `/work/dev/irc-API.md`.
 public actor IRCClient {
     public nonisolated let configuration: IRCConnectionConfiguration
     /// Everything that happens, in order; ends after `.stopped`. Consume it from one task.
@@ -34,7 +37,7 @@ public actor IRCClient {
     private var desiredChannels: [IRCConnectionConfiguration.Channel]
     /// NICKLEN from the last 005, so fallback nicks fit on the next connection.
     private var learnedNickLength: Int?
-    private var ctcpLimiter: FloodLimiter
+    private var ctcpLimiter = CTCPRateLimiter()
     /// Lines ever put into the queue; lets tests line up concurrent senders.
     private(set) var linesEnqueued = 0
 
@@ -57,8 +60,6 @@ public actor IRCClient {
             resetAfter: configuration.reconnect.resetAfter
         )
         self.desiredChannels = configuration.channels
-        // CTCP answers are cheap to ask for and cost us flood budget: 3 at once, then one per 5 s.
-        self.ctcpLimiter = FloodLimiter(.init(burst: 3, interval: .seconds(5)), now: ContinuousClock().now)
     }
 
     // MARK: - Public API
@@ -74,27 +75,47 @@ public actor IRCClient {
         supervisor = Task { await self.supervise() }
     }
 
-    /// Sends `text` as PRIVMSG lines (split to fit), returning after the last one was written.
+    /// Queues `text` for `target` (a channel or a nick) as PRIVMSG or NOTICE lines and returns
+    /// at once. Text of any length is split to fit the line limit as recipients receive it;
+    /// CR/LF in the text start a new line, NUL is dropped, empty text sends nothing.
+    /// Queued lines go out in order at the flood-control pace; lines still queued when the
+    /// connection drops are lost (use `send` to learn that).
+    /// - Throws: `.notConnected` unless registered, `.shutDown`, `.invalidTarget`.
+    public func enqueue(_ kind: IRCChatMessage.Kind, to target: String, text: String) throws(IRCClientError) {
+        let session = try registeredSession()
+        enqueueUnawaited(try chatLines(kind, to: target, text: text, session: session), lane: .chat, session: session)
+    }
+
+    /// Like `enqueue(_:to:text:)`, but returns only after the last line was written to the
+    /// socket, and throws `.connectionLost` when the connection dropped before that.
+    public func send(_ kind: IRCChatMessage.Kind, to target: String, text: String) async throws(IRCClientError) {
+        let session = try registeredSession()
+        let lines = try chatLines(kind, to: target, text: text, session: session)
+        guard !lines.isEmpty else { return }
+        try await enqueue(lines, lane: .chat, session: session).get()
+    }
+
+    /// `send(.privmsg, to: target, text: text)`.
     public func send(privmsg target: String, text: String) async throws(IRCClientError) {
-        try await sendChat(command: "PRIVMSG", target: target, text: text)
+        try await send(.privmsg, to: target, text: text)
     }
 
-    /// Like `send(privmsg:text:)` with NOTICE.
+    /// `send(.notice, to: target, text: text)`.
     public func sendNotice(to target: String, text: String) async throws(IRCClientError) {
-        try await sendChat(command: "NOTICE", target: target, text: text)
+        try await send(.notice, to: target, text: text)
     }
 
-    /// Sends one raw line through the flood-limited queue, ahead of chat.
+    /// Sends one raw line through the flood-limited queue, ahead of chat; returns once written.
     public func send(_ message: Message) async throws(IRCClientError) {
         let session = try registeredSession()
-        try await enqueue([Wire.serialize(message)], lane: .control, session: session).get()
+        try await enqueue([message.serialized()], lane: .control, session: session).get()
     }
 
     /// Joins a channel now (when registered) and after every reconnect.
     public func join(_ channel: String, key: String? = nil) {
         let wanted = IRCConnectionConfiguration.Channel(channel, key: key)
-        let support = session?.support ?? NetworkSupport()
-        if !desiredChannels.contains(where: { support.equal($0.name, channel) }) {
+        let mapping = session?.support.caseMapping ?? .rfc1459
+        if !desiredChannels.contains(where: { mapping.equal($0.name, channel) }) {
             desiredChannels.append(wanted)
         }
         if let session, session.registration.isRegistered {
@@ -104,11 +125,11 @@ public actor IRCClient {
 
     /// Leaves a channel and stops rejoining it.
     public func part(_ channel: String, reason: String? = nil) {
-        let support = session?.support ?? NetworkSupport()
-        desiredChannels.removeAll { support.equal($0.name, channel) }
+        let mapping = session?.support.caseMapping ?? .rfc1459
+        desiredChannels.removeAll { mapping.equal($0.name, channel) }
         if let session, session.registration.isRegistered {
             let line = reason.map { Message("PART", channel, $0) } ?? Message("PART", channel)
-            enqueueUnawaited([Wire.serialize(line)], lane: .control, session: session)
+            enqueueUnawaited([line.serialized()], lane: .control, session: session)
         }
     }
 
@@ -118,19 +139,37 @@ public actor IRCClient {
         return session.nick
     }
 
-    /// Channels the server confirmed we are in.
+    /// Channels the server confirmed we are in (names as the server spelled them).
     public var joinedChannels: [String] { session?.joined ?? [] }
+
+    /// Whether the server confirmed we are in `channel` on the current connection (compared
+    /// under the network's CASEMAPPING). False while disconnected, kicked or parted.
+    public func isJoined(_ channel: String) -> Bool {
+        session?.isJoined(channel) ?? false
+    }
 
     public var isRegistered: Bool { session?.registration.isRegistered ?? false }
 
-    /// Sends QUIT, waits for it to reach the socket, closes, and stops reconnecting.
-    /// Lines still queued fail with `.shutDown`.
-    public func shutdown(quitMessage: String? = nil) async {
+    /// What the server told us in 005 (case mapping, channel types, line length, …).
+    public var serverSupport: ISupport? { session?.support }
+
+    /// Lines waiting in the outgoing queue.
+    public var queuedLineCount: Int { session?.queue.count ?? 0 }
+
+    /// Stops for good: waits up to `drainTimeout` for queued lines to go out, sends
+    /// `QUIT :<quitMessage>` (default: the configured one), waits until it is written,
+    /// closes, and returns when the client has stopped (`.stopped` is the last event).
+    /// Lines still queued then fail with `.shutDown`. Calling it again just waits.
+    public func shutdown(quitMessage: String? = nil, drainTimeout: Duration = .zero) async {
         guard !stopping else {
             await supervisor?.value
             return
         }
         stopping = true
+        let deadline = clock.now.advanced(by: drainTimeout)
+        while let session, session.registration.isRegistered, !session.queue.isEmpty, clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         if let session {
             let quit = Message("QUIT", quitMessage ?? configuration.quitMessage)
             try? await writeNow(quit, session: session).get()
@@ -268,8 +307,11 @@ public actor IRCClient {
 
     private func received(_ text: String, session: Session) {
         session.watchdog.received(at: clock.now)
-        guard let message = Wire.parse(text) else {
-            logger.warning("skipped a line that is not IRC: \(text.prefix(200))")
+        let message: Message
+        do {
+            message = try Message(parsing: text)
+        } catch {
+            logger.warning("skipped a line that is not IRC (\(error)): \(text.prefix(200))")
             return
         }
         logger.trace("<< \(text)")
@@ -284,6 +326,12 @@ public actor IRCClient {
             if session.endReason == nil { session.endReason = .serverError(text) }
             logger.warning("server closed the link: \(text)")
             return
+        case "001":
+            // "Welcome to the … Network nick!user@host": our mask, for the line splitter.
+            if let last = message.params.last?.split(separator: " ").last, last.contains("!"), last.contains("@") {
+                let mask = Source(parsing: last)
+                if mask.nick == message.params.first { session.hostmask = mask }
+            }
         default:
             break
         }
@@ -325,14 +373,18 @@ public actor IRCClient {
     /// Everything that matters once we are on the network.
     private func afterRegistration(_ message: Message, session: Session) {
         let params = message.params
-        let fromUs = message.source.map { session.support.equal($0.nick, session.nick) } ?? false
+        let fromUs = message.source.map { session.same($0.nick, session.nick) } ?? false
         switch message.command {
         case "005":
-            session.support.update(from: message)
-            if let length = session.support.nickLength { learnedNickLength = length }
+            session.support.apply(message)
+            if session.support.value("NICKLEN") != nil { learnedNickLength = session.support.nickLength }
         case "396":
             // RPL_VISIBLEHOST <nick> <host> :is now your displayed host
-            if params.count >= 2 { session.hostmask?.host = params[1] }
+            if params.count >= 2 {
+                var mask = session.hostmask ?? Source(nick: session.nick)
+                mask.host = params[1]
+                session.hostmask = mask
+            }
         case "CHGHOST":
             if fromUs, params.count >= 2 {
                 session.hostmask = Source(nick: session.nick, user: params[0], host: params[1])
@@ -347,18 +399,18 @@ public actor IRCClient {
         case "JOIN":
             if fromUs, let channel = params.first {
                 if let source = message.source, source.user != nil { session.hostmask = source }
-                if !session.joined.contains(where: { session.support.equal($0, channel) }) {
-                    session.joined.append(channel)
-                }
+                if !session.isJoined(channel) { session.joined.append(channel) }
                 logger.info("joined \(channel)")
                 eventSink.yield(.joined(channel: channel))
             }
         case "PART":
             if fromUs, let channel = params.first {
-                session.joined.removeAll { session.support.equal($0, channel) }
+                session.joined.removeAll { session.same($0, channel) }
+                logger.info("left \(channel)")
+                eventSink.yield(.parted(channel: channel))
             }
         case "KICK":
-            guard params.count >= 2, session.support.equal(params[1], session.nick) else { return }
+            guard params.count >= 2, session.same(params[1], session.nick) else { return }
             kicked(from: params[0], by: message.source?.nick ?? "?", reason: params.count >= 3 ? params[2] : "", session: session)
         case "PRIVMSG", "NOTICE":
             chat(message, session: session)
@@ -370,11 +422,11 @@ public actor IRCClient {
     }
 
     private func kicked(from channel: String, by kicker: String, reason: String, session: Session) {
-        session.joined.removeAll { session.support.equal($0, channel) }
+        session.joined.removeAll { session.same($0, channel) }
         logger.warning("kicked from \(channel) by \(kicker): \(reason)")
         eventSink.yield(.kicked(channel: channel, by: kicker, reason: reason))
         guard configuration.rejoinOnKick,
-              let wanted = desiredChannels.first(where: { session.support.equal($0.name, channel) })
+              let wanted = desiredChannels.first(where: { session.same($0.name, channel) })
         else { return }
         let id = session.id
         let delay = configuration.rejoinDelay
@@ -386,7 +438,7 @@ public actor IRCClient {
 
     private func rejoin(_ channel: IRCConnectionConfiguration.Channel, sessionID: Int) {
         guard let session, session.id == sessionID,
-              desiredChannels.contains(where: { session.support.equal($0.name, channel.name) })
+              desiredChannels.contains(where: { session.same($0.name, channel.name) })
         else { return }
         logger.info("rejoining \(channel.name)")
         enqueueUnawaited([joinLine(channel)], lane: .control, session: session)
@@ -396,19 +448,21 @@ public actor IRCClient {
         guard message.params.count >= 2, let sender = message.source else { return }
         let target = message.params[0]
         let text = message.params[1]
-        if CTCPReplies.isCTCP(text) {
-            answerCTCP(text, from: sender, command: message.command, session: session)
+        if CTCP.isCTCP(text) {
+            answerCTCP(message, session: session)
             return
         }
-        // Server notices (no user@host) are not chat.
+        // Server notices (no user@host) are not chat; our own lines echoed back are not either.
         guard sender.user != nil || sender.host != nil else {
             logger.debug("server notice: \(text)")
             return
         }
+        guard !session.same(sender.nick, session.nick) else { return }
         var channel: String?
+        let statusPrefixes = session.support.value("STATUSMSG") ?? "@+"
         if session.support.isChannel(target) {
             channel = target
-        } else if let first = target.first, "@%+~&".contains(first), session.support.isChannel(String(target.dropFirst())) {
+        } else if let first = target.first, statusPrefixes.contains(first), session.support.isChannel(String(target.dropFirst())) {
             // STATUSMSG (`@#chan`): still a channel message.
             channel = String(target.dropFirst())
         }
@@ -419,20 +473,15 @@ public actor IRCClient {
         )))
     }
 
-    private func answerCTCP(_ text: String, from sender: Source, command: String, session: Session) {
-        // Replies to NOTICE would let two bots answer each other forever.
-        guard command == "PRIVMSG" else { return }
-        let now = clock.now
-        let time = Date().formatted(.iso8601)
-        guard let reply = CTCPReplies.reply(to: text, from: sender.nick, version: configuration.version, now: time) else {
+    /// CTCP requests are answered here, never shown as chat. `CTCP.reply` ignores NOTICEs (two
+    /// bots would answer each other forever) and requests we do not support (ACTION included).
+    private func answerCTCP(_ message: Message, session: Session) {
+        guard let reply = CTCP.reply(to: message, version: configuration.version, now: Date()) else { return }
+        guard ctcpLimiter.allow(now: clock.now) else {
+            logger.debug("CTCP from \(message.source?.nick ?? "?") not answered (rate limit)")
             return
         }
-        guard ctcpLimiter.delay(now: now) == .zero else {
-            logger.debug("CTCP from \(sender.nick) not answered (rate limit)")
-            return
-        }
-        ctcpLimiter.consume(now: now)
-        enqueueUnawaited([Wire.serialize(reply)], lane: .control, session: session)
+        enqueueUnawaited([reply.serialized()], lane: .control, session: session)
     }
 
     private func registrationTimerFired(_ id: Int) {
@@ -448,17 +497,19 @@ public actor IRCClient {
         return session
     }
 
-    private func sendChat(command: String, target: String, text: String) async throws(IRCClientError) {
-        let session = try registeredSession()
-        let lines = ChatLines.split(
-            command: command, target: target, text: text,
-            hostmask: session.hostmask?.description, lineLength: session.support.lineLength
-        ).map(Wire.serialize)
-        try await enqueue(lines, lane: .chat, session: session).get()
+    /// The wire lines carrying `text`, cut to fit as recipients receive them.
+    private func chatLines(_ kind: IRCChatMessage.Kind, to target: String, text: String, session: Session) throws(IRCClientError) -> [String] {
+        // A target is one nick or channel; a space or comma would address someone else.
+        guard !target.isEmpty, !target.utf8.contains(where: { [0, 0x0A, 0x0D, 0x20, 0x2C].contains($0) }) else {
+            throw .invalidTarget(target)
+        }
+        let splitter = LineSplitter(sender: session.sender, lineLength: session.support.lineLength)
+        let command = kind == .notice ? "NOTICE" : "PRIVMSG"
+        return splitter.split(text, command: command, target: target).map { $0.serialized() }
     }
 
     private func joinLine(_ channel: IRCConnectionConfiguration.Channel) -> String {
-        Wire.serialize(channel.key.map { Message("JOIN", channel.name, $0) } ?? Message("JOIN", channel.name))
+        (channel.key.map { Message("JOIN", channel.name, $0) } ?? Message("JOIN", channel.name)).serialized()
     }
 
     private func enqueue(_ lines: [String], lane: OutgoingQueue.Lane, session: Session) async -> Result<Void, IRCClientError> {
@@ -473,6 +524,8 @@ public actor IRCClient {
     }
 
     private func enqueueUnawaited(_ lines: [String], lane: OutgoingQueue.Lane, session: Session) {
+        guard !lines.isEmpty else { return }
+        linesEnqueued += lines.count
         session.queue.enqueue(lines, lane: lane, ticket: nil)
         session.wake.yield()
     }
@@ -485,9 +538,10 @@ public actor IRCClient {
     /// they still spend flood budget, so the chat after them is spaced accordingly.
     @discardableResult
     private func writeNow(_ message: Message, session: Session) -> EventLoopFuture<Void> {
-        if session.registration.isRegistered { session.flood.consume(now: clock.now) }
+        let line = message.serialized() + "\r\n"
+        if session.registration.isRegistered { _ = session.flood.reserve(bytes: line.utf8.count, now: clock.now) }
         logger.trace(">> \(Redaction.loggable(message))")
-        return session.channel.writeAndFlush(ByteBuffer(string: Wire.serialize(message) + "\r\n"))
+        return session.channel.writeAndFlush(ByteBuffer(string: line))
     }
 
     /// Drains the queue at the pace `FloodControl` allows; each write is awaited so a caller's
@@ -501,14 +555,15 @@ public actor IRCClient {
                 if await wake.next() == nil { return }
                 continue
             }
-            let delay = session.flood.delay(now: clock.now)
+            let bytes = next.line.utf8.count + 2
+            let delay = session.flood.delay(bytes: bytes, now: clock.now)
             if delay > .zero {
+                // Then look again: a control line may have arrived to go first.
                 do { try await Task.sleep(for: delay) } catch { return }
                 continue
             }
             guard let (entry, completed) = session.queue.popNext() else { continue }
-            _ = next
-            session.flood.consume(now: clock.now)
+            _ = session.flood.reserve(bytes: entry.line.utf8.count + 2, now: clock.now)
             logger.trace(">> \(entry.line)")
             do {
                 try await session.channel.writeAndFlush(ByteBuffer(string: entry.line + "\r\n")).get()
@@ -545,56 +600,10 @@ public actor IRCClient {
     }
 }
 
-/// Per-connection state. Owned by the `IRCClient` actor and never handed out, so it needs
-/// no synchronisation of its own.
-private final class Session {
-    let id: Int
-    let channel: any Channel
-    var registration: RegistrationStateMachine
-    var watchdog: PingWatchdog<ContinuousClock.Instant>
-    var flood: FloodLimiter
-    var queue = OutgoingQueue()
-    var support = NetworkSupport()
-    var nick: String
-    var hostmask: Source?
-    var account: String?
-    var capabilities: Set<String> = []
-    var joined: [String] = []
-    var registeredAt: ContinuousClock.Instant?
-    var endReason: DisconnectReason?
-    var timers: [Task<Void, Never>] = []
-    let wakes: AsyncStream<Void>
-    let wake: AsyncStream<Void>.Continuation
-
-    init(id: Int, channel: any Channel, registration: RegistrationStateMachine, configuration: IRCConnectionConfiguration, now: ContinuousClock.Instant) {
-        self.id = id
-        self.channel = channel
-        self.registration = registration
-        self.watchdog = PingWatchdog(idle: configuration.ping.idle, timeout: configuration.ping.timeout, now: now)
-        self.flood = FloodLimiter(configuration.flood, now: now)
-        self.nick = configuration.nick
-        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-    }
-}
-
 /// Lets the actor hold whatever generator the caller injected (seeded in tests).
 private struct BoxedRandom: RandomNumberGenerator, Sendable {
     var base: any RandomNumberGenerator & Sendable
     mutating func next() -> UInt64 { base.next() }
-}
-
-/// Keeps secrets out of trace logs of outgoing lines.
-enum Redaction {
-    static func loggable(_ message: Message) -> String {
-        switch message.command {
-        case "PASS", "AUTHENTICATE":
-            return "\(message.command) <redacted>"
-        case "PRIVMSG" where message.params.first?.lowercased() == "nickserv":
-            return "PRIVMSG NickServ <redacted>"
-        default:
-            return Wire.serialize(message)
-        }
-    }
 }
 
 extension LogLevel {

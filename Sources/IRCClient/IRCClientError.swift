@@ -8,6 +8,8 @@ public enum IRCClientError: Error, Sendable, Hashable, CustomStringConvertible {
     case shutDown
     /// The certificate files or TLS settings are unusable.
     case tlsSetup(String)
+    /// A reply target must be one channel or nick: not empty, no space, comma, CR, LF or NUL.
+    case invalidTarget(String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,7 @@ public enum IRCClientError: Error, Sendable, Hashable, CustomStringConvertible {
         case .connectionLost: return "connection to the IRC server was lost before the line was sent"
         case .shutDown: return "the IRC client was shut down"
         case .tlsSetup(let text): return "TLS setup failed: \(text)"
+        case .invalidTarget(let target): return "not a channel or nick to send to: \"\(target.prefix(60))\""
         }
     }
 }

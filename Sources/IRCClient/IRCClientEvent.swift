@@ -10,7 +10,11 @@ public enum IRCClientEvent: Sendable, Hashable {
     case registered(nick: String)
     /// SASL (or the server) logged us in.
     case loggedIn(account: String)
+    /// The server confirmed our JOIN (also after a reconnect or a rejoin after a kick).
     case joined(channel: String)
+    /// We left a channel (our PART, or a server-side SAPART).
+    case parted(channel: String)
+    /// Someone kicked us; with `rejoinOnKick` a `.joined` follows after `rejoinDelay`.
     case kicked(channel: String, by: String, reason: String)
     /// Our own nick changed after registration.
     case nickChanged(String)

@@ -61,6 +61,11 @@ public struct IRCConnectionConfiguration: Sendable {
             self.interval = interval
             self.penaltyBytes = penaltyBytes
         }
+
+        /// The same settings for `FloodControl`.
+        var control: FloodControl.Configuration {
+            FloodControl.Configuration(burst: burst, interval: interval, penaltyBytes: penaltyBytes)
+        }
     }
 
     public struct Ping: Sendable, Hashable {

@@ -45,7 +45,7 @@ public actor TestPeer {
     private func deliver(_ input: ConnectionInput) {
         switch input {
         case .line(let text):
-            guard let message = Wire.parse(text) else { return }
+            guard let message = try? Message(parsing: text) else { return }
             if message.command == "PING" {
                 send("PONG :\(message.params.last ?? "")")
                 return
@@ -69,6 +69,13 @@ public actor TestPeer {
         send("NICK \(nick)")
         send("USER peer 0 * :test peer")
         _ = try await expect("001 for \(nick)") { $0.command == "001" }
+    }
+
+    /// Logs in to a services account through NickServ and waits for 900 (RPL_LOGGEDIN), so
+    /// the bot sees this peer's messages with an `account` tag.
+    public func identify(account: String, password: String) async throws {
+        send("PRIVMSG NickServ :IDENTIFY \(account) \(password)")
+        _ = try await expect("900 logged in as \(account)") { $0.command == "900" }
     }
 
     /// Waits until a line matching `predicate` arrives and returns it; lines before it are

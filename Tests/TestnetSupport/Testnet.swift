@@ -14,6 +14,12 @@ public struct Testnet: Sendable {
     public let botAccount: String
     public let botPassword: String
     public let certAccount: String
+    /// `alice`, a human test user with a services account.
+    public let userAccount: String
+    public let userPassword: String
+    /// `mjowner`, the bot's owner.
+    public let ownerAccount: String
+    public let ownerPassword: String
     public let operName: String
     public let operPassword: String
 
@@ -64,6 +70,10 @@ public struct Testnet: Sendable {
             botAccount: try string("TESTNET_BOT_ACCOUNT"),
             botPassword: try string("TESTNET_BOT_PASSWORD"),
             certAccount: try string("TESTNET_CERT_ACCOUNT"),
+            userAccount: try string("TESTNET_USER_ACCOUNT"),
+            userPassword: try string("TESTNET_USER_PASSWORD"),
+            ownerAccount: try string("TESTNET_OWNER_ACCOUNT"),
+            ownerPassword: try string("TESTNET_OWNER_PASSWORD"),
             operName: try string("TESTNET_OPER_NAME"),
             operPassword: try string("TESTNET_OPER_PASSWORD")
         )
