@@ -62,6 +62,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .executableTarget(name: "mjbridge", dependencies: [
@@ -90,6 +91,10 @@ let package = Package(
         ]),
         .testTarget(name: "AppTests", dependencies: [
             "App", "IRC", "IRCClient", "MidjourneySimulator", "TestnetSupport", "Bridge", "Store", "MidjourneyAPI",
+            // The end-to-end tests start the real executable (SIGKILL/SIGTERM), so it must be built.
+            "mjbridge",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ],

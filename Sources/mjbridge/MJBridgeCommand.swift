@@ -8,7 +8,8 @@ struct MJBridgeCommand: AsyncParsableCommand {
         commandName: "mjbridge",
         abstract: "An IRC bot that bridges chat commands to a Midjourney proxy server.",
         version: MJBridgeVersion.current,
-        subcommands: [CheckConfigCommand.self]
+        subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, CheckConfigCommand.self],
+        defaultSubcommand: nil
     )
 }
 

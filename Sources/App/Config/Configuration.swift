@@ -29,7 +29,7 @@ public struct ProxySettings: Sendable {
     /// `both` (default: `mj-api-secret` and raw `Authorization`), `bearer`, `mj-api-secret`, `authorization`.
     public var authStyle: String
     /// How `--fast/--relax/--turbo` reach the proxy: `filter` (accountFilter.modes) or `path` (`/mj-fast/mj/...`).
-    public var modeVia: String
+    public var speedModeRouting: String
     public var requestTimeoutSeconds: Double
     public var pollIntervalSeconds: Double
     public var pollBatchSize: Int

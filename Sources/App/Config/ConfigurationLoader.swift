@@ -45,7 +45,7 @@ public struct ConfigurationLoader: Sendable {
             baseURL: try proxyTable.requiredString("base_url"),
             apiKey: try proxyTable.secret("api_key", env: "MJBRIDGE_PROXY_API_KEY", environment: environment, readFile: readFile),
             authStyle: try proxyTable.oneOf("auth_style", ["both", "bearer", "mj-api-secret", "authorization"], default: "both"),
-            modeVia: try proxyTable.oneOf("mode_via", ["filter", "path"], default: "filter"),
+            speedModeRouting: try proxyTable.oneOf("speed_mode_routing", ["filter", "path"], default: "filter"),
             requestTimeoutSeconds: try proxyTable.double("request_timeout_seconds", default: 30, range: 1...600),
             pollIntervalSeconds: try proxyTable.double("poll_interval_seconds", default: 5, range: 0.1...600),
             pollBatchSize: try proxyTable.int("poll_batch_size", default: 100, range: 1...1000),

@@ -16,7 +16,7 @@ extension Configuration {
         lines.append("base_url = \(q(proxy.baseURL))")
         lines.append("api_key = \(secret(proxy.apiKey))")
         lines.append("auth_style = \(q(proxy.authStyle))")
-        lines.append("mode_via = \(q(proxy.modeVia))")
+        lines.append("speed_mode_routing = \(q(proxy.speedModeRouting))")
         lines.append("request_timeout_seconds = \(proxy.requestTimeoutSeconds)")
         lines.append("poll_interval_seconds = \(proxy.pollIntervalSeconds)")
         lines.append("poll_batch_size = \(proxy.pollBatchSize)")

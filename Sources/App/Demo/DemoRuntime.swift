@@ -1,0 +1,119 @@
+import Bridge
+import Foundation
+import Logging
+import MidjourneyAPI
+import MidjourneySimulator
+import ServiceLifecycle
+import Store
+
+/// `mjbridge demo`: the real bridge, in-process with the simulator, chatting in the terminal.
+/// Same `Bridge`, same client over real loopback HTTP, same callback route and SQLite store as
+/// `run`; only the transport (console) and the proxy (simulated) differ.
+public struct DemoRuntime: Sendable {
+    public var channel = "#demo"
+    public var nick = "you"
+    public var timing: SimulatorTiming
+    /// After the input ends, how long to wait for the results of tasks still running.
+    public var drainTimeout: Duration = .seconds(120)
+
+    public init(timing: SimulatorTiming = DemoRuntime.demoTiming) {
+        self.timing = timing
+    }
+
+    /// A job takes about five seconds, with visible progress.
+    public static let demoTiming = SimulatorTiming(startDelay: .milliseconds(500), progressSteps: [25, 50, 75],
+                                                   stepInterval: .seconds(1), executionTimeout: .seconds(300))
+
+    public static let banner = """
+        mjbridge demo: a pretend IRC channel in your terminal.
+        The Midjourney proxy here is SIMULATED: no real images are made, no key or credits are used.
+        Try:  !help   !imagine a red fox in snow --ar 16:9   then  !u2   !v1   !zoom 2x   !tasks
+        Image links point at the simulator on 127.0.0.1 and work while the demo runs. Ctrl-D quits.
+        """
+
+    /// Runs until `input` ends, then waits for running tasks (up to `drainTimeout`).
+    public func run(input: AsyncStream<String>, write: @escaping @Sendable (String) -> Void, logger: Logger) async throws {
+        let apiKey = "demo-key"
+        let simulator = try await SimulatorServer.start(
+            host: "127.0.0.1", port: 0,
+            configuration: SimulatorConfiguration(flavor: .trueai, apiKey: apiKey, timing: timing),
+            logger: Logger(label: "mjbridge.simulator", level: logger.logLevel))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mjbridge-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try Store.open(path: directory.appendingPathComponent("demo.sqlite").path)
+
+        // The callback server first: its port goes into the notifyHook.
+        let sink = BridgeCallbackSink()
+        let secret = CallbackSecret.generate()
+        let routes = CallbackRoutes(secret: secret, sink: sink, health: DemoHealth(), metrics: MetricsRegistry())
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let server = CallbackServer.application(routes: routes, host: "127.0.0.1", port: 0,
+                                                logger: Logger(label: "mjbridge.http", level: logger.logLevel),
+                                                onRunning: { port in portSink.yield(port); portSink.finish() })
+        let serverGroup = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger))
+        let serverTask = Task { try await serverGroup.run() }
+        var portIterator = ports.makeAsyncIterator()
+        guard let port = await portIterator.next() else { throw DemoError.serverDidNotStart }
+
+        let client = try MidjourneyClient(
+            configuration: MidjourneyConfiguration(baseURL: simulator.apiBaseURL, apiKey: apiKey),
+            httpClient: MidjourneyClient.sharedHTTPClient, logger: Logger(label: "mjbridge.proxy", level: logger.logLevel))
+        var configuration = BridgeConfiguration(
+            versionText: "mjbridge \(MJBridgeVersion.current) (demo)",
+            notifyHook: "http://127.0.0.1:\(port)/callback/\(secret)",
+            pollSchedule: PollSchedule(interval: 2),
+            progressMinimumInterval: 1, defaultProgress: .quarter)
+        configuration.setProgress(.quarter, network: "demo", channel: channel)
+        let bridge = Bridge(configuration: configuration, client: client, store: store,
+                            transport: ConsoleTransport(write: write), imageFetcher: nil,
+                            logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
+        await sink.attach(bridge)
+        let poller = Task { try await bridge.run() }
+
+        write(Self.banner)
+        for await line in input {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { continue }
+            await bridge.handle(ChatEvent(network: "demo", target: .channel(channel), sender: nick, account: nick,
+                                          text: text, isFromOwner: true, botNick: "mjbridge"))
+        }
+
+        // Input ended (Ctrl-D or a pipe): let running jobs finish so their links are shown.
+        let deadline = ContinuousClock.now.advanced(by: drainTimeout)
+        while ContinuousClock.now < deadline {
+            let pending = try await store.pendingTasks()
+            let unsent = try await store.unsentLines()
+            if pending.isEmpty && unsent.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        poller.cancel()
+        await serverGroup.triggerGracefulShutdown()
+        _ = try? await serverTask.value
+        await simulator.shutdown()
+    }
+}
+
+enum DemoError: Error, CustomStringConvertible {
+    case serverDidNotStart
+
+    var description: String { "the demo's callback server did not start" }
+}
+
+struct DemoHealth: HealthReporter {
+    func healthSnapshot() async -> [String: String] { ["status": "ok", "mode": "demo"] }
+}
+
+/// Lines typed on standard input. `readLine` blocks, so it runs on a thread of its own rather
+/// than on the cooperative pool.
+public enum StandardInputLines {
+    public static func stream() -> AsyncStream<String> {
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self)
+        let thread = Thread {
+            while let line = readLine(strippingNewline: true) { continuation.yield(line) }
+            continuation.finish()
+        }
+        thread.start()
+        return stream
+    }
+}

@@ -1,0 +1,19 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The bot's HTTP server (callback, health, metrics) as a Hummingbird application, which is a
+/// swift-service-lifecycle `Service`.
+enum CallbackServer {
+    /// `onRunning` receives the bound port (useful with port 0).
+    static func application(routes: CallbackRoutes, host: String, port: Int, logger: Logger,
+                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router()
+        routes.add(to: router)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "mjbridge"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+}

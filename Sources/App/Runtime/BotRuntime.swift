@@ -1,0 +1,102 @@
+import Bridge
+import Foundation
+import IRCClient
+import Logging
+import MidjourneyAPI
+import ServiceLifecycle
+import UnixSignals
+import Store
+
+/// One running bot assembled from a `Configuration`: store, proxy clients, bridge, one IRC
+/// connection per network and the HTTP server, run as swift-service-lifecycle services so that
+/// SIGTERM/SIGINT end it cleanly (QUIT on every network first, then the poller, then HTTP).
+public struct BotRuntime: Sendable {
+    public let configuration: Configuration
+    public let bridge: Bridge
+    public let transport: IRCTransport
+    public let store: Store
+    /// The URL passed to the proxy as `notifyHook`, nil when polling alone follows tasks.
+    public let notifyHook: String?
+    let routes: CallbackRoutes
+    let listen: (host: String, port: Int)?
+    let logger: Logger
+
+    public static func make(configuration: Configuration, metrics: MetricsRegistry = MetricsRegistry(),
+                            imageFetcher: (any ImageFetcher)? = nil, logger: Logger) async throws -> BotRuntime {
+        let store = try Store.open(path: configuration.bot.databasePath)
+        let secret: String
+        if let configured = configuration.http.callbackSecret?.value, !configured.isEmpty {
+            secret = configured
+        } else {
+            // Generated once and kept in the database, so the notifyHook of tasks submitted
+            // before a restart still reaches us after it.
+            secret = try await store.metaValue(forKey: "callbackSecret", orInsert: { CallbackSecret.generate() })
+        }
+        let listen = try configuration.http.listenAddress()
+        let notifyHook = configuration.http.notifyHook(secret: secret)
+        if notifyHook == nil {
+            logger.notice("no http.public_base_url: the proxy cannot call back, tasks are followed by polling alone")
+        }
+
+        let proxyLogger = Logger(label: "mjbridge.proxy", level: logger.logLevel)
+        let clients = try ProxyClients(configuration.proxy, logger: proxyLogger)
+        let version = "mjbridge \(MJBridgeVersion.current)"
+        let ircClients = configuration.networks.map { network in
+            IRCClient(configuration: network.connectionConfiguration(version: version),
+                      logger: Logger(label: "mjbridge.irc", level: logger.logLevel))
+        }
+        let transport = IRCTransport(clients: ircClients, logger: logger)
+        let bridge = Bridge(configuration: configuration.bridgeConfiguration(notifyHook: notifyHook),
+                            client: clients.main, store: store, transport: transport,
+                            imageFetcher: imageFetcher,
+                            modeClients: clients.byMode, logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
+        let routes = CallbackRoutes(secret: secret, sink: BridgeCallbackSink(bridge: bridge),
+                                    health: RuntimeHealth(clients: transport.clients), metrics: metrics)
+        return BotRuntime(configuration: configuration, bridge: bridge, transport: transport, store: store,
+                          notifyHook: notifyHook, routes: routes, listen: listen, logger: logger)
+    }
+
+    /// The services in start order; graceful shutdown runs in reverse.
+    public func services() -> [any Service] {
+        var services: [any Service] = []
+        if let listen {
+            services.append(CallbackServer.application(routes: routes, host: listen.host, port: listen.port,
+                                                       logger: Logger(label: "mjbridge.http", level: logger.logLevel)))
+        }
+        services.append(BridgeService(bridge: bridge, logger: logger))
+        services.append(IRCService(transport: transport, bridge: bridge))
+        return services
+    }
+
+    /// Runs until SIGTERM or SIGINT (or a service fails).
+    public func run() async throws {
+        try await serviceGroup(signals: [.sigterm, .sigint]).run()
+    }
+
+    /// The bot as one service group; `triggerGracefulShutdown()` ends it like a signal would.
+    public func serviceGroup(signals: [UnixSignal]) -> ServiceGroup {
+        ServiceGroup(configuration: .init(
+            services: services().map { .init(service: $0) },
+            gracefulShutdownSignals: signals,
+            logger: logger))
+    }
+}
+
+extension Logger {
+    init(label: String, level: Logger.Level) {
+        self.init(label: label)
+        self.logLevel = level
+    }
+}
+
+enum CallbackSecret {
+    /// 128 random bits as hex: unguessable, and safe in a URL path.
+    static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in
+            let word = UInt32.random(in: .min ... .max, using: &generator)
+            let hex = String(word, radix: 16)
+            return String(repeating: "0", count: 8 - hex.count) + hex
+        }.joined()
+    }
+}

@@ -1,0 +1,50 @@
+import Bridge
+import Foundation
+
+extension Configuration {
+    /// What the bridge needs from `bot.conf`. `notifyHook` is decided by the runtime, which
+    /// knows the callback secret.
+    func bridgeConfiguration(notifyHook: String?) -> BridgeConfiguration {
+        var bridge = BridgeConfiguration(
+            commandPrefix: bot.commandPrefix,
+            replyStyle: bot.replyWithNotice ? .notice : .privmsg,
+            versionText: "mjbridge \(MJBridgeVersion.current)",
+            ownerAccounts: bot.owners,
+            notifyHook: notifyHook,
+            speedModeRouting: proxy.speedModeRouting == "path" ? .path : .filter,
+            pollSchedule: PollSchedule(interval: proxy.pollIntervalSeconds),
+            pollBatchSize: proxy.pollBatchSize,
+            taskDeadline: proxy.taskDeadlineMinutes * 60)
+        for network in networks {
+            for channel in network.channels {
+                if let policy = ProgressPolicy(configValue: channel.progress) {
+                    bridge.setProgress(policy, network: network.name, channel: channel.name)
+                }
+            }
+        }
+        return bridge
+    }
+}
+
+extension HTTPSettings {
+    /// `<public_base_url>/callback/<secret>`, or nil when the proxy cannot reach us (no
+    /// public URL or no server): then polling alone follows the tasks.
+    func notifyHook(secret: String) -> String? {
+        guard !publicBaseURL.isEmpty, !listen.isEmpty else { return nil }
+        var base = publicBaseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        return "\(base)/callback/\(secret)"
+    }
+
+    /// `listen` split into host and port.
+    func listenAddress() throws(ConfigError) -> (host: String, port: Int)? {
+        guard !listen.isEmpty else { return nil }
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+              (0...65535).contains(port) else {
+            throw .invalidValue(key: "http.listen", reason: "must be host:port, e.g. 127.0.0.1:8089")
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}

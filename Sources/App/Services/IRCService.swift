@@ -1,0 +1,19 @@
+import Bridge
+import ServiceLifecycle
+
+/// Connects every network, feeds what is said to the bridge, and on graceful shutdown sends
+/// QUIT everywhere and waits until it was written.
+struct IRCService: Service {
+    let transport: IRCTransport
+    let bridge: Bridge
+
+    func run() async throws {
+        for client in transport.clients.values { await client.start() }
+        let transport = self.transport
+        await withGracefulShutdownHandler {
+            await transport.pump(into: bridge)
+        } onGracefulShutdown: {
+            Task { await transport.quitAll(message: nil) }
+        }
+    }
+}

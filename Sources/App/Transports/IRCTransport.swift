@@ -1,0 +1,117 @@
+import Bridge
+import IRC
+import IRCClient
+import Logging
+
+/// The bridge's `ChatTransport` over one `IRCClient` per configured network, and the pump
+/// that turns what those clients hear into `ChatEvent`s for the bridge.
+public struct IRCTransport: ChatTransport {
+    /// Keyed by network name as written in `bot.conf`.
+    public let clients: [String: IRCClient]
+    let logger: Logger
+
+    public init(clients: [IRCClient], logger: Logger) {
+        var byName: [String: IRCClient] = [:]
+        for client in clients { byName[client.configuration.name] = client }
+        self.clients = byName
+        self.logger = logger
+    }
+
+    public func send(_ line: OutgoingChat) async throws {
+        guard let client = clients[line.network] else { throw IRCTransportError.unknownNetwork(line.network) }
+        // The client splits long text to fit the server's limit and strips CR, LF and NUL.
+        switch line.style {
+        case .privmsg: try await client.send(privmsg: line.target, text: line.text)
+        case .notice: try await client.sendNotice(to: line.target, text: line.text)
+        }
+    }
+
+    public func isJoined(network: String, channel: String) async -> Bool {
+        guard let client = clients[network] else { return false }
+        // rfc1459 folding is the widest; a false match would need two channels differing only
+        // in `[]\~` vs `{}|^`, which no network hands out to one bot.
+        return await client.joinedChannels.contains { CaseMapping.rfc1459.equal($0, channel) }
+    }
+
+    /// Feeds every client's events to the bridge until all clients have stopped.
+    public func pump(into bridge: Bridge) async {
+        await withTaskGroup(of: Void.self) { group in
+            for (name, client) in clients {
+                group.addTask { await Self.pump(client, network: name, into: bridge, logger: logger) }
+            }
+        }
+    }
+
+    static func pump(_ client: IRCClient, network: String, into bridge: Bridge, logger: Logger) async {
+        for await event in client.events {
+            switch event {
+            case .message(let message):
+                // NOTICEs are never answered (RFC 2812 §3.3.2: no automatic replies to them),
+                // and our own lines coming back (echo-message) are not commands.
+                guard message.kind == .privmsg else { continue }
+                let botNick = await client.currentNick
+                if let botNick, CaseMapping.rfc1459.equal(message.sender.nick, botNick) { continue }
+                let target: ChatTarget = message.channel.map { .channel($0) } ?? .privateMessage
+                await bridge.handle(ChatEvent(network: network, target: target, sender: message.sender.nick,
+                                              account: message.account, text: message.text, botNick: botNick))
+            case .joined(let channel):
+                logger.info("joined", metadata: ["network": "\(network)", "channel": "\(channel)"])
+                await bridge.joined(network: network, channel: channel)
+            case .registered(let nick):
+                logger.info("registered", metadata: ["network": "\(network)", "nick": "\(nick)"])
+            case .loggedIn(let account):
+                logger.info("logged in", metadata: ["network": "\(network)", "account": "\(account)"])
+            case .kicked(let channel, let by, let reason):
+                logger.notice("kicked", metadata: ["network": "\(network)", "channel": "\(channel)", "by": "\(by)", "reason": "\(reason)"])
+            case .disconnected(let reason, let retry):
+                logger.warning("disconnected", metadata: [
+                    "network": "\(network)", "reason": "\(reason)",
+                    "reconnect_in": "\(retry.map { "\($0)" } ?? "never")",
+                ])
+            case .connecting, .connected, .nickChanged, .stopped, .parted:
+                logger.debug("irc event", metadata: ["network": "\(network)", "event": "\(event)"])
+            }
+        }
+    }
+
+    /// Sends QUIT with `message` on every network and waits for it to be written.
+    public func quitAll(message: String?) async {
+        await withTaskGroup(of: Void.self) { group in
+            for client in clients.values {
+                group.addTask { await client.shutdown(quitMessage: message) }
+            }
+        }
+    }
+}
+
+public enum IRCTransportError: Error, CustomStringConvertible {
+    case unknownNetwork(String)
+
+    public var description: String {
+        switch self {
+        case .unknownNetwork(let name): "no network named '\(name)' is configured"
+        }
+    }
+}
+
+extension NetworkSettings {
+    /// The connection settings the IRC client takes.
+    func connectionConfiguration(version: String) -> IRCConnectionConfiguration {
+        let sasl: SASLCredentials? = switch saslMechanism {
+        case "plain": .plain(account: saslAccount ?? nick, password: saslPassword?.value ?? "")
+        case "external": .external(account: saslAccount)
+        default: nil
+        }
+        return IRCConnectionConfiguration(
+            name: name, host: host, port: port, tls: tls, tlsVerify: tlsVerify, caFile: caFile,
+            clientCertificate: clientCert, clientKey: clientKey,
+            nick: nick, alternateNicks: altNicks, username: username, realname: realname,
+            password: serverPassword?.value, sasl: sasl, saslRequired: saslRequired,
+            nickservPassword: nickservPassword?.value,
+            channels: channels.map { IRCConnectionConfiguration.Channel($0.name, key: $0.key?.value) },
+            flood: .init(burst: floodBurst, interval: .milliseconds(Int64(floodIntervalSeconds * 1000))),
+            ping: .init(idle: .milliseconds(Int64(pingIdleSeconds * 1000)), timeout: .milliseconds(Int64(pingTimeoutSeconds * 1000))),
+            rejoinOnKick: rejoinOnKick, rejoinDelay: .milliseconds(Int64(rejoinDelaySeconds * 1000)),
+            quitMessage: quitMessage, version: version)
+    }
+}

@@ -1,0 +1,44 @@
+import App
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the bot with a config file until SIGTERM or SIGINT."
+    )
+
+    @Option(name: [.short, .customLong("config")], help: "Path of the config file.")
+    var config: String = "bot.conf"
+
+    func run() async throws {
+        let configuration: Configuration
+        do {
+            configuration = try ConfigurationLoader().load(path: config)
+        } catch {
+            FileHandle.standardError.write(Data("\(config): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let level = Logger.Level(rawValue: configuration.bot.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let metrics = MetricsRegistry()
+        MetricsSystem.bootstrap(metrics)
+        var logger = Logger(label: "mjbridge")
+        logger.logLevel = level
+        logger.info("starting", metadata: ["version": "\(MJBridgeVersion.current)", "config": "\(config)"])
+        do {
+            let runtime = try await BotRuntime.make(configuration: configuration, metrics: metrics, logger: logger)
+            try await runtime.run()
+        } catch {
+            logger.critical("stopped by an error", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        logger.info("stopped")
+    }
+}

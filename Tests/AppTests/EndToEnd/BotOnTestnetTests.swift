@@ -1,0 +1,144 @@
+import App
+import AsyncHTTPClient
+import Foundation
+import MidjourneyAPI
+import MidjourneySimulator
+import Testing
+import TestnetSupport
+
+/// The whole bot against the real InspIRCd + Atheme network (TLS, SASL PLAIN) and the
+/// simulator over loopback HTTP: a user on the network types commands and reads the answers.
+@Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.skipReason), .testnet)
+struct BotOnTestnetTests {
+    /// Runs `body` with a bot in process and a user in its channel.
+    func withBot(flavor: SimulatorFlavor = .trueai, configure: (BotHarness) -> String = { $0.configText() },
+                 _ body: (BotHarness, TestPeer) async throws -> Void) async throws {
+        let net = try Testnet.require()
+        let harness = try await BotHarness.make(net, flavor: flavor)
+        let user = try await harness.user()
+        let bot = try await harness.startInProcess(configure(harness))
+        do {
+            _ = try await user.expect("the bot joining \(harness.channel)") {
+                $0.command == "JOIN" && $0.source?.nick == harness.nick
+            }
+            try await body(harness, user)
+        } catch {
+            await bot.stop()
+            await user.quit()
+            await harness.cleanUp()
+            throw error
+        }
+        await bot.stop()
+        await user.quit()
+        await harness.cleanUp()
+    }
+
+    @Test func answersHelpInTheChannelAndInPrivate() async throws {
+        try await withBot { harness, user in
+            let me = await user.nick
+            await user.send("PRIVMSG \(harness.channel) :!help")
+            let help = try await user.said(by: harness.nick, "!help in the channel") { $0.hasPrefix("\(me): Commands:") }
+            #expect(help.contains("imagine"))
+            await user.send("PRIVMSG \(harness.nick) :help imagine")
+            let detail = try await user.said(by: harness.nick, "help imagine in private") { $0.contains("imagine") }
+            #expect(!detail.hasPrefix("\(me):"), "private replies are not addressed")
+            await user.send("PRIVMSG \(harness.channel) :\(harness.nick): ping")
+            _ = try await user.said(by: harness.nick, "addressed ping") { $0.hasPrefix("\(me):") && $0.lowercased().contains("pong") }
+            await user.send("PRIVMSG \(harness.nick) :!nosuchcommand")
+            _ = try await user.said(by: harness.nick, "hint for an unknown command in private") { $0.contains("help") }
+        }
+    }
+
+    @Test func imagineThenUpscaleWithAndWithoutReference() async throws {
+        try await withBot { harness, user in
+            let me = await user.nick
+            await user.send("PRIVMSG \(harness.channel) :!imagine a red fox in snow --ar 16:9")
+            let ack = try await user.said(by: harness.nick, "the acknowledgement") { $0.contains("ref ") }
+            #expect(ack.hasPrefix("\(me): "))
+            let done = try await user.said(by: harness.nick, "the result") { $0.contains("✅") }
+            #expect(done.contains("a red fox in snow"))
+            #expect(done.contains(harness.simulator.baseURL), "the link points at the simulator: \(done)")
+            #expect(done.contains("!u1"))
+
+            // The link is a real image.
+            let link = try #require(done.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init))
+            let response = try await HTTPClient.shared.get(url: link).get()
+            #expect(response.status == .ok)
+            #expect(response.headers.first(name: "content-type") == "image/png")
+
+            await user.send("PRIVMSG \(harness.channel) :!u2")
+            let u2 = try await user.said(by: harness.nick, "the u2 result") { $0.contains("✅") }
+            #expect(u2.contains("u2") || u2.contains("U2"), "\(u2)")
+
+            let ref = try #require(Self.reference(in: ack))
+            await user.send("PRIVMSG \(harness.channel) :!u3 \(ref)")
+            let u3 = try await user.said(by: harness.nick, "the u3 result for ref \(ref)") { $0.contains("✅") }
+            #expect(u3.contains("u3") || u3.contains("U3"), "\(u3)")
+        }
+    }
+
+    @Test func pollingAloneWorksWithoutAPublicURL() async throws {
+        try await withBot(configure: { $0.configText(callbacks: false) }) { harness, user in
+            await user.send("PRIVMSG \(harness.channel) :!imagine polling only")
+            _ = try await user.said(by: harness.nick, "the acknowledgement") { $0.contains("ref ") }
+            let done = try await user.said(by: harness.nick, "the result, found by polling") { $0.contains("✅") }
+            #expect(done.contains("polling only"))
+        }
+    }
+
+    /// The bot process is SIGKILLed with three tasks in flight, the tasks finish while it is
+    /// down (their callbacks fail), and after a restart each result arrives exactly once.
+    @Test func killedWithTasksInFlightDeliversEachResultOnceAfterRestart() async throws {
+        let net = try Testnet.require()
+        let harness = try await BotHarness.make(net)
+        defer { Task { await harness.cleanUp() } }
+        let user = try await harness.user()
+        let config = try harness.writeConfig(harness.configText(pollSeconds: 1))
+        let log = harness.directory.appendingPathComponent("bot.log").path
+
+        await harness.simulator.controls.stick(atPercent: 50)
+        var bot = try ChildProcess(ChildProcess.mjbridgeExecutable, ["run", "-c", config], logPath: log)
+        _ = try await user.expect("the bot joining") { $0.command == "JOIN" && $0.source?.nick == harness.nick }
+        var refs: [String] = []
+        for prompt in ["first fox", "second fox", "third fox"] {
+            await user.send("PRIVMSG \(harness.channel) :!imagine \(prompt)")
+            let ack = try await user.said(by: harness.nick, "ack of \(prompt)") { $0.contains(prompt) && $0.contains("ref ") }
+            refs.append(try #require(Self.reference(in: ack)))
+        }
+        bot.signal(SIGKILL)
+        #expect(await bot.wait() == 128 + SIGKILL)
+        _ = try await user.expect("the bot's connection dropping") { $0.command == "QUIT" && $0.source?.nick == harness.nick }
+
+        // The jobs finish while the bot is down; their callbacks hit a closed port.
+        await harness.simulator.controls.stick(atPercent: nil)
+        try await Task.sleep(for: .seconds(2))
+
+        bot = try ChildProcess(ChildProcess.mjbridgeExecutable, ["run", "-c", config], logPath: log)
+        _ = try await user.expect("the bot rejoining") { $0.command == "JOIN" && $0.source?.nick == harness.nick }
+        var results: [String] = []
+        while results.count < 3 {
+            results.append(try await user.said(by: harness.nick, "result \(results.count + 1) of 3") { $0.contains("✅") })
+        }
+        for (ref, prompt) in zip(refs, ["first fox", "second fox", "third fox"]) {
+            #expect(results.filter { $0.contains(prompt) && $0.contains(ref) }.count == 1, "\(prompt) (\(ref)) in \(results)")
+        }
+        // Several poll cycles later still no second copy of any result.
+        try await Task.sleep(for: .seconds(4))
+        await user.send("PRIVMSG \(harness.channel) :!ping")
+        _ = try await user.said(by: harness.nick, "pong after the wait") { $0.lowercased().contains("pong") }
+        let doubles = await user.lines().filter { $0.contains("✅") }.count
+        #expect(doubles == 3, "exactly three result lines in total, got \(doubles)\nbot log:\n\(bot.log.suffix(3000))")
+
+        bot.signal(SIGTERM)
+        let quit = try await user.expect("QUIT on SIGTERM") { $0.command == "QUIT" && $0.source?.nick == harness.nick }
+        #expect(quit.params.last?.contains("e2e bye") == true, "\(quit)")
+        #expect(await bot.wait() == 0, "clean exit on SIGTERM\n\(bot.log.suffix(3000))")
+        await user.quit()
+    }
+
+    static func reference(in line: String) -> String? {
+        guard let range = line.range(of: "ref ") else { return nil }
+        let digits = line[range.upperBound...].prefix { $0.isNumber }
+        return digits.isEmpty ? nil : String(digits)
+    }
+}

@@ -1,0 +1,135 @@
+import App
+import Foundation
+import Logging
+import MidjourneySimulator
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import TestnetSupport
+
+/// Everything one end-to-end test needs: a simulator, a bot configured for the testnet by a
+/// real `bot.conf` (so the config path is exercised too), and its data directory.
+struct BotHarness: Sendable {
+    let net: Testnet
+    let simulator: SimulatorServer
+    let directory: URL
+    let nick: String
+    let channel: String
+    let httpPort: Int
+    let apiKey = "e2e-key-0123456789"
+
+    static func make(_ net: Testnet, flavor: SimulatorFlavor = .trueai, timing: SimulatorTiming = .quick) async throws -> BotHarness {
+        let simulator = try await SimulatorServer.start(
+            host: "127.0.0.1", port: 0,
+            configuration: SimulatorConfiguration(flavor: flavor, apiKey: "e2e-key-0123456789", timing: timing))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mjbridge-e2e-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return BotHarness(net: net, simulator: simulator, directory: directory, nick: uniqueName("mjb"),
+                          channel: "#" + uniqueName("e2e"), httpPort: try await freePort())
+    }
+
+    /// The bot's config file. `callbacks: false` leaves out the public URL: polling alone.
+    func configText(callbacks: Bool = true, pollSeconds: Double = 1, deadlineMinutes: Double = 5,
+                    progress: String = "off") -> String {
+        """
+        [bot]
+        database = "bot.sqlite"
+        owners = ["\(net.botAccount)-owner"]
+        log_level = "info"
+
+        [proxy]
+        base_url = "\(simulator.apiBaseURL)"
+        api_key = "\(apiKey)"
+        poll_interval_seconds = \(pollSeconds)
+        task_deadline_minutes = \(deadlineMinutes)
+
+        [http]
+        listen = "127.0.0.1:\(httpPort)"
+        public_base_url = "\(callbacks ? "http://127.0.0.1:\(httpPort)" : "")"
+
+        [[networks]]
+        name = "testnet"
+        host = "\(net.host)"
+        port = \(net.tlsPort)
+        ca_file = "\(net.caFile)"
+        nick = "\(nick)"
+        sasl_mechanism = "plain"
+        sasl_account = "\(net.botAccount)"
+        sasl_password = "\(net.botPassword)"
+        flood_burst = 5
+        flood_interval_seconds = 1
+        rejoin_delay_seconds = 1
+        quit_message = "e2e bye"
+
+        [[networks.channels]]
+        name = "\(channel)"
+        progress = "\(progress)"
+        """
+    }
+
+    @discardableResult
+    func writeConfig(_ text: String) throws -> String {
+        let path = directory.appendingPathComponent("bot.conf").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Starts the bot in this process; returns its runtime and the running service group.
+    func startInProcess(_ text: String) async throws -> RunningBot {
+        let path = try writeConfig(text)
+        let configuration = try ConfigurationLoader(environment: [:]).load(path: path)
+        var logger = Logger(label: "e2e.bot")
+        logger.logLevel = .notice
+        let runtime = try await BotRuntime.make(configuration: configuration, logger: logger)
+        let group = runtime.serviceGroup(signals: [])
+        let task = Task { try await group.run() }
+        return RunningBot(runtime: runtime, group: group, task: task)
+    }
+
+    /// A user on the network, in the bot's channel once the bot is there.
+    func user(_ prefix: String = "alice") async throws -> TestPeer {
+        let peer = try await TestPeer.connect(to: net)
+        let nick = uniqueName(prefix)
+        try await peer.register(nick: nick)
+        await peer.send("JOIN \(channel)")
+        _ = try await peer.expect("own JOIN of \(channel)") { $0.command == "JOIN" && $0.source?.nick == nick }
+        return peer
+    }
+
+    func cleanUp() async {
+        await simulator.shutdown()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+struct RunningBot: Sendable {
+    let runtime: BotRuntime
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+}
+
+/// A port nobody listens on right now (bound, read, released).
+func freePort() async throws -> Int {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .bind(host: "127.0.0.1", port: 0).get()
+    let port = channel.localAddress?.port ?? 0
+    try await channel.close()
+    return port
+}
+
+extension TestPeer {
+    /// Waits for a PRIVMSG/NOTICE from `nick` whose text satisfies `predicate`; returns the text.
+    func said(by nick: String, _ what: String, timeout: Duration = .seconds(60),
+              _ predicate: @escaping (String) -> Bool) async throws -> String {
+        let message = try await expect(what, timeout: timeout) { message in
+            (message.command == "PRIVMSG" || message.command == "NOTICE") && message.source?.nick == nick
+                && predicate(message.params.last ?? "")
+        }
+        return message.params.last ?? ""
+    }
+}
