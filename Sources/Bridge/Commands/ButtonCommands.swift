@@ -194,11 +194,10 @@ extension CommandContext {
             }
             guard let modal else {
                 // Remix: the user gives the prompt with !remix.
-                let prefix = self.prefix
                 let renderer = self.renderer
-                await track(taskId: modalTaskId, kind: newKind, prompt: response.finalPrompt ?? parent.prompt,
-                            parentId: parent.id, status: "MODAL",
-                            acknowledgement: { ref in renderer.remixWaiting(ref: ref) + " (prefilled: \(ChatText.truncated(response.finalPrompt ?? parent.prompt, to: 80)))" + (prefix.isEmpty ? "" : "") })
+                let prefilled = response.finalPrompt ?? parent.prompt
+                await track(taskId: modalTaskId, kind: newKind, prompt: prefilled, parentId: parent.id, status: "MODAL",
+                            acknowledgement: { ref in renderer.remixWaiting(ref: ref, prefilled: prefilled) })
                 return
             }
             let prompt = modal.prompt(parent, response.finalPrompt)

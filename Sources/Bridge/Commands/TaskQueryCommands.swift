@@ -10,6 +10,10 @@ extension CommandContext {
         do {
             let seed = try await client.imageSeed(id: task.id)
             await reply("🌱 seed of ref \(ref): \(ChatText.truncated(ChatText.wireSafe(seed), to: 40))")
+        } catch .rejected(let response) where response.code == .validation {
+            // Results without a Discord message (shorten, describe) have no seed.
+            bridge.logger.notice("image-seed refused", metadata: ["task": "\(task.id)", "answer": "\(response.description)"])
+            await reply("ref \(ref) has no seed: only image results have one.")
         } catch {
             await fail(error)
         }

@@ -26,9 +26,16 @@ public enum ProxyErrorText {
         }
     }
 
+    static func isCJK(_ scalar: Unicode.Scalar) -> Bool {
+        (0x3000...0x9FFF).contains(scalar.value) || (0xFF00...0xFFEF).contains(scalar.value)
+    }
+
     /// A submit answer that is not an acceptance.
     public static func sentence(for response: SubmitResponse) -> String {
-        let readable = ProxyText.english(for: response.description) ?? response.description
+        // A Chinese server message nobody has translated yet would not be a clear sentence
+        // for most users; the full text is in the log.
+        let readable = ProxyText.english(for: response.description)
+            ?? (response.description.unicodeScalars.contains(where: Self.isCJK) ? "" : response.description)
         let detail = ChatText.truncated(ChatText.wireSafe(ChatText.stripFormatting(readable)), to: 160)
         switch response.code {
         case .bannedPrompt:

@@ -16,11 +16,13 @@ public struct TaskRenderer: Sendable {
         "«\(ChatText.truncated(ChatText.wireSafe(ChatText.stripFormatting(prompt)), to: promptLimit))»"
     }
 
-    /// The answer to a submission the proxy accepted.
+    /// The answer to a submission the proxy accepted. `queuePosition` is the proxy's
+    /// `numberOfQueues` on code 22; servers differ on whether it counts the task itself, so it
+    /// is shown as a position, not as "N tasks ahead".
     public func acknowledgement(what: String, ref: String, queuePosition: Int?) -> String {
         var line = "⏳ \(what) — ref \(ref)"
         if let queuePosition, queuePosition > 0 {
-            line += ", queued behind \(queuePosition) other task\(queuePosition == 1 ? "" : "s")"
+            line += ", queue position \(queuePosition)"
         }
         return line + ". I'll post the result here."
     }
@@ -72,8 +74,10 @@ public struct TaskRenderer: Sendable {
         return "⏱ \(subject(kind: kind, prompt: prompt)) got no result within \(minutes) min\(seen) · ref \(ref) — \(prefix)status \(ref) checks again"
     }
 
-    public func remixWaiting(ref: String) -> String {
-        "✏️ Remix is on for this account: send \(prefix)remix \(ref) <new prompt> to go on (or \(prefix)cancel \(ref))."
+    /// Remix mode answered an action with code 21: the action waits for a new prompt.
+    public func remixWaiting(ref: String, prefilled: String? = nil) -> String {
+        let was = prefilled.flatMap { $0.isEmpty ? nil : " (was \(quoted($0)))" } ?? ""
+        return "✏️ Remix is on: ref \(ref) waits for a new prompt\(was) — send \(prefix)remix \(ref) <new prompt> (or \(prefix)cancel \(ref))."
     }
 
     /// `!u1–4 !v1–4 !reroll` from the buttons the task really has.

@@ -41,7 +41,7 @@ import Testing
 
     @Test func acknowledgementMentionsTheQueue() {
         #expect(renderer.acknowledgement(what: "«a cat»", ref: "1828", queuePosition: 2)
-            == "⏳ «a cat» — ref 1828, queued behind 2 other tasks. I'll post the result here.")
+            == "⏳ «a cat» — ref 1828, queue position 2. I'll post the result here.")
         #expect(renderer.acknowledgement(what: "«a cat»", ref: "1828", queuePosition: nil)
             == "⏳ «a cat» — ref 1828. I'll post the result here.")
     }

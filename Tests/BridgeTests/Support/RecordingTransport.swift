@@ -9,6 +9,8 @@ actor RecordingTransport: ChatTransport {
     private var joined: Set<String> = []
     private var allChannelsJoined: Bool
     var isDown = false
+    private var waiters: [Int: (condition: @Sendable ([OutgoingChat]) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
+    private var nextWaiter = 0
 
     init(joinedToAllChannels: Bool = true) {
         allChannelsJoined = joinedToAllChannels
@@ -17,6 +19,10 @@ actor RecordingTransport: ChatTransport {
     func send(_ line: OutgoingChat) async throws {
         if isDown { throw Unavailable() }
         sent.append(line)
+        for (id, waiter) in waiters where waiter.condition(sent) {
+            waiters[id] = nil
+            waiter.continuation.resume(returning: true)
+        }
     }
 
     func isJoined(network: String, channel: String) async -> Bool {
@@ -24,6 +30,29 @@ actor RecordingTransport: ChatTransport {
     }
 
     func join(network: String, channel: String) { joined.insert("\(network) \(channel.lowercased())") }
+    func part(network: String, channel: String) {
+        allChannelsJoined = false
+        joined.remove("\(network) \(channel.lowercased())")
+    }
     func setDown(_ down: Bool) { isDown = down }
     var texts: [String] { sent.map(\.text) }
+
+    /// Suspends until what was sent satisfies `condition` (at once if it already does).
+    /// `deadline` only ends a broken run: false means it was never satisfied.
+    @discardableResult
+    func waitUntil(deadline: Duration = .seconds(30), _ condition: @escaping @Sendable ([OutgoingChat]) -> Bool) async -> Bool {
+        if condition(sent) { return true }
+        let id = nextWaiter
+        nextWaiter += 1
+        let timer = Task { [weak self] in
+            try await Task.sleep(for: deadline)
+            await self?.expire(id)
+        }
+        defer { timer.cancel() }
+        return await withCheckedContinuation { waiters[id] = (condition, $0) }
+    }
+
+    private func expire(_ id: Int) {
+        waiters.removeValue(forKey: id)?.continuation.resume(returning: false)
+    }
 }

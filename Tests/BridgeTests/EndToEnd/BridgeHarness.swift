@@ -1,0 +1,211 @@
+import Bridge
+import Foundation
+import Logging
+import MidjourneyAPI
+import MidjourneySimulator
+import Store
+import Synchronization
+import Testing
+
+/// A real `Bridge` over a real SQLite file, talking HTTP to an in-process simulator on a
+/// manual clock, with callbacks caught by a loopback recorder and handed to the bridge when
+/// the test says so, and a recording chat transport. Nothing here is a mock.
+final class BridgeHarness: Sendable {
+    static let network = "testnet"
+    static let channel = "#art"
+    static let botNick = "mjbridge"
+
+    let directory: TemporaryDirectory
+    let sim: SimulatorServer
+    let recorder: CallbackRecorder
+    let client: MidjourneyClient
+    let transport: RecordingTransport
+    let clock: ManualClock
+    let fetcher: HTTPImageFetcher
+    let configuration: BridgeConfiguration
+    private let current: Mutex<(bridge: Bridge, store: Store)>
+    /// How many recorded callbacks were handed to a bridge (or dropped as "arrived while down").
+    private let forwarded = Mutex(0)
+
+    var bridge: Bridge { current.withLock { $0.bridge } }
+    var store: Store { current.withLock { $0.store } }
+
+    private init(directory: TemporaryDirectory, sim: SimulatorServer, recorder: CallbackRecorder, client: MidjourneyClient,
+                 transport: RecordingTransport, clock: ManualClock, fetcher: HTTPImageFetcher,
+                 configuration: BridgeConfiguration, bridge: Bridge, store: Store) {
+        self.directory = directory
+        self.sim = sim
+        self.recorder = recorder
+        self.client = client
+        self.transport = transport
+        self.clock = clock
+        self.fetcher = fetcher
+        self.configuration = configuration
+        self.current = Mutex((bridge, store))
+    }
+
+    /// Runs `body` with a fresh harness and always shuts the servers down.
+    static func with(
+        flavor: SimulatorFlavor = .trueai,
+        timing: SimulatorTiming = .instant,
+        simulator adjust: (inout SimulatorConfiguration) -> Void = { _ in },
+        apiKey: String = "sk-test-secret-4242",
+        clientKey: String? = nil,
+        callbacks: Bool = true,
+        bridge configure: (inout BridgeConfiguration) -> Void = { _ in },
+        _ body: (BridgeHarness) async throws -> Void
+    ) async throws {
+        var simConfiguration = SimulatorConfiguration(flavor: flavor, apiKey: apiKey, timing: timing,
+                                                      clock: .manual(startEpochMilliseconds: 1_748_339_029_401))
+        adjust(&simConfiguration)
+        let sim = try await SimulatorServer.start(configuration: simConfiguration)
+        let recorder = try await CallbackRecorder.start()
+        let harness: BridgeHarness
+        do {
+            var configuration = BridgeConfiguration(versionText: "mjbridge test", ownerAccounts: ["root"],
+                                                    notifyHook: callbacks ? recorder.url : nil, defaultProgress: .off)
+            configure(&configuration)
+            let client = try MidjourneyClient(
+                configuration: MidjourneyConfiguration(baseURL: sim.apiBaseURL, apiKey: clientKey ?? apiKey,
+                                                       retryPolicy: RetryPolicy(maxAttempts: 1)),
+                httpClient: MidjourneyClient.sharedHTTPClient)
+            let directory = try TemporaryDirectory()
+            let store = try Store.open(path: directory.databasePath)
+            let transport = RecordingTransport()
+            let clock = ManualClock()
+            let fetcher = HTTPImageFetcher()
+            let bridge = Self.makeBridge(configuration: configuration, client: client, store: store, transport: transport,
+                                         fetcher: fetcher, clock: clock.bridgeClock)
+            harness = BridgeHarness(directory: directory, sim: sim, recorder: recorder, client: client, transport: transport,
+                                    clock: clock, fetcher: fetcher, configuration: configuration, bridge: bridge, store: store)
+        } catch {
+            await recorder.shutdown()
+            await sim.shutdown()
+            throw error
+        }
+        do {
+            try await body(harness)
+        } catch {
+            await harness.shutdown()
+            throw error
+        }
+        await harness.shutdown()
+    }
+
+    static func makeBridge(configuration: BridgeConfiguration, client: MidjourneyClient, store: Store,
+                           transport: RecordingTransport, fetcher: HTTPImageFetcher, clock: BridgeClock) -> Bridge {
+        var logger = Logger(label: "bridge-e2e")
+        logger.logLevel = .critical
+        return Bridge(configuration: configuration, client: client, store: store, transport: transport,
+                      imageFetcher: fetcher, clock: clock, logger: logger)
+    }
+
+    func shutdown() async {
+        await recorder.shutdown()
+        await sim.shutdown()
+    }
+
+    // MARK: Chat
+
+    /// `nick` says `text` in the channel (or privately with `channel: nil`).
+    func say(_ text: String, as nick: String = "alice", account: String? = nil, in channel: String? = BridgeHarness.channel) async {
+        let event = ChatEvent(network: Self.network, target: channel.map { .channel($0) } ?? .privateMessage, sender: nick,
+                              account: account, text: text, botNick: Self.botNick)
+        await bridge.handle(event)
+    }
+
+    var lines: [String] { get async { await transport.texts } }
+
+    /// Lines sent since `count` lines had been sent.
+    func lines(after count: Int) async -> [String] { Array(await lines.dropFirst(count)) }
+
+    /// The text of the last line, or "" when nothing was said.
+    var lastLine: String { get async { await lines.last ?? "" } }
+
+    /// The short reference in a line (`ref 1234`).
+    static func ref(in line: String) -> String? {
+        guard let range = line.range(of: #"ref \d{4,}"#, options: .regularExpression) else { return nil }
+        return String(line[range].dropFirst(4))
+    }
+
+    /// Lines that announce a result (success, failure, cancel, timeout) for a reference.
+    func results(for ref: String) async -> [String] {
+        await lines.filter { line in
+            ["✅", "❌", "🚫", "⏱"].contains { line.contains($0) } && Self.ref(in: line) == ref
+        }
+    }
+
+    // MARK: The proxy side
+
+    /// Runs the simulator until nothing is scheduled, then hands the bridge every callback that
+    /// reached the recorder.
+    func finishJobs() async {
+        await sim.runUntilIdle()
+        await deliverCallbacks()
+    }
+
+    /// Advances simulated time, then hands over the callbacks it caused.
+    func advance(milliseconds: Int64) async {
+        await sim.advance(by: .milliseconds(milliseconds))
+        await deliverCallbacks()
+    }
+
+    /// Every callback recorded since the last call goes to the bridge, in arrival order.
+    func deliverCallbacks() async {
+        for callback in await newCallbacks() {
+            _ = await bridge.receiveCallback(Data(callback.body))
+        }
+    }
+
+    /// Callbacks that reached the recorder since the last call, marked as handled (e.g. they
+    /// arrived while the bot was down and are lost).
+    func newCallbacks() async -> [RecordedCallback] {
+        await sim.waitForCallbacks()
+        let all = await recorder.received
+        let start = forwarded.withLock { count in
+            defer { count = all.count }
+            return count
+        }
+        return Array(all.dropFirst(start))
+    }
+
+    /// Every callback the recorder has seen, from the start.
+    var allCallbacks: [RecordedCallback] { get async { await recorder.received } }
+
+    /// One polling cycle, as `run()` performs it.
+    func poll() async { await bridge.tracker.poll() }
+
+    // MARK: Restart
+
+    /// The process died: a new `Store` and `Bridge` over the same SQLite file, nothing else kept.
+    func restart(clock bridgeClock: BridgeClock? = nil) throws {
+        let store = try Store.open(path: directory.databasePath)
+        let bridge = Self.makeBridge(configuration: configuration, client: client, store: store, transport: transport,
+                                     fetcher: fetcher, clock: bridgeClock ?? clock.bridgeClock)
+        current.withLock { $0 = (bridge, store) }
+    }
+
+    /// A finished imagine: returns its short reference.
+    func imagined(_ prompt: String, as nick: String = "alice") async throws -> String {
+        let before = await lines.count
+        await say("!imagine \(prompt)", as: nick)
+        let ack = try #require(await lines(after: before).first, "no acknowledgement")
+        let ref = try #require(Self.ref(in: ack), "no ref in \(ack)")
+        await finishJobs()
+        let results = await results(for: ref)
+        try #require(results.count == 1 && results[0].contains("✅"), "imagine did not finish: \(results)")
+        return ref
+    }
+
+    /// The image link of a task's result line.
+    func link(of ref: String) async throws -> String {
+        let result = try #require(await results(for: ref).first, "no result for \(ref)")
+        return try #require(Self.link(in: result), "no link in \(result)")
+    }
+
+    /// The image link in a result line.
+    static func link(in line: String) -> String? {
+        guard let range = line.range(of: #"→ (\S+)"#, options: .regularExpression) else { return nil }
+        return String(line[range].dropFirst(2))
+    }
+}
