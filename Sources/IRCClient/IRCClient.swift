@@ -172,8 +172,7 @@ public actor IRCClient {
         }
         if let session {
             let quit = Message("QUIT", quitMessage ?? configuration.quitMessage)
-            try? await writeNow(quit, session: session).get()
-            try? await session.channel.close()
+            try? await quitAndClose(quit, session: session).get()
         }
         if let supervisor {
             supervisor.cancel()
@@ -200,7 +199,7 @@ public actor IRCClient {
                 break
             }
             let delay = backoff.nextDelay(penalized: reason.penalized, using: &random)
-            logger.warning("disconnected: \(reason); reconnecting in \(delay)")
+            logger.warning("disconnected: \(reason); reconnecting in \(delay.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
             eventSink.yield(.disconnected(reason: reason.description, reconnectIn: delay))
             do {
                 try await Task.sleep(for: delay)
@@ -362,10 +361,7 @@ public actor IRCClient {
                 session.capabilities = capabilities
             case .disconnect(let failure, let retry):
                 if session.endReason == nil { session.endReason = .registration(failure, retry: retry) }
-                let channel = session.channel
-                writeNow(Message("QUIT", failure.description), session: session).whenComplete { _ in
-                    channel.close(promise: nil)
-                }
+                quitAndClose(Message("QUIT", failure.description), session: session)
             }
         }
     }
@@ -543,6 +539,22 @@ public actor IRCClient {
         logger.trace(">> \(Redaction.loggable(message))")
         return session.channel.writeAndFlush(ByteBuffer(string: line))
     }
+
+    /// Writes QUIT, then closes once it is written, or after `quitGrace` when the write cannot
+    /// finish (a hung server that never completed the TLS handshake would otherwise keep the
+    /// connection, and a shutdown, waiting forever).
+    @discardableResult
+    private func quitAndClose(_ quit: Message, session: Session) -> EventLoopFuture<Void> {
+        let channel = session.channel
+        let forced = channel.eventLoop.scheduleTask(in: Self.quitGrace) { channel.close(promise: nil) }
+        return writeNow(quit, session: session).flatMapError { _ in channel.eventLoop.makeSucceededVoidFuture() }
+            .flatMap {
+                forced.cancel()
+                return channel.close().flatMapError { _ in channel.eventLoop.makeSucceededVoidFuture() }
+            }
+    }
+
+    private static let quitGrace = TimeAmount.seconds(1)
 
     /// Drains the queue at the pace `FloodControl` allows; each write is awaited so a caller's
     /// "written" means on the socket.

@@ -182,4 +182,32 @@ struct IRCClientTestnetTests {
         #expect(attempts.count >= 2 && attempts == Array(1...attempts.count))
         await client.shutdown()
     }
+
+    @Test func hungServerIsDetectedAndLeftForAWorkingOne() async throws {
+        let net = try Testnet.require()
+        let channel = "#" + uniqueName("hang")
+        var config = configuration(net, nick: uniqueName("watch"), channels: [.init(channel)])
+        config.ping = .init(idle: .seconds(1), timeout: .seconds(2))
+        config.registrationTimeout = .seconds(2)
+        let (client, log) = await started(config)
+        _ = try await log.expect("joined") { $0 == .joined(channel: channel) }
+
+        try await net.pauseServer()
+        do {
+            let silent = try await log.expect("ping timeout") { if case .disconnected = $0 { true } else { false } }
+            guard case .disconnected(let reason, let delay) = silent else { return }
+            #expect(reason == "no answer to PING within 2.0 seconds" && delay != nil, "reason: \(reason)")
+            // The next connection gets TCP (the kernel accepts) but never a TLS handshake.
+            let stuck = try await log.expect("registration timeout") { if case .disconnected = $0 { true } else { false } }
+            guard case .disconnected(let reason, _) = stuck else { return }
+            #expect(reason == "registration timed out")
+        } catch {
+            try? await net.resumeServer()
+            throw error
+        }
+        try await net.resumeServer()
+        _ = try await log.expect("registered again", timeout: .seconds(60)) { if case .registered = $0 { true } else { false } }
+        _ = try await log.expect("rejoined") { $0 == .joined(channel: channel) }
+        await client.shutdown()
+    }
 }

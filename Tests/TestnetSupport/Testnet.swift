@@ -88,6 +88,16 @@ public struct Testnet: Sendable {
         try await Testnet.run(Testnet.script("restart-ircd.sh"), directory)
     }
 
+    /// Freezes InspIRCd (SIGSTOP): connections stay open, nothing is answered. Always follow
+    /// with `resumeServer()`, also when the test fails.
+    public func pauseServer() async throws {
+        try await Testnet.run(Testnet.script("pause-ircd.sh"), directory)
+    }
+
+    public func resumeServer() async throws {
+        try await Testnet.run(Testnet.script("resume-ircd.sh"), directory)
+    }
+
     /// Runs a script, failing with its output when it exits non-zero.
     @discardableResult
     static func run(_ arguments: String...) async throws -> String {
