@@ -84,12 +84,30 @@ public final class Bridge: Sendable {
     }
 
     /// Recovery (pending tasks polled at once, owed lines sent), then one polling cycle every
-    /// `pollSchedule.interval` until the task is cancelled.
+    /// `pollSchedule.interval` until the task is cancelled. Sent outbox lines older than
+    /// `sentLineRetention` are dropped at the start and then hourly, so the file stays small.
     public func run() async throws {
         await tracker.recover()
+        await pruneOutbox()
+        var lastPruned = clock.now()
         while !Task.isCancelled {
             try await clock.sleep(.milliseconds(Int64(configuration.pollSchedule.interval * 1000)))
             await tracker.poll()
+            if clock.now().timeIntervalSince(lastPruned) >= 3600 {
+                await pruneOutbox()
+                lastPruned = clock.now()
+            }
+        }
+    }
+
+    /// How long sent lines are kept (for diagnostics) before `run()` drops them.
+    public static let sentLineRetention: TimeInterval = 7 * 24 * 3600
+
+    private func pruneOutbox() async {
+        do {
+            try await store.pruneSentLines(before: clock.now().addingTimeInterval(-Self.sentLineRetention))
+        } catch {
+            logger.error("cannot prune the outbox", metadata: ["error": "\(error)"])
         }
     }
 

@@ -70,7 +70,7 @@ struct CommandContext: Sendable {
         } else {
             bridge.logger.warning("proxy request failed", metadata: ["command": "\(invocation.spec.name)", "error": "\(error)"])
         }
-        await reply(ProxyErrorText.sentence(for: error, forOwner: isOwner))
+        await reply(ProxyErrorText.sentence(for: error, forOwner: isOwner, prefix: prefix))
     }
 
     func storeFailed(_ error: any Error) async {

@@ -3,7 +3,8 @@ import MidjourneyAPI
 /// One clear sentence for each way a request to the proxy can fail. Users never see the
 /// key's details (a rejected key is the admins' business); owners get the full story.
 public enum ProxyErrorText {
-    public static func sentence(for error: MJError, forOwner: Bool) -> String {
+    /// `prefix` is the command prefix, for sentences that suggest a command.
+    public static func sentence(for error: MJError, forOwner: Bool, prefix: String = "!") -> String {
         switch error {
         case .rejected(let response):
             return sentence(for: response)
@@ -21,7 +22,7 @@ public enum ProxyErrorText {
             return "The bot is shutting down; try again when it is back."
         case .timeout(let submit):
             return submit
-                ? "The image service did not answer in time; the job may still have started — check with !tasks before trying again."
+                ? "The image service did not answer in time; the job may still have started — check with \(prefix)tasks before trying again."
                 : "The image service did not answer in time; try again in a minute."
         }
     }

@@ -51,6 +51,7 @@ final class BridgeHarness: Sendable {
         simulator adjust: (inout SimulatorConfiguration) -> Void = { _ in },
         apiKey: String = "sk-test-secret-4242",
         clientKey: String? = nil,
+        requestTimeout: Duration = .seconds(30),
         callbacks: Bool = true,
         bridge configure: (inout BridgeConfiguration) -> Void = { _ in },
         _ body: (BridgeHarness) async throws -> Void
@@ -67,6 +68,7 @@ final class BridgeHarness: Sendable {
             configure(&configuration)
             let client = try MidjourneyClient(
                 configuration: MidjourneyConfiguration(baseURL: sim.apiBaseURL, apiKey: clientKey ?? apiKey,
+                                                       timeouts: MidjourneyConfiguration.Timeouts(request: requestTimeout),
                                                        retryPolicy: RetryPolicy(maxAttempts: 1)),
                 httpClient: MidjourneyClient.sharedHTTPClient)
             let directory = try TemporaryDirectory()

@@ -129,6 +129,29 @@ import Testing
         }
     }
 
+    @Test func sentLinesArePrunedAfterAWeek() async throws {
+        try await BridgeHarness.with { h in
+            let oldRef = try await h.imagined("an old fox")
+            let old = try #require(try await h.taskId(ref: oldRef))
+            #expect(try await h.store.lines(forTask: old).count == 2)
+            h.clock.advance(by: 8 * 24 * 3600)
+            await h.say("!imagine a young fox")
+            let youngRef = try #require(BridgeHarness.ref(in: await h.lastLine))
+            let young = try #require(try await h.taskId(ref: youngRef))
+            await h.transport.setDown(true)
+            await h.finishJobs() // the young result stays owed
+            await h.transport.setDown(false)
+            let gate = PollGate()
+            try h.restart(clock: gate.clock(h.clock))
+            let run = Task { try await h.bridge.run() }
+            defer { run.cancel() }
+            await gate.waitUntilSleeping()
+            #expect(await h.results(for: youngRef).count == 1)
+            #expect(try await h.store.lines(forTask: old).isEmpty)
+            #expect(try await h.store.lines(forTask: young).count == 2)
+        }
+    }
+
     @Test func aTaskTheStoreNeverSawIsRoutedByItsState() async throws {
         try await BridgeHarness.with { h in
             // The bot crashed between the proxy accepting the job and recording it.

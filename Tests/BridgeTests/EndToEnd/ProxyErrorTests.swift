@@ -131,6 +131,24 @@ import Testing
         }
     }
 
+    @Test func aSubmitThatTimedOutIsStillDeliveredThroughItsState() async throws {
+        try await BridgeHarness.with(requestTimeout: .milliseconds(300)) { h in
+            // The proxy takes the job but answers too late for the client.
+            await h.sim.controls.slowResponses(.seconds(2))
+            await h.say("!imagine a patient fox")
+            #expect(await h.lastLine == "alice: The image service did not answer in time; the job may still have started — check with !tasks before trying again.")
+            await h.sim.controls.slowResponses(.zero)
+            await h.finishJobs()
+            // The callback carries the route in `state`: the result still reaches alice, once.
+            let result = await h.lastLine
+            #expect(result.hasPrefix("alice: ✅ «a patient fox") && result.contains(" → "), "\(result)")
+            let ref = try #require(BridgeHarness.ref(in: result))
+            #expect(await h.results(for: ref).count == 1)
+            await h.say("!tasks")
+            #expect(await h.lastLine.hasPrefix("alice: Your tasks here: \(ref) «a patient fox"))
+        }
+    }
+
     @Test func aStuckTaskTimesOutAtTheDeadline() async throws {
         let timing = SimulatorTiming(startDelay: .milliseconds(1), progressSteps: [15, 31, 46, 62, 78, 93],
                                      stepInterval: .milliseconds(1), executionTimeout: nil)
