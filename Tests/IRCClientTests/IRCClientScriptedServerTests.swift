@@ -1,0 +1,127 @@
+import Foundation
+import IRC
+import Testing
+@testable import IRCClient
+import TestnetSupport
+
+/// The client against `ScriptedIRCServer` on a real loopback socket: the server lines that a
+/// real network does not send on cue. These run without InspIRCd.
+@Suite struct IRCClientScriptedServerTests {
+    private func configuration(port: Int, nick: String = "bot", channels: [IRCConnectionConfiguration.Channel] = []) -> IRCConnectionConfiguration {
+        IRCConnectionConfiguration(
+            name: "scripted", host: "127.0.0.1", port: port, tls: false, nick: nick, username: "u",
+            channels: channels,
+            flood: .init(burst: 100, interval: .milliseconds(10)),
+            reconnect: .init(minimum: .milliseconds(100), maximum: .seconds(2), resetAfter: .seconds(300)),
+            registrationTimeout: .seconds(10)
+        )
+    }
+
+    private func started(_ configuration: IRCConnectionConfiguration) async -> (IRCClient, EventLog) {
+        let client = IRCClient(configuration: configuration, random: SeededGenerator(state: 11))
+        let log = EventLog(client)
+        await client.start()
+        return (client, log)
+    }
+
+    @Test func registersAnswersPingAndQuitsWithTheMessage() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let (client, log) = await started(configuration(port: server.port))
+        await #expect(throws: IRCClientError.notConnected) { try await client.enqueue(.privmsg, to: "#c", text: "early") }
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: "bot!u@h")
+        _ = try await log.expect("registered") { $0 == .registered(nick: "bot") }
+        #expect(await client.currentNick == "bot")
+        try await connection.roundTrip("abc")
+
+        await client.shutdown(quitMessage: "bye now")
+        let quit = try await connection.expect("QUIT") { $0.command == "QUIT" }
+        #expect(quit.params == ["bye now"])
+        _ = try await log.expect("stopped") { $0 == .stopped }
+        await #expect(throws: IRCClientError.shutDown) { try await client.send(privmsg: "#c", text: "late") }
+        await server.stop()
+    }
+
+    @Test func splitsRepliesWithTheMaskFromWelcomeAndThenFrom396() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let (client, log) = await started(configuration(port: server.port))
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: "bot!u@h")
+        _ = try await log.expect("registered") { if case .registered = $0 { true } else { false } }
+
+        let text = String(repeating: "Grüße aus 日本 🦊 ", count: 120)
+        func received(_ count: Int) async throws -> [[String]] {
+            var lines: [[String]] = []
+            for index in 0..<count {
+                lines.append(try await connection.expect("PRIVMSG \(index)") { $0.command == "PRIVMSG" }.params)
+            }
+            return lines
+        }
+        let short = LineSplitter(sender: Source(nick: "bot", user: "u", host: "h")).split(text, target: "#c")
+        try await client.send(privmsg: "#c", text: text)
+        #expect(try await received(short.count) == short.map(\.params))
+
+        let cloak = "a.rather.long.cloaked.host.for.this.test.example"
+        await connection.send(":srv 396 bot \(cloak) :is now your displayed host")
+        try await connection.roundTrip("after-396")
+        let cloaked = LineSplitter(sender: Source(nick: "bot", user: "u", host: cloak)).split(text, target: "#c")
+        #expect(cloaked.count > short.count)
+        try await client.send(privmsg: "#c", text: text)
+        #expect(try await received(cloaked.count) == cloaked.map(\.params))
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func silentServerTimesOutRegistrationAndIsTriedAgain() async throws {
+        let server = try await ScriptedIRCServer.start()
+        var config = configuration(port: server.port)
+        config.registrationTimeout = .milliseconds(300)
+        let (client, log) = await started(config)
+        _ = try await server.connection(1)
+        let event = try await log.expect("disconnected") { if case .disconnected = $0 { true } else { false } }
+        #expect(event == .disconnected(reason: "registration timed out", reconnectIn: expectedDelays(penalized: [false])[0]))
+        _ = try await server.connection(2)
+        _ = try await log.expect("attempt 2") { $0 == .connecting(attempt: 2) }
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func serverErrorLengthensTheWaitAndChannelsAreRejoinedWithKeys() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let (client, log) = await started(configuration(port: server.port, channels: [.init("#open"), .init("#locked", key: "sesame")]))
+
+        let first = try await server.connection(1)
+        try await first.welcome("bot", mask: "bot!u@h")
+        _ = try await first.expect("JOIN #open") { $0.command == "JOIN" && $0.params == ["#open"] }
+        _ = try await first.expect("JOIN #locked sesame") { $0.command == "JOIN" && $0.params == ["#locked", "sesame"] }
+        await first.send(":bot!u@h JOIN #open", ":bot!u@h JOIN #locked")
+        _ = try await log.expect("joined #locked") { $0 == .joined(channel: "#locked") }
+        #expect(await client.isJoined("#LOCKED"))
+
+        await first.send("ERROR :Closing link: (u@h) [K-Lined]")
+        await first.close()
+        let delays = expectedDelays(penalized: [true, false])
+        let thrownOut = try await log.expect("disconnected") { if case .disconnected = $0 { true } else { false } }
+        #expect(thrownOut == .disconnected(reason: "the server closed the link: Closing link: (u@h) [K-Lined]", reconnectIn: delays[0]))
+        #expect(await !client.isJoined("#locked"))
+
+        let second = try await server.connection(2)
+        try await second.welcome("bot", mask: "bot!u@h")
+        _ = try await second.expect("JOIN #open again") { $0.command == "JOIN" && $0.params == ["#open"] }
+        _ = try await second.expect("JOIN #locked sesame again") { $0.command == "JOIN" && $0.params == ["#locked", "sesame"] }
+        // A plain close (no ERROR) is not held against the server.
+        await second.close()
+        let dropped = try await log.expect("disconnected again") { if case .disconnected = $0 { true } else { false } }
+        #expect(dropped == .disconnected(reason: "the server closed the connection", reconnectIn: delays[1]))
+        await client.shutdown()
+        await server.stop()
+    }
+
+    /// The waits the client must choose: same settings and seed as `started`.
+    private func expectedDelays(penalized: [Bool]) -> [Duration] {
+        let reconnect = configuration(port: 0).reconnect
+        var backoff = ReconnectBackoff(minimum: reconnect.minimum, maximum: reconnect.maximum, resetAfter: reconnect.resetAfter)
+        var random = SeededGenerator(state: 11)
+        return penalized.map { backoff.nextDelay(penalized: $0, using: &random) }
+    }
+}
