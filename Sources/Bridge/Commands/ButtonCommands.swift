@@ -187,7 +187,12 @@ extension CommandContext {
         }
         switch response.code {
         case .submitted, .queued:
-            await accept(response, kind: newKind, prompt: parent.prompt, parentId: parent.id)
+            if button.kind == .imagineAll {
+                await accept(response, kind: "imagine", prompt: parent.prompt, parentId: parent.id,
+                             prompts: TaskRenderer.describedPrompts(parent.finalPrompt ?? ""))
+            } else {
+                await accept(response, kind: newKind, prompt: parent.prompt, parentId: parent.id)
+            }
         case .modalRequired:
             guard let modalTaskId = response.taskId else {
                 return await reply("The image service asked for more input but gave no task id.")

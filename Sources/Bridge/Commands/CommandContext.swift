@@ -142,14 +142,20 @@ struct CommandContext: Sendable {
         }
     }
 
-    /// Handles a submit answer: accepted → tracked; anything else → one sentence.
-    func accept(_ response: SubmitResponse, kind: String, prompt: String, parentId: String? = nil) async {
-        guard response.code.isAccepted, let taskId = response.taskId else {
+    /// Handles a submit answer: accepted → tracked; anything else → one sentence. Some
+    /// answers start several tasks at once (TrueAI's "Imagine all" after describe answers
+    /// `"id1,id2,id3,id4"`): each is tracked, `prompts[i]` naming the i-th when given.
+    func accept(_ response: SubmitResponse, kind: String, prompt: String, parentId: String? = nil,
+                prompts: [String] = []) async {
+        let ids = response.taskIds
+        guard response.code.isAccepted, !ids.isEmpty else {
             await reply(ProxyErrorText.sentence(for: response))
             return
         }
-        await track(taskId: taskId, kind: kind, prompt: prompt, parentId: parentId,
-                    queuePosition: response.code == .queued ? response.numberOfQueues : nil)
+        for (index, taskId) in ids.enumerated() {
+            await track(taskId: taskId, kind: kind, prompt: index < prompts.count ? prompts[index] : prompt, parentId: parentId,
+                        queuePosition: response.code == .queued ? response.numberOfQueues : nil)
+        }
     }
 
     // MARK: Images

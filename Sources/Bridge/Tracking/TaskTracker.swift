@@ -49,7 +49,9 @@ public actor TaskTracker {
                 existing.prompt = adopted.prompt
                 existing.parentId = adopted.parentId
                 existing.account = adopted.account
-                queued = lines
+                // The result was already said (it carries the ref): an acknowledgement now
+                // would only announce a job that is over.
+                if !existing.isTerminal { queued = lines }
                 return true
             }
         }

@@ -226,6 +226,8 @@ import Testing
             try await step("!pan left", expecting: "pan left of «a red fox»")
             try await step("!vary strong", expecting: "vary strong of «a red fox»")
             try await step("!upscale subtle", expecting: "upscale subtle of «a red fox»")
+            try await step("!btn Vary (Subtle)", expecting: "Vary (Subtle) of «a red fox»")
+            try await step("!region \(try await h.link(of: grid)) a small hat", expecting: "region of «a small hat»")
             try await step("!reroll \(grid)", expecting: "reroll of «a red fox»")
             try await step("!v3 \(grid)", expecting: "v3 of «a red fox»")
             try await step("!niji a girl reading", expecting: "«a girl reading»")
@@ -239,6 +241,37 @@ import Testing
             await h.say("!cancel")
             await h.finishJobs()
             #expect(await h.results(for: ref) == ["alice: 🚫 «never mind» was cancelled · ref \(ref)"], "\(flavor)")
+        }
+    }
+
+    @Test func imagineAllTracksEveryTaskItStarts() async throws {
+        // Polling only: a task the bot did not record would never be heard of.
+        try await BridgeHarness.with(callbacks: false) { h in
+            await h.say("!imagine a lighthouse")
+            h.clock.advance(by: 5)
+            await h.finishJobs()
+            await h.poll()
+            let grid = try #require(BridgeHarness.ref(in: await h.lastLine))
+            await h.say("!describe \(try await h.link(of: grid))")
+            h.clock.advance(by: 5)
+            await h.finishJobs()
+            await h.poll()
+            let prompts = Array(await h.lines.suffix(4)).map { String($0.drop(while: { $0 != "." }).dropFirst(2)) }
+            #expect(prompts.count == 4)
+
+            let before = await h.lines.count
+            await h.say("!btn Imagine all")
+            let acks = await h.lines(after: before)
+            #expect(acks.count == 4, "\(acks)")
+            let refs = acks.compactMap(BridgeHarness.ref(in:))
+            #expect(Set(refs).count == 4)
+            h.clock.advance(by: 5)
+            await h.finishJobs()
+            await h.poll()
+            for (ref, prompt) in zip(refs, prompts) {
+                let results = await h.results(for: ref)
+                #expect(results.count == 1 && results[0].contains("✅ «\(ChatText.truncated(prompt, to: 80))» → "), "\(results)")
+            }
         }
     }
 

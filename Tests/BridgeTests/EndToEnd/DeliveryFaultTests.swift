@@ -129,6 +129,29 @@ import Testing
         }
     }
 
+    @Test func aResultThatOvertakesTheSubmitAnswerIsSaidOnce() async throws {
+        try await BridgeHarness.with { h in
+            // The proxy records the job, then its answer is slow; meanwhile the job finishes and
+            // the callbacks arrive before the bot has recorded the task.
+            await h.sim.controls.slowResponses(.seconds(1))
+            let command = Task { await h.say("!imagine a hasty fox") }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while await h.sim.controls.stats().tasksCreated == 0, ContinuousClock.now < deadline { await Task.yield() }
+            await h.finishJobs()
+            await command.value
+            await h.sim.controls.slowResponses(.zero)
+            let lines = await h.lines
+            #expect(lines.count == 1, "\(lines)")
+            let result = try #require(lines.first)
+            #expect(result.hasPrefix("alice: ✅ «a hasty fox"), "\(result)")
+            // The record now carries what the command knew.
+            let ref = try #require(BridgeHarness.ref(in: result))
+            let id = try #require(try await h.taskId(ref: ref))
+            let task = try #require(try await h.store.task(id: id))
+            #expect(task.kind == "imagine" && task.prompt == "a hasty fox")
+        }
+    }
+
     @Test func sentLinesArePrunedAfterAWeek() async throws {
         try await BridgeHarness.with { h in
             let oldRef = try await h.imagined("an old fox")
