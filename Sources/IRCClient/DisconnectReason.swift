@@ -33,7 +33,7 @@ enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .connectFailed(let text): return "could not connect: \(text)"
+        case .connectFailed(let text): return text
         case .transport(let text): return "connection error: \(text)"
         case .closedByServer: return "the server closed the connection"
         case .serverError(let text): return "the server closed the link: \(text)"

@@ -226,6 +226,7 @@ public actor IRCClient {
         }
         let hostname = TLSSetup.serverHostname(for: configuration.host)
         let (inputs, sink) = AsyncStream.makeStream(of: ConnectionInput.self)
+        let server = "\(configuration.host):\(configuration.port)"
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
@@ -237,14 +238,14 @@ public actor IRCClient {
                             try pipeline.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: hostname))
                         }
                         try pipeline.addHandler(ByteToMessageHandler(IRCLineDecoder()))
-                        try pipeline.addHandler(IRCInboundHandler(sink: sink, waitsForTLS: sslContext != nil))
+                        try pipeline.addHandler(IRCInboundHandler(sink: sink, waitsForTLS: sslContext != nil, server: server))
                     }
                 }
                 .connect(host: configuration.host, port: configuration.port)
                 .get()
         } catch {
             sink.finish()
-            return (.connectFailed(String(describing: error)), .zero)
+            return (.connectFailed(ConnectionErrorText.describe(error, server: server)), .zero)
         }
 
         let id = nextSessionID

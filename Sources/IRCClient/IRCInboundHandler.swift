@@ -19,10 +19,13 @@ final class IRCInboundHandler: ChannelInboundHandler {
 
     private let sink: AsyncStream<ConnectionInput>.Continuation
     private let waitsForTLS: Bool
+    /// `host:port`, for error sentences.
+    private let server: String
 
-    init(sink: AsyncStream<ConnectionInput>.Continuation, waitsForTLS: Bool) {
+    init(sink: AsyncStream<ConnectionInput>.Continuation, waitsForTLS: Bool, server: String = "the server") {
         self.sink = sink
         self.waitsForTLS = waitsForTLS
+        self.server = server
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -45,7 +48,7 @@ final class IRCInboundHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        sink.yield(.failed(String(describing: error)))
+        sink.yield(.failed(ConnectionErrorText.describe(error, server: server)))
         context.close(promise: nil)
     }
 
