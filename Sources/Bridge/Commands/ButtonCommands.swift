@@ -114,7 +114,31 @@ extension CommandContext {
             await reply("ref \(await ref(of: parent)) has no button \"\(ChatText.truncated(selector, to: 30))\"; it has: \(list).")
             return
         }
-        await press(button, of: parent, newKind: button.displayName, modal: nil)
+        // Buttons that always open a window (describe/shorten picks) are confirmed with the
+        // prompt the proxy pre-filled; the ones needing a zoom factor or a mask have commands.
+        // Remix windows (code 21 on V/reroll/vary/pan) wait for !remix, as with the commands.
+        var modal: ModalInput?
+        switch button.kind.modal {
+        case .always, .unlessAutoSubmit:
+            switch button.kind.modalInput {
+            case .prompt:
+                modal = ModalInput(prompt: { _, _ in nil })
+            case .zoomPrompt:
+                let ref = await ref(of: parent)
+                return await reply("That button needs a zoom factor: \(prefix)zoom <1.0-2.0> \(ref) [prompt].")
+            case .mask:
+                let ref = await ref(of: parent)
+                return await reply("That button needs a mask: \(prefix)region <maskUrl> \(ref) [prompt].")
+            }
+        case .whenRemix, .never:
+            modal = nil
+        }
+        let newKind: String
+        switch button.kind {
+        case .describePick, .shortenPick: newKind = "pick"
+        default: newKind = button.displayName
+        }
+        await press(button, of: parent, newKind: newKind, modal: modal)
     }
 
     /// `!remix [ref] <new prompt>`: confirms a MODAL task waiting for a prompt.
@@ -213,7 +237,8 @@ extension CommandContext {
                 return await fail(error)
             }
             guard confirmed.code.isAccepted else { return await reply(ProxyErrorText.sentence(for: confirmed)) }
-            await track(taskId: confirmed.taskId ?? modalTaskId, kind: newKind, prompt: prompt ?? parent.prompt, parentId: parent.id,
+            await track(taskId: confirmed.taskId ?? modalTaskId, kind: newKind, prompt: prompt ?? response.finalPrompt ?? parent.prompt,
+                        parentId: parent.id,
                         queuePosition: confirmed.code == .queued ? confirmed.numberOfQueues : nil)
         default:
             await reply(ProxyErrorText.sentence(for: response))

@@ -53,8 +53,9 @@ public struct TaskRenderer: Sendable {
             return lines
         }
         if action?.uppercased() == "SHORTEN" || kind == "shorten" {
+            // Discord markdown (`**Important tokens**`) means nothing on IRC.
             let analysis = (finalPrompt ?? "").split(whereSeparator: \.isNewline)
-                .map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }.prefix(8)
+                .map { String($0).replacingOccurrences(of: "**", with: "").trimmingWhitespace() }.filter { !$0.isEmpty }.prefix(8)
             return ["✅ shortened \(quoted(prompt)) · ref \(ref)\(nextPart)"] + analysis.map { ChatText.truncated($0, to: 350) }
         }
         let link = imageUrl.map { " → \($0)" } ?? ""

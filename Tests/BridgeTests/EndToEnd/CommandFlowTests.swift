@@ -275,6 +275,48 @@ import Testing
         }
     }
 
+    @Test(arguments: [SimulatorFlavor.novicezk, .trueai])
+    func shortenThenPressAPromptButton(_ flavor: SimulatorFlavor) async throws {
+        try await BridgeHarness.with(flavor: flavor) { h in
+            await h.say("!shorten a very detailed painting of a red fox in deep snow at dawn")
+            let ref = try #require(BridgeHarness.ref(in: await h.lastLine))
+            let before = await h.lines.count
+            await h.finishJobs()
+            let said = await h.lines(after: before)
+            #expect(said.first?.hasPrefix("alice: ✅ shortened «a very detailed painting of a red fox in deep snow at dawn» · ref \(ref) · next: !btn") == true, "\(said)")
+            #expect(said.contains("alice: Important tokens"), "\(said)")
+            #expect(!said.contains { $0.contains("**") })
+
+            await h.say("!btn 2 \(ref)")
+            let answer = await h.lastLine
+            if flavor == .novicezk {
+                // PromptAnalyzer opens a window; it is confirmed with the pre-filled prompt.
+                let pickRef = try #require(BridgeHarness.ref(in: answer), "\(answer)")
+                #expect(answer.contains("⏳ «a very detailed painting of a red fox in deep"), "\(answer)")
+                await h.finishJobs()
+                let results = await h.results(for: pickRef)
+                #expect(results.count == 1 && results[0].contains("✅ «a very detailed painting of a red fox in deep"), "\(results)")
+            } else {
+                #expect(answer.hasPrefix("alice: The image service rejected the request"), "\(answer)")
+            }
+        }
+    }
+
+    @Test func buttonsThatNeedInputPointToTheirCommand() async throws {
+        try await BridgeHarness.with { h in
+            _ = try await h.imagined("a red fox")
+            await h.say("!u1")
+            let upscale = try #require(BridgeHarness.ref(in: await h.lastLine))
+            await h.finishJobs()
+            await h.say("!btn Custom Zoom")
+            #expect(await h.lastLine == "alice: That button needs a zoom factor: !zoom <1.0-2.0> \(upscale) [prompt].")
+            await h.say("!btn Vary (Region) \(upscale)")
+            #expect(await h.lastLine == "alice: That button needs a mask: !region <maskUrl> \(upscale) [prompt].")
+            await h.say("!btn Dance")
+            #expect(await h.lastLine.hasPrefix("alice: ref \(upscale) has no button \"Dance\"; it has: 1 Upscale (Subtle), 2 Upscale (Creative)"))
+        }
+    }
+
     @Test func speedModePathsReachTheProxy() async throws {
         try await BridgeHarness.with(bridge: { $0.speedModeRouting = .path }) { h in
             // The App builds one client per mode path; here the same way, over HTTP.

@@ -131,24 +131,28 @@ import Testing
 
     @Test func aResultThatOvertakesTheSubmitAnswerIsSaidOnce() async throws {
         try await BridgeHarness.with { h in
-            // The proxy records the job, then its answer is slow; meanwhile the job finishes and
-            // the callbacks arrive before the bot has recorded the task.
-            await h.sim.controls.slowResponses(.seconds(1))
-            let command = Task { await h.say("!imagine a hasty fox") }
-            let deadline = ContinuousClock.now + .seconds(20)
-            while await h.sim.controls.stats().tasksCreated == 0, ContinuousClock.now < deadline { await Task.yield() }
+            // The proxy's answer to the submit is slow; the job finishes and its callbacks
+            // arrive before the command records the task. Step 1: the submit, as the command sends it.
+            let route = TaskRoute(network: BridgeHarness.network, channel: BridgeHarness.channel, nick: "alice")
+            let response = try await h.client.imagine(ImagineRequest(prompt: "a hasty fox", state: RouteState.encode(route),
+                                                                     notifyHook: h.recorder.url))
+            let id = try #require(response.taskId)
+            // Step 2: the callbacks overtake the answer.
             await h.finishJobs()
-            await command.value
-            await h.sim.controls.slowResponses(.zero)
+            // Step 3: the answer arrives; the command records the task with its acknowledgement.
+            let now = h.clock.now
+            let record = TaskRecord(id: id, route: route, kind: "imagine", prompt: "a hasty fox", status: "NOT_START",
+                                    statusRank: 0, createdAt: now, deadline: now.addingTimeInterval(900))
+            let ack = OutboxLine(network: BridgeHarness.network, target: BridgeHarness.channel, isChannel: true,
+                                 text: "alice: ⏳ «a hasty fox» — ref …", style: "privmsg", taskId: id, createdAt: now)
+            try await h.bridge.tracker.track(record, lines: [ack])
+
             let lines = await h.lines
             #expect(lines.count == 1, "\(lines)")
-            let result = try #require(lines.first)
-            #expect(result.hasPrefix("alice: ✅ «a hasty fox"), "\(result)")
+            #expect(lines.first?.hasPrefix("alice: ✅ «a hasty fox") == true, "\(lines)")
             // The record now carries what the command knew.
-            let ref = try #require(BridgeHarness.ref(in: result))
-            let id = try #require(try await h.taskId(ref: ref))
             let task = try #require(try await h.store.task(id: id))
-            #expect(task.kind == "imagine" && task.prompt == "a hasty fox")
+            #expect(task.kind == "imagine" && task.prompt == "a hasty fox" && task.isTerminal)
         }
     }
 

@@ -132,9 +132,9 @@ import Testing
     }
 
     @Test func aSubmitThatTimedOutIsStillDeliveredThroughItsState() async throws {
-        try await BridgeHarness.with(requestTimeout: .milliseconds(300)) { h in
-            // The proxy takes the job but answers too late for the client.
-            await h.sim.controls.slowResponses(.seconds(2))
+        try await BridgeHarness.with(requestTimeout: .seconds(1)) { h in
+            // The proxy takes the job but answers far too late for the client.
+            await h.sim.controls.slowResponses(.seconds(30))
             await h.say("!imagine a patient fox")
             #expect(await h.lastLine == "alice: The image service did not answer in time; the job may still have started — check with !tasks before trying again.")
             await h.sim.controls.slowResponses(.zero)

@@ -56,13 +56,12 @@ import Testing
     @Test func theSizeCapHoldsWhileStreaming() async throws {
         let server = try await ImageTestServer.start()
         defer { Task { await server.shutdown() } }
-        let fetcher = HTTPImageFetcher(policy: ImageFetchPolicy(maxBytes: 1_000_000))
-        // No Content-Length: only the running count can stop it.
+        let fetcher = HTTPImageFetcher(policy: ImageFetchPolicy(maxBytes: 1_000_000, timeout: .seconds(15)))
+        // An endless body without Content-Length: a fetcher that read first and measured
+        // afterwards would never finish and report a timeout instead.
         await #expect(throws: ImageFetchError.tooLarge(limit: 1_000_000)) {
             try await fetcher.dataURL(for: server.url("/endless.png"))
         }
-        // Reading everything would have let the server finish first.
-        #expect(server.bytesWrittenByEndless < ImageTestServer.endlessTotal)
         // An announced length over the cap is refused before reading the body.
         await #expect(throws: ImageFetchError.tooLarge(limit: 1_000_000)) {
             try await fetcher.dataURL(for: server.url("/declared-huge.png"))
@@ -79,10 +78,8 @@ import Testing
     }
 
     @Test func anUnreachableHostIsSaidPlainly() async throws {
-        // A port that was just free: nothing listens there.
-        let server = try await ImageTestServer.start()
-        let url = server.url("/small.png")
-        await server.shutdown()
+        // Port 1 (tcpmux) is closed on any machine that runs these tests.
+        let url = "http://127.0.0.1:1/small.png"
         do {
             _ = try await HTTPImageFetcher().dataURL(for: url)
             Issue.record("downloaded from a stopped server")
