@@ -66,7 +66,7 @@ public struct DemoRuntime: Sendable {
             progressMinimumInterval: 1, defaultProgress: .quarter)
         configuration.setProgress(.quarter, network: "demo", channel: channel)
         let bridge = Bridge(configuration: configuration, client: client, store: store,
-                            transport: ConsoleTransport(write: write), imageFetcher: nil,
+                            transport: ConsoleTransport(write: write), imageFetcher: HTTPImageFetcher(),
                             logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
         await sink.attach(bridge)
         let poller = Task { try await bridge.run() }

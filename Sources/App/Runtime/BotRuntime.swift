@@ -48,7 +48,7 @@ public struct BotRuntime: Sendable {
         let transport = IRCTransport(clients: ircClients, logger: logger)
         let bridge = Bridge(configuration: configuration.bridgeConfiguration(notifyHook: notifyHook),
                             client: clients.main, store: store, transport: transport,
-                            imageFetcher: imageFetcher,
+                            imageFetcher: imageFetcher ?? HTTPImageFetcher(),
                             modeClients: clients.byMode, logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
         let routes = CallbackRoutes(secret: secret, sink: BridgeCallbackSink(bridge: bridge),
                                     health: RuntimeHealth(clients: transport.clients), metrics: metrics)

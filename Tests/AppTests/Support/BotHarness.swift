@@ -125,7 +125,7 @@ func freePort() async throws -> Int {
 extension TestPeer {
     /// Waits for a PRIVMSG/NOTICE from `nick` whose text satisfies `predicate`; returns the text.
     func said(by nick: String, _ what: String, timeout: Duration = .seconds(60),
-              _ predicate: @escaping (String) -> Bool) async throws -> String {
+              _ predicate: @escaping @Sendable (String) -> Bool) async throws -> String {
         let message = try await expect(what, timeout: timeout) { message in
             (message.command == "PRIVMSG" || message.command == "NOTICE") && message.source?.nick == nick
                 && predicate(message.params.last ?? "")
