@@ -86,6 +86,26 @@ struct BotOnTestnetTests {
         }
     }
 
+    /// A result that finishes while the bot is out of the channel (kicked) is held and said
+    /// once the bot has rejoined, not lost and not sent to an empty room.
+    @Test func resultWhileKickedIsDeliveredAfterRejoin() async throws {
+        try await withBot { harness, user in
+            let me = await user.nick
+            await harness.simulator.controls.stick(atPercent: 50)
+            await user.send("PRIVMSG \(harness.channel) :!imagine a patient heron")
+            let ack = try await user.said(by: harness.nick, "the acknowledgement") { $0.contains("— ref ") }
+            let ref = try #require(Self.reference(in: ack))
+            // The user created the channel, so holds op.
+            await user.send("KICK \(harness.channel) \(harness.nick) :out you go")
+            _ = try await user.expect("the kick") { $0.command == "KICK" && $0.params.dropFirst().first == harness.nick }
+            await harness.simulator.controls.stick(atPercent: nil)
+            _ = try await user.expect("the bot rejoining after the kick") { $0.command == "JOIN" && $0.source?.nick == harness.nick }
+            let done = try await user.said(by: harness.nick, "the held result") { $0.contains("✅") && $0.contains("ref \(ref)") }
+            #expect(done.hasPrefix("\(me): "))
+            #expect(await user.lines().filter { $0.contains("✅") && $0.contains("ref \(ref)") }.count == 1)
+        }
+    }
+
     /// The bot process is SIGKILLed with three tasks in flight, the tasks finish while it is
     /// down (their callbacks fail), and after a restart each result arrives exactly once.
     @Test func killedWithTasksInFlightDeliversEachResultOnceAfterRestart() async throws {
