@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOSSL
 
@@ -8,24 +9,36 @@ enum TLSSetup {
     static func makeContext(for configuration: IRCConnectionConfiguration) throws(IRCClientError) -> NIOSSLContext {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = configuration.tlsVerify ? .fullVerification : .none
+        if let caFile = configuration.caFile {
+            let roots = try load("ca_file", caFile) { try NIOSSLCertificate.fromPEMFile($0) }
+            tls.additionalTrustRoots = [.certificates(roots)]
+        }
+        switch (configuration.clientCertificate, configuration.clientKey) {
+        case (let cert?, let key?):
+            tls.certificateChain = try load("client_cert", cert) { try NIOSSLCertificate.fromPEMFile($0) }.map { .certificate($0) }
+            tls.privateKey = .privateKey(try load("client_key", key) { try NIOSSLPrivateKey(file: $0, format: .pem) })
+        case (nil, nil):
+            break
+        default:
+            throw .tlsSetup("client_cert and client_key must be given together")
+        }
         do {
-            if let caFile = configuration.caFile {
-                tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(caFile))]
-            }
-            switch (configuration.clientCertificate, configuration.clientKey) {
-            case (let cert?, let key?):
-                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-            case (nil, nil):
-                break
-            default:
-                throw IRCClientError.tlsSetup("client_cert and client_key must be given together")
-            }
             return try NIOSSLContext(configuration: tls)
-        } catch let error as IRCClientError {
-            throw error
         } catch {
-            throw IRCClientError.tlsSetup("\(error) (ca_file: \(configuration.caFile ?? "-"), client_cert: \(configuration.clientCertificate ?? "-"))")
+            throw .tlsSetup("\(error) (ca_file: \(configuration.caFile ?? "-"), client_cert: \(configuration.clientCertificate ?? "-"))")
+        }
+    }
+
+    /// Reads one PEM file, naming the setting and the file when that fails.
+    private static func load<T>(_ setting: String, _ path: String, _ read: (String) throws -> T) throws(IRCClientError) -> T {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            let problem = FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file"
+            throw .tlsSetup("cannot read \(setting) \(path): \(problem)")
+        }
+        do {
+            return try read(path)
+        } catch {
+            throw .tlsSetup("\(setting) \(path) is not a usable PEM file (\(error))")
         }
     }
 

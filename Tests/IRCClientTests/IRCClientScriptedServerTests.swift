@@ -117,6 +117,37 @@ import TestnetSupport
         await server.stop()
     }
 
+    @Test func shutdownCanLetQueuedLinesGoFirst() async throws {
+        let server = try await ScriptedIRCServer.start()
+        var config = configuration(port: server.port)
+        config.flood = .init(burst: 1, interval: .milliseconds(100))
+        let (client, log) = await started(config)
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: "bot!u@h")
+        _ = try await log.expect("registered") { if case .registered = $0 { true } else { false } }
+        for index in 1...4 { try await client.enqueue(.privmsg, to: "#c", text: "line \(index)") }
+        await client.shutdown(quitMessage: "done", drainTimeout: .seconds(30))
+        for index in 1...4 {
+            let line = try await connection.expect("line \(index)") { $0.command == "PRIVMSG" }
+            #expect(line.params == ["#c", "line \(index)"])
+        }
+        let quit = try await connection.expect("QUIT") { $0.command == "QUIT" }
+        #expect(quit.params == ["done"])
+        await server.stop()
+    }
+
+    @Test func unusableCertificateFilesStopTheClientWithoutRetrying() async throws {
+        var config = configuration(port: 1)
+        config.tls = true
+        config.caFile = "/nonexistent/ca.pem"
+        let (_, log) = await started(config)
+        let event = try await log.expect("disconnected") { if case .disconnected = $0 { true } else { false } }
+        guard case .disconnected(let reason, let retry) = event else { return }
+        #expect(reason == "TLS setup failed: cannot read ca_file /nonexistent/ca.pem: no such file")
+        #expect(retry == nil)
+        _ = try await log.expect("stopped") { $0 == .stopped }
+    }
+
     /// The waits the client must choose: same settings and seed as `started`.
     private func expectedDelays(penalized: [Bool]) -> [Duration] {
         let reconnect = configuration(port: 0).reconnect

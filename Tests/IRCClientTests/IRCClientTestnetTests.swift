@@ -46,6 +46,15 @@ struct IRCClientTestnetTests {
         _ = try await log.expect("stopped") { $0 == .stopped }
     }
 
+    @Test func tlsVerifiesTheHostNameToo() async throws {
+        let net = try Testnet.require()
+        var config = configuration(net, nick: uniqueName("byname"))
+        config.host = "localhost" // in the server certificate's names; sent as SNI and checked
+        let (client, log) = await started(config)
+        _ = try await log.expect("registered") { if case .registered = $0 { true } else { false } }
+        await client.shutdown()
+    }
+
     @Test func tlsRefusedWhenTheCAIsNotTrusted() async throws {
         let net = try Testnet.require()
         let (client, log) = await started(configuration(net, nick: uniqueName("untrust"), caFile: .some(nil)))
