@@ -53,13 +53,19 @@ extension CommandContext {
         }
         guard !task.isTerminal else { return await reply("ref \(ref) has already finished.") }
         do {
-            let response = try await client.cancel(id: task.id)
-            guard response.code.isAccepted || response.code == .modalRequired || response.code.value == 1 else {
-                return await reply(ProxyErrorText.sentence(for: response))
-            }
+            _ = try await client.cancel(id: task.id)
             await reply("Cancelling ref \(ref).")
             if let fresh = try await client.fetch(id: task.id) {
                 await bridge.tracker.apply(TaskSnapshot(fresh))
+            }
+        } catch .rejected(let response) where response.code == .validation {
+            // Usually "already finished": the proxy knows before the bot does. Learn the
+            // outcome now (its result line follows) instead of reporting a refusal.
+            if let fresh = try? await client.fetch(id: task.id), fresh.status.isTerminal {
+                await reply("ref \(ref) has already finished.")
+                await bridge.tracker.apply(TaskSnapshot(fresh))
+            } else {
+                await reply(ProxyErrorText.sentence(for: response))
             }
         } catch {
             await fail(error)

@@ -81,8 +81,8 @@ final class BridgeHarness: Sendable {
             harness = BridgeHarness(directory: directory, sim: sim, recorder: recorder, client: client, transport: transport,
                                     clock: clock, fetcher: fetcher, configuration: configuration, bridge: bridge, store: store)
         } catch {
-            await recorder.shutdown()
             await sim.shutdown()
+            await recorder.shutdown()
             throw error
         }
         do {
@@ -102,9 +102,12 @@ final class BridgeHarness: Sendable {
                       imageFetcher: fetcher, clock: clock, logger: logger)
     }
 
+    /// The simulator first, once its callbacks are out, then the recorder: a server stopped
+    /// by cancellation while accepting a connection traps in NIO (apple/swift-nio#2813).
     func shutdown() async {
-        await recorder.shutdown()
+        await sim.waitForCallbacks()
         await sim.shutdown()
+        await recorder.shutdown()
     }
 
     // MARK: Chat

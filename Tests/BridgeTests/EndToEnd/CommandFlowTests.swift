@@ -174,6 +174,35 @@ import Testing
         }
     }
 
+    @Test func cancellingWhatTheProxyAlreadyFinishedGivesTheResult() async throws {
+        try await BridgeHarness.with { h in
+            await h.sim.controls.dropCallbacks(fraction: 1)
+            await h.say("!imagine a quick fox")
+            let ref = try #require(BridgeHarness.ref(in: await h.lastLine))
+            await h.finishJobs() // done at the proxy; the bot has not heard yet
+            let before = await h.lines.count
+            await h.say("!cancel")
+            let said = await h.lines(after: before)
+            #expect(said.count == 2, "\(said)")
+            #expect(said.first == "alice: ref \(ref) has already finished.")
+            #expect(said.last?.hasPrefix("alice: ✅ «a quick fox» → ") == true, "\(said)")
+            h.clock.advance(by: 5)
+            await h.poll()
+            #expect(await h.results(for: ref).count == 1)
+        }
+    }
+
+    @Test func anAdminMayCancelAnyonesTask() async throws {
+        try await BridgeHarness.with { h in
+            await h.say("!imagine a long job")
+            let ref = try #require(BridgeHarness.ref(in: await h.lastLine))
+            await h.say("!cancel \(ref)", as: "mallory", account: "mallory")
+            #expect(await h.lastLine == "mallory: Only the one who started ref \(ref) (or an admin) can cancel it.")
+            await h.say("!cancel \(ref)", as: "Root_", account: "ROOT")
+            #expect(await h.results(for: ref) == ["alice: 🚫 «a long job» was cancelled · ref \(ref)"])
+        }
+    }
+
     @Test func privateRequestsAreAnsweredInPrivate() async throws {
         try await BridgeHarness.with { h in
             await h.say("imagine a quiet harbour", in: nil)
