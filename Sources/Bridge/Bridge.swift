@@ -137,11 +137,16 @@ struct ClientTaskSource: TaskSource {
 }
 
 extension TaskSnapshot {
-    /// The tracker's view of a proxy task.
+    /// The tracker's view of a proxy task. What it will show (link, button names) is cleaned
+    /// of line breaks and formatting codes here; customIds stay verbatim, they go back to the
+    /// proxy; `finalPrompt` keeps its line breaks (the renderer splits on them and cleans each line).
     public init(_ task: MJTask) {
         self.init(id: task.id, action: task.action?.rawValue, status: task.status.rawValue, progress: task.progress,
-                  prompt: task.prompt, imageUrl: task.imageUrl, failReason: task.failReason,
-                  buttons: task.buttons.map { TaskButton(customId: $0.customId, label: $0.label, emoji: $0.emoji) },
+                  prompt: task.prompt, imageUrl: task.imageUrl.map(ChatText.stripFormatting), failReason: task.failReason,
+                  buttons: task.buttons.map {
+                      TaskButton(customId: $0.customId, label: ChatText.stripFormatting($0.label),
+                                 emoji: ChatText.stripFormatting($0.emoji))
+                  },
                   finalPrompt: task.properties.finalPrompt, state: task.state)
     }
 }

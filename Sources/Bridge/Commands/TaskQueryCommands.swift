@@ -89,7 +89,7 @@ extension CommandContext {
 
     func statusLine(_ task: TaskRecord, ref: String) -> String {
         var line = "ref \(ref) \(renderer.subject(kind: task.kind, prompt: task.prompt)): \(Self.badge(task))"
-        if task.status == "SUCCESS", let url = task.imageUrl { line += " → \(url)" }
+        if task.status == "SUCCESS", let url = task.imageUrl { line += " → \(ChatText.stripFormatting(url))" }
         if task.status == "FAILURE" { line += " (\(TaskRenderer.readableFailReason(task.failReason)))" }
         return line
     }

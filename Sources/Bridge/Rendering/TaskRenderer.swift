@@ -49,16 +49,16 @@ public struct TaskRenderer: Sendable {
         if action?.uppercased() == "DESCRIBE" || kind == "describe" {
             let prompts = Self.describedPrompts(finalPrompt ?? "")
             var lines = ["✅ \(prompts.count) prompt\(prompts.count == 1 ? "" : "s") for your image · ref \(ref)\(nextPart)"]
-            lines += prompts.enumerated().map { "\($0.offset + 1). \(ChatText.truncated($0.element, to: 350))" }
+            lines += prompts.enumerated().map { "\($0.offset + 1). \(ChatText.truncated(ChatText.stripFormatting($0.element), to: 350))" }
             return lines
         }
         if action?.uppercased() == "SHORTEN" || kind == "shorten" {
             // Discord markdown (`**Important tokens**`) means nothing on IRC.
             let analysis = (finalPrompt ?? "").split(whereSeparator: \.isNewline)
                 .map { String($0).replacingOccurrences(of: "**", with: "").trimmingWhitespace() }.filter { !$0.isEmpty }.prefix(8)
-            return ["✅ shortened \(quoted(prompt)) · ref \(ref)\(nextPart)"] + analysis.map { ChatText.truncated($0, to: 350) }
+            return ["✅ shortened \(quoted(prompt)) · ref \(ref)\(nextPart)"] + analysis.map { ChatText.truncated(ChatText.stripFormatting($0), to: 350) }
         }
-        let link = imageUrl.map { " → \($0)" } ?? ""
+        let link = imageUrl.map { " → \(ChatText.stripFormatting($0))" } ?? ""
         return ["✅ \(subject(kind: kind, prompt: prompt))\(link) · ref \(ref)\(nextPart)"]
     }
 

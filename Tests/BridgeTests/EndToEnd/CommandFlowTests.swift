@@ -203,6 +203,33 @@ import Testing
         }
     }
 
+    @Test func hostileProxyTextNeverReachesALineUnsanitized() async throws {
+        try await BridgeHarness.with { h in
+            let grid = try await h.imagined("a red fox")
+            await h.say("!describe \(try await h.link(of: grid))")
+            let ref = try #require(BridgeHarness.ref(in: await h.lastLine))
+            let id = try #require(try await h.taskId(ref: ref))
+            // A proxy (or whatever sits in front of it) answering with control characters.
+            let forged = #"""
+            {"id":"\#(id)","action":"DESCRIBE","status":"SUCCESS","progress":"100%",
+             "imageUrl":"http://x/y.png\r\nQUIT :bye\u0003",
+             "buttons":[{"customId":"MJ::Job::PicReader::1","label":"\u0002bold\r\nJOIN #x","emoji":"1️⃣"}],
+             "properties":{"finalPrompt":"1️⃣ a cat\u0003 4in\u0000 a hat\r\n\r\n2️⃣ \u001fsecond\u000f prompt"}}
+            """#
+            #expect(await h.bridge.receiveCallback(Data(forged.utf8)) == .applied)
+            await h.say("!btn 9 \(ref)")
+            await h.say("!status \(ref)")
+            let lines = await h.lines
+            for line in lines {
+                let bad = line.unicodeScalars.filter { $0.value < 0x20 }
+                #expect(bad.isEmpty, "\(line.debugDescription)")
+            }
+            #expect(lines.contains("alice: 1. a cat 4in a hat"), "\(lines)")
+            #expect(lines.contains("alice: 2. second prompt"), "\(lines)")
+            #expect(lines.contains { $0.contains("has no button \"9\"; it has: 1 boldJOIN #x") }, "\(lines)")
+        }
+    }
+
     @Test func privateRequestsAreAnsweredInPrivate() async throws {
         try await BridgeHarness.with { h in
             await h.say("imagine a quiet harbour", in: nil)
