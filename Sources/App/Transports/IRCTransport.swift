@@ -42,34 +42,37 @@ public struct IRCTransport: ChatTransport {
         }
     }
 
+    /// Commands that wait on the proxy or on an image download (seconds, at worst the
+    /// request timeout) run side by side, so one slow command does not stall the channel;
+    /// bounded so a burst of commands cannot pile up unbounded work.
+    static let commandsInFlight = 8
+
     static func pump(_ client: IRCClient, network: String, into bridge: Bridge, logger: Logger) async {
-        for await event in client.events {
-            switch event {
-            case .message(let message):
-                // NOTICEs are never answered (RFC 2812 §3.3.2: no automatic replies to them),
-                // and our own lines coming back (echo-message) are not commands.
-                guard message.kind == .privmsg else { continue }
-                let botNick = await client.currentNick
-                if let botNick, CaseMapping.rfc1459.equal(message.sender.nick, botNick) { continue }
-                let target: ChatTarget = message.channel.map { .channel($0) } ?? .privateMessage
-                await bridge.handle(ChatEvent(network: network, target: target, sender: message.sender.nick,
-                                              account: message.account, text: message.text, botNick: botNick))
-            case .joined(let channel):
-                logger.info("joined", metadata: ["network": "\(network)", "channel": "\(channel)"])
-                await bridge.joined(network: network, channel: channel)
-            case .registered(let nick):
-                logger.info("registered", metadata: ["network": "\(network)", "nick": "\(nick)"])
-            case .loggedIn(let account):
-                logger.info("logged in", metadata: ["network": "\(network)", "account": "\(account)"])
-            case .kicked(let channel, let by, let reason):
-                logger.notice("kicked", metadata: ["network": "\(network)", "channel": "\(channel)", "by": "\(by)", "reason": "\(reason)"])
-            case .disconnected(let reason, let retry):
-                logger.warning("disconnected", metadata: [
-                    "network": "\(network)", "reason": "\(reason)",
-                    "reconnect_in": "\(retry.map { "\($0)" } ?? "never")",
-                ])
-            case .connecting, .connected, .nickChanged, .stopped, .parted:
-                logger.debug("irc event", metadata: ["network": "\(network)", "event": "\(event)"])
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for await event in client.events {
+                switch event {
+                case .message(let message):
+                    // NOTICEs are never answered (RFC 2812 §3.3.2: no automatic replies to them),
+                    // and our own lines coming back (echo-message) are not commands.
+                    guard message.kind == .privmsg else { continue }
+                    let botNick = await client.currentNick
+                    if let botNick, CaseMapping.rfc1459.equal(message.sender.nick, botNick) { continue }
+                    let target: ChatTarget = message.channel.map { .channel($0) } ?? .privateMessage
+                    let chat = ChatEvent(network: network, target: target, sender: message.sender.nick,
+                                         account: message.account, text: message.text, botNick: botNick)
+                    if running >= commandsInFlight {
+                        await group.next()
+                        running -= 1
+                    }
+                    running += 1
+                    group.addTask { await bridge.handle(chat) }
+                case .joined(let channel):
+                    await bridge.joined(network: network, channel: channel)
+                default:
+                    // IRCClient logs connection events itself; repeating them here adds nothing.
+                    logger.trace("irc event", metadata: ["network": "\(network)", "event": "\(event)"])
+                }
             }
         }
     }
