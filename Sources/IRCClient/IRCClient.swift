@@ -38,8 +38,6 @@ public actor IRCClient {
     /// NICKLEN from the last 005, so fallback nicks fit on the next connection.
     private var learnedNickLength: Int?
     private var ctcpLimiter = CTCPRateLimiter()
-    /// Lines ever put into the queue; lets tests line up concurrent senders.
-    private(set) var linesEnqueued = 0
 
     public init(
         configuration: IRCConnectionConfiguration,
@@ -514,7 +512,6 @@ public actor IRCClient {
         nextTicket += 1
         return await withCheckedContinuation { continuation in
             waiting[ticket] = continuation
-            linesEnqueued += lines.count
             session.queue.enqueue(lines, lane: lane, ticket: ticket)
             session.wake.yield()
         }
@@ -522,7 +519,6 @@ public actor IRCClient {
 
     private func enqueueUnawaited(_ lines: [String], lane: OutgoingQueue.Lane, session: Session) {
         guard !lines.isEmpty else { return }
-        linesEnqueued += lines.count
         session.queue.enqueue(lines, lane: lane, ticket: nil)
         session.wake.yield()
     }

@@ -112,6 +112,17 @@ struct IRCClientTestnetTests {
         await client.shutdown()
     }
 
+    @Test func nickServIdentifyWhenSASLIsNotConfigured() async throws {
+        let net = try Testnet.require()
+        // IDENTIFY names the nick as the account, so the bot uses the account's own nick here.
+        var config = configuration(net, nick: net.botAccount)
+        config.nickservPassword = net.botPassword
+        let (client, log) = await started(config)
+        _ = try await log.expect("registered") { $0 == .registered(nick: net.botAccount) }
+        _ = try await log.expect("logged in through NickServ") { $0 == .loggedIn(account: net.botAccount) }
+        await client.shutdown()
+    }
+
     @Test func nickInUseFallsBack() async throws {
         let net = try Testnet.require()
         let nick = uniqueName("taken")
