@@ -15,11 +15,14 @@ public struct OutboxLine: Sendable, Hashable, Codable {
     /// `privmsg` or `notice`.
     public var style: String
     public var taskId: String?
+    /// A progress report: worth saying only until something newer about the same task is
+    /// queued. A line held back (bot not in the channel, connection down) is then skipped.
+    public var isProgress: Bool
     public var createdAt: Date
     public var sentAt: Date?
 
     public init(network: String, target: String, isChannel: Bool, text: String, style: String,
-                taskId: String? = nil, createdAt: Date) {
+                taskId: String? = nil, isProgress: Bool = false, createdAt: Date) {
         self.id = nil
         self.network = network
         self.target = target
@@ -27,6 +30,7 @@ public struct OutboxLine: Sendable, Hashable, Codable {
         self.text = text
         self.style = style
         self.taskId = taskId
+        self.isProgress = isProgress
         self.createdAt = createdAt
         self.sentAt = nil
     }

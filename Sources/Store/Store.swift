@@ -42,7 +42,19 @@ public final class Store: Sendable {
     public func insert(_ task: TaskRecord, lines: [OutboxLine] = []) async throws {
         try await writer.write { db in
             try task.insert(db)
-            for var line in lines { try line.insert(db) }
+            try Self.insert(lines, db)
+        }
+    }
+
+    /// Queues lines; a line about a task supersedes that task's progress lines still unsent
+    /// (they are marked sent without being said).
+    private static func insert(_ lines: [OutboxLine], _ db: Database) throws {
+        for var line in lines {
+            if let taskId = line.taskId {
+                try db.execute(sql: "UPDATE outbox SET sentAt = ? WHERE taskId = ? AND isProgress AND sentAt IS NULL",
+                               arguments: [line.createdAt, taskId])
+            }
+            try line.insert(db)
         }
     }
 
@@ -63,7 +75,7 @@ public final class Store: Sendable {
             var lines: [OutboxLine] = []
             let result = body(&task, &lines)
             if task != before { try task.update(db) }
-            for var line in lines { try line.insert(db) }
+            try Self.insert(lines, db)
             return result
         }
     }
@@ -139,7 +151,7 @@ public final class Store: Sendable {
     public func enqueue(_ lines: [OutboxLine]) async throws {
         guard !lines.isEmpty else { return }
         try await writer.write { db in
-            for var line in lines { try line.insert(db) }
+            try Self.insert(lines, db)
         }
     }
 

@@ -53,6 +53,11 @@ enum StoreMigrations {
                 t.column("value", .text).notNull()
             }
         }
+        migrator.registerMigration("v2: outbox progress lines") { db in
+            try db.alter(table: "outbox") { t in
+                t.add(column: "isProgress", .boolean).notNull().defaults(to: false)
+            }
+        }
         return migrator
     }
 }

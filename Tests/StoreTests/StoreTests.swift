@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import Store
 
@@ -161,5 +162,41 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
         #expect(try await reopened.unsentLines().map(\.text) == ["one", "three"])
         try await reopened.pruneSentLines(before: t0.addingTimeInterval(1))
         #expect(try await reopened.unsentLines().count == 2)
+    }
+
+    @Test func anyNewerLineAboutATaskSupersedesItsUnsentProgress() async throws {
+        let store = try Store.inMemory()
+        var progress = line("at 25 %", task: "1")
+        progress.isProgress = true
+        try await store.insert(makeTask("1"), lines: [line("ack", task: "1"), progress])
+        try await store.enqueue([line("unrelated", task: "2")])
+        #expect(try await store.unsentLines().map(\.text) == ["ack", "at 25 %", "unrelated"])
+        let later = OutboxLine(network: "net", target: "#Art", isChannel: true, text: "at 50 %", style: "privmsg",
+                               taskId: "1", isProgress: true, createdAt: t0)
+        _ = try await store.update(taskId: "1") { _, lines in lines = [later] }
+        #expect(try await store.unsentLines().map(\.text) == ["ack", "unrelated", "at 50 %"])
+        _ = try await store.update(taskId: "1") { _, lines in lines = [line("✅ done", task: "1")] }
+        // The acknowledgement is never superseded; the stale progress is.
+        #expect(try await store.unsentLines().map(\.text) == ["ack", "unrelated", "✅ done"])
+    }
+}
+
+@Suite struct StoreMigrationTests {
+    @Test func aVersion1FileIsMigratedWithItsContent() async throws {
+        let dir = try TemporaryDirectory()
+        do {
+            let queue = try DatabaseQueue(path: dir.databasePath)
+            try StoreMigrations.migrator.migrate(queue, upTo: "v1: tasks, outbox, meta")
+            try await queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO outbox(network, target, channelKey, text, style, taskId, createdAt)
+                    VALUES ('net', '#art', '#art', 'owed before the upgrade', 'privmsg', '1', '2026-05-27 10:00:00.000')
+                    """)
+            }
+        }
+        let store = try Store.open(path: dir.databasePath)
+        let owed = try await store.unsentLines()
+        #expect(owed.map(\.text) == ["owed before the upgrade"])
+        #expect(owed.first?.isProgress == false)
     }
 }

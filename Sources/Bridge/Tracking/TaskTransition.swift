@@ -59,7 +59,7 @@ public struct TaskTransition: Sendable {
                                                        lastAt: task.progressNotifiedAt, now: now) {
             task.progressNotifiedLevel = level
             task.progressNotifiedAt = now
-            lines.append(line(for: task, renderer.progress(ref: ref, level: level)))
+            lines.append(line(for: task, renderer.progress(ref: ref, level: level), isProgress: true))
         }
         return .applied
     }
@@ -97,9 +97,10 @@ public struct TaskTransition: Sendable {
         }
     }
 
-    func line(for task: TaskRecord, _ text: String) -> OutboxLine {
+    func line(for task: TaskRecord, _ text: String, isProgress: Bool = false) -> OutboxLine {
         let outgoing = addressing.reply(network: task.network, channel: task.channel, nick: task.nick, text)
         return OutboxLine(network: outgoing.network, target: outgoing.target, isChannel: task.channel != nil,
-                          text: outgoing.text, style: outgoing.style.rawValue, taskId: task.id, createdAt: now)
+                          text: outgoing.text, style: outgoing.style.rawValue, taskId: task.id, isProgress: isProgress,
+                          createdAt: now)
     }
 }

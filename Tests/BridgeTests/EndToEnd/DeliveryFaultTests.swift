@@ -207,6 +207,23 @@ import Testing
             #expect(await h.results(for: refs[0]).count == 1)
         }
     }
+
+    @Test func heldProgressIsSupersededByTheResult() async throws {
+        try await BridgeHarness.with(bridge: { $0.defaultProgress = .quarter; $0.progressMinimumInterval = 0 }) { h in
+            await h.say("!imagine a red fox")
+            let ref = try #require(BridgeHarness.ref(in: await h.lastLine))
+            await h.advance(milliseconds: 2) // 25 %: said
+            let said = await h.lines.count
+            await h.transport.part(network: BridgeHarness.network, channel: BridgeHarness.channel)
+            await h.advance(milliseconds: 2) // 50 %, 75 %: held
+            await h.finishJobs()             // the result: held
+            await h.transport.join(network: BridgeHarness.network, channel: BridgeHarness.channel)
+            await h.bridge.joined(network: BridgeHarness.network, channel: BridgeHarness.channel)
+            let after = await h.lines(after: said)
+            #expect(after.count == 1 && after[0].contains("✅"), "\(after)")
+            #expect(await h.results(for: ref).count == 1)
+        }
+    }
 }
 
 /// A `BridgeClock` whose `sleep` waits for the test: `run()` does one polling cycle per
