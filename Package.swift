@@ -65,6 +65,11 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
+        // Benchmarks (figures, not tests): `swift run -c release mjbridge-bench`.
+        .executableTarget(name: "mjbridge-bench", dependencies: [
+            "IRC", "MidjourneyAPI", "MidjourneySimulator",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/mjbridge-bench"),
         .executableTarget(name: "mjbridge", dependencies: [
             "App",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
