@@ -107,7 +107,8 @@ struct CommandContext: Sendable {
                 }
             }
             if let task = try await store.mostRecentTask(of: route, where: predicate) { return task }
-            await reply("You have no task here \(lacking); add a ref (see \(prefix)tasks).")
+            await reply(lacking.isEmpty ? "You have no tasks here yet."
+                                        : "You have no task here \(lacking); add a ref (see \(prefix)tasks).")
             return nil
         } catch {
             await storeFailed(error)

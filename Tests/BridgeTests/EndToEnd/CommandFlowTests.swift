@@ -161,6 +161,12 @@ import Testing
 
             await h.say("!cancel", as: "bob")
             #expect(await h.lastLine == "bob: You have no task here still running; add a ref (see !tasks).")
+            await h.say("!status", as: "bob")
+            #expect(await h.lastLine == "bob: You have no tasks here yet.")
+            await h.say("!tasks", as: "bob")
+            #expect(await h.lastLine == "bob: You have no tasks here yet.")
+            await h.say("!status 99999999", as: "bob")
+            #expect(await h.lastLine == "bob: I know no task 99999999 here.")
             await h.say("!cancel \(running)", as: "bob")
             #expect(await h.lastLine == "bob: Only the one who started ref \(running) (or an admin) can cancel it.")
             let before = await h.lines.count
