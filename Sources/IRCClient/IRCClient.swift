@@ -148,6 +148,9 @@ public actor IRCClient {
 
     public var isRegistered: Bool { session?.registration.isRegistered ?? false }
 
+    /// The services account we are logged in as on this connection (SASL or NickServ), if any.
+    public var account: String? { session?.account }
+
     /// What the server told us in 005 (case mapping, channel types, line length, …).
     public var serverSupport: ISupport? { session?.support }
 
@@ -407,6 +410,9 @@ public actor IRCClient {
         case "KICK":
             guard params.count >= 2, session.same(params[1], session.nick) else { return }
             kicked(from: params[0], by: message.source?.nick ?? "?", reason: params.count >= 3 ? params[2] : "", session: session)
+        case "901":
+            // RPL_LOGGEDOUT (services dropped us, e.g. the account was deleted).
+            session.account = nil
         case "PRIVMSG", "NOTICE":
             chat(message, session: session)
         case "403", "405", "471", "473", "474", "475", "477":

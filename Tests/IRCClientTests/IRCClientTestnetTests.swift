@@ -120,6 +120,7 @@ struct IRCClientTestnetTests {
         let (client, log) = await started(config)
         _ = try await log.expect("registered") { $0 == .registered(nick: net.botAccount) }
         _ = try await log.expect("logged in through NickServ") { $0 == .loggedIn(account: net.botAccount) }
+        #expect(await client.account == net.botAccount)
         await client.shutdown()
     }
 
