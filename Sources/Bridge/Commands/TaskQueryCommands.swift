@@ -25,7 +25,10 @@ extension CommandContext {
         if !task.isTerminal || task.timedOut {
             do {
                 if let fresh = try await client.fetch(id: task.id) {
-                    if task.timedOut {
+                    if task.timedOut, fresh.status.isTerminal {
+                        // The result came after our deadline: it goes out as the answer, once.
+                        if await bridge.tracker.apply(TaskSnapshot(fresh)) == .applied { return }
+                    } else if task.timedOut {
                         // Our deadline passed, but the user asks again: tell them what the proxy says now.
                         task.status = fresh.status.rawValue
                         task.progress = fresh.progress

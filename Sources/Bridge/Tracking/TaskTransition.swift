@@ -31,14 +31,18 @@ public struct TaskTransition: Sendable {
     }
 
     public func apply(_ snapshot: TaskSnapshot, to task: inout TaskRecord, lines: inout [OutboxLine]) -> ApplyOutcome {
-        guard !task.isTerminal else { return .duplicateOrStale }
+        // Our own deadline is not a result: one that comes after it (callback, !status) is
+        // still said, once. Only the proxy's terminal states count for that.
+        let lateResult = task.isTerminal && task.timedOut && TaskRank.isTerminal(snapshot.status)
+        guard !task.isTerminal || lateResult else { return .duplicateOrStale }
         let current = TaskRank(statusRank: task.statusRank, progress: task.progress ?? 0)
         let incoming = snapshot.rank
         guard incoming > current else {
             // A repeat still proves the proxy is following the task.
-            if incoming == current { task.lastHeardAt = now }
+            if incoming == current && !task.isTerminal { task.lastHeardAt = now }
             return .duplicateOrStale
         }
+        if lateResult { task.timedOut = false }
         task.status = snapshot.status
         task.statusRank = incoming.statusRank
         if let progress = snapshot.progress { task.progress = progress }

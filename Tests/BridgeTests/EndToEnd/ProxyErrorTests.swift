@@ -131,6 +131,31 @@ import Testing
         }
     }
 
+    @Test func statusFetchesAResultThatCameAfterTheDeadline() async throws {
+        // Polling only: after the timeout nobody polls the task; !status asks the proxy.
+        let timing = SimulatorTiming(startDelay: .milliseconds(1), progressSteps: [25, 50, 75], stepInterval: .milliseconds(1),
+                                     executionTimeout: nil)
+        try await BridgeHarness.with(timing: timing, callbacks: false, bridge: { $0.taskDeadline = 60 }) { h in
+            await h.sim.controls.stick(atPercent: 0)
+            await h.say("!imagine a sleepy fox")
+            let ref = try #require(BridgeHarness.ref(in: await h.lastLine))
+            await h.sim.runUntilIdle()
+            h.clock.advance(by: 60)
+            await h.poll()
+            #expect(await h.lastLine.hasPrefix("alice: ⏱ «a sleepy fox» got no result within 1 min · ref \(ref)"))
+            await h.say("!status")
+            #expect(await h.lastLine == "alice: ref \(ref) «a sleepy fox»: ⏱ submitted")
+            await h.sim.controls.stick(atPercent: nil)
+            await h.sim.runUntilIdle()
+            let before = await h.lines.count
+            await h.say("!status \(ref)")
+            let said = await h.lines(after: before)
+            #expect(said.count == 1 && said[0].hasPrefix("alice: ✅ «a sleepy fox» → "), "\(said)")
+            await h.say("!status \(ref)")
+            #expect(await h.lastLine.hasPrefix("alice: ref \(ref) «a sleepy fox»: ✅ → "))
+        }
+    }
+
     @Test func aSubmitThatTimedOutIsStillDeliveredThroughItsState() async throws {
         try await BridgeHarness.with(requestTimeout: .seconds(1)) { h in
             // The proxy takes the job but answers far too late for the client.
@@ -170,6 +195,16 @@ import Testing
             h.clock.advance(by: 60)
             await h.poll()
             #expect(await h.results(for: ref).count == 1)
+
+            // The proxy finishes after all: the late result is still said, once.
+            await h.sim.controls.stick(atPercent: nil)
+            await h.finishJobs()
+            h.clock.advance(by: 60)
+            await h.poll()
+            await h.say("!status \(ref)")
+            let all = await h.lines
+            #expect(all.filter { $0.hasPrefix("alice: ✅ «a stuck fox» → ") }.count == 1, "\(all)")
+            #expect(all.last?.hasPrefix("alice: ref \(ref) «a stuck fox»: ✅ → ") == true, "\(all)")
         }
     }
 }

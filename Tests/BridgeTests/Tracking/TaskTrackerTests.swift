@@ -137,8 +137,13 @@ func gridButtons(_ hash: String = "0ddb91a0") -> [TaskButton] {
             "alice: ⏳ ref 6001 started",
             "alice: ⏱ «a red fox in snow» got no result within 15 min (last seen at 46 %) · ref 6001 — !status 6001 checks again",
         ])
-        // A result after the timeout is not announced a second time.
+        // Progress after the timeout is not news; a result still is, once.
+        #expect(await h.tracker.apply(TaskSnapshot(id: "6001", status: "IN_PROGRESS", progress: 62)) == .duplicateOrStale)
+        #expect(await h.tracker.apply(TaskSnapshot(id: "6001", status: "SUCCESS", imageUrl: "https://x")) == .applied)
         #expect(await h.tracker.apply(TaskSnapshot(id: "6001", status: "SUCCESS", imageUrl: "https://x")) == .duplicateOrStale)
+        #expect(await h.tracker.apply(TaskSnapshot(id: "6001", status: "FAILURE", failReason: "late")) == .duplicateOrStale)
+        #expect(await h.transport.texts.last == "alice: ✅ «a red fox in snow» → https://x · ref 6001")
+        #expect(await h.transport.texts.count == 3)
     }
 
     @Test func resultsForChannelsTheBotIsNotInWaitForTheRejoin() async throws {
