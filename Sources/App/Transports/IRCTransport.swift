@@ -28,9 +28,8 @@ public struct IRCTransport: ChatTransport {
 
     public func isJoined(network: String, channel: String) async -> Bool {
         guard let client = clients[network] else { return false }
-        // rfc1459 folding is the widest; a false match would need two channels differing only
-        // in `[]\~` vs `{}|^`, which no network hands out to one bot.
-        return await client.joinedChannels.contains { CaseMapping.rfc1459.equal($0, channel) }
+        // Compared with the network's own CASEMAPPING.
+        return await client.isJoined(channel)
     }
 
     /// Feeds every client's events to the bridge until all clients have stopped.
@@ -81,7 +80,8 @@ public struct IRCTransport: ChatTransport {
     public func quitAll(message: String?) async {
         await withTaskGroup(of: Void.self) { group in
             for client in clients.values {
-                group.addTask { await client.shutdown(quitMessage: message) }
+                // Replies still queued behind flood control get two seconds to go out first.
+                group.addTask { await client.shutdown(quitMessage: message, drainTimeout: .seconds(2)) }
             }
         }
     }
