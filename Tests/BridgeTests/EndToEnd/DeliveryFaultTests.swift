@@ -62,6 +62,31 @@ import Testing
         }
     }
 
+    @Test func callbacksAndPollsRacingEachOtherStillGiveOneLinePerResult() async throws {
+        try await BridgeHarness.with(bridge: { $0.defaultProgress = .quarter; $0.progressMinimumInterval = 0 }) { h in
+            await h.sim.controls.duplicateCallbacks(fraction: 0.5)
+            let refs = try await Self.imagine(h, (1...12).map { "fox number \($0)" })
+            await h.sim.runUntilIdle()
+            let callbacks = await h.newCallbacks()
+            h.clock.advance(by: 5)
+            // Every callback twice, all at once, with polling cycles and a rejoin flush in between.
+            await withTaskGroup(of: Void.self) { group in
+                for callback in callbacks + callbacks.reversed() {
+                    group.addTask { _ = await h.bridge.receiveCallback(Data(callback.body)) }
+                }
+                for _ in 0..<3 {
+                    group.addTask { await h.poll() }
+                    group.addTask { await h.bridge.joined(network: BridgeHarness.network, channel: BridgeHarness.channel) }
+                }
+            }
+            for ref in refs {
+                let results = await h.results(for: ref)
+                #expect(results.count == 1 && results[0].contains("✅"), "\(ref): \(results)")
+            }
+            #expect(try await h.store.unsentLines().isEmpty)
+        }
+    }
+
     @Test func withoutANotifyHookPollingAloneWorks() async throws {
         try await BridgeHarness.with(callbacks: false) { h in
             let refs = try await Self.imagine(h, ["a red fox", "a blue whale"])
