@@ -93,6 +93,8 @@ let package = Package(
         .testTarget(name: "BridgeTests", dependencies: [
             "Bridge", "MidjourneyAPI", "MidjourneySimulator", "Store",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            // The image fetcher's tests serve bad content types from a Hummingbird app.
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "AppTests", dependencies: [
             "App", "IRC", "IRCClient", "MidjourneySimulator", "TestnetSupport", "Bridge", "Store", "MidjourneyAPI",

@@ -90,7 +90,7 @@ public struct ConfigurationLoader: Sendable {
             channels.append(ChannelSettings(
                 name: channelName,
                 key: channelKey.flatMap { $0.isEmpty ? nil : Secret($0, origin: "config \(c.key("key"))") },
-                progress: try c.oneOf("progress", ["off", "started", "quarter"], default: "started")))
+                progress: try c.oneOf("progress", ["off", "started", "quarter", "every25"], default: "started")))
             try c.finish()
         }
         let mechanism = try t.oneOf("sasl_mechanism", ["none", "plain", "external"], default: "none")
