@@ -86,6 +86,47 @@ struct BotOnTestnetTests {
         }
     }
 
+    /// Two networks in one process (here the same server over TLS and over the plain port,
+    /// as two independent connections): each answers in its own channel, results go back
+    /// through the connection the command came from.
+    @Test func twoNetworksInOneProcess() async throws {
+        let secondNick = uniqueName("mjp")
+        let secondChannel = "#" + uniqueName("plain")
+        try await withBot(configure: { harness in
+            harness.configText() + """
+
+
+                [[networks]]
+                name = "plainnet"
+                host = "\(harness.net.host)"
+                port = \(harness.net.plainPort)
+                tls = false
+                nick = "\(secondNick)"
+                flood_interval_seconds = 1
+
+                [[networks.channels]]
+                name = "\(secondChannel)"
+                progress = "off"
+                """
+        }) { harness, user in
+            let me = await user.nick
+            await user.send("JOIN \(secondChannel)")
+            // The second bot is there already (NAMES lists it) or joins after us.
+            _ = try await user.expect("the second bot in \(secondChannel)") { message in
+                (message.command == "JOIN" && message.source?.nick == secondNick)
+                    || (message.command == "353" && message.params.last?.split(separator: " ")
+                        .contains { $0.trimmingCharacters(in: CharacterSet(charactersIn: "@+")) == secondNick } == true)
+            }
+            await user.send("PRIVMSG \(secondChannel) :!imagine a plain text heron")
+            let done = try await user.said(by: secondNick, "the result on the second network") { $0.contains("✅") }
+            #expect(done.hasPrefix("\(me): ") && done.contains("plain text heron"))
+            await user.send("PRIVMSG \(harness.channel) :!ping")
+            _ = try await user.said(by: harness.nick, "pong on the first network") { $0.lowercased().contains("pong") }
+            let crossed = await user.lines().contains { $0.hasPrefix(":\(harness.nick)!") && $0.contains("plain text heron") }
+            #expect(!crossed, "the first network's bot never speaks about the second network's task")
+        }
+    }
+
     /// A result that finishes while the bot is out of the channel (kicked) is held and said
     /// once the bot has rejoined, not lost and not sent to an empty room.
     @Test func resultWhileKickedIsDeliveredAfterRejoin() async throws {
