@@ -5,11 +5,15 @@ import Logging
 /// Errors a user of the simulator can act on.
 public enum SimulatorError: Error, CustomStringConvertible {
     case couldNotStart(host: String, port: Int, reason: String)
+    /// A `mjbridge simulate` option has a value that cannot be used.
+    case invalidOption(String)
 
     public var description: String {
         switch self {
         case .couldNotStart(let host, let port, let reason):
             return "simulator could not listen on \(host):\(port): \(reason)"
+        case .invalidOption(let why):
+            return "simulator: \(why)"
         }
     }
 }
@@ -38,6 +42,9 @@ struct LoopbackHTTPServer: Sendable {
             if delay > .zero { try? await Task.sleep(for: delay) }
             var responseHeaders = HTTPFields()
             if let type = reply.contentType { responseHeaders[.contentType] = type }
+            for (name, value) in reply.headers {
+                if let field = HTTPFields.Element.Name(name) { responseHeaders[field] = value }
+            }
             return Response(status: HTTPResponse.Status(code: reply.status), headers: responseHeaders,
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
         }
@@ -58,11 +65,9 @@ struct LoopbackHTTPServer: Sendable {
         var iterator = ports.makeAsyncIterator()
         guard let bound = await iterator.next() else {
             let reason: String
-            do {
-                try await task.value
-                reason = "server stopped before it was running"
-            } catch {
-                reason = "\(error)"
+            switch await task.result {
+            case .success: reason = "server stopped before it was running"
+            case .failure(let error): reason = "\(error)"
             }
             throw SimulatorError.couldNotStart(host: host, port: port, reason: reason)
         }

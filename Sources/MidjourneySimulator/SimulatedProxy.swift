@@ -320,6 +320,10 @@ actor SimulatedProxy {
     func respond(to request: SimRequest) -> (reply: SimReply, delay: Duration) {
         let (route, mode) = SimRoute.parse(method: request.method, path: request.path)
         if case .image(let path) = route { return (image(path: path, query: request.query), .zero) }
+        if route == .simSwitches {
+            if let denied = authorize(request) { return (denied, .zero) }
+            return (switchesEndpoint(request), .zero)
+        }
         stats.requests += 1
         let delay = switches.responseDelay
         if switches.outage {
@@ -327,11 +331,22 @@ actor SimulatedProxy {
         }
         if rng.chance(switches.httpErrorFraction), let status = switches.httpErrorStatuses.randomElement(using: &rng) {
             stats.injectedHTTPErrors += 1
-            return (.text(status == 502 ? "<html><body><h1>502 Bad Gateway</h1></body></html>" : "Internal Server Error",
-                          status: status), delay)
+            return (injectedError(status: status), delay)
         }
         if route != .notFound, let denied = authorize(request) { return (denied, delay) }
         return (dispatch(route, mode: mode, request: request), delay)
+    }
+
+    private func injectedError(status: Int) -> SimReply {
+        switch status {
+        case 502: return .text("<html><body><h1>502 Bad Gateway</h1></body></html>", status: status)
+        case 429:
+            var reply = SimReply.text("Too Many Requests", status: status)
+            if let seconds = switches.retryAfterSeconds { reply.headers["Retry-After"] = String(seconds) }
+            return reply
+        case 401, 403: return .text("Forbidden", status: status)
+        default: return .text("Internal Server Error", status: status)
+        }
     }
 
     private func authorize(_ request: SimRequest) -> SimReply? {
@@ -450,6 +465,19 @@ actor SimulatedProxy {
         return t
     }
 
+    /// `accountFilter.instanceId` picks that account (code 3 when there is none, as on trueai);
+    /// otherwise the least loaded one.
+    private func chooseAccount(_ body: JSONValue) -> Int? {
+        if let wanted = body["accountFilter"]?["instanceId"]?.stringValue, !wanted.isEmpty {
+            return accounts.firstIndex { $0.instanceId == wanted }
+        }
+        return leastLoadedAccount()
+    }
+
+    private func noAccount() -> SimReply {
+        .submit(code: 3, description: "无可用的账号实例")
+    }
+
     private func leastLoadedAccount() -> Int {
         accounts.indices.min { (accounts[$0].load, $0) < (accounts[$1].load, $1) } ?? 0
     }
@@ -514,6 +542,7 @@ actor SimulatedProxy {
     }
 
     func imagine(_ body: JSONValue, mode: String) -> SimReply {
+        guard let account = chooseAccount(body) else { return noAccount() }
         let prompt = (body["prompt"]?.stringValue ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !prompt.isEmpty else { return validation("prompt不能为空") }
         guard let images = uploads(body["base64Array"]) else { return validation("base64格式错误") }
@@ -531,7 +560,7 @@ actor SimulatedProxy {
         }
         var t = makeTask(action: "IMAGINE", prompt: prompt, promptEn: promptEn,
                          description: flavor == .trueai ? "Submit success" : "/imagine \(prompt)",
-                         body: body, mode: mode, account: leastLoadedAccount(), result: .grid)
+                         body: body, mode: mode, account: account, result: .grid)
         if let planned { t.plannedFailure = planned }
         return accept(t)
     }
@@ -683,6 +712,7 @@ actor SimulatedProxy {
     }
 
     func blend(_ body: JSONValue, mode: String) -> SimReply {
+        guard let account = chooseAccount(body) else { return noAccount() }
         guard let images = uploads(body["base64Array"]) else { return validation("base64格式错误") }
         guard (2...5).contains(images.count) else { return validation("base64List参数错误") }
         let dimensions = body["dimensions"]?.stringValue?.uppercased() ?? "SQUARE"
@@ -691,12 +721,13 @@ actor SimulatedProxy {
         let urls = images.map(storeUpload)
         let prompt = urls.map { "<\($0)>" }.joined(separator: " ") + " --ar \(ratio)"
         var t = makeTask(action: "BLEND", prompt: prompt, description: "/blend \(images.count)",
-                         body: body, mode: mode, account: leastLoadedAccount(), result: .grid)
+                         body: body, mode: mode, account: account, result: .grid)
         t.description = flavor == .trueai ? "Submit success" : "/blend \(t.id) \(images.count)"
         return accept(t)
     }
 
     func describe(_ body: JSONValue, mode: String) -> SimReply {
+        guard let account = chooseAccount(body) else { return noAccount() }
         var image: ImageContent?
         var seed: UInt64 = 0
         if let s = body["base64"]?.stringValue, !s.isEmpty {
@@ -709,7 +740,7 @@ actor SimulatedProxy {
             return validation(flavor == .trueai ? "base64 或 link 不能为空" : "base64不能为空")
         }
         var t = makeTask(action: "DESCRIBE", prompt: "", description: "/describe", body: body, mode: mode,
-                         account: leastLoadedAccount(), result: .describe)
+                         account: account, result: .describe)
         t.image = image
         t.describePrompts = PromptText.describePrompts(seed: seed)
         t.description = flavor == .trueai ? "Submit success" : "/describe \(t.id).png"
@@ -718,14 +749,16 @@ actor SimulatedProxy {
     }
 
     func shorten(_ body: JSONValue, mode: String) -> SimReply {
+        guard let account = chooseAccount(body) else { return noAccount() }
         let prompt = (body["prompt"]?.stringValue ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !prompt.isEmpty else { return validation("prompt不能为空") }
         let t = makeTask(action: "SHORTEN", prompt: prompt, description: flavor == .trueai ? "Submit success" : "/shorten \(prompt)",
-                         body: body, mode: mode, account: leastLoadedAccount(), result: .shorten)
+                         body: body, mode: mode, account: account, result: .shorten)
         return accept(t)
     }
 
     func swapFace(_ body: JSONValue, mode: String) -> SimReply {
+        guard let account = chooseAccount(body) else { return noAccount() }
         func source(_ base64Key: String, _ urlKey: String) -> Bool? {
             if let s = body[base64Key]?.stringValue, !s.isEmpty { return DataURL(s) != nil }
             if flavor == .trueai, let u = body[urlKey]?.stringValue, u.hasPrefix("http") { return true }
@@ -736,7 +769,7 @@ actor SimulatedProxy {
         }
         guard a, b else { return validation("base64格式错误") }
         var t = makeTask(action: "SWAP_FACE", prompt: "", description: "Submit success", body: body, mode: mode,
-                         account: leastLoadedAccount(), result: .plainImage)
+                         account: account, result: .plainImage)
         t.botType = "INSIGHT_FACE"
         return accept(t)
     }

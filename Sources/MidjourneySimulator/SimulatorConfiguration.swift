@@ -28,6 +28,19 @@ public struct SimulatorTiming: Sendable, Equatable {
     /// Every phase 1 ms apart; with a manual clock tests step through it exactly.
     public static let instant = SimulatorTiming(startDelay: .milliseconds(1), progressSteps: [25, 50, 75],
                                                 stepInterval: .milliseconds(1))
+
+    /// The `--timing` names: `realistic`, `quick`, `instant` (case-insensitive).
+    public static let names = ["realistic", "quick", "instant"]
+
+    /// Parses a `--timing` value; nil for anything but the names above.
+    public init?(parsing text: String) {
+        switch text.lowercased().trimmingCharacters(in: .whitespaces) {
+        case "realistic", "real", "default": self = .realistic
+        case "quick", "fast", "demo": self = .quick
+        case "instant", "test": self = .instant
+        default: return nil
+        }
+    }
 }
 
 /// Where simulated time comes from.

@@ -11,6 +11,14 @@ public enum SimulatorFlavor: String, Sendable, CaseIterable, CustomStringConvert
 
     public var description: String { rawValue }
 
+    /// What the flavour imitates, for the start-up banner and `--help`.
+    public var imitates: String {
+        switch self {
+        case .trueai: "trueai-org/midjourney-proxy"
+        case .novicezk: "novicezk/midjourney-proxy and midjourney-proxy-plus"
+        }
+    }
+
     /// Parses a `--flavor` value; accepts a few spellings users will type.
     public init?(parsing text: String) {
         switch text.lowercased().trimmingCharacters(in: .whitespaces) {

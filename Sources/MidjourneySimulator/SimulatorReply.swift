@@ -3,6 +3,8 @@ struct SimReply: Sendable {
     var status: Int
     var contentType: String?
     var body: [UInt8]
+    /// Further response headers (e.g. `Retry-After` on an injected 429).
+    var headers: [String: String] = [:]
 
     static func json(_ value: JSONValue, status: Int = 200) -> SimReply {
         SimReply(status: status, contentType: "application/json; charset=utf-8", body: value.serialized())
@@ -45,6 +47,10 @@ enum SimRoute: Sendable, Equatable {
     case image(String)
     case notFound
     case methodNotAllowed
+    /// `GET`/`POST /_sim/switches`: the failure-injection switches over HTTP (not a proxy endpoint).
+    case simSwitches
+
+    static let switchesPath = "/_sim/switches"
 
     /// Parses a path (`/mj-relax/mj/submit/imagine`); also returns the speed mode it asked for.
     static func parse(method: String, path rawPath: String) -> (route: SimRoute, mode: String) {
@@ -59,6 +65,9 @@ enum SimRoute: Sendable, Equatable {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
         func expect(_ m: String, _ route: SimRoute) -> (SimRoute, String) {
             (method == m ? route : .methodNotAllowed, mode)
+        }
+        if path == SimRoute.switchesPath {
+            return (method == "GET" || method == "POST" ? .simSwitches : .methodNotAllowed, mode)
         }
         if rawPath.hasPrefix("/attachments/"), parts.count >= 4 {
             return expect("GET", .image(path))

@@ -72,9 +72,28 @@ public final class SimulatorServer: Sendable {
                 }
             }
         }
-        logger.info("Midjourney proxy simulator (\(configuration.flavor)) listening on \(baseURL)/mj")
-        return SimulatorServer(baseURL: baseURL, port: http.port, configuration: configuration, core: core,
-                               http: http, dispatcher: dispatcher, dispatchTask: dispatchTask, driverTask: driverTask)
+        let server = SimulatorServer(baseURL: baseURL, port: http.port, configuration: configuration, core: core,
+                                     http: http, dispatcher: dispatcher, dispatchTask: dispatchTask, driverTask: driverTask)
+        for line in server.banner.split(separator: "\n") { logger.notice("\(line)") }
+        return server
+    }
+
+    /// Says loudly that this is a simulator, and how to point a client at it. Logged by `start`.
+    public var banner: String {
+        let auth: String
+        if let key = configuration.apiKey, !key.isEmpty {
+            auth = configuration.flavor == .trueai
+                ? "API key required (Authorization: <key> without 'Bearer', or mj-api-secret: <key>)"
+                : "API key required (mj-api-secret: <key>)"
+        } else {
+            auth = "no API key required"
+        }
+        return [
+            "*** MIDJOURNEY PROXY SIMULATOR - not a real proxy: no Discord, no Midjourney, generated test images ***",
+            "imitating \(configuration.flavor.imitates) (flavor \(configuration.flavor)); \(auth)",
+            "proxy API: \(apiBaseURL)  (also /mj-fast/mj, /mj-relax/mj, /mj-turbo/mj)",
+            "switches:  GET/POST \(baseURL)\(SimRoute.switchesPath)  (e.g. {\"outage\":true})",
+        ].joined(separator: "\n")
     }
 
     /// The base URL a client should be configured with (`http://HOST:PORT/mj`).

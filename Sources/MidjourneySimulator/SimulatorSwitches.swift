@@ -12,6 +12,8 @@ public struct SimulatorSwitches: Sendable, Equatable {
     /// Fraction (0...1) of `/mj` requests answered with an HTTP error from `httpErrorStatuses`.
     public var httpErrorFraction: Double = 0
     public var httpErrorStatuses: [Int] = [500, 502]
+    /// `Retry-After` (seconds) sent with injected 429 answers; nil = no header.
+    public var retryAfterSeconds: Int? = nil
     /// Every `/mj` response waits this long (real time) before it is written.
     public var responseDelay: Duration = .zero
     /// Running tasks stop at the last progress step not above this (0 = stay SUBMITTED;

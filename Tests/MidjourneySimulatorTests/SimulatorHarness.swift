@@ -7,6 +7,7 @@ struct HTTPResult {
     var status: Int
     var body: [UInt8]
     var contentType: String?
+    var headers: [String: String] = [:]
 
     var text: String { String(decoding: body, as: UTF8.self) }
     var object: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
@@ -41,8 +42,10 @@ struct Harness {
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeoutSeconds))
         let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
-        return HTTPResult(status: Int(response.status.code), body: Array(body.readableBytesView),
-                          contentType: response.headers.first(name: "content-type"))
+        var result = HTTPResult(status: Int(response.status.code), body: Array(body.readableBytesView),
+                                contentType: response.headers.first(name: "content-type"))
+        for header in response.headers { result.headers[header.name.lowercased()] = header.value }
+        return result
     }
 
     func post(_ path: String, _ json: String, headers: [(String, String)]? = nil) async throws -> HTTPResult {
