@@ -395,6 +395,25 @@ struct ClientHTTPTests {
         }
     }
 
+    /// new-api's own codes, which no proxy (and so no simulator) sends: 5 on any request, 30 on image-seed.
+    @Test func gatewayCodes5And30() async throws {
+        try await Server.with({ request, _ in
+            request.uri.hasSuffix("/image-seed")
+                ? .json(#"{"code":30,"description":"当前分组负载已饱和，请稍后再试"}"#)
+                : .json(#"{"code":5,"description":"do_request_failed"}"#)
+        }) { server in
+            let client = try makeClient(server.baseURL, apiKey: "sk-gw", authStyle: .bearer)
+            let submit = await mjError { () async throws(MJError) in try await client.imagine(ImagineRequest(prompt: "x")) }
+            #expect(rejectedCode(submit) == .gatewayError)
+            #expect(submit?.isRetryable == true)
+            #expect(submit?.description.contains("code 5") == true)
+            let seed = await mjError { () async throws(MJError) in try await client.imageSeed(id: "1") }
+            #expect(rejectedCode(seed) == .rateLimited)
+            #expect(seed?.description.contains("code 30") == true)
+            #expect(await server.requests.count == 2, "codes in a 200 answer are not retried, not even for reads")
+        }
+    }
+
     @Test func imageSeed() async throws {
         try await Server.with({ request, _ in
             request.uri.contains("/404/") ? .json(#"{"code":3,"description":"not found"}"#, status: 404) : .json(ContractFixtures.imageSeed)

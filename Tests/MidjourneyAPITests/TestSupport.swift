@@ -46,13 +46,24 @@ final class SleepLog: Sendable {
         RetryPolicy(maxAttempts: maxAttempts, baseDelay: baseDelay, maxDelay: .seconds(5), jitter: 0,
                     maxRetryAfter: maxRetryAfter, random: { 0 }, sleep: { pause in self.pauses.withLock { $0.append(pause) } })
     }
+
+    /// Like `policy`, and runs `onPause` during each pause (e.g. to make the simulator recover
+    /// while the client waits), so a retry meets a changed server without a timed wait.
+    func policy(maxAttempts: Int = 3, baseDelay: Duration = .milliseconds(100),
+                onPause: @escaping @Sendable () async -> Void) -> RetryPolicy {
+        RetryPolicy(maxAttempts: maxAttempts, baseDelay: baseDelay, maxDelay: .seconds(5), jitter: 0,
+                    random: { 0 }, sleep: { pause in
+                        self.pauses.withLock { $0.append(pause) }
+                        await onPause()
+                    })
+    }
 }
 
 let testKey = "k3y-VERY-secret-4242"
 
 func makeClient(_ baseURL: String, apiKey: String? = testKey, authStyle: AuthStyle = .both,
                 retry: RetryPolicy = .none, timeout: Duration = .seconds(10), listBatchSize: Int = 100,
-                logger: Logger = Logger(label: "test")) throws -> MidjourneyClient {
+                logger: Logger = Logger(label: "test")) throws(MJError) -> MidjourneyClient {
     let configuration = MidjourneyConfiguration(baseURL: baseURL, apiKey: apiKey, authStyle: authStyle,
                                                 timeouts: .init(request: timeout, upload: timeout),
                                                 retryPolicy: retry, listBatchSize: listBatchSize)
