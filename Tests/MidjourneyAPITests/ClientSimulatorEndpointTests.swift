@@ -79,11 +79,17 @@ struct ClientSimulatorEndpointTests {
             let client = try sim.client()
             let grid = try await sim.finishedImagine(client)
 
-            let upscale = try await sim.press(.upscale(2), on: grid, with: client)
+            let u2 = try #require(grid.button(.upscale(2)))
+            let upscale = try await client.action(ActionRequest(taskId: grid.id, customId: u2.customId, chooseSameChannel: true,
+                                                                accountFilter: AccountFilter(remix: false),
+                                                                notifyHook: "http://127.0.0.1:9/unused", state: "irc:#art:bob"))
             #expect(upscale.code == .submitted)
+            await sim.finishJobs()
             let upscaled = try await sim.task(of: upscale, with: client)
             #expect(upscaled.status == .success)
             #expect(upscaled.action == .upscale)
+            #expect(upscaled.state == "irc:#art:bob")
+            #expect(upscaled.properties.notifyHook == "http://127.0.0.1:9/unused")
             for kind: ButtonKind in [.upscaleSubtle, .upscaleCreative, .varySubtle, .varyStrong, .varyRegion,
                                      .zoomOut2x, .zoomOut1_5x, .customZoom, .pan(.left), .pan(.down)] {
                 #expect(upscaled.button(kind) != nil, "upscaled image offers \(kind)")
