@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import MidjourneySimulator
 
 /// An HTTP answer, decoded loosely with JSONSerialization (independent of the simulator's writer).
@@ -27,7 +28,9 @@ struct Harness {
         var configuration = SimulatorConfiguration(flavor: flavor, apiKey: apiKey, timing: .instant,
                                                    clock: .manual(startEpochMilliseconds: 1_748_339_029_401))
         configure(&configuration)
-        return Harness(server: try await SimulatorServer.start(configuration: configuration))
+        // Quiet: every test would otherwise log the simulator's start-up banner.
+        let quiet = Logger(label: "test.simulator") { _ in SwiftLogNoOpLogHandler() }
+        return Harness(server: try await SimulatorServer.start(configuration: configuration, logger: quiet))
     }
 
     func request(_ method: String, _ path: String, json: String? = nil,
