@@ -32,25 +32,18 @@ struct SimulateCommand: AsyncParsableCommand {
     var publicURL: String?
 
     func run() async throws {
-        guard let flavor = SimulatorFlavor(parsing: flavor) else {
-            throw ValidationError("unknown --flavor '\(self.flavor)'; use trueai or novicezk")
-        }
-        let timing: SimulatorTiming
-        switch self.timing.lowercased() {
-        case "realistic": timing = .realistic
-        case "quick": timing = .quick
-        case "instant": timing = .instant
-        default: throw ValidationError("unknown --timing '\(self.timing)'; use realistic, quick or instant")
+        let options: SimulatorLaunchOptions
+        do {
+            options = try SimulatorLaunchOptions(
+                host: host, port: port, flavor: flavor,
+                apiKey: apiKey ?? ProcessInfo.processInfo.environment["MJBRIDGE_SIMULATOR_API_KEY"],
+                timing: timing, remix: remix, publicURL: publicURL)
+        } catch {
+            throw ValidationError("\(error)")
         }
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        let key = apiKey ?? ProcessInfo.processInfo.environment["MJBRIDGE_SIMULATOR_API_KEY"]
-        let server = try await SimulatorServer.start(
-            host: host, port: port,
-            configuration: SimulatorConfiguration(flavor: flavor, apiKey: key, timing: timing, remix: remix,
-                                                  publicBaseURL: publicURL),
-            logger: Logger(label: "mjbridge.simulator"))
-        print("Midjourney proxy SIMULATOR (\(flavor)) at \(server.apiBaseURL) — not a real proxy, images are generated test patterns.")
-        print("Point the bot at it with [proxy] base_url = \"\(server.apiBaseURL)\"\(key == nil ? "" : " and your --api-key").")
+        // The server logs a banner saying loudly that it is a simulator, with its URLs.
+        let server = try await SimulatorServer.start(options, logger: Logger(label: "mjbridge.simulator"))
         try await server.waitUntilStopped()
     }
 }
