@@ -40,10 +40,15 @@ enum ByteSearch {
         #if _endian(little)
         let cr = 0x0D &* ones
         let lf = 0x0A &* ones
+        let highBits = 0x80 &* ones
         while i &+ 8 <= end {
             let w = word(b, i)
-            let hits = zeroBytes(w) | zeroBytes(w ^ cr) | zeroBytes(w ^ lf)
-            if hits != 0 { return i &+ hits.trailingZeroBitCount >> 3 }
+            // Cheap pre-test: does any byte lie below 0x0E (exact for "any", Bit Twiddling
+            // Hacks' hasless)? Text almost never has one, so the exact test rarely runs.
+            if (w &- 0x0E &* ones) & ~w & highBits != 0 {
+                let hits = zeroBytes(w) | zeroBytes(w ^ cr) | zeroBytes(w ^ lf)
+                if hits != 0 { return i &+ hits.trailingZeroBitCount >> 3 }
+            }
             i &+= 8
         }
         #endif
@@ -77,5 +82,25 @@ enum ByteSearch {
     @inline(__always)
     static func isASCIIWord(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
         word(b, i) & (0x80 &* ones) == 0
+    }
+
+    /// The bytes of `start..<end` (at most 8) packed little-endian into a word, zero-padded:
+    /// a cheap key to recognise a short, common word without making a String.
+    @inline(__always)
+    static func packed(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> UInt64 {
+        var value: UInt64 = 0
+        var i = end
+        while i > start {
+            i &-= 1
+            value = value << 8 | UInt64(b[i])
+        }
+        return value
+    }
+
+    /// `packed` of a literal, for building lookup tables.
+    static func packed(_ literal: String) -> UInt64 {
+        var value: UInt64 = 0
+        for byte in literal.utf8.reversed() { value = value << 8 | UInt64(byte) }
+        return value
     }
 }

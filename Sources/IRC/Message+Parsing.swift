@@ -12,6 +12,13 @@ private let backslash: UInt8 = 0x5C
 private let cr: UInt8 = 0x0D
 private let lf: UInt8 = 0x0A
 
+// Upper-case only: a lower-case command takes the slow path that upper-cases it.
+private let commonCommands = ["PRIVMSG", "NOTICE", "PING", "PONG", "JOIN", "PART", "QUIT", "MODE", "NICK", "KICK",
+                              "TAGMSG", "CAP", "ACCOUNT", "AWAY", "CHGHOST", "TOPIC", "ERROR", "BATCH", "INVITE"]
+    .map { (key: ByteSearch.packed($0), word: $0) }
+private let commonTagKeys = ["time", "account", "msgid", "batch", "label", "bot", "+typing"]
+    .map { (key: ByteSearch.packed($0), word: $0) }
+
 extension Message {
     /// The longest tag section accepted: IRCv3 allows 8191 bytes including `@` and the space.
     public static let maximumTagsLength = 8191
@@ -25,12 +32,13 @@ extension Message {
     /// parameters are tolerated. A NUL, CR or LF inside the line is an error.
     public init(parsing line: String) throws(IRCParseError) {
         // withUTF8 is free for native strings; bridged or lazily decoded ones are made native.
+        // Its closure cannot throw a typed error, so the error travels out beside an Optional
+        // (cheaper than a Result<Message, _>, which cost a generic copy per line).
         var line = line
-        let result = line.withUTF8 { Message.parse($0, validatingUTF8: false) }
-        switch result {
-        case .success(let message): self = message
-        case .failure(let error): throw error
-        }
+        var failure = IRCParseError.emptyLine
+        let message = line.withUTF8 { Message.parse($0, validatingUTF8: false, failure: &failure) }
+        guard let message else { throw failure }
+        self = message
     }
 
     /// Parses one received line from raw bytes (a trailing CR/LF, if any, is ignored).
@@ -39,24 +47,24 @@ extension Message {
     /// retry with `Message(parsing: String(decoding: bytes, as: UTF8.self))`, which replaces
     /// the bad bytes with U+FFFD.
     public init<Bytes: Collection<UInt8>>(parsing bytes: Bytes) throws(IRCParseError) {
-        let result: Result<Message, IRCParseError>
-        if let contiguous = bytes.withContiguousStorageIfAvailable({ Message.parse($0, validatingUTF8: true) }) {
-            result = contiguous
+        var failure = IRCParseError.emptyLine
+        let message: Message?
+        if let contiguous = bytes.withContiguousStorageIfAvailable({ Message.parse($0, validatingUTF8: true, failure: &failure) }) {
+            message = contiguous
         } else {
-            result = Array(bytes).withUnsafeBufferPointer { Message.parse($0, validatingUTF8: true) }
+            message = Array(bytes).withUnsafeBufferPointer { Message.parse($0, validatingUTF8: true, failure: &failure) }
         }
-        switch result {
-        case .success(let message): self = message
-        case .failure(let error): throw error
-        }
+        guard let message else { throw failure }
+        self = message
     }
 
-    // A Result rather than a typed throw so it can pass through the rethrowing closures above.
-    private static func parse(_ buffer: UnsafeBufferPointer<UInt8>, validatingUTF8: Bool) -> Result<Message, IRCParseError> {
+    @inline(__always)
+    private static func parse(_ buffer: UnsafeBufferPointer<UInt8>, validatingUTF8: Bool, failure: inout IRCParseError) -> Message? {
         do {
-            return .success(try parseLine(buffer, validatingUTF8: validatingUTF8))
+            return try parseLine(buffer, validatingUTF8: validatingUTF8)
         } catch {
-            return .failure(error)
+            failure = error
+            return nil
         }
     }
 
@@ -127,6 +135,16 @@ extension Message {
     @inline(__always)
     private static func string(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+    }
+
+    /// The shared literal for a common short word, so the most frequent commands and tag keys
+    /// cost a table probe instead of building (and later freeing) a String per line.
+    @inline(__always)
+    private static func knownWord(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, in table: [(key: UInt64, word: String)]) -> String? {
+        guard end - start <= 8 else { return nil }
+        let key = ByteSearch.packed(b, from: start, to: end)
+        for entry in table where entry.key == key { return entry.word }
+        return nil
     }
 
     private static func countParams(_ b: UnsafeBufferPointer<UInt8>, from start: Int, end: Int) -> Int {
@@ -205,7 +223,7 @@ extension Message {
         guard letters || (digits && length == 3) else {
             throw .invalidCommand(string(b, start, min(end, start + 32)))
         }
-        guard hasLower else { return string(b, start, end) }
+        guard hasLower else { return knownWord(b, start, end, in: commonCommands) ?? string(b, start, end) }
         return String(unsafeUninitializedCapacity: length) { out in
             for k in 0..<length {
                 let byte = b[start + k]
@@ -251,7 +269,7 @@ extension Message {
                 }
             }
             // A tag without a key carries nothing we could look up; skip it rather than fail.
-            if keyEnd > i { tags[string(b, i, keyEnd)] = value }
+            if keyEnd > i { tags[knownWord(b, i, keyEnd, in: commonTagKeys) ?? string(b, i, keyEnd)] = value }
             i = tagEnd + 1
         }
         return tags

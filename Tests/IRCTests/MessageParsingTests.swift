@@ -21,6 +21,39 @@ import Testing
         #expect(try Message(parsing: ":srv 001 me :Welcome").command == "001")
     }
 
+    // Frequent commands and tag keys come from a lookup table keyed by their bytes; words that
+    // share a prefix with an entry, or extend one, must still come out as written.
+    @Test func wordsNearTheCommonCommandAndTagTablesKeepTheirSpelling() throws {
+        for command in ["PRIVMSG", "PRIVMSGX", "PRIVMS", "PING", "PIN", "PINGS", "CAP", "CA", "CAPS", "AUTHENTICATE", "INVITED"] {
+            #expect(try Message(parsing: "\(command) a").command == command)
+        }
+        #expect(try Message(parsing: "notice a b").command == "NOTICE")
+        let message = try Message(parsing: "@time=1;tim=2;times=3;timf=4;+typing=5;+typin=6;account;accounts=7;msgid=;msgidx=8 CMD")
+        #expect(message.tags == ["time": "1", "tim": "2", "times": "3", "timf": "4", "+typing": "5", "+typin": "6",
+                                 "account": "", "accounts": "7", "msgid": "", "msgidx": "8"])
+    }
+
+    @Test func forbiddenBytesAreFoundAtEveryOffsetOfAWord() {
+        // The scan tests eight bytes at a time with a cheap "any byte below 0x0E" filter first.
+        for offset in 0..<17 {
+            for byte: UInt8 in [0x00, 0x0D, 0x0A] {
+                var bytes = Array("PRIVMSG #a :0123456789abcdefghij".utf8)
+                bytes[12 + offset] = byte
+                #expect(throws: IRCParseError.forbiddenByte(byte, offset: 12 + offset)) { try Message(parsing: bytes) }
+                #expect(throws: IRCParseError.forbiddenByte(byte, offset: 12 + offset)) {
+                    try Message(parsing: String(decoding: bytes, as: UTF8.self))
+                }
+            }
+            // Bytes just above and below the filter's threshold are ordinary text.
+            for byte: UInt8 in [0x01, 0x09, 0x0B, 0x0C, 0x0E, 0x0F, 0x7F, 0xFF] {
+                var bytes = Array("PRIVMSG #a :0123456789abcdefghij".utf8)
+                bytes[12 + offset] = byte
+                let text = String(decoding: bytes, as: UTF8.self)
+                #expect(throws: Never.self) { try Message(parsing: text) }
+            }
+        }
+    }
+
     @Test func invalidCommandsAreErrors() {
         #expect(throws: IRCParseError.invalidCommand("PRIV-MSG")) { try Message(parsing: "PRIV-MSG #a b") }
         #expect(throws: IRCParseError.invalidCommand("01")) { try Message(parsing: ":srv 01 me") }
