@@ -187,6 +187,33 @@ public final class Store: Sendable {
         }
     }
 
+    // MARK: Channels
+
+    /// Every channel setting the owners changed from chat.
+    public func channelSettings() async throws -> [ChannelSetting] {
+        try await writer.read { db in
+            try ChannelSetting.order(Column("network"), Column("channelKey")).fetchAll(db)
+        }
+    }
+
+    /// Reads the setting of one channel (a blank one if there is none), lets `body` change
+    /// it, and writes it back; returns the stored value.
+    @discardableResult
+    public func updateChannelSetting(network: String, channel: String, at date: Date,
+                                     _ body: @escaping @Sendable (inout ChannelSetting) -> Void) async throws -> ChannelSetting {
+        try await writer.write { db in
+            let key = TaskRoute.fold(channel)
+            var setting = try ChannelSetting.fetchOne(db, key: ["network": network, "channelKey": key])
+                ?? ChannelSetting(network: network, channel: channel, updatedAt: date)
+            body(&setting)
+            setting.channel = channel
+            setting.channelKey = key
+            setting.updatedAt = date
+            try setting.save(db)
+            return setting
+        }
+    }
+
     // MARK: Settings
 
     public func metaValue(forKey key: String) async throws -> String? {

@@ -58,6 +58,18 @@ enum StoreMigrations {
                 t.add(column: "isProgress", .boolean).notNull().defaults(to: false)
             }
         }
+        migrator.registerMigration("v3: channel settings") { db in
+            try db.create(table: "channelSetting") { t in
+                t.column("network", .text).notNull()
+                t.column("channelKey", .text).notNull()
+                t.column("channel", .text).notNull()
+                t.column("progress", .text)
+                t.column("membership", .text)
+                t.column("joinKey", .text)
+                t.column("updatedAt", .datetime).notNull()
+                t.primaryKey(["network", "channelKey"])
+            }
+        }
         return migrator
     }
 }

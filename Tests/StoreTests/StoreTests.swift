@@ -200,3 +200,26 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
         #expect(owed.first?.isProgress == false)
     }
 }
+
+@Suite struct StoreChannelSettingTests {
+    @Test func settingsAreKeptPerFoldedChannelAcrossReopening() async throws {
+        let dir = try TemporaryDirectory()
+        do {
+            let store = try Store.open(path: dir.databasePath)
+            #expect(try await store.channelSettings().isEmpty)
+            try await store.updateChannelSetting(network: "net", channel: "#Art[1]", at: t0) { $0.progress = "quarter" }
+            try await store.updateChannelSetting(network: "net", channel: "#art{1}", at: t0.addingTimeInterval(5)) { setting in
+                setting.membership = .joined
+                setting.joinKey = "sesame"
+            }
+            try await store.updateChannelSetting(network: "other", channel: "#art[1]", at: t0) { $0.membership = .parted }
+        }
+        let settings = try await Store.open(path: dir.databasePath).channelSettings()
+        #expect(settings.count == 2)
+        let art = try #require(settings.first { $0.network == "net" })
+        #expect(art.channel == "#art{1}" && art.channelKey == "#art{1}")
+        #expect(art.progress == "quarter" && art.membership == .joined && art.joinKey == "sesame")
+        #expect(art.updatedAt == t0.addingTimeInterval(5))
+        #expect(settings.first { $0.network == "other" }?.membership == .parted)
+    }
+}
