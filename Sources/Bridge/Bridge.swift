@@ -17,6 +17,8 @@ import Store
 public final class Bridge: Sendable {
     public let configuration: BridgeConfiguration
     public let tracker: TaskTracker
+    /// Per-channel settings with the owners' changes from chat on top of the configuration.
+    public let channels: ChannelSettings
     let client: MidjourneyClient
     /// Clients whose base URL carries a speed-mode path (`/mj-fast`), for `speedModeRouting = .path`.
     let modeClients: [SpeedMode: MidjourneyClient]
@@ -43,8 +45,10 @@ public final class Bridge: Sendable {
         self.logger = logger
         let delivery = OutboxDelivery(store: store, transport: transport, now: clock.now, logger: logger)
         self.delivery = delivery
+        let channels = ChannelSettings(configuration: configuration, store: store, logger: logger)
+        self.channels = channels
         self.tracker = TaskTracker(store: store, delivery: delivery, source: ClientTaskSource(client: client),
-                                   configuration: configuration, clock: clock, logger: logger)
+                                   configuration: configuration, clock: clock, logger: logger, channels: channels)
         self.addressing = ReplyAddressing(style: configuration.replyStyle)
         self.renderer = TaskRenderer(prefix: configuration.commandPrefix)
         self.responder = CommandResponder(
@@ -83,10 +87,29 @@ public final class Bridge: Sendable {
         return await tracker.apply(TaskSnapshot(task))
     }
 
-    /// Recovery (pending tasks polled at once, owed lines sent), then one polling cycle every
-    /// `pollSchedule.interval` until the task is cancelled. Sent outbox lines older than
-    /// `sentLineRetention` are dropped at the start and then hourly, so the file stays small.
+    /// Channels the owners had the bot join or leave from chat (`!join`, `!part`) are joined
+    /// or left again, on top of the configured ones; `run()` does this first.
+    public func restoreChannels() async {
+        for setting in await channels.memberships() {
+            do {
+                switch setting.membership {
+                case .joined: try await transport.join(network: setting.network, channel: setting.channel, key: setting.joinKey)
+                case .parted: try await transport.part(network: setting.network, channel: setting.channel, reason: nil)
+                case nil: break
+                }
+            } catch {
+                logger.warning("cannot restore a channel joined or left from chat",
+                               metadata: ["network": "\(setting.network)", "channel": "\(setting.channel)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Restores the channels changed from chat, then recovery (pending tasks polled at once,
+    /// owed lines sent), then one polling cycle every `pollSchedule.interval` until the task is
+    /// cancelled. Sent outbox lines older than `sentLineRetention` are dropped at the start and
+    /// then hourly, so the file stays small.
     public func run() async throws {
+        await restoreChannels()
         await tracker.recover()
         await pruneOutbox()
         var lastPruned = clock.now()

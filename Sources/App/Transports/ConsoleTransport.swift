@@ -1,7 +1,7 @@
 import Bridge
 
 /// The demo's chat: one pretend channel in the terminal. Lines the bot says are printed as
-/// `<mjbridge> text`; it is always "joined".
+/// `<mjbridge> text`; it is always "joined", and there is no other channel to join or leave.
 public struct ConsoleTransport: ChatTransport {
     let botNick: String
     let write: @Sendable (String) -> Void
@@ -17,4 +17,12 @@ public struct ConsoleTransport: ChatTransport {
     }
 
     public func isJoined(network: String, channel: String) async -> Bool { true }
+
+    public func join(network: String, channel: String, key: String?) async throws {
+        throw ChatTransportError.refused("the demo has only its one channel")
+    }
+
+    public func part(network: String, channel: String, reason: String?) async throws {
+        throw ChatTransportError.refused("the demo has only its one channel")
+    }
 }

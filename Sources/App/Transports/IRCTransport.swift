@@ -32,6 +32,19 @@ public struct IRCTransport: ChatTransport {
         return await client.isJoined(channel)
     }
 
+    /// JOIN now when registered, and after every reconnect; a refusal (banned, bad key, full)
+    /// is logged by the client when the server answers it.
+    public func join(network: String, channel: String, key: String?) async throws {
+        guard let client = clients[network] else { throw IRCTransportError.unknownNetwork(network) }
+        await client.join(channel, key: key)
+    }
+
+    /// PART now when registered, and no more rejoining after reconnects or kicks.
+    public func part(network: String, channel: String, reason: String?) async throws {
+        guard let client = clients[network] else { throw IRCTransportError.unknownNetwork(network) }
+        await client.part(channel, reason: reason)
+    }
+
     /// Feeds every client's events to the bridge until all clients have stopped.
     public func pump(into bridge: Bridge) async {
         await withTaskGroup(of: Void.self) { group in

@@ -9,4 +9,39 @@ public protocol ChatTransport: Sendable {
     /// Whether the bot is in `channel` on `network` right now. Results for channels the bot
     /// is not in are held and delivered when `Bridge.joined(network:channel:)` is called.
     func isJoined(network: String, channel: String) async -> Bool
+
+    /// Joins `channel` now (or as soon as connected) and after every reconnect. Returns once
+    /// the request is made; the server's answer arrives as a join event, or not at all (banned,
+    /// wrong key: the transport logs why). Throws when this transport cannot join channels
+    /// or does not know the network; the error's description is shown to the owner.
+    func join(network: String, channel: String, key: String?) async throws
+
+    /// Leaves `channel` and stops rejoining it. Throws like `join`.
+    func part(network: String, channel: String, reason: String?) async throws
+}
+
+extension ChatTransport {
+    public func join(network: String, channel: String, key: String?) async throws {
+        throw ChatTransportError.channelsNotSupported
+    }
+
+    public func part(network: String, channel: String, reason: String?) async throws {
+        throw ChatTransportError.channelsNotSupported
+    }
+}
+
+/// Why a transport could not do what the owners asked; `description` is a sentence fragment
+/// the bridge shows after "I cannot join #x: ".
+public enum ChatTransportError: Error, CustomStringConvertible, Sendable, Hashable {
+    /// The transport has a fixed set of channels (e.g. the demo console).
+    case channelsNotSupported
+    /// The transport's own explanation.
+    case refused(String)
+
+    public var description: String {
+        switch self {
+        case .channelsNotSupported: "this chat connection cannot join or leave channels"
+        case .refused(let reason): reason
+        }
+    }
 }

@@ -72,8 +72,9 @@ public enum BridgeCommands {
         describe, pick, blend, faceswap, shorten, seed, status, cancel, tasks,
     ]
 
-    /// Everything `!help` lists: the bridge's commands, then help/version/ping.
+    /// Everything `!help` lists: the bridge's commands, then help/version/ping, then (to
+    /// owners only) the owner commands.
     public static var registry: CommandRegistry {
-        CommandRegistry(all + CoreCommands.all)
+        CommandRegistry(all + CoreCommands.all + OwnerCommands.all)
     }
 }

@@ -48,6 +48,10 @@ struct CommandContext: Sendable {
         case BridgeCommands.status.name: await status()
         case BridgeCommands.cancel.name: await cancel()
         case BridgeCommands.tasks.name: await listTasks()
+        case OwnerCommands.join.name: await joinChannel()
+        case OwnerCommands.part.name: await partChannel()
+        case OwnerCommands.progress.name: await progressSetting()
+        case OwnerCommands.pending.name: await pendingReport()
         default:
             bridge.logger.error("command without a handler", metadata: ["command": "\(invocation.spec.name)"])
         }

@@ -42,7 +42,8 @@ public struct CommandResponder: Sendable {
             return .replies([addressing.reply(to: event, hint)])
         case .command(let invocation):
             if invocation.spec.ownerOnly && !isOwner {
-                return .replies([addressing.reply(to: event, "Only the bot's owners may use \(parser.prefix)\(invocation.spec.name).")])
+                // Decided by services account: a nick alone proves nothing.
+                return .replies([addressing.reply(to: event, "\(parser.prefix)\(invocation.invokedName) is for the bot's owners.")])
             }
             switch invocation.spec.name {
             case CoreCommands.help.name:

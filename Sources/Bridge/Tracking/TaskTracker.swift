@@ -20,12 +20,17 @@ public actor TaskTracker {
     private let logger: Logger
     private let renderer: TaskRenderer
     private let addressing: ReplyAddressing
+    /// Progress policies as changed from chat; nil = the configured ones.
+    private let channels: ChannelSettings?
     /// When each task was last asked about; in memory, so after a restart everything is due.
     private var lastPolled: [String: Date] = [:]
+    /// The last poll that asked the proxy anything, for `!pending`.
+    public private(set) var lastPoll: PollReport?
 
     public init(store: Store, delivery: OutboxDelivery, source: any TaskSource, configuration: BridgeConfiguration,
-                clock: BridgeClock, logger: Logger) {
+                clock: BridgeClock, logger: Logger, channels: ChannelSettings? = nil) {
         self.store = store
+        self.channels = channels
         self.delivery = delivery
         self.source = source
         self.configuration = configuration
@@ -103,7 +108,8 @@ public actor TaskTracker {
 
     private func transition(for record: TaskRecord) async throws -> TaskTransition {
         let ref = try await store.shortReference(for: record)
-        let policy = configuration.progressPolicy(network: record.network, channel: record.channel)
+        let policy = await channels?.progressPolicy(network: record.network, channel: record.channel)
+            ?? configuration.progressPolicy(network: record.network, channel: record.channel)
         return TaskTransition(renderer: renderer, addressing: addressing,
                               throttle: ProgressThrottle(policy: policy, minimumInterval: configuration.progressMinimumInterval),
                               ref: ref, now: clock.now())
@@ -139,12 +145,15 @@ public actor TaskTracker {
             for id in batch { lastPolled[id] = now }
             do {
                 let wanted = Set(batch)
-                for snapshot in try await source.tasks(ids: batch) where wanted.contains(snapshot.id) {
+                let snapshots = try await source.tasks(ids: batch)
+                lastPoll = PollReport(at: now, failure: nil)
+                for snapshot in snapshots where wanted.contains(snapshot.id) {
                     _ = await applyWithoutDelivery(snapshot)
                 }
             } catch {
                 // The proxy is down or refusing: try again next cycle, the deadline still runs.
                 logger.warning("polling the proxy failed", metadata: ["error": "\(error)"])
+                lastPoll = PollReport(at: now, failure: "\(error)")
                 break
             }
         }
@@ -167,5 +176,17 @@ public actor TaskTracker {
         } catch {
             logger.error("cannot expire overdue tasks", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// How the last poll that asked the proxy went.
+public struct PollReport: Sendable, Hashable {
+    public var at: Date
+    /// Why the proxy could not be asked (a readable error); nil = it answered.
+    public var failure: String?
+
+    public init(at: Date, failure: String?) {
+        self.at = at
+        self.failure = failure
     }
 }

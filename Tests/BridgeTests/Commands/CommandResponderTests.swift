@@ -72,7 +72,7 @@ import Testing
 
     @Test func ownerOnlyCommandsAreRefusedToOthers() {
         #expect(texts(responder().respond(to: channel("!quota bob 5"), isOwner: false))
-            == ["alice: Only the bot's owners may use !quota."])
+            == ["alice: !quota is for the bot's owners."])
         if case .dispatch(let invocation) = responder().respond(to: channel("!quota bob 5"), isOwner: true) {
             #expect(invocation.arguments == "bob 5")
         } else {

@@ -8,6 +8,12 @@ actor RecordingTransport: ChatTransport {
     private(set) var sent: [OutgoingChat] = []
     private var joined: Set<String> = []
     private var allChannelsJoined: Bool
+    /// Channels left through `part(network:channel:reason:)`, out even when all others are in.
+    private var left: Set<String> = []
+    /// `join`/`part` requests as `JOIN net #c key` / `PART net #c :reason`, in order.
+    private(set) var channelRequests: [String] = []
+    /// Set to make `join`/`part` fail like a transport without channels.
+    var refusesChannels = false
     var isDown = false
     private var waiters: [Int: (condition: @Sendable ([OutgoingChat]) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
     private var nextWaiter = 0
@@ -26,15 +32,42 @@ actor RecordingTransport: ChatTransport {
     }
 
     func isJoined(network: String, channel: String) async -> Bool {
-        allChannelsJoined || joined.contains("\(network) \(channel.lowercased())")
+        let key = "\(network) \(channel.lowercased())"
+        return !left.contains(key) && (allChannelsJoined || joined.contains(key))
     }
 
-    func join(network: String, channel: String) { joined.insert("\(network) \(channel.lowercased())") }
+    func join(network: String, channel: String, key: String?) async throws {
+        if refusesChannels { throw ChatTransportError.channelsNotSupported }
+        channelRequests.append("JOIN \(network) \(channel)" + (key.map { " \($0)" } ?? ""))
+        join(network: network, channel: channel)
+    }
+
+    func part(network: String, channel: String, reason: String?) async throws {
+        if refusesChannels { throw ChatTransportError.channelsNotSupported }
+        channelRequests.append("PART \(network) \(channel)" + (reason.map { " :\($0)" } ?? ""))
+        let key = "\(network) \(channel.lowercased())"
+        joined.remove(key)
+        left.insert(key)
+    }
+
+    /// The server confirmed a JOIN (or the test says the bot is in the channel).
+    func join(network: String, channel: String) {
+        let key = "\(network) \(channel.lowercased())"
+        joined.insert(key)
+        left.remove(key)
+    }
     func part(network: String, channel: String) {
         allChannelsJoined = false
         joined.remove("\(network) \(channel.lowercased())")
     }
+    /// The bot is in these channels of `network` and no others.
+    func setJoined(only channels: [String], network: String) {
+        allChannelsJoined = false
+        left = []
+        joined = Set(channels.map { "\(network) \($0.lowercased())" })
+    }
     func setDown(_ down: Bool) { isDown = down }
+    func setRefusesChannels(_ refuses: Bool) { refusesChannels = refuses }
     var texts: [String] { sent.map(\.text) }
 
     /// Suspends until what was sent satisfies `condition` (at once if it already does).

@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import Store
+
+/// Per-channel settings as they are now: `bot.conf`'s values with what the owners changed
+/// from chat (`!progress`, `!join`, `!part`) on top. Changes are written to the store first,
+/// so they survive a restart; reads come from memory after the first.
+public actor ChannelSettings {
+    private let configuration: BridgeConfiguration
+    private let store: Store
+    private let logger: Logger
+    /// Keyed by `BridgeConfiguration.channelKey`; nil until loaded.
+    private var changed: [String: ChannelSetting]?
+
+    public init(configuration: BridgeConfiguration, store: Store, logger: Logger = Logger(label: "mjbridge.bridge")) {
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+    }
+
+    /// The policy for a channel; private conversations use the default.
+    public func progressPolicy(network: String, channel: String?) async -> ProgressPolicy {
+        if let channel, let value = await setting(network: network, channel: channel)?.progress,
+           let policy = ProgressPolicy(rawValue: value) {
+            return policy
+        }
+        return configuration.progressPolicy(network: network, channel: channel)
+    }
+
+    /// Whether the channel's policy was set from chat (else it is the configured one).
+    public func progressWasChanged(network: String, channel: String) async -> Bool {
+        await setting(network: network, channel: channel)?.progress != nil
+    }
+
+    public func setProgress(_ policy: ProgressPolicy, network: String, channel: String, at date: Date) async throws {
+        try await update(network: network, channel: channel, at: date) { $0.progress = policy.rawValue }
+    }
+
+    /// Records that the owners had the bot join (with `key`) or leave a channel.
+    public func setMembership(_ membership: ChannelSetting.Membership, key: String?, network: String, channel: String,
+                              at date: Date) async throws {
+        try await update(network: network, channel: channel, at: date) { setting in
+            setting.membership = membership
+            setting.joinKey = membership == .joined ? key : nil
+        }
+    }
+
+    /// Channels joined or left from chat, to apply again after a restart.
+    public func memberships() async -> [ChannelSetting] {
+        await loaded().values.filter { $0.membership != nil }.sorted { ($0.network, $0.channelKey) < ($1.network, $1.channelKey) }
+    }
+
+    private func setting(network: String, channel: String) async -> ChannelSetting? {
+        await loaded()[BridgeConfiguration.channelKey(network: network, channel: channel)]
+    }
+
+    private func update(network: String, channel: String, at date: Date,
+                        _ body: @escaping @Sendable (inout ChannelSetting) -> Void) async throws {
+        _ = await loaded()
+        let saved = try await store.updateChannelSetting(network: network, channel: channel, at: date, body)
+        changed?[BridgeConfiguration.channelKey(network: network, channel: channel)] = saved
+    }
+
+    private func loaded() async -> [String: ChannelSetting] {
+        if let changed { return changed }
+        var byKey: [String: ChannelSetting] = [:]
+        do {
+            for setting in try await store.channelSettings() {
+                byKey[BridgeConfiguration.channelKey(network: setting.network, channel: setting.channel)] = setting
+            }
+        } catch {
+            // The configured values still work; the next read tries again.
+            logger.error("cannot read channel settings", metadata: ["error": "\(error)"])
+            return [:]
+        }
+        if let changed { return changed }
+        changed = byKey
+        return byKey
+    }
+}

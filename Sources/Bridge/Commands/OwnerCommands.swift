@@ -1,0 +1,194 @@
+import Foundation
+import Store
+
+/// Commands for the bot's owners (recognised by services account, never by nick). `!help`
+/// lists them to owners only; anyone else gets one sentence saying they are for the owners.
+public enum OwnerCommands {
+    public static let join = CommandSpec(
+        name: "join", usage: "<#channel> [key]",
+        summary: "Has the bot join a channel on this network; it rejoins it after restarts.",
+        examples: ["join #art", "join #secret sesame"], ownerOnly: true)
+    public static let part = CommandSpec(
+        name: "part", aliases: ["leave"], usage: "[#channel] [reason]",
+        summary: "Has the bot leave a channel (default: this one); it stays out after restarts until joined again.",
+        examples: ["part", "part #art see you"], ownerOnly: true)
+    public static let progress = CommandSpec(
+        name: "progress", usage: "[#channel] [off|started|quarter]",
+        summary: "Shows or sets how much a channel (default: this one) hears while a job runs; kept across restarts.",
+        examples: ["progress", "progress quarter", "progress #art off"], ownerOnly: true)
+    public static let pending = CommandSpec(
+        name: "pending", aliases: ["stats"],
+        summary: "Shows the pending tasks and the oldest one's age, lines waiting in the outbox, and whether the last poll reached the proxy.",
+        examples: ["pending"], ownerOnly: true)
+
+    public static let all = [join, part, progress, pending]
+}
+
+/// Owner commands: channels and settings at runtime, and a look at the bot's queues.
+extension CommandContext {
+    func joinChannel() async {
+        guard (1...2).contains(words.count), let channel = words.first, ChannelName.isValid(channel) else { return await usage() }
+        let key = words.count > 1 ? words[1] : nil
+        if let key, !ChannelName.isValidKey(key) { return await reply("A channel key cannot contain commas or control characters.") }
+        if await bridge.transport.isJoined(network: event.network, channel: channel) {
+            return await reply("I'm already in \(channel).")
+        }
+        do {
+            try await bridge.transport.join(network: event.network, channel: channel, key: key)
+        } catch {
+            return await reply("I cannot join \(channel): \(error).")
+        }
+        do {
+            try await bridge.channels.setMembership(.joined, key: key, network: event.network, channel: channel,
+                                                    at: bridge.clock.now())
+            await reply("Joining \(channel); I'll rejoin it after a restart.")
+        } catch {
+            bridge.logger.error("cannot remember a joined channel", metadata: ["channel": "\(channel)", "error": "\(error)"])
+            await reply("Joining \(channel), but I could not note it for the next start (see the log).")
+        }
+    }
+
+    /// Leaving the channel the command came from says nothing there: the PART (with the
+    /// reason, by default who asked) is the answer, as other bots do it. A reply queued before
+    /// it would race the PART, which IRC clients send ahead of chat.
+    func partChannel() async {
+        var rest = words
+        var channel = event.target.channelName
+        if let first = rest.first, ChannelName.looksLikeChannel(first) {
+            guard ChannelName.isValid(first) else { return await usage() }
+            channel = first
+            rest.removeFirst()
+        }
+        guard let channel else { return await usage() }
+        let given = ChatText.truncated(ChatText.wireSafe(rest.joined(separator: " ")), to: 200)
+        let reason = given.isEmpty ? "requested by \(event.sender)" : given
+        let isHere = event.target.channelName.map { ChatText.caseFolded($0) == ChatText.caseFolded(channel) } ?? false
+        let wasIn = await bridge.transport.isJoined(network: event.network, channel: channel)
+        do {
+            try await bridge.transport.part(network: event.network, channel: channel, reason: reason)
+        } catch {
+            return await reply("I cannot leave \(channel): \(error).")
+        }
+        var noted = true
+        do {
+            try await bridge.channels.setMembership(.parted, key: nil, network: event.network, channel: channel,
+                                                    at: bridge.clock.now())
+        } catch {
+            noted = false
+            bridge.logger.error("cannot remember a parted channel", metadata: ["channel": "\(channel)", "error": "\(error)"])
+        }
+        if isHere && wasIn && noted { return }
+        var text = wasIn ? "Left \(channel)" : "I was not in \(channel)"
+        text += noted ? "; I won't rejoin it after a restart." : ", but I could not note it for the next start (see the log)."
+        await reply(text)
+    }
+
+    func progressSetting() async {
+        var rest = words
+        var channel = event.target.channelName
+        if let first = rest.first, ChannelName.looksLikeChannel(first) {
+            guard ChannelName.isValid(first) else { return await usage() }
+            channel = first
+            rest.removeFirst()
+        }
+        guard let channel, rest.count <= 1 else { return await usage() }
+        guard let word = rest.first else {
+            let policy = await bridge.channels.progressPolicy(network: event.network, channel: channel)
+            let origin = await bridge.channels.progressWasChanged(network: event.network, channel: channel)
+                ? "set from chat" : "as configured"
+            return await reply("Progress in \(channel): \(policy.rawValue) — \(Self.explain(policy)) (\(origin)).")
+        }
+        guard let policy = ProgressPolicy(configValue: word) else {
+            return await reply("Progress is off, started or quarter (also every25).")
+        }
+        do {
+            try await bridge.channels.setProgress(policy, network: event.network, channel: channel, at: bridge.clock.now())
+            await reply("Progress in \(channel) is now \(policy.rawValue): \(Self.explain(policy)).")
+        } catch {
+            await storeFailed(error)
+        }
+    }
+
+    static func explain(_ policy: ProgressPolicy) -> String {
+        switch policy {
+        case .off: "nothing between the acknowledgement and the result"
+        case .started: "one line when the job starts"
+        case .quarter: "a line at 25, 50 and 75 %"
+        }
+    }
+
+    func pendingReport() async {
+        guard words.isEmpty else { return await usage() }
+        let now = bridge.clock.now()
+        let pending: [TaskRecord]
+        let unsent: [OutboxLine]
+        do {
+            pending = try await store.pendingTasks()
+            unsent = try await store.unsentLines()
+        } catch {
+            return await storeFailed(error)
+        }
+        var parts: [String] = []
+        if let oldest = pending.first {
+            let place = oldest.channel ?? "private"
+            parts.append("\(Self.count(pending.count, "task")) pending, the oldest for \(Self.age(now.timeIntervalSince(oldest.createdAt)))"
+                         + " (ref \(await ref(of: oldest)) in \(place))")
+        } else {
+            parts.append("No tasks pending")
+        }
+        if unsent.isEmpty {
+            parts.append("outbox empty")
+        } else {
+            var targets: [String] = []
+            for line in unsent where !targets.contains(line.target) { targets.append(line.target) }
+            let shown = targets.prefix(3).joined(separator: ", ") + (targets.count > 3 ? ", …" : "")
+            parts.append("\(Self.count(unsent.count, "line")) waiting in the outbox (for \(shown))")
+        }
+        switch await bridge.tracker.lastPoll {
+        case nil:
+            parts.append("no poll has asked the proxy yet")
+        case .some(let poll):
+            let when = "last poll \(Self.age(now.timeIntervalSince(poll.at))) ago"
+            if let failure = poll.failure {
+                parts.append("\(when) did not reach the proxy: \(ChatText.truncated(failure, to: 120))")
+            } else {
+                parts.append("\(when) reached the proxy")
+            }
+        }
+        await reply(parts.joined(separator: " · ") + ".")
+    }
+
+    static func count(_ n: Int, _ noun: String) -> String {
+        "\(n) \(noun)\(n == 1 ? "" : "s")"
+    }
+
+    /// `45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`.
+    static func age(_ seconds: TimeInterval) -> String {
+        let total = max(0, Int(seconds))
+        switch total {
+        case ..<60: return "\(total) s"
+        case ..<3600: return total % 60 == 0 ? "\(total / 60) min" : "\(total / 60) min \(total % 60) s"
+        case ..<86_400: return "\(total / 3600) h \(total % 3600 / 60) min"
+        default: return "\(total / 86_400) d \(total % 86_400 / 3600) h"
+        }
+    }
+}
+
+/// What IRC accepts as a channel name and key (RFC 2812 §1.3, §3.2.1), so a typo never
+/// reaches the wire as something else.
+enum ChannelName {
+    static let prefixes: Set<Character> = ["#", "&", "+", "!"]
+
+    static func looksLikeChannel(_ word: String) -> Bool {
+        word.first.map { prefixes.contains($0) } ?? false
+    }
+
+    static func isValid(_ name: String) -> Bool {
+        looksLikeChannel(name) && (2...50).contains(name.count)
+            && !name.unicodeScalars.contains { $0.value < 0x20 || $0 == " " || $0 == "," || $0 == ":" || $0.value == 0x7F }
+    }
+
+    static func isValidKey(_ key: String) -> Bool {
+        !key.isEmpty && key.count <= 23 && !key.unicodeScalars.contains { $0.value <= 0x20 || $0 == "," || $0.value == 0x7F }
+    }
+}
