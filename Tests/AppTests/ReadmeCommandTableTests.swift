@@ -13,10 +13,10 @@ import TestnetSupport
         var description: String { "`\(invocation)` \(aliases) — \(summary)" }
     }
 
-    static func readmeRows() throws -> [Row] {
+    static func readmeRows(section heading: String) throws -> [Row] {
         let readme = try String(contentsOf: Testnet.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        let section = try #require(readme.components(separatedBy: "\n## Commands\n").dropFirst().first,
-                                   "README.md has a '## Commands' section")
+        let section = try #require(readme.components(separatedBy: "\n## \(heading)\n").dropFirst().first,
+                                   "README.md has a '## \(heading)' section")
         let body = section.components(separatedBy: "\n## ").first ?? section
         return body.split(separator: "\n").filter { $0.hasPrefix("| `") }.map { line in
             // Split on cell bars that are not escaped (`\|` is a literal bar inside a cell).
@@ -32,17 +32,19 @@ import TestnetSupport
         }
     }
 
-    static func helpRows() -> [Row] {
-        Bridge.commands.specs.filter { !$0.ownerOnly }.map { spec in
+    static func helpRows(ownerOnly: Bool) -> [Row] {
+        Bridge.commands.specs.filter { $0.ownerOnly == ownerOnly }.map { spec in
             let family = spec.listName != nil
             return Row(invocation: "!" + spec.displayName + (spec.usage.isEmpty ? "" : " " + spec.usage),
                        aliases: family ? [] : spec.aliases, summary: spec.summary)
         }
     }
 
-    @Test func readmeTableMatchesHelp() throws {
-        let readme = try Self.readmeRows()
-        let help = Self.helpRows()
+    @Test(arguments: [("Commands", false), ("Owner commands", true)])
+    func readmeTableMatchesHelp(section: String, ownerOnly: Bool) throws {
+        let readme = try Self.readmeRows(section: section)
+        let help = Self.helpRows(ownerOnly: ownerOnly)
+        #expect(!help.isEmpty)
         #expect(readme.count == help.count, "README lists \(readme.count) commands, !help \(help.count)")
         for (documented, actual) in zip(readme, help) {
             #expect(documented == actual)
