@@ -353,6 +353,7 @@ public actor IRCClient {
                 session.registeredAt = clock.now
                 logger.info("registered as \(nick)")
                 eventSink.yield(.registered(nick: nick))
+                regainNickIfNeeded(session: session)
                 let joins = desiredChannels.map(joinLine)
                 if !joins.isEmpty { enqueueUnawaited(joins, lane: .control, session: session) }
             case .loggedIn(let account, let mask):
@@ -393,11 +394,13 @@ public actor IRCClient {
                 session.hostmask?.nick = new
                 logger.info("our nick is now \(new)")
                 eventSink.yield(.nickChanged(new))
+                regainNickIfNeeded(session: session)
             }
         case "JOIN":
             if fromUs, let channel = params.first {
                 if let source = message.source, source.user != nil { session.hostmask = source }
                 if !session.isJoined(channel) { session.joined.append(channel) }
+                session.joinRefusals[session.support.caseMapping.lowercased(channel)] = nil
                 logger.info("joined \(channel)")
                 eventSink.yield(.joined(channel: channel))
             }
@@ -415,8 +418,12 @@ public actor IRCClient {
             session.account = nil
         case "PRIVMSG", "NOTICE":
             chat(message, session: session)
-        case "403", "405", "471", "473", "474", "475", "477":
-            logger.warning("cannot join \(params.count >= 2 ? params[1] : "?"): \(params.last ?? message.command)")
+        case "471", "473", "474", "475":
+            // Full, invite-only, banned, wrong key: states that people change, so ask again.
+            guard params.count >= 2 else { return }
+            joinRefused(params[1], reason: "\(params.count >= 3 ? params[params.count - 1] : "") (\(message.command))", session: session)
+        case "403", "405", "477":
+            logger.warning("cannot join \(params.count >= 2 ? params[1] : "?"): \(params.last ?? message.command) (\(message.command))")
         default:
             break
         }
@@ -435,6 +442,56 @@ public actor IRCClient {
             try? await Task.sleep(for: delay)
             if !Task.isCancelled { self.rejoin(wanted, sessionID: id) }
         })
+    }
+
+    private func joinRefused(_ channel: String, reason: String, session: Session) {
+        guard let wanted = desiredChannels.first(where: { session.same($0.name, channel) }) else {
+            logger.warning("cannot join \(channel): \(reason)")
+            return
+        }
+        let key = session.support.caseMapping.lowercased(channel)
+        let refusals = (session.joinRefusals[key] ?? 0) + 1
+        session.joinRefusals[key] = refusals
+        let delay = JoinRetryBackoff(base: configuration.rejoinDelay, maximum: configuration.joinRetryMaximum)
+            .delay(afterRefusals: refusals)
+        logger.warning("cannot join \(channel): \(reason); trying again in \(delay) (refusal \(refusals) in a row)")
+        let id = session.id
+        session.timers.append(Task {
+            try? await Task.sleep(for: delay)
+            if !Task.isCancelled { self.rejoin(wanted, sessionID: id) }
+        })
+    }
+
+    /// Starts asking for the configured nick every `nickRegainInterval` while we are on a
+    /// fallback one (taken at connect time, or changed by services); the timer ends once we
+    /// have it or the connection ends. A refusal (433) after registration changes nothing.
+    private func regainNickIfNeeded(session: Session) {
+        guard let interval = configuration.nickRegainInterval, !session.regainingNick,
+              !session.same(session.nick, configuration.nick)
+        else { return }
+        session.regainingNick = true
+        logger.info("on fallback nick \(session.nick); asking for \(configuration.nick) every \(interval)")
+        let id = session.id
+        session.timers.append(Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled, self.askForConfiguredNick(sessionID: id) else { return }
+            }
+        })
+    }
+
+    /// Whether the nick regain timer runs (for tests).
+    var isRegainingNick: Bool { session?.regainingNick ?? false }
+
+    /// Sends `NICK <configured>`; false once there is nothing more to ask for.
+    private func askForConfiguredNick(sessionID: Int) -> Bool {
+        guard let session, session.id == sessionID else { return false }
+        guard !session.same(session.nick, configuration.nick) else {
+            session.regainingNick = false
+            return false
+        }
+        enqueueUnawaited([Message("NICK", configuration.nick).serialized()], lane: .control, session: session)
+        return true
     }
 
     private func rejoin(_ channel: IRCConnectionConfiguration.Channel, sessionID: Int) {

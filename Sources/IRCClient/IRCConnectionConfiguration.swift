@@ -33,6 +33,11 @@ public struct IRCConnectionConfiguration: Sendable {
     public var reconnect: Reconnect
     public var rejoinOnKick: Bool
     public var rejoinDelay: Duration
+    /// While we sit on a fallback nick, ask for the configured one this often (nil: never).
+    public var nickRegainInterval: Duration?
+    /// A JOIN refused as full, invite-only, banned or wrong key (471/473/474/475) is tried
+    /// again after `rejoinDelay`, doubling per refusal up to this wait.
+    public var joinRetryMaximum: Duration
     public var quitMessage: String
     /// From TCP connect to 001.
     public var registrationTimeout: Duration
@@ -114,6 +119,8 @@ public struct IRCConnectionConfiguration: Sendable {
         reconnect: Reconnect = Reconnect(),
         rejoinOnKick: Bool = true,
         rejoinDelay: Duration = .seconds(10),
+        nickRegainInterval: Duration? = .seconds(60),
+        joinRetryMaximum: Duration = .seconds(600),
         quitMessage: String = "mjbridge",
         registrationTimeout: Duration = .seconds(60),
         connectTimeout: Duration = .seconds(15),
@@ -141,6 +148,8 @@ public struct IRCConnectionConfiguration: Sendable {
         self.reconnect = reconnect
         self.rejoinOnKick = rejoinOnKick
         self.rejoinDelay = rejoinDelay
+        self.nickRegainInterval = nickRegainInterval
+        self.joinRetryMaximum = joinRetryMaximum
         self.quitMessage = quitMessage
         self.registrationTimeout = registrationTimeout
         self.connectTimeout = connectTimeout

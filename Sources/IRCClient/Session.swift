@@ -21,6 +21,10 @@ final class Session {
     var registeredAt: ContinuousClock.Instant?
     var endReason: DisconnectReason?
     var timers: [Task<Void, Never>] = []
+    /// Refused JOINs in a row per channel (lower-cased by CASEMAPPING), for the retry backoff.
+    var joinRefusals: [String: Int] = [:]
+    /// A timer asks for the configured nick while we are on a fallback one.
+    var regainingNick = false
     let wakes: AsyncStream<Void>
     let wake: AsyncStream<Void>.Continuation
 

@@ -117,6 +117,64 @@ import TestnetSupport
         await server.stop()
     }
 
+    @Test func fallbackNickAsksForTheConfiguredOneUntilItIsFree() async throws {
+        let server = try await ScriptedIRCServer.start()
+        var config = configuration(port: server.port)
+        config.nickRegainInterval = .milliseconds(100)
+        let (client, log) = await started(config)
+        let connection = try await server.connection(1)
+        _ = try await connection.expect("CAP LS") { $0.command == "CAP" }
+        await connection.send(":srv 421 * CAP :Unknown command")
+        _ = try await connection.expect("NICK bot") { $0.command == "NICK" && $0.params == ["bot"] }
+        await connection.send(":srv 433 * bot :Nickname is already in use")
+        _ = try await connection.expect("NICK bot_") { $0.command == "NICK" && $0.params == ["bot_"] }
+        await connection.send(":srv 001 bot_ :Welcome bot_!u@h")
+        _ = try await log.expect("registered as bot_") { $0 == .registered(nick: "bot_") }
+
+        // Still taken: the refusal after registration must not start another fallback.
+        _ = try await connection.expect("NICK bot (1)") { $0.command == "NICK" && $0.params == ["bot"] }
+        await connection.send(":srv 433 bot_ bot :Nickname is already in use")
+        _ = try await connection.expect("NICK bot (2)") { $0.command == "NICK" && $0.params == ["bot"] }
+        #expect(await client.currentNick == "bot_")
+        await connection.send(":bot_!u@h NICK bot")
+        _ = try await log.expect("nick changed") { $0 == .nickChanged("bot") }
+        #expect(await client.currentNick == "bot")
+        // The timer notices on its next tick that there is nothing left to ask for, and ends.
+        try await waitUntil("regain timer ends") { await !client.isRegainingNick }
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func refusedJoinIsTriedAgainWithGrowingWaitsUntilItWorks() async throws {
+        let server = try await ScriptedIRCServer.start()
+        var config = configuration(port: server.port, channels: [.init("#Full")])
+        config.rejoinDelay = .milliseconds(50)
+        let (client, log) = await started(config)
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: "bot!u@h")
+        for (index, refusal) in ["471 bot #Full :Cannot join channel (+l)", "473 bot #full :Cannot join channel (+i)",
+                                 "474 bot #FULL :Cannot join channel (+b)", "475 bot #Full :Cannot join channel (+k)"].enumerated() {
+            _ = try await connection.expect("JOIN #Full (\(index + 1))") { $0.command == "JOIN" && $0.params == ["#Full"] }
+            await connection.send(":srv \(refusal)")
+        }
+        _ = try await connection.expect("JOIN #Full (5)") { $0.command == "JOIN" && $0.params == ["#Full"] }
+        await connection.send(":bot!u@h JOIN #Full")
+        _ = try await log.expect("joined") { $0 == .joined(channel: "#Full") }
+        #expect(await client.isJoined("#full"))
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func joinRetryWaitDoublesPerRefusalUpToTheMaximum() {
+        let backoff = JoinRetryBackoff(base: .seconds(10), maximum: .seconds(600))
+        #expect((1...9).map { backoff.delay(afterRefusals: $0) }
+            == [10, 20, 40, 80, 160, 320, 600, 600, 600].map { Duration.seconds($0) })
+        #expect(backoff.delay(afterRefusals: 10_000) == .seconds(600))
+        // A zero rejoin delay still leaves a pause between refused JOINs.
+        #expect(JoinRetryBackoff(base: .zero, maximum: .seconds(1)).delay(afterRefusals: 1) == .milliseconds(100))
+        #expect(JoinRetryBackoff(base: .zero, maximum: .seconds(1)).delay(afterRefusals: 3) == .milliseconds(400))
+    }
+
     @Test func shutdownCanLetQueuedLinesGoFirst() async throws {
         let server = try await ScriptedIRCServer.start()
         var config = configuration(port: server.port)
@@ -149,6 +207,14 @@ import TestnetSupport
     }
 
     /// The waits the client must choose: same settings and seed as `started`.
+    private func waitUntil(_ what: String, timeout: Duration = .seconds(10), _ condition: () async -> Bool) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while await !condition() {
+            if ContinuousClock.now >= deadline { throw TestnetError("\(what): not within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     private func expectedDelays(penalized: [Bool]) -> [Duration] {
         let reconnect = configuration(port: 0).reconnect
         var backoff = ReconnectBackoff(minimum: reconnect.minimum, maximum: reconnect.maximum, resetAfter: reconnect.resetAfter)
