@@ -132,7 +132,8 @@ struct ClientHTTPTests {
     @Test func submitTimeoutIsNotRetriedAndSaysSo() async throws {
         let sleeps = SleepLog()
         try await Server.with({ _, _ in .hang }) { server in
-            let client = try makeClient(server.baseURL, retry: sleeps.policy(maxAttempts: 5), timeout: .milliseconds(300))
+            // Long enough for the server to have recorded the request before we give up.
+            let client = try makeClient(server.baseURL, retry: sleeps.policy(maxAttempts: 5), timeout: .seconds(2))
             let error = await mjError { () async throws(MJError) in try await client.imagine(ImagineRequest(prompt: "x")) }
             #expect(error == .timeout(submit: true))
             #expect(await server.requests.count == 1)

@@ -264,9 +264,9 @@ struct ClientSimulatorErrorTests {
             let task = try await sim.finishedImagine(try sim.client())
             // Timeouts far from both the slow answer and a normal one, so a loaded CI machine
             // cannot blur the difference.
-            await controls.slowResponses(.seconds(6))
+            await controls.slowResponses(.seconds(10))
 
-            let slow = try sim.client(retry: SleepLog().policy(maxAttempts: 5), timeout: .seconds(2))
+            let slow = try sim.client(retry: SleepLog().policy(maxAttempts: 5), timeout: .seconds(3))
             let submit = await mjError { () async throws(MJError) in try await slow.imagine(ImagineRequest(prompt: "late")) }
             #expect(submit == .timeout(submit: true))
             #expect(submit?.description.contains("may still have been accepted") == true)
@@ -274,7 +274,7 @@ struct ClientSimulatorErrorTests {
             #expect(await sim.stats.tasksCreated == 2)
 
             let recovering = SleepLog().policy(maxAttempts: 3) { await controls.slowResponses(.zero) }
-            let client = try sim.client(retry: recovering, timeout: .seconds(2))
+            let client = try sim.client(retry: recovering, timeout: .seconds(3))
             #expect(try await client.fetch(id: task.id)?.id == task.id)
         }
     }

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import MidjourneyAPI
 import MidjourneySimulator
+import Store
 import Testing
 import TestnetSupport
 
@@ -13,6 +14,12 @@ struct BotOnTestnetTests {
     /// Runs `body` with a bot in process and a user in its channel.
     func withBot(flavor: SimulatorFlavor = .trueai, configure: (BotHarness) -> String = { $0.configText() },
                  _ body: (BotHarness, TestPeer) async throws -> Void) async throws {
+        try await withRunningBot(flavor: flavor, configure: configure) { harness, user, _ in try await body(harness, user) }
+    }
+
+    /// Like `withBot`, also handing over the running bot (to look at its connections).
+    func withRunningBot(flavor: SimulatorFlavor = .trueai, configure: (BotHarness) -> String = { $0.configText() },
+                        _ body: (BotHarness, TestPeer, RunningBot) async throws -> Void) async throws {
         let net = try Testnet.require()
         let harness = try await BotHarness.make(net, flavor: flavor)
         let user = try await harness.user()
@@ -21,7 +28,7 @@ struct BotOnTestnetTests {
             _ = try await user.expect("the bot joining \(harness.channel)") {
                 $0.command == "JOIN" && $0.source?.nick == harness.nick
             }
-            try await body(harness, user)
+            try await body(harness, user, bot)
         } catch {
             await bot.stop()
             await user.quit()
@@ -130,7 +137,7 @@ struct BotOnTestnetTests {
     /// A result that finishes while the bot is out of the channel (kicked) is held and said
     /// once the bot has rejoined, not lost and not sent to an empty room.
     @Test func resultWhileKickedIsDeliveredAfterRejoin() async throws {
-        try await withBot { harness, user in
+        try await withRunningBot { harness, user, bot in
             let me = await user.nick
             await harness.simulator.controls.stick(atPercent: 50)
             await user.send("PRIVMSG \(harness.channel) :!imagine a patient heron")
@@ -139,6 +146,12 @@ struct BotOnTestnetTests {
             // The user created the channel, so holds op.
             await user.send("KICK \(harness.channel) \(harness.nick) :out you go")
             _ = try await user.expect("the kick") { $0.command == "KICK" && $0.params.dropFirst().first == harness.nick }
+            // The bot's own connection must have seen the kick before the result can arrive.
+            let ircClient = try #require(bot.runtime.transport.clients["testnet"])
+            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+            while await ircClient.isJoined(harness.channel), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             await harness.simulator.controls.stick(atPercent: nil)
             _ = try await user.expect("the bot rejoining after the kick") { $0.command == "JOIN" && $0.source?.nick == harness.nick }
             let done = try await user.said(by: harness.nick, "the held result") { $0.contains("✅") && $0.contains("ref \(ref)") }
@@ -170,9 +183,20 @@ struct BotOnTestnetTests {
         #expect(await bot.wait() == 128 + SIGKILL)
         _ = try await user.expect("the bot's connection dropping") { $0.command == "QUIT" && $0.source?.nick == harness.nick }
 
-        // The jobs finish while the bot is down; their callbacks hit a closed port.
+        // The jobs finish while the bot is down; their callbacks hit a closed port. Their ids
+        // are in the bot's database; the test waits until the proxy reports all three done.
+        let store = try Store.open(path: harness.directory.appendingPathComponent("bot.sqlite").path)
+        let ids = try await store.pendingTasks().map(\.id)
+        #expect(ids.count == 3, "three tasks pending while the bot is down: \(ids)")
         await harness.simulator.controls.stick(atPercent: nil)
-        try await Task.sleep(for: .seconds(2))
+        let proxy = try MidjourneyClient(configuration: MidjourneyConfiguration(baseURL: harness.simulator.apiBaseURL, apiKey: harness.apiKey),
+                                         httpClient: MidjourneyClient.sharedHTTPClient)
+        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+        while ContinuousClock.now < deadline {
+            let done = try await proxy.list(ids: ids).filter { $0.status == .success }.count
+            if done == ids.count { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
 
         bot = try ChildProcess(ChildProcess.mjbridgeExecutable, ["run", "-c", config], logPath: log)
         _ = try await user.expect("the bot rejoining") { $0.command == "JOIN" && $0.source?.nick == harness.nick }

@@ -58,6 +58,8 @@ final class BridgeHarness: Sendable {
     ) async throws {
         var simConfiguration = SimulatorConfiguration(flavor: flavor, apiKey: apiKey, timing: timing,
                                                       clock: .manual(startEpochMilliseconds: 1_748_339_029_401))
+        // Callbacks to loopback must not be given up on a loaded machine (default 5 s).
+        simConfiguration.callbackTimeout = .seconds(30)
         adjust(&simConfiguration)
         let sim = try await SimulatorServer.start(configuration: simConfiguration)
         let recorder = try await CallbackRecorder.start()

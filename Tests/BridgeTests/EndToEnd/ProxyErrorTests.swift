@@ -157,7 +157,9 @@ import Testing
     }
 
     @Test func aSubmitThatTimedOutIsStillDeliveredThroughItsState() async throws {
-        try await BridgeHarness.with(requestTimeout: .seconds(1)) { h in
+        // 5 s: the simulator must have taken the job before the client gives up, even on a
+        // loaded machine; the slow answer (30 s) stays far beyond it.
+        try await BridgeHarness.with(requestTimeout: .seconds(5)) { h in
             // The proxy takes the job but answers far too late for the client.
             await h.sim.controls.slowResponses(.seconds(30))
             await h.say("!imagine a patient fox")
