@@ -466,9 +466,11 @@ public actor IRCClient {
     /// fallback one (taken at connect time, or changed by services); the timer ends once we
     /// have it or the connection ends. A refusal (433) after registration changes nothing.
     private func regainNickIfNeeded(session: Session) {
-        guard let interval = configuration.nickRegainInterval, !session.regainingNick,
+        guard let configured = configuration.nickRegainInterval, configured > .zero, !session.regainingNick,
               !session.same(session.nick, configuration.nick)
         else { return }
+        // A NICK per round trip would crowd out chat on the control lane.
+        let interval = max(configured, .milliseconds(100))
         session.regainingNick = true
         logger.info("on fallback nick \(session.nick); asking for \(configuration.nick) every \(interval)")
         let id = session.id

@@ -33,7 +33,8 @@ public struct IRCConnectionConfiguration: Sendable {
     public var reconnect: Reconnect
     public var rejoinOnKick: Bool
     public var rejoinDelay: Duration
-    /// While we sit on a fallback nick, ask for the configured one this often (nil: never).
+    /// While we sit on a fallback nick, ask for the configured one this often (nil or zero:
+    /// never; at least every 0.1 s).
     public var nickRegainInterval: Duration?
     /// A JOIN refused as full, invite-only, banned or wrong key (471/473/474/475) is tried
     /// again after `rejoinDelay`, doubling per refusal up to this wait.
