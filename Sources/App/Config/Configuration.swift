@@ -84,5 +84,9 @@ public struct NetworkSettings: Sendable {
     public var pingTimeoutSeconds: Double
     public var rejoinOnKick: Bool
     public var rejoinDelaySeconds: Double
+    /// While on a fallback nick, try the configured one this often; 0 turns it off.
+    public var nickRegainSeconds: Double
+    /// Longest wait between retries of a refused JOIN (+l, +i, +b, +k).
+    public var joinRetryMaxSeconds: Double
     public var quitMessage: String
 }

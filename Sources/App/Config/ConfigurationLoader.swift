@@ -120,6 +120,8 @@ public struct ConfigurationLoader: Sendable {
             pingTimeoutSeconds: try t.double("ping_timeout_seconds", default: 60, range: 1...3600),
             rejoinOnKick: try t.bool("rejoin_on_kick", default: true),
             rejoinDelaySeconds: try t.double("rejoin_delay_seconds", default: 10, range: 0...3600),
+            nickRegainSeconds: try t.double("nick_regain_seconds", default: 60, range: 0...86400),
+            joinRetryMaxSeconds: try t.double("join_retry_max_seconds", default: 600, range: 1...86400),
             quitMessage: try t.string("quit_message", default: "mjbridge shutting down")
         )
         try t.finish()

@@ -53,6 +53,8 @@ extension Configuration {
             lines.append("ping_timeout_seconds = \(n.pingTimeoutSeconds)")
             lines.append("rejoin_on_kick = \(n.rejoinOnKick)")
             lines.append("rejoin_delay_seconds = \(n.rejoinDelaySeconds)")
+            lines.append("nick_regain_seconds = \(n.nickRegainSeconds)")
+            lines.append("join_retry_max_seconds = \(n.joinRetryMaxSeconds)")
             lines.append("quit_message = \(q(n.quitMessage))")
             for c in n.channels {
                 lines.append("[[networks.channels]]")

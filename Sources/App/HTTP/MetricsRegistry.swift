@@ -29,7 +29,11 @@ public final class MetricsRegistry: MetricsFactory, Sendable {
 
     /// Shorthand for the bot's own counters with one `result` label.
     public func increment(_ name: String, label: String) {
-        apply(name, [("result", label)], kind: .counter) { $0.value += 1 }
+        increment(name, labels: [("result", label)])
+    }
+
+    public func increment(_ name: String, labels: [(String, String)]) {
+        apply(name, labels, kind: .counter) { $0.value += 1 }
     }
 
     public func prometheusText() -> String {

@@ -45,7 +45,7 @@ public struct BotRuntime: Sendable {
             IRCClient(configuration: network.connectionConfiguration(version: version),
                       logger: Logger(label: "mjbridge.irc", level: logger.logLevel))
         }
-        let transport = IRCTransport(clients: ircClients, logger: logger)
+        let transport = IRCTransport(clients: ircClients, logger: logger, metrics: metrics)
         let bridge = Bridge(configuration: configuration.bridgeConfiguration(notifyHook: notifyHook),
                             client: clients.main, store: store, transport: transport,
                             imageFetcher: imageFetcher ?? HTTPImageFetcher(),

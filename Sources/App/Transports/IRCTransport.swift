@@ -9,20 +9,28 @@ public struct IRCTransport: ChatTransport {
     /// Keyed by network name as written in `bot.conf`.
     public let clients: [String: IRCClient]
     let logger: Logger
+    let metrics: MetricsRegistry?
 
-    public init(clients: [IRCClient], logger: Logger) {
+    public init(clients: [IRCClient], logger: Logger, metrics: MetricsRegistry? = nil) {
         var byName: [String: IRCClient] = [:]
         for client in clients { byName[client.configuration.name] = client }
         self.clients = byName
         self.logger = logger
+        self.metrics = metrics
     }
 
     public func send(_ line: OutgoingChat) async throws {
         guard let client = clients[line.network] else { throw IRCTransportError.unknownNetwork(line.network) }
         // The client splits long text to fit the server's limit and strips CR, LF and NUL.
-        switch line.style {
-        case .privmsg: try await client.send(privmsg: line.target, text: line.text)
-        case .notice: try await client.sendNotice(to: line.target, text: line.text)
+        do {
+            switch line.style {
+            case .privmsg: try await client.send(privmsg: line.target, text: line.text)
+            case .notice: try await client.sendNotice(to: line.target, text: line.text)
+            }
+            metrics?.increment("mjbridge_chat_replies_total", labels: [("network", line.network), ("result", "sent")])
+        } catch {
+            metrics?.increment("mjbridge_chat_replies_total", labels: [("network", line.network), ("result", "failed")])
+            throw error
         }
     }
 
@@ -49,7 +57,7 @@ public struct IRCTransport: ChatTransport {
     public func pump(into bridge: Bridge) async {
         await withTaskGroup(of: Void.self) { group in
             for (name, client) in clients {
-                group.addTask { await Self.pump(client, network: name, into: bridge, logger: logger) }
+                group.addTask { await Self.pump(client, network: name, into: bridge, logger: logger, metrics: metrics) }
             }
         }
     }
@@ -59,7 +67,7 @@ public struct IRCTransport: ChatTransport {
     /// bounded so a burst of commands cannot pile up unbounded work.
     static let commandsInFlight = 8
 
-    static func pump(_ client: IRCClient, network: String, into bridge: Bridge, logger: Logger) async {
+    static func pump(_ client: IRCClient, network: String, into bridge: Bridge, logger: Logger, metrics: MetricsRegistry?) async {
         await withTaskGroup(of: Void.self) { group in
             var running = 0
             for await event in client.events {
@@ -78,6 +86,7 @@ public struct IRCTransport: ChatTransport {
                         running -= 1
                     }
                     running += 1
+                    metrics?.increment("mjbridge_chat_messages_total", labels: [("network", network)])
                     group.addTask { await bridge.handle(chat) }
                 case .joined(let channel):
                     await bridge.joined(network: network, channel: channel)
@@ -128,6 +137,8 @@ extension NetworkSettings {
             flood: .init(burst: floodBurst, interval: .milliseconds(Int64(floodIntervalSeconds * 1000))),
             ping: .init(idle: .milliseconds(Int64(pingIdleSeconds * 1000)), timeout: .milliseconds(Int64(pingTimeoutSeconds * 1000))),
             rejoinOnKick: rejoinOnKick, rejoinDelay: .milliseconds(Int64(rejoinDelaySeconds * 1000)),
+            nickRegainInterval: nickRegainSeconds > 0 ? .milliseconds(Int64(nickRegainSeconds * 1000)) : nil,
+            joinRetryMaximum: .milliseconds(Int64(joinRetryMaxSeconds * 1000)),
             quitMessage: quitMessage, version: version)
     }
 }
