@@ -29,5 +29,5 @@ for attempt in 1 2 3 4 5 6 7 8 9 10; do
   sleep 1
 done
 testnet_write_env
-testnet_wait_ready "${TESTNET_READY_TIMEOUT:-30}"
+testnet_wait_ready "${TESTNET_READY_TIMEOUT:-60}"
 echo "testnet: InspIRCd started (pid $TESTNET_INSPIRCD_PID, $TESTNET_DIR)"

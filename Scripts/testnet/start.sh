@@ -7,7 +7,7 @@
 #   Scripts/testnet/stop.sh DIR
 #
 # Port overrides: TESTNET_TLS_PORT, TESTNET_PLAIN_PORT, TESTNET_LINK_PORT (else free ports).
-# Other knobs: TESTNET_PINGFREQ (seconds, default 30), TESTNET_READY_TIMEOUT (default 30).
+# Other knobs: TESTNET_PINGFREQ (seconds, default 30), TESTNET_READY_TIMEOUT (default 60).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -294,7 +294,7 @@ testnet_start_atheme
 # env now, so stop.sh finds the daemons even if this script is interrupted; env.json only
 # at the end, so its presence means the network is ready.
 testnet_write_env --no-json
-testnet_wait_ready "${TESTNET_READY_TIMEOUT:-30}"
+testnet_wait_ready "${TESTNET_READY_TIMEOUT:-60}"
 
 # InspIRCd finishes a client's registration on its once-a-second user timer, so each
 # account costs about a second; the four run side by side.

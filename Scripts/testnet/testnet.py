@@ -250,7 +250,8 @@ def main():
     p.add_argument("--password", required=True)
     p.add_argument("--email", required=True)
     p.add_argument("--certfp")
-    p.add_argument("--timeout", type=float, default=15.0)
+    # Generous: CI starts several testnets at once on two cores.
+    p.add_argument("--timeout", type=float, default=60.0)
     p.add_argument("--trace", action="store_true")
     p = sub.add_parser("env-json")
     p.add_argument("env")
