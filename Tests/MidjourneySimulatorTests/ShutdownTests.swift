@@ -1,0 +1,92 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import MidjourneySimulator
+import Testing
+
+/// Stopping a server while clients connect to it must neither trap nor hang: a NIO server
+/// cancelled while it is accepting a connection traps (apple/swift-nio#2813), which is what the
+/// graceful stop avoids. Each test repeats the race many times in one process.
+@Suite(.timeLimit(.minutes(3)), .serialized) struct ShutdownTests {
+    static let rounds = 30
+    static let quiet = Logger(label: "test.shutdown") { _ in SwiftLogNoOpLogHandler() }
+
+    /// URLSession fails at once on a refused connection (AsyncHTTPClient retries until its deadline).
+    static let session = URLSession(configuration: .ephemeral)
+
+    /// One POST on a fresh connection; its status, or nil when the connection failed.
+    static func post(_ url: String) async -> Int? {
+        var request = URLRequest(url: URL(string: url)!, timeoutInterval: 30)
+        request.httpMethod = "POST"
+        request.setValue("close", forHTTPHeaderField: "Connection")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(#"{"id":"hammer","status":"IN_PROGRESS","prompt":"a fox"}"#.utf8)
+        guard let (_, response) = try? await session.data(for: request) else { return nil }
+        return (response as? HTTPURLResponse)?.statusCode
+    }
+
+    /// POSTs to `url` until the server stops answering (or `limit`); returns how many got a 2xx.
+    static func hammer(_ url: String, limit: Int = 2000) async -> Int {
+        var answered = 0
+        for _ in 0..<limit {
+            guard let status = await post(url) else { break }
+            if (200..<300).contains(status) { answered += 1 }
+        }
+        return answered
+    }
+
+    static func refusesConnections(_ url: String) async -> Bool {
+        await post(url) == nil
+    }
+
+    @Test func recorderStoppedWhileTheSimulatorPostsCallbacksAndClientsConnect() async throws {
+        for round in 0..<Self.rounds {
+            let recorder = try await CallbackRecorder.start(logger: Self.quiet)
+            let h = try await Harness.start { $0.globalNotifyHook = recorder.url }
+            for i in 0..<4 { _ = try await h.imagine("cat \(round) \(i)") }
+            await h.server.runUntilIdle()  // 20 callbacks queued, the dispatcher posts them now
+            let clients = (0..<6).map { _ in Task { await Self.hammer(recorder.url) } }
+            await recorder.waitFor(count: 3)
+            await recorder.shutdown()
+            var answered = 0
+            for client in clients { answered += await client.value }
+            #expect(await Self.refusesConnections(recorder.url))
+            await h.server.waitForCallbacks()
+            // Whatever the recorder took in was answered: the stop dropped no request mid-way.
+            let recorded = await recorder.received.count
+            let delivered = await h.server.controls.stats().callbacksDelivered
+            #expect(recorded == answered + delivered)
+            await h.shutdown()
+        }
+    }
+
+    @Test func simulatorStoppedWithRequestsInFlight() async throws {
+        for round in 0..<Self.rounds {
+            let h = try await Harness.start()
+            let url = h.server.baseURL + "/mj/submit/imagine"
+            let clients = (0..<6).map { _ in Task { await Self.hammer(url) } }
+            // Wait until the simulator has answered something, so the stop races live traffic.
+            while await h.server.controls.stats().requests < 2 + round % 5 { await Task.yield() }
+            await h.shutdown()
+            for client in clients { _ = await client.value }
+            #expect(await Self.refusesConnections(url))
+        }
+    }
+
+    /// A response held back by `slowResponses` is still written when the server stops: the stop
+    /// cuts the delay short instead of waiting it out (or dropping the request at its time limit).
+    @Test func slowRequestInFlightIsAnsweredWhenTheSimulatorStops() async throws {
+        for _ in 0..<5 {
+            let h = try await Harness.start()
+            await h.server.controls.slowResponses(.seconds(3600))
+            let slow = Task { try await h.request("GET", "/mj/task/list", timeoutSeconds: 3600) }
+            while await h.server.controls.stats().requests < 1 { await Task.yield() }
+            await h.shutdown()
+            let answer = try await slow.value
+            #expect(answer.status == 200)
+            #expect(await Self.refusesConnections(h.server.baseURL + "/mj/task/list"))
+        }
+    }
+}
