@@ -1,7 +1,8 @@
 import Foundation
 
 /// English for the Chinese messages the servers put into `description` and `failReason`
-/// (contract §3, §5.1, §8), so IRC users get something readable.
+/// (contract §3, §5.1, §8, and the validation messages the simulator copies from the servers),
+/// so IRC users get something readable.
 public enum ProxyText {
     /// Exact messages and their translations.
     static let exact: [String: String] = [
@@ -29,6 +30,19 @@ public enum ProxyText {
         "超时，未找到消息": "timed out waiting for the confirmation",
         "账号已禁用": "the account is disabled",
         "成功": "success",
+        // NZ code 21 before 2024-03: the same upscale was already made.
+        "任务已存在": "the job already exists (this button was already used)",
+        "任务不存在": "the job does not exist",
+        "任务不存在或已失效": "the job does not exist or has expired",
+        "任务状态错误": "the job is not in a state that allows this",
+        "任务已结束，无法取消": "the job has already finished and cannot be cancelled",
+        "任务没有 messageHash，无法获取 seed": "the job has no finished image yet (no messageHash), so its seed cannot be fetched",
+        "不支持的操作": "this operation is not supported",
+        "队列已满": "the queue is full",
+        "队列已满，请稍后尝试": "the queue is full, try again later",
+        "base64 或 link 不能为空": "an image (base64 or link) is required",
+        "sourceBase64 和 targetBase64 不能为空": "both images (sourceBase64 and targetBase64) are required",
+        "请求参数错误": "invalid request parameters",
     ]
 
     /// The message with a translation appended when it is a known Chinese one, e.g.
@@ -47,11 +61,27 @@ public enum ProxyText {
             let count = trimmed.dropFirst("排队中，前面还有".count).dropLast("个任务".count)
             return "queued, \(count) job(s) ahead"
         }
+        // "customId不能为空", "base64List参数错误": a request field, then the complaint.
+        if let field = field(in: trimmed, before: "不能为空") { return "\(field) must not be empty" }
+        if let field = field(in: trimmed, before: "参数错误") { return "the \(field) parameter is invalid" }
+        // "请求参数错误: body is not valid JSON" (trueai, with a half- or full-width colon)
+        for prefix in ["请求参数错误:", "请求参数错误："] where trimmed.hasPrefix(prefix) {
+            let detail = trimmed.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+            return detail.isEmpty ? "invalid request parameters" : "invalid request parameters: \(detail)"
+        }
         // "执行超时 5 分钟"
         if trimmed.hasPrefix("执行超时"), trimmed.hasSuffix("分钟") {
             let minutes = trimmed.dropFirst("执行超时".count).dropLast("分钟".count).trimmingCharacters(in: .whitespaces)
             return "the job ran longer than \(minutes) minutes"
         }
         return nil
+    }
+
+    /// The ASCII field name in front of `suffix` ("customId" in "customId不能为空"), nil otherwise.
+    private static func field(in message: String, before suffix: String) -> String? {
+        guard message.hasSuffix(suffix) else { return nil }
+        let field = message.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
+        let isName = field.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+        return !field.isEmpty && isName ? field : nil
     }
 }

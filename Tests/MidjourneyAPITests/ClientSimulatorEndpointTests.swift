@@ -294,6 +294,7 @@ struct ClientSimulatorEndpointTests {
             let running = try #require(try await client.imagine(ImagineRequest(prompt: "x")).taskId)
             let early = await mjError { () async throws(MJError) in try await client.imageSeed(id: running) }
             #expect(rejectedCode(early) == .validation)
+            #expect(early?.description.contains("the job has no finished image yet") == true, "\(early.map(String.init(describing:)) ?? "")")
             // Unknown task (trueai: HTTP 404 + code 3).
             let unknown = await mjError { () async throws(MJError) in try await client.imageSeed(id: "1700000000000999") }
             #expect(rejectedCode(unknown) == .notFound)
@@ -317,6 +318,8 @@ struct ClientSimulatorEndpointTests {
 
             let finished = await mjError { () async throws(MJError) in try await client.cancel(id: id) }
             #expect(rejectedCode(finished) == .validation)
+            #expect(finished?.description.contains("the job has already finished and cannot be cancelled") == true,
+                    "\(finished.map(String.init(describing:)) ?? "")")
             let unknown = await mjError { () async throws(MJError) in try await client.cancel(id: "1700000000000999") }
             #expect(rejectedCode(unknown) == .notFound)
         }
