@@ -114,7 +114,8 @@ public final class SimulatorServer: Sendable {
     /// Simulated "now" in epoch milliseconds.
     public var now: Int64 { get async { await core.now } }
 
-    /// Returns once every callback emitted so far has been POSTed (or failed to be).
+    /// Returns once every callback emitted so far has been POSTed (or failed to be), or at once
+    /// after `shutdown()`.
     public func waitForCallbacks() async {
         let emitted = await core.emittedCallbacks
         await dispatcher.waitUntilProcessed(emitted)
@@ -125,11 +126,13 @@ public final class SimulatorServer: Sendable {
         try await http.task.value
     }
 
+    /// Stops listening (requests in flight are answered first) and stops posting callbacks
+    /// (one on the wire is let finish, within `callbackTimeout`; queued ones are dropped).
     public func shutdown() async {
         driverTask?.cancel()
         await http.stop()
+        await dispatcher.stop()
         await core.finishCallbacks()
-        dispatchTask.cancel()
         await dispatchTask.value
         _ = await driverTask?.value
     }

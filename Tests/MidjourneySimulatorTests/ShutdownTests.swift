@@ -89,4 +89,41 @@ import Testing
             #expect(await Self.refusesConnections(h.server.baseURL + "/mj/task/list"))
         }
     }
+
+    /// The simulator stopped while its dispatcher is posting to a live recorder; every other
+    /// round holds each callback back first, which the stop cuts short.
+    @Test func simulatorStoppedWhileItsCallbacksArePosted() async throws {
+        for round in 0..<Self.rounds {
+            let recorder = try await CallbackRecorder.start(logger: Self.quiet)
+            let h = try await Harness.start { $0.globalNotifyHook = recorder.url }
+            if round % 2 == 1 { await h.server.controls.delayCallbacks(.seconds(3600)) }
+            for i in 0..<4 { _ = try await h.imagine("cat \(round) \(i)") }
+            await h.server.runUntilIdle()  // 20 callbacks queued
+            if round % 2 == 0 { await recorder.waitFor(count: 1 + round % 7) }
+            await h.shutdown()
+            await h.server.waitForCallbacks()  // returns at once after a stop
+            let stats = await h.server.controls.stats()
+            #expect(stats.callbacksDelivered + stats.callbacksFailed <= 20)
+            #expect(await recorder.received.count == stats.callbacksDelivered)
+            await recorder.shutdown()
+        }
+    }
+
+    /// Harness teardowns and `defer`s can stop a server twice, even at the same time.
+    @Test func stoppingTwiceAtOnceIsHarmless() async throws {
+        for _ in 0..<Self.rounds {
+            let recorder = try await CallbackRecorder.start(logger: Self.quiet)
+            let h = try await Harness.start { $0.globalNotifyHook = recorder.url }
+            _ = try await h.imagine()
+            await h.server.runUntilIdle()
+            async let simulatorA: Void = h.shutdown()
+            async let simulatorB: Void = h.shutdown()
+            async let recorderA: Void = recorder.shutdown()
+            async let recorderB: Void = recorder.shutdown()
+            _ = await (simulatorA, simulatorB, recorderA, recorderB)
+            #expect(await Self.refusesConnections(recorder.url))
+            #expect(await Self.refusesConnections(h.server.baseURL + "/mj/task/list"))
+            await h.shutdown()
+        }
+    }
 }
