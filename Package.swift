@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "MidjourneySimulator", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            // Its servers stop by graceful shutdown (cancelling a NIO server can trap).
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // SQLite persistence: tasks, routes, delivery outbox.
         .target(name: "Store", dependencies: [

@@ -18,6 +18,8 @@ struct SimulatorUnderTest {
                      _ body: (SimulatorUnderTest) async throws -> Void) async throws {
         var configuration = SimulatorConfiguration(flavor: flavor, apiKey: apiKey, timing: .instant,
                                                    clock: .manual(startEpochMilliseconds: 1_748_339_029_401))
+        // Loopback callbacks must not be given up on a loaded machine (default 5 s).
+        configuration.callbackTimeout = .seconds(30)
         configure(&configuration)
         let quiet = Logger(label: "test.simulator") { _ in SwiftLogNoOpLogHandler() }
         let sim = SimulatorUnderTest(server: try await SimulatorServer.start(configuration: configuration, logger: quiet),

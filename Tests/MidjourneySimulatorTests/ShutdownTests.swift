@@ -68,7 +68,7 @@ import Testing
             let url = h.server.baseURL + "/mj/submit/imagine"
             let clients = (0..<6).map { _ in Task { await Self.hammer(url) } }
             // Wait until the simulator has answered something, so the stop races live traffic.
-            while await h.server.controls.stats().requests < 2 + round % 5 { await Task.yield() }
+            while await h.server.controls.stats().requests < 2 + round % 5 { try await Task.sleep(for: .milliseconds(1)) }
             await h.shutdown()
             for client in clients { _ = await client.value }
             #expect(await Self.refusesConnections(url))
@@ -82,7 +82,7 @@ import Testing
             let h = try await Harness.start()
             await h.server.controls.slowResponses(.seconds(3600))
             let slow = Task { try await h.request("GET", "/mj/task/list", timeoutSeconds: 3600) }
-            while await h.server.controls.stats().requests < 1 { await Task.yield() }
+            while await h.server.controls.stats().requests < 1 { try await Task.sleep(for: .milliseconds(1)) }
             await h.shutdown()
             let answer = try await slow.value
             #expect(answer.status == 200)

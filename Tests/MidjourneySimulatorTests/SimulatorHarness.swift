@@ -27,6 +27,8 @@ struct Harness {
                       _ configure: (inout SimulatorConfiguration) -> Void = { _ in }) async throws -> Harness {
         var configuration = SimulatorConfiguration(flavor: flavor, apiKey: apiKey, timing: .instant,
                                                    clock: .manual(startEpochMilliseconds: 1_748_339_029_401))
+        // Loopback callbacks must not be given up on a loaded machine (default 5 s).
+        configuration.callbackTimeout = .seconds(30)
         configure(&configuration)
         // Quiet: every test would otherwise log the simulator's start-up banner.
         let quiet = Logger(label: "test.simulator") { _ in SwiftLogNoOpLogHandler() }
