@@ -19,14 +19,6 @@ public struct TaskAction: RawRepresentable, Sendable, Hashable, Codable, CustomS
     public static let outpaint = TaskAction(rawValue: "OUTPAINT")
     public static let action = TaskAction(rawValue: "ACTION")
 
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
+    // Codable comes from the standard library's RawRepresentable defaults: a bare string.
     public var description: String { rawValue }
 }

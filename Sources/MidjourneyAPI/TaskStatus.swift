@@ -34,14 +34,6 @@ public struct TaskStatus: RawRepresentable, Sendable, Hashable, Codable, CustomS
     /// SUCCESS, FAILURE and CANCEL: nothing will change any more.
     public var isTerminal: Bool { self == .success || self == .failure || self == .cancel }
 
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
+    // Codable comes from the standard library's RawRepresentable defaults: a bare string.
     public var description: String { rawValue }
 }

@@ -1,3 +1,5 @@
+import Store
+
 /// Text hygiene at the chat boundary.
 public enum ChatText {
     /// Removes IRC formatting codes (bold, colours with their digits, hex colours, reset,
@@ -57,19 +59,10 @@ public enum ChatText {
         return String(out)
     }
 
-    /// Nick and channel comparison under RFC 1459 case mapping (`[]\~` are the upper case of
-    /// `{}|^`), the default of most networks.
+    /// Nick and channel comparison under RFC 1459 case mapping; the same folding the store
+    /// keys its routes with, so the two can never disagree.
     public static func caseFolded(_ name: String) -> String {
-        String(String.UnicodeScalarView(name.unicodeScalars.map { s -> Unicode.Scalar in
-            switch s {
-            case "A"..."Z": return Unicode.Scalar(s.value + 32)!
-            case "[": return "{"
-            case "]": return "}"
-            case "\\": return "|"
-            case "~": return "^"
-            default: return s
-            }
-        }))
+        TaskRoute.fold(name)
     }
 
     /// Shortens `text` to at most `limit` characters, ending with "…" when cut.
