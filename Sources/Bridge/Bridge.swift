@@ -31,6 +31,9 @@ public final class Bridge: Sendable {
     let imageFetcher: (any ImageFetcher)?
     let clock: BridgeClock
     let logger: Logger
+    /// The limits in force, read through `limitPolicy` only (so a reload can swap them).
+    private let currentLimits: LimitPolicy
+    let rateGate: CommandRateGate
 
     public init(configuration: BridgeConfiguration, client: MidjourneyClient, store: Store, transport: any ChatTransport,
                 imageFetcher: (any ImageFetcher)?, modeClients: [SpeedMode: MidjourneyClient] = [:],
@@ -43,6 +46,8 @@ public final class Bridge: Sendable {
         self.imageFetcher = imageFetcher
         self.clock = clock
         self.logger = logger
+        self.currentLimits = LimitPolicy(configuration.limits)
+        self.rateGate = CommandRateGate(limit: configuration.limits.commandsPer30s)
         let delivery = OutboxDelivery(store: store, transport: transport, now: clock.now, logger: logger)
         self.delivery = delivery
         let channels = ChannelSettings(configuration: configuration, store: store, logger: logger)
@@ -56,6 +61,9 @@ public final class Bridge: Sendable {
             addressing: addressing, versionText: configuration.versionText)
     }
 
+    /// The limits in force: the one accessor every limit decision reads.
+    var limitPolicy: LimitPolicy { currentLimits }
+
     /// The commands `!help` lists (for the README check and the demo banner).
     public static var commands: CommandRegistry { BridgeCommands.registry }
 
@@ -65,6 +73,7 @@ public final class Bridge: Sendable {
     /// results arrive later through the tracker.
     public func handle(_ event: ChatEvent) async {
         let isOwner = event.isFromOwner || configuration.isOwner(account: event.account)
+        guard await admitCommand(event, isOwner: isOwner) else { return }
         switch responder.respond(to: event, isOwner: isOwner) {
         case .ignore:
             return

@@ -31,12 +31,16 @@ public struct BridgeConfiguration: Sendable {
     public var channelProgress: [String: ProgressPolicy]
     /// How many tasks `!tasks` lists.
     public var tasksListed: Int
+    /// Quotas, pending caps, cooldown, command rate and banned words (`[limits]`). The App
+    /// always passes the configured table; built in code (tests, the demo) they are off.
+    public var limits: LimitSettings
 
     public init(commandPrefix: String = "!", replyStyle: ChatStyle = .privmsg, versionText: String = "mjbridge",
                 ownerAccounts: [String] = [], notifyHook: String? = nil, speedModeRouting: SpeedModeRouting = .filter,
                 pollSchedule: PollSchedule = PollSchedule(), pollBatchSize: Int = 100, taskDeadline: TimeInterval = 15 * 60,
                 progressMinimumInterval: TimeInterval = 20, defaultProgress: ProgressPolicy = .started,
-                channelProgress: [String: ProgressPolicy] = [:], tasksListed: Int = 5) {
+                channelProgress: [String: ProgressPolicy] = [:], tasksListed: Int = 5,
+                limits: LimitSettings = .unlimited) {
         self.commandPrefix = commandPrefix
         self.replyStyle = replyStyle
         self.versionText = versionText
@@ -50,6 +54,7 @@ public struct BridgeConfiguration: Sendable {
         self.defaultProgress = defaultProgress
         self.channelProgress = channelProgress
         self.tasksListed = tasksListed
+        self.limits = limits
     }
 
     /// Sets the progress policy of one channel.

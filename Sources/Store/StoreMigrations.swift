@@ -70,6 +70,42 @@ enum StoreMigrations {
                 t.primaryKey(["network", "channelKey"])
             }
         }
+        migrator.registerMigration("v5-limits") { db in
+            // Pending counts per user and per channel read unfinished tasks by these keys.
+            try db.alter(table: "task") { t in
+                t.add(column: "userKey", .text)
+            }
+            try db.create(index: "task_pending_user", on: "task", columns: ["isTerminal", "userKey"])
+            try db.create(index: "task_pending_scope", on: "task", columns: ["isTerminal", "scopeKey"])
+            try db.create(table: "limitUsage") { t in
+                t.column("identity", .text).notNull()
+                t.column("day", .text).notNull()
+                t.column("jobs", .integer).notNull()
+                t.primaryKey(["identity", "day"])
+            }
+            try db.create(table: "limitUser") { t in
+                t.primaryKey("identity", .text)
+                t.column("lastNick", .text)
+                t.column("lastNickKey", .text).indexed()
+                t.column("lastSubmissionAt", .datetime)
+            }
+            try db.create(table: "quotaOverride") { t in
+                t.column("identity", .text).notNull()
+                // "" = the identity's default, else the UTC day it holds for.
+                t.column("day", .text).notNull()
+                t.column("dailyLimit", .integer).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.primaryKey(["identity", "day"])
+            }
+            try db.create(table: "jobReservation") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("identity", .text).notNull().indexed()
+                t.column("scopeKey", .text).indexed()
+                t.column("day", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("previousSubmissionAt", .datetime)
+            }
+        }
         return migrator
     }
 }

@@ -43,6 +43,8 @@ public struct TaskRecord: Sendable, Hashable, Codable {
     /// level (percent, or 0 for "started").
     public var progressNotifiedAt: Date?
     public var progressNotifiedLevel: Int?
+    /// Who the task counts for in the limits (`LimitIdentity`); nil for tasks from before them.
+    public var userKey: String?
 
     public init(id: String, route: TaskRoute, kind: String, action: String? = nil, prompt: String,
                 status: String, statusRank: Int, progress: Int? = nil, isTerminal: Bool = false,

@@ -1,3 +1,4 @@
+import Bridge
 import Foundation
 
 /// The effective configuration of one mjbridge process, after defaults, `*_file` secrets and
@@ -7,6 +8,8 @@ public struct Configuration: Sendable {
     public var proxy: ProxySettings
     public var http: HTTPSettings
     public var networks: [NetworkSettings]
+    /// `[limits]`: quotas, pending caps, cooldown, command rate, banned words.
+    public var limits: LimitSettings
 }
 
 public struct BotSettings: Sendable {

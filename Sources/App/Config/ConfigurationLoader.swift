@@ -1,3 +1,4 @@
+import Bridge
 import Foundation
 
 /// Turns `bot.conf` (TOML) into a `Configuration`, strictly: unknown keys, wrong types and
@@ -64,6 +65,10 @@ public struct ConfigurationLoader: Sendable {
         }
         try httpTable.finish()
 
+        var limitsTable = try reader.table("limits") ?? TableReader(path: "limits", values: [:])
+        let limits = try limitSettings(&limitsTable, resolve: resolve)
+        try limitsTable.finish()
+
         var networks: [NetworkSettings] = []
         for var table in try reader.tables("networks") {
             networks.append(try network(&table, resolve: resolve, readFile: readFile))
@@ -74,7 +79,28 @@ public struct ConfigurationLoader: Sendable {
             throw .invalidValue(key: "networks", reason: "network name '\(network.name)' is used twice")
         }
         try reader.finish()
-        return Configuration(bot: bot, proxy: proxy, http: http, networks: networks)
+        return Configuration(bot: bot, proxy: proxy, http: http, networks: networks, limits: limits)
+    }
+
+    /// `[limits]`: every count is `0` (off) or more; banned words from the list and the file together.
+    private func limitSettings(_ t: inout TableReader, resolve: (String) -> String) throws(ConfigError) -> LimitSettings {
+        var settings = LimitSettings(
+            dailyJobs: try t.int("daily_jobs", default: 25, range: 0...1_000_000),
+            pendingPerUser: try t.int("pending_per_user", default: 2, range: 0...10_000),
+            pendingPerChannel: try t.int("pending_per_channel", default: 10, range: 0...10_000),
+            pendingTotal: try t.int("pending_total", default: 50, range: 0...100_000),
+            cooldownSeconds: try t.int("cooldown_seconds", default: 10, range: 0...86_400),
+            commandsPer30s: try t.int("commands_per_30s", default: 6, range: 0...10_000),
+            adminsExempt: try t.bool("admins_exempt", default: true),
+            bannedWords: try t.stringArray("banned_words"))
+        if let file = try t.string("banned_words_file"), !file.isEmpty {
+            let path = resolve(file)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw .invalidValue(key: t.key("banned_words_file"), reason: "cannot read \(path)")
+            }
+            settings.bannedWords += BannedWords.parseFile(text)
+        }
+        return settings
     }
 
     private func network(_ t: inout TableReader, resolve: (String) -> String,

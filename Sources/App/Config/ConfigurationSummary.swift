@@ -26,6 +26,17 @@ extension Configuration {
         lines.append("listen = \(q(http.listen))")
         lines.append("public_base_url = \(q(http.publicBaseURL))\(http.publicBaseURL.isEmpty ? "  # no callbacks: polling only" : "")")
         lines.append("callback_secret = \(http.callbackSecret.map { q($0.description) } ?? "(generated and kept in the database)")")
+        lines.append("")
+        lines.append("[limits]  # 0 = off")
+        lines.append("daily_jobs = \(limits.dailyJobs)")
+        lines.append("pending_per_user = \(limits.pendingPerUser)")
+        lines.append("pending_per_channel = \(limits.pendingPerChannel)")
+        lines.append("pending_total = \(limits.pendingTotal)")
+        lines.append("cooldown_seconds = \(limits.cooldownSeconds)")
+        lines.append("commands_per_30s = \(limits.commandsPer30s)")
+        lines.append("admins_exempt = \(limits.adminsExempt)")
+        // The words themselves stay out of a summary people paste into bug reports.
+        lines.append("banned_words = (\(limits.bannedWords.count) \(limits.bannedWords.count == 1 ? "word or phrase" : "words and phrases"), list and file together)")
         for n in networks {
             lines.append("")
             lines.append("[[networks]]")

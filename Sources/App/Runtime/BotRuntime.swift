@@ -22,7 +22,8 @@ public struct BotRuntime: Sendable {
     let logger: Logger
 
     public static func make(configuration: Configuration, metrics: MetricsRegistry = MetricsRegistry(),
-                            imageFetcher: (any ImageFetcher)? = nil, logger: Logger) async throws -> BotRuntime {
+                            imageFetcher: (any ImageFetcher)? = nil, clock: BridgeClock = .system,
+                            logger: Logger) async throws -> BotRuntime {
         let store = try Store.open(path: configuration.bot.databasePath)
         let secret: String
         if let configured = configuration.http.callbackSecret?.value, !configured.isEmpty {
@@ -49,7 +50,7 @@ public struct BotRuntime: Sendable {
         let bridge = Bridge(configuration: configuration.bridgeConfiguration(notifyHook: notifyHook),
                             client: clients.main, store: store, transport: transport,
                             imageFetcher: imageFetcher ?? HTTPImageFetcher(),
-                            modeClients: clients.byMode, logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
+                            modeClients: clients.byMode, clock: clock, logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
         let routes = CallbackRoutes(secret: secret, sink: BridgeCallbackSink(bridge: bridge),
                                     health: RuntimeHealth(clients: transport.clients), metrics: metrics)
         return BotRuntime(configuration: configuration, bridge: bridge, transport: transport, store: store,

@@ -14,7 +14,8 @@ extension Configuration {
             speedModeRouting: proxy.speedModeRouting == "path" ? .path : .filter,
             pollSchedule: PollSchedule(interval: proxy.pollIntervalSeconds),
             pollBatchSize: proxy.pollBatchSize,
-            taskDeadline: proxy.taskDeadlineMinutes * 60)
+            taskDeadline: proxy.taskDeadlineMinutes * 60,
+            limits: limits)
         for network in networks {
             for channel in network.channels {
                 if let policy = ProgressPolicy(configValue: channel.progress) {

@@ -79,8 +79,9 @@ public struct IRCTransport: ChatTransport {
                     let botNick = await client.currentNick
                     if let botNick, CaseMapping.rfc1459.equal(message.sender.nick, botNick) { continue }
                     let target: ChatTarget = message.channel.map { .channel($0) } ?? .privateMessage
+                    let userHost = message.sender.user.flatMap { user in message.sender.host.map { "\(user)@\($0)" } }
                     let chat = ChatEvent(network: network, target: target, sender: message.sender.nick,
-                                         account: message.account, text: message.text, botNick: botNick)
+                                         account: message.account, userHost: userHost, text: message.text, botNick: botNick)
                     if running >= commandsInFlight {
                         await group.next()
                         running -= 1

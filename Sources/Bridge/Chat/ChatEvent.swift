@@ -18,6 +18,9 @@ public struct ChatEvent: Sendable, Hashable {
     /// The services account the network reports for the sender (IRCv3 `account-tag`), if any.
     /// Permissions are decided on this, never on the nick, which anyone can take.
     public var account: String?
+    /// The sender's `user@host` as the transport saw it (IRC message prefix), if any: the
+    /// identity of users without an account.
+    public var userHost: String?
     public var text: String
     /// True when the transport already knows the sender is an owner (e.g. the demo console).
     public var isFromOwner: Bool
@@ -25,12 +28,13 @@ public struct ChatEvent: Sendable, Hashable {
     /// (`mjbridge: help`); nil disables that form.
     public var botNick: String?
 
-    public init(network: String, target: ChatTarget, sender: String, account: String? = nil,
+    public init(network: String, target: ChatTarget, sender: String, account: String? = nil, userHost: String? = nil,
                 text: String, isFromOwner: Bool = false, botNick: String? = nil) {
         self.network = network
         self.target = target
         self.sender = sender
         self.account = account
+        self.userHost = userHost
         self.text = text
         self.isFromOwner = isFromOwner
         self.botNick = botNick

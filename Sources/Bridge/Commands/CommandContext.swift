@@ -8,6 +8,8 @@ struct CommandContext: Sendable {
     let bridge: Bridge
     let invocation: CommandInvocation
     let isOwner: Bool
+    /// The admitted job this command runs under, for job commands (see `LimitGate`).
+    var job: JobTicket? = nil
 
     var event: ChatEvent { invocation.event }
     var client: MidjourneyClient { bridge.client }
@@ -26,6 +28,11 @@ struct CommandContext: Sendable {
     var notifyHook: String? { bridge.configuration.notifyHook }
 
     func run() async {
+        guard JobCommands.sendsText(invocation.spec) else { return await dispatch() }
+        await runAdmitted()
+    }
+
+    func dispatch() async {
         switch invocation.spec.name {
         case BridgeCommands.imagine.name: await imagine(niji: false)
         case BridgeCommands.niji.name: await imagine(niji: true)
@@ -48,6 +55,7 @@ struct CommandContext: Sendable {
         case BridgeCommands.status.name: await status()
         case BridgeCommands.cancel.name: await cancel()
         case BridgeCommands.tasks.name: await listTasks()
+        case LimitCommands.quota.name: await quota()
         case OwnerCommands.join.name: await joinChannel()
         case OwnerCommands.part.name: await partChannel()
         case OwnerCommands.progress.name: await progressSetting()
@@ -130,10 +138,13 @@ struct CommandContext: Sendable {
     /// `acknowledgement` gets the short reference; nil uses the standard sentence.
     func track(taskId: String, kind: String, prompt: String, parentId: String? = nil, queuePosition: Int? = nil,
                status: String = "NOT_START", acknowledgement: ((String) -> String)? = nil) async {
+        // The proxy has the job: its reservation becomes these tasks even if storing fails.
+        await job?.markAccepted()
         let now = bridge.clock.now()
-        let record = TaskRecord(id: taskId, route: route, kind: kind, prompt: prompt, status: status,
+        var record = TaskRecord(id: taskId, route: route, kind: kind, prompt: prompt, status: status,
                                 statusRank: TaskRank.statusRank(status), parentId: parentId, createdAt: now,
                                 deadline: now.addingTimeInterval(bridge.configuration.taskDeadline))
+        record.userKey = LimitIdentity.key(of: event)
         do {
             let ref = try await store.shortReference(for: record)
             let text = acknowledgement?(ref)

@@ -54,6 +54,7 @@ public actor TaskTracker {
                 existing.prompt = adopted.prompt
                 existing.parentId = adopted.parentId
                 existing.account = adopted.account
+                existing.userKey = adopted.userKey
                 // The result was already said (it carries the ref): an acknowledgement now
                 // would only announce a job that is over.
                 if !existing.isTerminal { queued = lines }

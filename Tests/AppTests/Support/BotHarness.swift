@@ -1,4 +1,5 @@
 import App
+import Bridge
 import Foundation
 import Logging
 import MidjourneySimulator
@@ -28,9 +29,21 @@ struct BotHarness: Sendable {
                           channel: "#" + uniqueName("e2e"), httpPort: try await freePort())
     }
 
+    /// Limits off: tests of other features send commands faster than any limit allows.
+    static let noLimits = """
+        [limits]
+        daily_jobs = 0
+        pending_per_user = 0
+        pending_per_channel = 0
+        pending_total = 0
+        cooldown_seconds = 0
+        commands_per_30s = 0
+        """
+
     /// The bot's config file. `callbacks: false` leaves out the public URL: polling alone.
+    /// `limits` is the whole `[limits]` table.
     func configText(callbacks: Bool = true, pollSeconds: Double = 1, deadlineMinutes: Double = 5,
-                    progress: String = "off") -> String {
+                    progress: String = "off", limits: String = BotHarness.noLimits) -> String {
         """
         [bot]
         database = "bot.sqlite"
@@ -46,6 +59,8 @@ struct BotHarness: Sendable {
         [http]
         listen = "127.0.0.1:\(httpPort)"
         public_base_url = "\(callbacks ? "http://127.0.0.1:\(httpPort)" : "")"
+
+        \(limits)
 
         [[networks]]
         name = "testnet"
@@ -75,12 +90,13 @@ struct BotHarness: Sendable {
     }
 
     /// Starts the bot in this process; returns its runtime and the running service group.
-    func startInProcess(_ text: String) async throws -> RunningBot {
+    /// `clock` is the bridge's (tests of the UTC day move it; the process keeps real time).
+    func startInProcess(_ text: String, clock: BridgeClock = .system) async throws -> RunningBot {
         let path = try writeConfig(text)
         let configuration = try ConfigurationLoader(environment: [:]).load(path: path)
         var logger = Logger(label: "e2e.bot")
         logger.logLevel = .notice
-        let runtime = try await BotRuntime.make(configuration: configuration, logger: logger)
+        let runtime = try await BotRuntime.make(configuration: configuration, clock: clock, logger: logger)
         let group = runtime.serviceGroup(signals: [])
         let task = Task { try await group.run() }
         return RunningBot(runtime: runtime, group: group, task: task)

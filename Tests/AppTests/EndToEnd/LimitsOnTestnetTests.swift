@@ -1,0 +1,164 @@
+import App
+import Bridge
+import Foundation
+import Synchronization
+import Testing
+import TestnetSupport
+
+/// The limits seen by real IRC clients on the testnet (InspIRCd + Atheme), against the bot in
+/// process with a clock the test moves: the pending cap, the cooldown, the daily quota across
+/// a restart and a UTC midnight, the command rate limit and banned words.
+@Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.skipReason), .testnet)
+struct LimitsOnTestnetTests {
+    /// Real time plus an offset the test sets: the bot's tasks and waits run in real time, the
+    /// limits see the shifted time (there is no other way to reach midnight in a test).
+    final class ShiftedClock: Sendable {
+        private let offset: Mutex<TimeInterval>
+        init(offset: TimeInterval) { self.offset = Mutex(offset) }
+        func advance(by seconds: TimeInterval) { offset.withLock { $0 += seconds } }
+        var now: Date { Date().addingTimeInterval(offset.withLock { $0 }) }
+        var bridgeClock: BridgeClock { BridgeClock(now: { [self] in now }, sleep: BridgeClock.system.sleep) }
+    }
+
+    @Test func pendingCapCooldownAndDailyQuotaAcrossARestartAndMidnight() async throws {
+        let net = try Testnet.require()
+        let harness = try await BotHarness.make(net)
+        let user = try await harness.user()
+        let me = await user.nick
+        // An hour before the next UTC midnight, in the bot's eyes.
+        let realNow = Date()
+        let clock = ShiftedClock(offset: UTCDay(containing: realNow).end.addingTimeInterval(-3600).timeIntervalSince(realNow))
+        let config = harness.configText(limits: """
+            [limits]
+            daily_jobs = 3
+            pending_per_user = 1
+            pending_per_channel = 0
+            pending_total = 0
+            cooldown_seconds = 600
+            commands_per_30s = 0
+            """)
+        var bot = try await harness.startInProcess(config, clock: clock.bridgeClock)
+        func say(_ text: String) async { await user.send("PRIVMSG \(harness.channel) :\(text)") }
+        func imagine(_ prompt: String) async throws {
+            await say("!imagine \(prompt)")
+            _ = try await user.said(by: harness.nick, "the acknowledgement of \(prompt)") { $0.hasPrefix("\(me): ⏳") && $0.contains(prompt) }
+            _ = try await user.said(by: harness.nick, "the result of \(prompt)") { $0.contains("✅") && $0.contains(prompt) }
+        }
+        do {
+            _ = try await user.expect("the bot joining") { $0.command == "JOIN" && $0.source?.nick == harness.nick }
+
+            // Pending cap: the first job is held at 50 %, the second is refused.
+            await harness.simulator.controls.stick(atPercent: 50)
+            await say("!imagine one heron")
+            _ = try await user.said(by: harness.nick, "the first acknowledgement") { $0.hasPrefix("\(me): ⏳") }
+            await say("!imagine two herons")
+            _ = try await user.said(by: harness.nick, "the pending cap") {
+                $0 == "\(me): you have 1 job running; wait for one to finish."
+            }
+            await harness.simulator.controls.stick(atPercent: nil)
+            _ = try await user.said(by: harness.nick, "the first result") { $0.contains("✅") && $0.contains("one heron") }
+
+            // Cooldown: 600 s between submissions, told in minutes.
+            await say("!imagine two herons")
+            let cooldown = try await user.said(by: harness.nick, "the cooldown") { $0.hasPrefix("\(me): one job per 600 s: wait ") }
+            #expect(cooldown.hasSuffix(" min before the next."), "\(cooldown)")
+            clock.advance(by: 600)
+            try await imagine("two herons")
+            clock.advance(by: 600)
+            try await imagine("three herons")
+
+            // The quota: three a day; about half an hour to midnight.
+            clock.advance(by: 600)
+            await say("!imagine four herons")
+            let daily = try await user.said(by: harness.nick, "the daily limit") { $0.contains("daily limit") }
+            #expect(daily.hasPrefix("\(me): daily limit of 3 jobs reached; resets at 00:00 UTC (in "), "\(daily)")
+            #expect(daily.hasSuffix(" min)."), "\(daily)")
+
+            // A restart keeps the count.
+            await bot.stop()
+            _ = try await user.expect("the bot quitting") { $0.command == "QUIT" && $0.source?.nick == harness.nick }
+            bot = try await harness.startInProcess(config, clock: clock.bridgeClock)
+            _ = try await user.expect("the bot rejoining") { $0.command == "JOIN" && $0.source?.nick == harness.nick }
+            await say("!imagine four herons")
+            _ = try await user.said(by: harness.nick, "the daily limit after the restart") {
+                $0.hasPrefix("\(me): daily limit of 3 jobs reached; resets at 00:00 UTC")
+            }
+            await say("!quota")
+            _ = try await user.said(by: harness.nick, "!quota after the restart") { $0.hasPrefix("\(me): 3 jobs of 3 used today;") }
+
+            // Past midnight UTC: a new day, a new quota.
+            clock.advance(by: 1800 + 60)
+            try await imagine("four herons")
+            await say("!quota")
+            _ = try await user.said(by: harness.nick, "!quota on the new day") { $0.hasPrefix("\(me): 1 job of 3 used today;") }
+        } catch {
+            await bot.stop()
+            await user.quit()
+            await harness.cleanUp()
+            throw error
+        }
+        await bot.stop()
+        await user.quit()
+        await harness.cleanUp()
+    }
+
+    @Test func aFloodIsIgnoredForAMinuteWithOneNoticeAndBannedWordsAreRefused() async throws {
+        let net = try Testnet.require()
+        let harness = try await BotHarness.make(net)
+        let flooder = try await harness.user("flood")
+        let other = try await harness.user("calm")
+        // Test peers share user@host; an account makes the second one someone else.
+        try await other.identify(account: net.userAccount, password: net.userPassword)
+        let me = await flooder.nick
+        let them = await other.nick
+        let clock = ShiftedClock(offset: 0)
+        let bot = try await harness.startInProcess(harness.configText(limits: """
+            [limits]
+            daily_jobs = 0
+            pending_per_user = 0
+            pending_per_channel = 0
+            pending_total = 0
+            cooldown_seconds = 0
+            commands_per_30s = 4
+            banned_words = ["ass", "hot dog"]
+            """), clock: clock.bridgeClock)
+        do {
+            _ = try await flooder.expect("the bot joining") { $0.command == "JOIN" && $0.source?.nick == harness.nick }
+            for _ in 0..<4 { await flooder.send("PRIVMSG \(harness.channel) :!ping") }
+            for _ in 0..<4 {
+                _ = try await flooder.said(by: harness.nick, "a pong") { $0 == "\(me): pong" }
+            }
+            // The fifth command in 30 s: one NOTICE, privately; then silence.
+            for _ in 0..<4 { await flooder.send("PRIVMSG \(harness.channel) :!ping") }
+            let notice = try await flooder.expect("the rate-limit notice") {
+                $0.command == "NOTICE" && $0.source?.nick == harness.nick && $0.params.first == me
+            }
+            #expect(notice.params.last == "You're sending commands too fast (more than 4 in 30 s); I'll ignore you for 60 s.")
+            // Someone else is still answered (and by then the flood has been read).
+            await other.send("PRIVMSG \(harness.channel) :!ping")
+            _ = try await other.said(by: harness.nick, "a pong for someone else") { $0 == "\(them): pong" }
+            // A minute later (in the bot's eyes) the flooder is heard again; a banned word
+            // (fullwidth, NFKC) is refused without being repeated.
+            clock.advance(by: 61)
+            await flooder.send("PRIVMSG \(harness.channel) :!imagine a fullwidth Ａss")
+            _ = try await flooder.said(by: harness.nick, "the banned-word refusal") {
+                $0 == "\(me): that prompt contains a word that isn't allowed here."
+            }
+            await flooder.send("PRIVMSG \(harness.channel) :!ping")
+            _ = try await flooder.said(by: harness.nick, "a pong after the penalty") { $0 == "\(me): pong" }
+            let fromBot = await flooder.lines().filter { $0.hasPrefix(":\(harness.nick)!") && ($0.contains(" PRIVMSG ") || $0.contains(" NOTICE ")) }
+            #expect(fromBot.filter { $0.hasSuffix(":\(me): pong") }.count == 5, "\(fromBot)")
+            #expect(fromBot.filter { $0.contains(" NOTICE \(me) ") }.count == 1, "\(fromBot)")
+        } catch {
+            await bot.stop()
+            await flooder.quit()
+            await other.quit()
+            await harness.cleanUp()
+            throw error
+        }
+        await bot.stop()
+        await flooder.quit()
+        await other.quit()
+        await harness.cleanUp()
+    }
+}
