@@ -115,8 +115,8 @@ public final class Bridge: Sendable {
 
     /// Restores the channels changed from chat, then recovery (pending tasks polled at once,
     /// owed lines sent), then one polling cycle every `pollSchedule.interval` until the task is
-    /// cancelled. Sent outbox lines older than `sentLineRetention` are dropped at the start and
-    /// then hourly, so the file stays small.
+    /// cancelled. Sent outbox lines older than `sentLineRetention` (and the limits' counts of past
+    /// days) are dropped at the start and then hourly, so the file stays small.
     public func run() async throws {
         await restoreChannels()
         await tracker.recover()
@@ -138,6 +138,8 @@ public final class Bridge: Sendable {
     private func pruneOutbox() async {
         do {
             try await store.pruneSentLines(before: clock.now().addingTimeInterval(-Self.sentLineRetention))
+            // Yesterday's daily counts and today-only quotas mean nothing any more.
+            try await store.pruneLimitCounts(before: UTCDay(containing: clock.now()).key)
         } catch {
             logger.error("cannot prune the outbox", metadata: ["error": "\(error)"])
         }

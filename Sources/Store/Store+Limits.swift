@@ -119,6 +119,15 @@ extension Store {
         }
     }
 
+    /// Drops daily counts of days before `day` (a `UTCDay.key`) and today's-only overrides
+    /// that have run out, so the tables stay the size of the current crowd.
+    public func pruneLimitCounts(before day: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM limitUsage WHERE day < ?", arguments: [day])
+            try db.execute(sql: "DELETE FROM quotaOverride WHERE day <> '' AND day < ?", arguments: [day])
+        }
+    }
+
     // MARK: Reading counters
 
     private static func counters(_ db: Database, _ requester: JobRequester, liveSince: Date? = nil) throws -> JobCounters {

@@ -124,6 +124,25 @@ import Testing
         #expect(try await reopened.jobCounters(Self.alice, at: t0).todayLimit == nil)
     }
 
+    @Test func pastDaysArePruned() async throws {
+        let store = try Store.inMemory()
+        var yesterday = Self.alice
+        yesterday.day = "2025-05-26"
+        _ = try await store.reserveJob(yesterday, at: t0) { _ in nil as String? }
+        _ = try await store.reserveJob(Self.alice, at: t0) { _ in nil as String? }
+        try await store.setQuotaOverride(identity: "alice", day: "2025-05-26", limit: 9, at: t0)
+        try await store.setQuotaOverride(identity: "alice", day: Self.day, limit: 8, at: t0)
+        try await store.setQuotaOverride(identity: "alice", day: nil, limit: 7, at: t0)
+        try await store.pruneLimitCounts(before: Self.day)
+        let rows = try await store.writer.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM limitUsage") ?? -1,
+             try String.fetchAll(db, sql: "SELECT day FROM quotaOverride ORDER BY day"))
+        }
+        #expect(rows.0 == 1)
+        #expect(rows.1 == ["", Self.day])
+        #expect(try await store.jobCounters(Self.alice, at: t0).usedToday == 1)
+    }
+
     /// Many submissions at once for a cap of 1 (and a pending cap of 1 over different
     /// identities): exactly one passes, each time, on a file with several connections.
     @Test func racingReservationsNeverBothPassACap() async throws {
