@@ -61,12 +61,14 @@ extension Store {
     /// daily unit and the cooldown are given back.
     public func releaseReservation(_ reservation: JobReservation) async throws {
         try await writer.write { db in
+            guard let reservedAt = try Date.fetchOne(db, sql: "SELECT createdAt FROM jobReservation WHERE id = ?",
+                                                     arguments: [reservation.id]) else { return }
             try db.execute(sql: "DELETE FROM jobReservation WHERE id = ?", arguments: [reservation.id])
-            guard db.changesCount == 1 else { return }
             try db.execute(sql: "UPDATE limitUsage SET jobs = max(jobs - 1, 0) WHERE identity = ? AND day = ?",
                            arguments: [reservation.identity, reservation.day])
-            try db.execute(sql: "UPDATE limitUser SET lastSubmissionAt = ? WHERE identity = ?",
-                           arguments: [reservation.previousSubmissionAt, reservation.identity])
+            // Only if no later submission (an exempt admin's, say) has set it since.
+            try db.execute(sql: "UPDATE limitUser SET lastSubmissionAt = ? WHERE identity = ? AND lastSubmissionAt = ?",
+                           arguments: [reservation.previousSubmissionAt, reservation.identity, reservedAt])
         }
     }
 

@@ -52,6 +52,17 @@ import Testing
         #expect(counters.usedToday == 1 && counters.pendingUser == 0 && counters.pendingChannel == 0 && counters.pendingTotal == 0)
     }
 
+    @Test func releasingAnOlderReservationKeepsALaterSubmissionTime() async throws {
+        let store = try Store.inMemory()
+        guard case .reserved(let first) = try await store.reserveJob(Self.alice, at: t0, decide: { _ in nil as String? }),
+              case .reserved = try await store.reserveJob(Self.alice, at: t0.addingTimeInterval(1), decide: { _ in nil as String? })
+        else { Issue.record("refused"); return }
+        try await store.releaseReservation(first)
+        let counters = try await store.jobCounters(Self.alice, at: t0.addingTimeInterval(2))
+        #expect(counters.lastSubmissionAt == t0.addingTimeInterval(1))
+        #expect(counters.usedToday == 1 && counters.pendingUser == 1)
+    }
+
     @Test func pendingCountsSeparateUsersChannelsAndPrivate() async throws {
         let store = try Store.inMemory()
         let bob = JobRequester(identity: "*!bob@host", nick: "bob", channelScopeKey: art.scopeKey, day: Self.day)

@@ -44,6 +44,12 @@ extension CommandContext {
     /// model replaces `isOwner` with "admin or owner".
     var isLimitExempt: Bool { isOwner && bridge.limitPolicy.settings.adminsExempt }
 
+    /// The refusals are written to follow `nick: ` in a channel; in private they start the line.
+    func limitReply(_ sentence: String) async {
+        guard event.target.channelName == nil, let first = sentence.first else { return await reply(sentence) }
+        await reply(first.uppercased() + sentence.dropFirst())
+    }
+
     /// Runs a command that sends text or a job to the proxy: banned words first, then (for job
     /// commands) the limits, reserving the job in the same store transaction that checked
     /// them; the reservation is kept when a task was recorded and given back otherwise (the
@@ -53,7 +59,7 @@ extension CommandContext {
         if policy.bannedWords.matches(invocation.arguments) {
             bridge.logger.notice("refused a prompt with a banned word",
                                  metadata: ["network": "\(event.network)", "nick": "\(event.sender)"])
-            return await reply(bannedWordRefusal)
+            return await limitReply(bannedWordRefusal)
         }
         guard JobCommands.submitsJob(invocation.spec) else { return await dispatch() }
         let now = bridge.clock.now()
@@ -69,7 +75,7 @@ extension CommandContext {
         }
         switch outcome {
         case .refused(let refusal):
-            await reply(refusal.sentence(now: now))
+            await limitReply(refusal.sentence(now: now))
         case .reserved(let reservation):
             let ticket = JobTicket(reservation: reservation)
             var admitted = self

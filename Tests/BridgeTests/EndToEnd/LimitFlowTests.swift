@@ -99,6 +99,8 @@ import Testing
             h.clock.advance(by: 3)
             await h.say("!imagine two")
             #expect(await h.lastLine == "alice: one job per 10 s: wait 7 s before the next.")
+            await h.say("!imagine two", in: nil)
+            #expect(await h.lastLine == "One job per 10 s: wait 7 s before the next.", "in private the sentence starts the line")
             await h.say("!imagine for bob", as: "bob")
             #expect(await h.lastLine.hasPrefix("bob: ⏳"), "the cooldown is per user")
             h.clock.advance(by: 7)
