@@ -10,13 +10,18 @@ import TestnetSupport
 /// a restart and a UTC midnight, the command rate limit and banned words.
 @Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.skipReason), .testnet)
 struct LimitsOnTestnetTests {
-    /// Real time plus an offset the test sets: the bot's tasks and waits run in real time, the
-    /// limits see the shifted time (there is no other way to reach midnight in a test).
+    /// Real time plus an offset the test sets: the bot's waits run in real time, the bridge
+    /// (limits, deadlines) sees the shifted time — there is no other way to reach midnight in a
+    /// test. `frozen` stops it between advances, so a 30 s window cannot run out on a slow machine.
     final class ShiftedClock: Sendable {
         private let offset: Mutex<TimeInterval>
-        init(offset: TimeInterval) { self.offset = Mutex(offset) }
+        private let frozenAt: Date?
+        init(offset: TimeInterval, frozen: Bool = false) {
+            self.offset = Mutex(offset)
+            frozenAt = frozen ? Date() : nil
+        }
         func advance(by seconds: TimeInterval) { offset.withLock { $0 += seconds } }
-        var now: Date { Date().addingTimeInterval(offset.withLock { $0 }) }
+        var now: Date { (frozenAt ?? Date()).addingTimeInterval(offset.withLock { $0 }) }
         var bridgeClock: BridgeClock { BridgeClock(now: { [self] in now }, sleep: BridgeClock.system.sleep) }
     }
 
@@ -111,7 +116,7 @@ struct LimitsOnTestnetTests {
         try await other.identify(account: net.userAccount, password: net.userPassword)
         let me = await flooder.nick
         let them = await other.nick
-        let clock = ShiftedClock(offset: 0)
+        let clock = ShiftedClock(offset: 0, frozen: true)
         let bot = try await harness.startInProcess(harness.configText(limits: """
             [limits]
             daily_jobs = 0
