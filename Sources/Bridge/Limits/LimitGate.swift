@@ -75,6 +75,9 @@ extension CommandContext {
         }
         switch outcome {
         case .refused(let refusal):
+            bridge.logger.info("job refused by a limit", metadata: [
+                "network": "\(event.network)", "nick": "\(event.sender)", "identity": "\(requester.identity)", "limit": "\(refusal)",
+            ])
             await limitReply(refusal.sentence(now: now))
         case .reserved(let reservation):
             let ticket = JobTicket(reservation: reservation)
