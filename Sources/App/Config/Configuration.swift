@@ -6,6 +6,7 @@ public struct Configuration: Sendable {
     public var bot: BotSettings
     public var proxy: ProxySettings
     public var http: HTTPSettings
+    public var images: ImageSettings
     public var networks: [NetworkSettings]
 }
 

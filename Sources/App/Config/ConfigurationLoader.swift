@@ -64,6 +64,8 @@ public struct ConfigurationLoader: Sendable {
         }
         try httpTable.finish()
 
+        let images = try ImageSettings.read(try reader.table("images"))
+
         var networks: [NetworkSettings] = []
         for var table in try reader.tables("networks") {
             networks.append(try network(&table, resolve: resolve, readFile: readFile))
@@ -74,7 +76,7 @@ public struct ConfigurationLoader: Sendable {
             throw .invalidValue(key: "networks", reason: "network name '\(network.name)' is used twice")
         }
         try reader.finish()
-        return Configuration(bot: bot, proxy: proxy, http: http, networks: networks)
+        return Configuration(bot: bot, proxy: proxy, http: http, images: images, networks: networks)
     }
 
     private func network(_ t: inout TableReader, resolve: (String) -> String,

@@ -26,6 +26,12 @@ extension Configuration {
         lines.append("listen = \(q(http.listen))")
         lines.append("public_base_url = \(q(http.publicBaseURL))\(http.publicBaseURL.isEmpty ? "  # no callbacks: polling only" : "")")
         lines.append("callback_secret = \(http.callbackSecret.map { q($0.description) } ?? "(generated and kept in the database)")")
+        lines.append("")
+        lines.append("[images]")
+        lines.append("allow_networks = [\(images.allowNetworks.map { q($0.description) }.joined(separator: ", "))]")
+        lines.append("max_concurrent_downloads = \(images.maxConcurrentDownloads)")
+        lines.append("download_budget_mb = \(images.downloadBudgetBytes / 1_000_000)")
+        lines.append("max_image_mb = \(images.maxImageBytes / 1_000_000)")
         for n in networks {
             lines.append("")
             lines.append("[[networks]]")

@@ -47,6 +47,10 @@ struct BotHarness: Sendable {
         listen = "127.0.0.1:\(httpPort)"
         public_base_url = "\(callbacks ? "http://127.0.0.1:\(httpPort)" : "")"
 
+        # The simulator and the tests' ImageHost serve images on loopback, refused by default.
+        [images]
+        allow_networks = ["127.0.0.0/8"]
+
         [[networks]]
         name = "testnet"
         host = "\(net.host)"
