@@ -1,5 +1,6 @@
 import GuardedFetch
 import NIOSSL
+import Synchronization
 import Testing
 
 /// HTTPS through the guarded fetcher against a loopback server whose certificate (for
@@ -9,10 +10,20 @@ import Testing
 struct GuardedFetcherTLSTests {
     static let loopback: [IPNetwork] = ["127.0.0.0/8", "::1/128"]
 
-    static func serverContext(_ certificates: TestCertificates) throws -> NIOSSLContext {
+    /// The server names clients sent (SNI), nil for a handshake without one.
+    final class SNILog: Sendable {
+        let names = Mutex<[String?]>([])
+    }
+
+    static func serverContext(_ certificates: TestCertificates, sni: SNILog = SNILog()) throws -> NIOSSLContext {
         let chain = try NIOSSLCertificate.fromPEMFile(certificates.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: certificates.keyFile, format: .pem)
-        return try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        configuration.sslContextCallback = { values, promise in
+            sni.names.withLock { $0.append(values.serverHostname) }
+            promise.succeed(NIOSSLContextConfigurationOverride())
+        }
+        return try NIOSSLContext(configuration: configuration)
     }
 
     static func fetcher(trusting certificates: TestCertificates?) throws -> GuardedFetcher {
@@ -26,7 +37,8 @@ struct GuardedFetcherTLSTests {
     @Test func verifiedByNameAndByAddressAndRefusedOtherwise() async throws {
         let certificates = try TestCertificates.make()
         defer { certificates.remove() }
-        let context = try Self.serverContext(certificates)
+        let sni = SNILog()
+        let context = try Self.serverContext(certificates, sni: sni)
         let onLoopback = try await LoopbackServer.start(host: "127.0.0.1", tls: context) { _ in LoopbackServer.image() }
         let onOther = try await LoopbackServer.start(host: "127.0.0.2", tls: context) { _ in LoopbackServer.image() }
         do {
@@ -36,6 +48,8 @@ struct GuardedFetcherTLSTests {
             // By IP literal: verified against the address (SAN IP:127.0.0.1).
             #expect(try await trusting.fetch(onLoopback.url("/b.png")).bytes == LoopbackServer.png)
             #expect(await onLoopback.log.requests.map(\.path) == ["/a.png", "/b.png"])
+            // SNI carries the URL's name, and nothing for an IP literal.
+            #expect(sni.names.withLock { $0 } == ["localhost", nil])
 
             // The same certificate on an address it does not name: refused, nothing requested.
             let mismatch = await GuardedFetcherTests.failure(trusting, onOther.url("/c.png"))
