@@ -144,9 +144,11 @@ public struct GuardedFetcher: Sendable {
     /// A connection to the first of `addresses` that accepts one, with TLS for https.
     private func connect(_ url: FetchURL, addresses: [IPAddress], deadline: ContinuousClock.Instant) async throws -> HTTPChannel {
         var lastError: any Error = FetchFailure.connectionFailed("no address")
-        for address in addresses {
-            let remaining = Self.timeAmount(until: deadline)
+        for (index, address) in addresses.enumerated() {
+            var remaining = Self.timeAmount(until: deadline)
             guard remaining > .zero else { throw FetchFailure.timedOut }
+            // An address that drops SYNs must not use up the time the next one would need.
+            if index < addresses.count - 1 { remaining = min(remaining, Self.connectTimeoutWithFallback) }
             do {
                 // The very address that was checked: `SocketAddress(ipAddress:)` parses, never resolves.
                 let target = try SocketAddress(ipAddress: address.description, port: url.port)
@@ -174,6 +176,9 @@ public struct GuardedFetcher: Sendable {
     }
 
     // MARK: Helpers
+
+    /// Connect timeout for an address when others are left to try.
+    static let connectTimeoutWithFallback = TimeAmount.seconds(5)
 
     private static func timeAmount(until deadline: ContinuousClock.Instant) -> TimeAmount {
         let (seconds, attoseconds) = (deadline - ContinuousClock.now).components

@@ -192,6 +192,12 @@ import Testing
             let fetcher = try Self.fetcher(allow: ["127.0.0.2/32"], maxBytes: 1_000, timeout: .seconds(30))
             #expect(await Self.failure(fetcher, server.url("/declared.png")) == .tooLarge(limit: 1_000, announced: 50_000_000))
             #expect(await Self.failure(fetcher, server.url("/endless.png")) == .tooLarge(limit: 1_000, announced: nil))
+            // The endless answer stops only when the fetcher hangs up, which it must have done.
+            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+            while await server.log.openNow > 0 {
+                guard ContinuousClock.now < deadline else { Issue.record("the fetcher kept the endless connection open"); break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
             #expect(await Self.failure(fetcher, server.url("/chunked.png")) == .tooLarge(limit: 1_000, announced: nil))
             #expect(try await fetcher.fetch(server.url("/exact.png")).bytes.count == 1_000)
         }

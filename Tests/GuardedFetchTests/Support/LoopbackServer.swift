@@ -151,6 +151,10 @@ actor ServerLog {
     private var unanswered = 0
     private var open: [ObjectIdentifier: (channel: any Channel, handler: Task<Void, Never>?)] = [:]
 
+    /// Connections not yet closed (the server closes after its script; `.endless` only ends
+    /// when the client hangs up).
+    var openNow: Int { open.count }
+
     func opened(_ channel: any Channel) {
         connections += 1
         open[ObjectIdentifier(channel)] = (channel, nil)
