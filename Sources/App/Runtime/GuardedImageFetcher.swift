@@ -16,6 +16,11 @@ public struct GuardedImageFetcher: ImageFetcher {
 
     /// The fetcher for `settings`, with its own limiter (one per process).
     public init(settings: ImageSettings, logger: Logger) throws {
+        if !settings.allowNetworks.isEmpty {
+            // An exemption is a hole in the SSRF guard: say so once, at start.
+            logger.notice("image links may point into these otherwise refused networks (images.allow_networks)",
+                          metadata: ["networks": "\(settings.allowNetworks.map(\.description).joined(separator: ", "))"])
+        }
         let limiter = DownloadLimiter(maxConcurrent: settings.maxConcurrentDownloads, budgetBytes: settings.downloadBudgetBytes)
         self.init(fetcher: try GuardedFetcher(policy: settings.fetchPolicy, limiter: limiter, logger: logger), logger: logger)
     }
