@@ -54,12 +54,19 @@ let package = Package(
         .target(name: "Bridge", dependencies: [
             "MidjourneyAPI", "Store",
             .product(name: "Logging", package: "swift-log"),
-            // Downloads the images users name by URL (HTTPImageFetcher).
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        // Downloads of images named by URL: pure policy (address classes, allowlist, redirects,
+        // size, magic bytes) and a thin NIO shell that connects to the checked address.
+        .target(name: "GuardedFetch", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Wiring: config, HTTP endpoints, services, transports.
         .target(name: "App", dependencies: [
-            "IRC", "IRCClient", "MidjourneyAPI", "MidjourneySimulator", "Store", "Bridge",
+            "IRC", "IRCClient", "MidjourneyAPI", "MidjourneySimulator", "Store", "Bridge", "GuardedFetch",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -94,9 +101,16 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "BridgeTests", dependencies: [
             "Bridge", "MidjourneyAPI", "MidjourneySimulator", "Store",
+            // The harness downloads image links with the real fetcher (loopback allowed).
+            "GuardedFetch",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            // The image fetcher's tests serve bad content types from a Hummingbird app.
-            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        // Loopback HTTP(S) servers of its own; the TLS tests make a throwaway CA with openssl.
+        .testTarget(name: "GuardedFetchTests", dependencies: [
+            "GuardedFetch",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .testTarget(name: "AppTests", dependencies: [
             "App", "IRC", "IRCClient", "MidjourneySimulator", "TestnetSupport", "Bridge", "Store", "MidjourneyAPI",

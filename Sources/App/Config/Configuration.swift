@@ -7,6 +7,7 @@ public struct Configuration: Sendable {
     public var bot: BotSettings
     public var proxy: ProxySettings
     public var http: HTTPSettings
+    public var images: ImageSettings
     public var networks: [NetworkSettings]
     /// `[limits]`: quotas, pending caps, cooldown, command rate, banned words.
     public var limits: LimitSettings

@@ -68,6 +68,7 @@ public struct ConfigurationLoader: Sendable {
         var limitsTable = try reader.table("limits") ?? TableReader(path: "limits", values: [:])
         let limits = try limitSettings(&limitsTable, resolve: resolve)
         try limitsTable.finish()
+        let images = try ImageSettings.read(try reader.table("images"))
 
         var networks: [NetworkSettings] = []
         for var table in try reader.tables("networks") {
@@ -79,7 +80,7 @@ public struct ConfigurationLoader: Sendable {
             throw .invalidValue(key: "networks", reason: "network name '\(network.name)' is used twice")
         }
         try reader.finish()
-        return Configuration(bot: bot, proxy: proxy, http: http, networks: networks, limits: limits)
+        return Configuration(bot: bot, proxy: proxy, http: http, images: images, networks: networks, limits: limits)
     }
 
     /// `[limits]`: every count is `0` (off) or more; banned words from the list and the file together.

@@ -37,6 +37,12 @@ extension Configuration {
         lines.append("admins_exempt = \(limits.adminsExempt)")
         // The words themselves stay out of a summary people paste into bug reports.
         lines.append("banned_words = (\(limits.bannedWords.count) \(limits.bannedWords.count == 1 ? "word or phrase" : "words and phrases"), list and file together)")
+        lines.append("")
+        lines.append("[images]")
+        lines.append("allow_networks = [\(images.allowNetworks.map { q($0.description) }.joined(separator: ", "))]")
+        lines.append("max_concurrent_downloads = \(images.maxConcurrentDownloads)")
+        lines.append("download_budget_mb = \(images.downloadBudgetBytes / 1_000_000)")
+        lines.append("max_image_mb = \(images.maxImageBytes / 1_000_000)")
         for n in networks {
             lines.append("")
             lines.append("[[networks]]")

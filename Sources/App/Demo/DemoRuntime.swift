@@ -1,5 +1,6 @@
 import Bridge
 import Foundation
+import GuardedFetch
 import Logging
 import MidjourneyAPI
 import MidjourneySimulator
@@ -66,7 +67,7 @@ public struct DemoRuntime: Sendable {
             progressMinimumInterval: 1, defaultProgress: .quarter)
         configuration.setProgress(.quarter, network: "demo", channel: channel)
         let bridge = Bridge(configuration: configuration, client: client, store: store,
-                            transport: ConsoleTransport(write: write), imageFetcher: HTTPImageFetcher(),
+                            transport: ConsoleTransport(write: write), imageFetcher: try Self.imageFetcher(logger: logger),
                             logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
         await sink.attach(bridge)
         let poller = Task { try await bridge.run() }
@@ -91,6 +92,15 @@ public struct DemoRuntime: Sendable {
         await serverGroup.triggerGracefulShutdown()
         _ = try? await serverTask.value
         await simulator.shutdown()
+    }
+
+    /// The demo's simulator serves its image links on 127.0.0.1, which the default policy
+    /// refuses; the demo allows loopback (and only loopback) explicitly so that `!describe` and
+    /// `!blend` of its own links work. It listens nowhere public and runs on the user's machine.
+    static func imageFetcher(logger: Logger) throws -> GuardedImageFetcher {
+        var settings = ImageSettings()
+        settings.allowNetworks = ["127.0.0.0/8", "::1/128"]
+        return try GuardedImageFetcher(settings: settings, logger: Logger(label: "mjbridge.images", level: logger.logLevel))
     }
 }
 

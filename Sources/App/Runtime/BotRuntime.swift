@@ -49,7 +49,8 @@ public struct BotRuntime: Sendable {
         let transport = IRCTransport(clients: ircClients, logger: logger, metrics: metrics)
         let bridge = Bridge(configuration: configuration.bridgeConfiguration(notifyHook: notifyHook),
                             client: clients.main, store: store, transport: transport,
-                            imageFetcher: imageFetcher ?? HTTPImageFetcher(),
+                            imageFetcher: try imageFetcher ?? GuardedImageFetcher(
+                                settings: configuration.images, logger: Logger(label: "mjbridge.images", level: logger.logLevel)),
                             modeClients: clients.byMode, clock: clock, logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
         let routes = CallbackRoutes(secret: secret, sink: BridgeCallbackSink(bridge: bridge),
                                     health: RuntimeHealth(clients: transport.clients), metrics: metrics)

@@ -183,11 +183,14 @@ struct CommandContext: Sendable {
             return nil
         }
         var result: [String] = []
-        for url in urls {
+        for (index, url) in urls.enumerated() {
             do {
                 result.append(try await fetcher.dataURL(for: url))
             } catch {
-                await reply("I could not use \(ChatText.truncated(url, to: 60)): \(error.description).")
+                // Generic on purpose: the fetcher logs which address or answer it was.
+                let reason = error.description
+                await reply(urls.count > 1 ? "Image \(index + 1): \(reason)."
+                                           : reason.prefix(1).uppercased() + reason.dropFirst() + ".")
                 return nil
             }
         }

@@ -61,6 +61,9 @@ struct BotHarness: Sendable {
         public_base_url = "\(callbacks ? "http://127.0.0.1:\(httpPort)" : "")"
 
         \(limits)
+        # The simulator and the tests' ImageHost serve images on loopback, refused by default.
+        [images]
+        allow_networks = ["127.0.0.0/8"]
 
         [[networks]]
         name = "testnet"

@@ -21,7 +21,7 @@ final class BridgeHarness: Sendable {
     let client: MidjourneyClient
     let transport: RecordingTransport
     let clock: ManualClock
-    let fetcher: HTTPImageFetcher
+    let fetcher: LoopbackImageFetcher
     let configuration: BridgeConfiguration
     private let current: Mutex<(bridge: Bridge, store: Store)>
     /// How many recorded callbacks were handed to a bridge (or dropped as "arrived while down").
@@ -31,7 +31,7 @@ final class BridgeHarness: Sendable {
     var store: Store { current.withLock { $0.store } }
 
     private init(directory: TemporaryDirectory, sim: SimulatorServer, recorder: CallbackRecorder, client: MidjourneyClient,
-                 transport: RecordingTransport, clock: ManualClock, fetcher: HTTPImageFetcher,
+                 transport: RecordingTransport, clock: ManualClock, fetcher: LoopbackImageFetcher,
                  configuration: BridgeConfiguration, bridge: Bridge, store: Store) {
         self.directory = directory
         self.sim = sim
@@ -77,7 +77,7 @@ final class BridgeHarness: Sendable {
             let store = try Store.open(path: directory.databasePath)
             let transport = RecordingTransport()
             let clock = ManualClock()
-            let fetcher = HTTPImageFetcher()
+            let fetcher = try LoopbackImageFetcher()
             let bridge = Self.makeBridge(configuration: configuration, client: client, store: store, transport: transport,
                                          fetcher: fetcher, clock: clock.bridgeClock)
             harness = BridgeHarness(directory: directory, sim: sim, recorder: recorder, client: client, transport: transport,
@@ -97,7 +97,7 @@ final class BridgeHarness: Sendable {
     }
 
     static func makeBridge(configuration: BridgeConfiguration, client: MidjourneyClient, store: Store,
-                           transport: RecordingTransport, fetcher: HTTPImageFetcher, clock: BridgeClock) -> Bridge {
+                           transport: RecordingTransport, fetcher: LoopbackImageFetcher, clock: BridgeClock) -> Bridge {
         var logger = Logger(label: "bridge-e2e")
         logger.logLevel = .critical
         return Bridge(configuration: configuration, client: client, store: store, transport: transport,
