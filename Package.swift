@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        // HMAC-SHA256 for the signed callback `state` (Bridge/Tracking/SignedRouteState).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Pure IRC protocol: values and state machines, Foundation only.
@@ -56,6 +58,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             // Downloads the images users name by URL (HTTPImageFetcher).
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            // HMAC-SHA256 signs and verifies the route `state` sent with each task.
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Wiring: config, HTTP endpoints, services, transports.
         .target(name: "App", dependencies: [

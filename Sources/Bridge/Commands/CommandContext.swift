@@ -21,8 +21,8 @@ struct CommandContext: Sendable {
         TaskRoute(network: event.network, channel: event.target.channelName, nick: event.sender, account: event.account)
     }
 
-    /// The compact route for the task's `state`.
-    var state: String { RouteState.encode(route) }
+    /// The signed route for the task's `state` (see `SignedRouteState`).
+    var state: String? { bridge.signedState(for: route) }
     var notifyHook: String? { bridge.configuration.notifyHook }
 
     func run() async {
