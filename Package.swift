@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        // HMAC-SHA256 for the signed callback `state` (Bridge/Tracking/SignedRouteState).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Pure IRC protocol: values and state machines, Foundation only.
@@ -54,6 +56,8 @@ let package = Package(
         .target(name: "Bridge", dependencies: [
             "MidjourneyAPI", "Store",
             .product(name: "Logging", package: "swift-log"),
+            // HMAC-SHA256 signs and verifies the route `state` sent with each task.
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Downloads of images named by URL: pure policy (address classes, allowlist, redirects,
         // size, magic bytes) and a thin NIO shell that connects to the checked address.

@@ -30,14 +30,17 @@ public final class Bridge: Sendable {
     let addressing: ReplyAddressing
     let imageFetcher: (any ImageFetcher)?
     let clock: BridgeClock
+    /// Callbacks become questions to the proxy here.
+    let callbackRefresher: CallbackRefresher
     let logger: Logger
     /// The limits in force, read through `limitPolicy` only (so a reload can swap them).
     private let currentLimits: LimitPolicy
     let rateGate: CommandRateGate
 
+    /// `hintSleep` waits out the callback coalescing window (default: `clock.sleep`).
     public init(configuration: BridgeConfiguration, client: MidjourneyClient, store: Store, transport: any ChatTransport,
                 imageFetcher: (any ImageFetcher)?, modeClients: [SpeedMode: MidjourneyClient] = [:],
-                clock: BridgeClock = .system, logger: Logger) {
+                clock: BridgeClock = .system, hintSleep: (@Sendable (Duration) async throws -> Void)? = nil, logger: Logger) {
         self.configuration = configuration
         self.client = client
         self.modeClients = modeClients
@@ -54,6 +57,8 @@ public final class Bridge: Sendable {
         self.channels = channels
         self.tracker = TaskTracker(store: store, delivery: delivery, source: ClientTaskSource(client: client),
                                    configuration: configuration, clock: clock, logger: logger, channels: channels)
+        self.callbackRefresher = CallbackRefresher(tracker: tracker, window: configuration.callbackWindow,
+                                                   maxPending: configuration.maxPendingHints, sleep: hintSleep ?? clock.sleep)
         self.addressing = ReplyAddressing(style: configuration.replyStyle)
         self.renderer = TaskRenderer(prefix: configuration.commandPrefix)
         self.responder = CommandResponder(
@@ -89,11 +94,50 @@ public final class Bridge: Sendable {
         await delivery.flush()
     }
 
-    /// The body of a `POST /callback/<secret>`: a hint about one task, checked against the
-    /// ranked state the store holds.
-    public func receiveCallback(_ body: Data) async -> ApplyOutcome {
-        guard let task = try? MJTask.decode(body) else { return .unknownTask }
-        return await tracker.apply(TaskSnapshot(task))
+    /// The body of a `POST /callback/<secret>`: only a hint to ask the proxy about one task
+    /// soon (see `CallbackRefresher`); nothing in it is applied. Returns without waiting for
+    /// the proxy. An id the store lacks is asked about only when its `state` is one we signed.
+    public func receiveCallback(_ body: Data) async -> CallbackHintOutcome {
+        guard let hint = CallbackHint(body: body) else { return .noTaskId }
+        let outcome = await classify(hint)
+        switch outcome {
+        case .known, .adopted:
+            return await callbackRefresher.hint(hint.taskId) ? outcome : .dropped
+        case .forgedState, .invalidRoute:
+            // The text is the sender's: only its length and a short printable prefix are logged.
+            logger.info("ignored a callback for an unknown task with an untrusted state",
+                        metadata: ["task": "\(hint.taskId)", "outcome": "\(outcome.rawValue)",
+                                   "state": "\(CallbackHint.sketch(hint.state))"])
+            return outcome
+        case .unknown, .noTaskId, .dropped:
+            logger.debug("ignored a callback for an unknown task", metadata: ["task": "\(hint.taskId)"])
+            return outcome
+        }
+    }
+
+    private func classify(_ hint: CallbackHint) async -> CallbackHintOutcome {
+        do {
+            if try await store.task(id: hint.taskId) != nil { return .known }
+        } catch {
+            logger.error("cannot look up a hinted task", metadata: ["error": "\(error)"])
+        }
+        guard let key = configuration.routeStateKey else { return hint.state == nil ? .unknown : .forgedState }
+        switch SignedRouteState.verify(hint.state, with: key) {
+        case .absent: return .unknown
+        case .untrusted: return .forgedState
+        case .valid(let signed): return configuration.routeTargets.accepts(signed) ? .adopted : .invalidRoute
+        }
+    }
+
+    /// Returns once every callback received so far has been asked about and applied (tests,
+    /// and a clean shutdown).
+    public func callbacksSettled() async {
+        await callbackRefresher.settled()
+    }
+
+    /// The signed `state` for a task routed to `route`; nil when no key is set or it cannot fit.
+    func signedState(for route: TaskRoute) -> String? {
+        configuration.routeStateKey.flatMap { SignedRouteState(route: route).encoded(with: $0) }
     }
 
     /// Channels the owners had the bot join or leave from chat (`!join`, `!part`) are joined

@@ -34,6 +34,15 @@ public struct BridgeConfiguration: Sendable {
     /// Quotas, pending caps, cooldown, command rate and banned words (`[limits]`). The App
     /// always passes the configured table; built in code (tests, the demo) they are off.
     public var limits: LimitSettings
+    /// Signs the `state` of each task and checks it before adopting a task the store lacks;
+    /// nil = no state is sent and nothing is adopted.
+    public var routeStateKey: RouteStateKey?
+    /// Where an adopted task's results may go (the configured networks).
+    public var routeTargets = RouteTargetRules(networks: [])
+    /// Callbacks hinted within this window are asked about in one request.
+    public var callbackWindow: Duration = .milliseconds(300)
+    /// At most this many hinted ids wait for the proxy; more are dropped (polling covers them).
+    public var maxPendingHints = 1000
 
     public init(commandPrefix: String = "!", replyStyle: ChatStyle = .privmsg, versionText: String = "mjbridge",
                 ownerAccounts: [String] = [], notifyHook: String? = nil, speedModeRouting: SpeedModeRouting = .filter,

@@ -66,6 +66,8 @@ public struct DemoRuntime: Sendable {
             pollSchedule: PollSchedule(interval: 2),
             progressMinimumInterval: 1, defaultProgress: .quarter)
         configuration.setProgress(.quarter, network: "demo", channel: channel)
+        configuration.routeStateKey = RouteStateKey(callbackSecret: secret)
+        configuration.routeTargets = RouteTargetRules(networks: ["demo"])
         let bridge = Bridge(configuration: configuration, client: client, store: store,
                             transport: ConsoleTransport(write: write), imageFetcher: try Self.imageFetcher(logger: logger),
                             logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))

@@ -1,12 +1,24 @@
 import Foundation
 import Hummingbird
 
-/// What the bridge made of one callback body; only used for logging and metrics, the proxy
-/// always gets 200 for a well-formed callback (it never retries anyway).
-public enum CallbackDisposition: Sendable, Equatable {
-    case applied
-    case duplicateOrStale
-    case unknownTask
+/// What the bridge made of one callback body (a hint to ask the proxy, see
+/// `Bridge.receiveCallback`); only used for logging and metrics, the proxy always gets 200 for
+/// a well-formed callback (it never retries anyway). The raw value is the metric label.
+public enum CallbackDisposition: String, Sendable, Equatable {
+    /// A task the bot follows: the proxy will be asked about it.
+    case known
+    /// Unknown id, validly signed state: the proxy will be asked, and the task adopted.
+    case adopted
+    /// Unknown id with an unsigned, tampered or foreign state: ignored.
+    case forgedState = "forged_state"
+    /// Unknown id, signed state naming a route the bot does not send to: ignored.
+    case invalidRoute = "invalid_route"
+    /// Unknown id without a state: ignored.
+    case unknown
+    /// A JSON object without a usable task id.
+    case noTaskId = "no_task_id"
+    /// Too many hints already wait for the proxy.
+    case dropped
 }
 
 /// Receives the task JSON the proxy POSTs to `notifyHook`.
@@ -22,8 +34,8 @@ public protocol HealthReporter: Sendable {
 /// The bot's HTTP surface: `POST /callback/<secret>`, `GET /health`, `GET /metrics`.
 ///
 /// The callback carries no signature (the proxies cannot sign), so the unguessable path
-/// secret is the authentication; anything else about the request is a hint the bridge
-/// re-checks against its own ranked state.
+/// secret keeps strangers out; but the proxy's operator knows it too, so a body is only ever
+/// a hint: the bridge asks the proxy about the id and believes the answer, never the body.
 public struct CallbackRoutes: Sendable {
     /// Larger bodies are refused: a real task JSON is a few kilobytes.
     public static let maxBodyBytes = 256 * 1024
@@ -62,8 +74,9 @@ public struct CallbackRoutes: Sendable {
                 metrics.increment("mjbridge_callbacks_total", label: "malformed")
                 return Response(status: .badRequest)
             }
+            // Returns at once: the bridge only notes which ids to ask the proxy about.
             let disposition = await sink.receiveCallback(data)
-            metrics.increment("mjbridge_callbacks_total", label: "\(disposition)")
+            metrics.increment("mjbridge_callbacks_total", label: disposition.rawValue)
             return Response(status: .ok)
         }
         let health = self.health

@@ -47,7 +47,7 @@ public struct BotRuntime: Sendable {
                       logger: Logger(label: "mjbridge.irc", level: logger.logLevel))
         }
         let transport = IRCTransport(clients: ircClients, logger: logger, metrics: metrics)
-        let bridge = Bridge(configuration: configuration.bridgeConfiguration(notifyHook: notifyHook),
+        let bridge = Bridge(configuration: configuration.bridgeConfiguration(notifyHook: notifyHook, callbackSecret: secret),
                             client: clients.main, store: store, transport: transport,
                             imageFetcher: try imageFetcher ?? GuardedImageFetcher(
                                 settings: configuration.images, logger: Logger(label: "mjbridge.images", level: logger.logLevel)),

@@ -4,7 +4,9 @@ import Foundation
 extension Configuration {
     /// What the bridge needs from `bot.conf`. `notifyHook` is decided by the runtime, which
     /// knows the callback secret.
-    func bridgeConfiguration(notifyHook: String?) -> BridgeConfiguration {
+    /// `callbackSecret` keys the signature of each task's `state` (also when polling alone
+    /// follows tasks: the state is still sent, and read back when adopting an orphan).
+    func bridgeConfiguration(notifyHook: String?, callbackSecret: String) -> BridgeConfiguration {
         var bridge = BridgeConfiguration(
             commandPrefix: bot.commandPrefix,
             replyStyle: bot.replyWithNotice ? .notice : .privmsg,
@@ -23,6 +25,8 @@ extension Configuration {
                 }
             }
         }
+        bridge.routeStateKey = RouteStateKey(callbackSecret: callbackSecret)
+        bridge.routeTargets = RouteTargetRules(networks: Set(networks.map(\.name)))
         return bridge
     }
 }

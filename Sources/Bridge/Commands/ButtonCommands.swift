@@ -151,6 +151,9 @@ extension CommandContext {
         guard let waiting = await resolve(reference, lacking: "waiting for a remix prompt", where: { task in
             task.status.uppercased() == "MODAL" && !task.isTerminal
         }) else { return }
+        guard privacy.mayControl(waiting) else {
+            return await reply("Only the one who started ref \(await ref(of: waiting)) (or an admin) can remix it.")
+        }
         guard waiting.status.uppercased() == "MODAL", !waiting.isTerminal else {
             await reply("ref \(await ref(of: waiting)) is not waiting for a prompt.")
             return

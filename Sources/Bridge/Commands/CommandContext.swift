@@ -23,8 +23,8 @@ struct CommandContext: Sendable {
         TaskRoute(network: event.network, channel: event.target.channelName, nick: event.sender, account: event.account)
     }
 
-    /// The compact route for the task's `state`.
-    var state: String { RouteState.encode(route) }
+    /// The signed route for the task's `state` (see `SignedRouteState`).
+    var state: String? { bridge.signedState(for: route) }
     var notifyHook: String? { bridge.configuration.notifyHook }
 
     func run() async {
@@ -99,11 +99,22 @@ struct CommandContext: Sendable {
 
     /// The task a command is about: the one `reference` names, or else the caller's newest
     /// task here that satisfies `predicate`. Answers the user itself when there is none.
+    /// A task this conversation may not see (`TaskPrivacy`) is answered like one that does
+    /// not exist, so nothing about it leaks.
     func resolve(_ reference: String?, lacking: String,
                  where predicate: @escaping @Sendable (TaskRecord) -> Bool) async -> TaskRecord? {
+        let privacy = self.privacy
         do {
             if let reference {
-                switch try await store.resolveReference(reference, scopeKey: route.scopeKey, network: event.network) {
+                var resolution = try await store.resolveReference(reference, scopeKey: route.scopeKey, network: event.network)
+                switch resolution {
+                case .found(let task) where !privacy.maySee(task): resolution = .notFound
+                case .ambiguous(let tasks):
+                    let visible = tasks.filter(privacy.maySee)
+                    resolution = visible.count == 1 ? .found(visible[0]) : visible.isEmpty ? .notFound : .ambiguous(visible)
+                default: break
+                }
+                switch resolution {
                 case .found(let task):
                     return task
                 case .ambiguous(let tasks):
@@ -118,7 +129,7 @@ struct CommandContext: Sendable {
                     return nil
                 }
             }
-            if let task = try await store.mostRecentTask(of: route, where: predicate) { return task }
+            if let task = try await store.mostRecentTask(of: route, where: { predicate($0) && privacy.maySee($0) }) { return task }
             await reply(lacking.isEmpty ? "You have no tasks here yet."
                                         : "You have no task here \(lacking); add a ref (see \(prefix)tasks).")
             return nil

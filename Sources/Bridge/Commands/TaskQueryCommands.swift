@@ -48,10 +48,9 @@ extension CommandContext {
 
     func cancel() async {
         guard words.count <= 1 else { return await usage() }
-        let caller = route
         guard let task = await resolve(words.first, lacking: "still running", where: { !$0.isTerminal }) else { return }
         let ref = await ref(of: task)
-        guard isOwner || task.nickKey == caller.nickKey || (task.account != nil && task.account == caller.account) else {
+        guard privacy.mayControl(task) else {
             return await reply("Only the one who started ref \(ref) (or an admin) can cancel it.")
         }
         guard !task.isTerminal else { return await reply("ref \(ref) has already finished.") }
@@ -78,7 +77,10 @@ extension CommandContext {
     func listTasks() async {
         guard words.isEmpty else { return await usage() }
         do {
-            let tasks = try await store.tasks(of: route, limit: bridge.configuration.tasksListed)
+            // The store matches by nick or account; only the caller's own, by `TaskPrivacy`, are listed.
+            let privacy = self.privacy
+            let tasks = try await store.tasks(of: route, limit: Store.recentWindow)
+                .filter { privacy.maySee($0) && privacy.isOwner(of: $0) }.prefix(bridge.configuration.tasksListed)
             guard !tasks.isEmpty else { return await reply("You have no tasks here yet.") }
             let ids = try await store.recentTasks(scopeKey: route.scopeKey).map(\.id)
             let items = tasks.map { task in

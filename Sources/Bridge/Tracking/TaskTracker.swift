@@ -64,7 +64,8 @@ public actor TaskTracker {
         await delivery.flush()
     }
 
-    /// Applies one report about a task (a callback body or a poll result).
+    /// Applies one report from the proxy about a task (a poll or fetch result; never a
+    /// callback body, which is only a hint to ask).
     @discardableResult
     public func apply(_ snapshot: TaskSnapshot) async -> ApplyOutcome {
         let outcome = await applyWithoutDelivery(snapshot)
@@ -89,10 +90,14 @@ public actor TaskTracker {
         }
     }
 
-    /// A task the store does not know but whose `state` names a route of ours: the bot
-    /// crashed between the proxy accepting it and recording it. Route it anyway.
+    /// A task the store does not know but whose `state` is one we signed, naming a route we
+    /// would send to: the bot crashed between the proxy accepting it and recording it. Route
+    /// it anyway. Anything else (unsigned, tampered, another network) is not ours to say.
     private func adopt(_ snapshot: TaskSnapshot) async throws -> TaskRecord? {
-        guard let route = RouteState.decode(snapshot.state) else { return nil }
+        guard let key = configuration.routeStateKey,
+              case .valid(let signed) = SignedRouteState.verify(snapshot.state, with: key),
+              configuration.routeTargets.accepts(signed) else { return nil }
+        let route = signed.route
         let now = clock.now()
         let record = TaskRecord(id: snapshot.id, route: route, kind: (snapshot.action ?? "task").lowercased(),
                                 action: snapshot.action, prompt: snapshot.prompt ?? "", status: "NOT_START", statusRank: 0,
@@ -114,6 +119,28 @@ public actor TaskTracker {
         return TaskTransition(renderer: renderer, addressing: addressing,
                               throttle: ProgressThrottle(policy: policy, minimumInterval: configuration.progressMinimumInterval),
                               ref: ref, now: clock.now())
+    }
+
+    /// Asks the proxy about these ids now (they were hinted by callbacks) in batches, and
+    /// applies only what it answers. An id the store lacks is adopted only when the proxy's
+    /// own answer carries a validly signed `state`: a hint's state merely earned the question.
+    public func refresh(ids: [String]) async {
+        var start = 0
+        while start < ids.count {
+            let batch = Array(ids[start..<min(start + configuration.pollBatchSize, ids.count)])
+            start += configuration.pollBatchSize
+            do {
+                let wanted = Set(batch)
+                for snapshot in try await source.tasks(ids: batch) where wanted.contains(snapshot.id) {
+                    _ = await applyWithoutDelivery(snapshot)
+                }
+            } catch {
+                // Known tasks are polled anyway; an orphan gets its chance with its next callback.
+                logger.warning("asking the proxy about hinted tasks failed", metadata: ["error": "\(error)"])
+                break
+            }
+        }
+        await delivery.flush()
     }
 
     /// After a start: everything pending is polled at once and what the outbox still owes is sent.

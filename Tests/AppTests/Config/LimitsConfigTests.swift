@@ -26,7 +26,7 @@ import Testing
                                         cooldownSeconds: 10, commandsPer30s: 6, adminsExempt: true, bannedWords: []))
         // And they reach the bridge.
         let config = try ConfigurationLoader(environment: [:]).parse(toml: Self.base, baseDirectory: "/tmp")
-        #expect(config.bridgeConfiguration(notifyHook: nil).limits == limits)
+        #expect(config.bridgeConfiguration(notifyHook: nil, callbackSecret: "s").limits == limits)
     }
 
     @Test func everyKeyAndZeroForOff() throws {

@@ -9,7 +9,8 @@ actor RecordingSink: CallbackSink {
     var bodies: [Data] = []
     func receiveCallback(_ body: Data) async -> CallbackDisposition {
         bodies.append(body)
-        return body.count > 40 ? .applied : .unknownTask
+        if String(decoding: body, as: UTF8.self).contains("\"state\"") { return .forgedState }
+        return body.count > 40 ? .known : .unknown
     }
 }
 
@@ -87,6 +88,21 @@ struct StaticHealth: HealthReporter {
             let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(text.contains("# TYPE mjbridge_callbacks_total counter"))
             #expect(text.contains("mjbridge_callbacks_total{result=\"rejected\"} 1"))
+        }
+    }
+
+    @Test func theMetricCountsWhatEachHintWas() async throws {
+        let metrics = MetricsRegistry()
+        let sink = RecordingSink()
+        try await app(sink, metrics: metrics).test(.live) { client in
+            for body in [task, task, #"{"id":"1","state":"mjb1 x #y z"}"#, #"{"id":"2"}"#] {
+                let response = try await client.execute(uri: "/callback/s3cret-path", method: .post, body: ByteBuffer(string: body))
+                #expect(response.status == .ok)
+            }
+            let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(text.contains("mjbridge_callbacks_total{result=\"known\"} 2"), "\(text)")
+            #expect(text.contains("mjbridge_callbacks_total{result=\"forged_state\"} 1"), "\(text)")
+            #expect(text.contains("mjbridge_callbacks_total{result=\"unknown\"} 1"), "\(text)")
         }
     }
 

@@ -14,6 +14,8 @@ final class BridgeHarness: Sendable {
     static let network = "testnet"
     static let channel = "#art"
     static let botNick = "mjbridge"
+    /// Signs the tasks' `state`, as the runtime's key derived from the callback secret does.
+    static let stateKey = RouteStateKey(callbackSecret: "harness-callback-secret")
 
     let directory: TemporaryDirectory
     let sim: SimulatorServer
@@ -67,6 +69,8 @@ final class BridgeHarness: Sendable {
         do {
             var configuration = BridgeConfiguration(versionText: "mjbridge test", ownerAccounts: ["root"],
                                                     notifyHook: callbacks ? recorder.url : nil, defaultProgress: .off)
+            configuration.routeStateKey = stateKey
+            configuration.routeTargets = RouteTargetRules(networks: [network])
             configure(&configuration)
             let client = try MidjourneyClient(
                 configuration: MidjourneyConfiguration(baseURL: sim.apiBaseURL, apiKey: clientKey ?? apiKey,
@@ -96,17 +100,21 @@ final class BridgeHarness: Sendable {
         await harness.shutdown()
     }
 
+    /// `hintSleep` waits out the callback window; by default it passes at once (the harness
+    /// hands callbacks over in bursts and then waits for `callbacksSettled()`).
     static func makeBridge(configuration: BridgeConfiguration, client: MidjourneyClient, store: Store,
-                           transport: RecordingTransport, fetcher: LoopbackImageFetcher, clock: BridgeClock) -> Bridge {
+                           transport: RecordingTransport, fetcher: LoopbackImageFetcher, clock: BridgeClock,
+                           hintSleep: @escaping @Sendable (Duration) async throws -> Void = { _ in await Task.yield() }) -> Bridge {
         var logger = Logger(label: "bridge-e2e")
         logger.logLevel = .critical
         return Bridge(configuration: configuration, client: client, store: store, transport: transport,
-                      imageFetcher: fetcher, clock: clock, logger: logger)
+                      imageFetcher: fetcher, clock: clock, hintSleep: hintSleep, logger: logger)
     }
 
     /// The simulator first, once its callbacks are out, then the recorder: a server stopped
     /// by cancellation while accepting a connection traps in NIO (apple/swift-nio#2813).
     func shutdown() async {
+        await bridge.callbacksSettled()
         await sim.waitForCallbacks()
         await sim.shutdown()
         await recorder.shutdown()
@@ -157,11 +165,18 @@ final class BridgeHarness: Sendable {
         await deliverCallbacks()
     }
 
-    /// Every callback recorded since the last call goes to the bridge, in arrival order.
+    /// Every callback recorded since the last call goes to the bridge, in arrival order; then
+    /// waits until the proxy has been asked about them and its answers applied.
     func deliverCallbacks() async {
         for callback in await newCallbacks() {
             _ = await bridge.receiveCallback(Data(callback.body))
         }
+        await bridge.callbacksSettled()
+    }
+
+    /// A `state` signed with the harness's key.
+    static func signedState(_ route: TaskRoute) -> String? {
+        SignedRouteState(route: route).encoded(with: stateKey)
     }
 
     /// Callbacks that reached the recorder since the last call, marked as handled (e.g. they
@@ -185,10 +200,11 @@ final class BridgeHarness: Sendable {
     // MARK: Restart
 
     /// The process died: a new `Store` and `Bridge` over the same SQLite file, nothing else kept.
-    func restart(clock bridgeClock: BridgeClock? = nil) throws {
+    func restart(clock bridgeClock: BridgeClock? = nil,
+                 hintSleep: @escaping @Sendable (Duration) async throws -> Void = { _ in await Task.yield() }) throws {
         let store = try Store.open(path: directory.databasePath)
         let bridge = Self.makeBridge(configuration: configuration, client: client, store: store, transport: transport,
-                                     fetcher: fetcher, clock: bridgeClock ?? clock.bridgeClock)
+                                     fetcher: fetcher, clock: bridgeClock ?? clock.bridgeClock, hintSleep: hintSleep)
         current.withLock { $0 = (bridge, store) }
     }
 

@@ -219,14 +219,14 @@ import Testing
             await h.say("!describe \(try await h.link(of: grid))")
             let ref = try #require(BridgeHarness.ref(in: await h.lastLine))
             let id = try #require(try await h.taskId(ref: ref))
-            // A proxy (or whatever sits in front of it) answering with control characters.
+            // A proxy (or whatever sits in front of it) answering a poll with control characters.
             let forged = #"""
             {"id":"\#(id)","action":"DESCRIBE","status":"SUCCESS","progress":"100%",
              "imageUrl":"http://x/y.png\r\nQUIT :bye\u0003",
              "buttons":[{"customId":"MJ::Job::PicReader::1","label":"\u0002bold\r\nJOIN #x","emoji":"1️⃣"}],
              "properties":{"finalPrompt":"1️⃣ a cat\u0003 4in\u0000 a hat\r\n\r\n2️⃣ \u001fsecond\u000f prompt"}}
             """#
-            #expect(await h.bridge.receiveCallback(Data(forged.utf8)) == .applied)
+            #expect(await h.bridge.tracker.apply(TaskSnapshot(try MJTask.decode(Data(forged.utf8)))) == .applied)
             await h.say("!btn 9 \(ref)")
             await h.say("!status \(ref)")
             let lines = await h.lines

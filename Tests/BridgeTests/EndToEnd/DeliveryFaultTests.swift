@@ -49,8 +49,9 @@ import Testing
             #expect(stats.callbacksDuplicated > 0)
             // Replaying everything once more changes nothing either.
             for callback in await h.allCallbacks {
-                #expect(await h.bridge.receiveCallback(Data(callback.body)) != .applied)
+                #expect(await h.bridge.receiveCallback(Data(callback.body)) == .known)
             }
+            await h.bridge.callbacksSettled()
             for ref in refs {
                 let results = await h.results(for: ref)
                 #expect(results.count == 1 && results[0].contains("✅"), "\(results)")
@@ -79,6 +80,7 @@ import Testing
                     group.addTask { await h.bridge.joined(network: BridgeHarness.network, channel: BridgeHarness.channel) }
                 }
             }
+            await h.bridge.callbacksSettled()
             for ref in refs {
                 let results = await h.results(for: ref)
                 #expect(results.count == 1 && results[0].contains("✅"), "\(ref): \(results)")
@@ -133,6 +135,7 @@ import Testing
             for callback in await h.newCallbacks() where callback.taskId == third {
                 _ = await h.bridge.receiveCallback(Data(callback.body))
             }
+            await h.bridge.callbacksSettled()
             #expect(await h.results(for: refs[2]).isEmpty)
             #expect(try await h.store.unsentLines().count == 1)
 
@@ -146,6 +149,7 @@ import Testing
             })
             // Late duplicates after the restart change nothing.
             for callback in await h.allCallbacks { _ = await h.bridge.receiveCallback(Data(callback.body)) }
+            await h.bridge.callbacksSettled()
             await h.bridge.tracker.recover()
             for ref in refs {
                 let results = await h.results(for: ref)
@@ -159,7 +163,7 @@ import Testing
             // The proxy's answer to the submit is slow; the job finishes and its callbacks
             // arrive before the command records the task. Step 1: the submit, as the command sends it.
             let route = TaskRoute(network: BridgeHarness.network, channel: BridgeHarness.channel, nick: "alice")
-            let response = try await h.client.imagine(ImagineRequest(prompt: "a hasty fox", state: RouteState.encode(route),
+            let response = try await h.client.imagine(ImagineRequest(prompt: "a hasty fox", state: BridgeHarness.signedState(route),
                                                                      notifyHook: h.recorder.url))
             let id = try #require(response.taskId)
             // Step 2: the callbacks overtake the answer.
@@ -208,16 +212,16 @@ import Testing
         try await BridgeHarness.with { h in
             // The bot crashed between the proxy accepting the job and recording it.
             let route = TaskRoute(network: BridgeHarness.network, channel: BridgeHarness.channel, nick: "carol")
-            let response = try await h.client.imagine(ImagineRequest(prompt: "an orphan task", state: RouteState.encode(route),
+            let response = try await h.client.imagine(ImagineRequest(prompt: "an orphan task", state: BridgeHarness.signedState(route),
                                                                      notifyHook: h.recorder.url))
             await h.finishJobs()
             let result = try #require(await h.lines.last)
             #expect(result.hasPrefix("carol: ✅ «an orphan task") && result.contains(" → "), "\(result)")
             #expect(try await h.store.task(id: try #require(response.taskId)) != nil)
-            // A forged state cannot put a line break on the wire.
+            // An unsigned state routes nothing (the old format could put a line break on the wire).
             let forged = #"{"id":"999","status":"SUCCESS","progress":"100%","state":"mjb1 testnet %23art%0D%0AQUIT x","imageUrl":"http://x/y.png"}"#
-            #expect(await h.bridge.receiveCallback(Data(forged.utf8)) == .unknownTask)
-            #expect(await h.bridge.receiveCallback(Data("not json".utf8)) == .unknownTask)
+            #expect(await h.bridge.receiveCallback(Data(forged.utf8)) == .forgedState)
+            #expect(await h.bridge.receiveCallback(Data("not json".utf8)) == .noTaskId)
         }
     }
 

@@ -112,11 +112,25 @@ func gridButtons(_ hash: String = "0ddb91a0") -> [TaskButton] {
         ])
     }
 
-    @Test func unknownTasksAreIgnoredUnlessTheirStateRoutesThem() async throws {
-        let h = try TrackerHarness()
+    @Test func unknownTasksAreIgnoredUnlessTheirStateIsSignedAndRoutesThem() async throws {
+        let key = RouteStateKey(callbackSecret: "tracker-test-secret")
+        var configuration = BridgeConfiguration()
+        configuration.routeStateKey = key
+        configuration.routeTargets = RouteTargetRules(networks: ["net"])
+        let h = try TrackerHarness(configuration: configuration)
         #expect(await h.tracker.apply(TaskSnapshot(id: "5001", status: "SUCCESS", imageUrl: "https://x/y.png")) == .unknownTask)
         #expect(await h.tracker.apply(TaskSnapshot(id: "5002", status: "SUCCESS", imageUrl: "https://x/y.png", state: "someone else's")) == .unknownTask)
-        let state = RouteState.encode(TaskRoute(network: "net", channel: "#art", nick: "carol"))
+        // The old unsigned format routes nothing any more.
+        #expect(await h.tracker.apply(TaskSnapshot(id: "5004", status: "SUCCESS", imageUrl: "https://x/y.png", state: "mjb1 net #art carol")) == .unknownTask)
+        // Signed with another key, or for a network that is not configured: not adopted.
+        let foreign = SignedRouteState(route: TaskRoute(network: "net", channel: "#art", nick: "carol"))
+            .encoded(with: RouteStateKey(callbackSecret: "another bot"))
+        #expect(await h.tracker.apply(TaskSnapshot(id: "5005", status: "SUCCESS", imageUrl: "https://x/y.png", state: foreign)) == .unknownTask)
+        let elsewhere = SignedRouteState(route: TaskRoute(network: "othernet", channel: "#art", nick: "carol")).encoded(with: key)
+        #expect(await h.tracker.apply(TaskSnapshot(id: "5006", status: "SUCCESS", imageUrl: "https://x/y.png", state: elsewhere)) == .unknownTask)
+        #expect(try await h.store.task(id: "5005") == nil)
+        #expect(try await h.store.task(id: "5006") == nil)
+        let state = SignedRouteState(route: TaskRoute(network: "net", channel: "#art", nick: "carol")).encoded(with: key)
         #expect(await h.tracker.apply(TaskSnapshot(id: "5003", action: "IMAGINE", status: "SUCCESS", prompt: "a boat",
                                                    imageUrl: "https://x/b.png", state: state)) == .applied)
         #expect(await h.transport.texts == ["carol: ✅ «a boat» → https://x/b.png · ref 5003"])

@@ -1,25 +1,6 @@
 import Foundation
 import Testing
 @testable import Bridge
-import Store
-
-@Suite struct RouteStateTests {
-    @Test func roundTrips() {
-        let channel = TaskRoute(network: "libera chat", channel: "#art", nick: "alice")
-        #expect(RouteState.encode(channel) == "mjb1 libera%20chat #art alice")
-        #expect(RouteState.decode(RouteState.encode(channel)) == channel)
-        let privately = TaskRoute(network: "net", channel: nil, nick: "bob[away]")
-        #expect(RouteState.decode(RouteState.encode(privately)) == privately)
-    }
-
-    @Test func rejectsForeignOrDangerousStates() {
-        #expect(RouteState.decode(nil) == nil)
-        #expect(RouteState.decode("irc:#art:alice") == nil)
-        #expect(RouteState.decode("mjb1 net #art") == nil)
-        #expect(RouteState.decode("mjb1 net #art%0D%0AQUIT alice") == nil)
-        #expect(RouteState.decode("mjb1 net #art " + String(repeating: "a", count: 300)) == nil)
-    }
-}
 
 @Suite struct PollScheduleTests {
     let t0 = Date(timeIntervalSince1970: 0)
