@@ -104,9 +104,10 @@ public actor IRCClient {
     }
 
     /// Sends one raw line through the flood-limited queue, ahead of chat; returns once written.
+    /// A PRIVMSG or NOTICE loses any `\u{1}`: only the client's own CTCP replies carry it.
     public func send(_ message: Message) async throws(IRCClientError) {
         let session = try registeredSession()
-        try await enqueue([message.serialized()], lane: .control, session: session).get()
+        try await enqueue([CTCP.defanged(message).serialized()], lane: .control, session: session).get()
     }
 
     /// Joins a channel now (when registered) and after every reconnect.
