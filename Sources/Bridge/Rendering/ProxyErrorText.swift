@@ -11,7 +11,7 @@ public enum ProxyErrorText {
         case .apiKeyRejected:
             return forOwner ? error.description
                 : "The image service refused the bot's credentials — the bot's admins need to look at its configuration."
-        case .badBaseURL, .notFound, .decoding, .httpStatus:
+        case .badBaseURL, .redirected, .notFound, .decoding, .httpStatus:
             return forOwner ? error.description
                 : "The bot cannot talk to the image service properly right now — the bot's admins need to look at it."
         case .unreachable:
