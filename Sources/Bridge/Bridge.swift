@@ -215,16 +215,18 @@ struct ClientTaskSource: TaskSource {
 }
 
 extension TaskSnapshot {
-    /// The tracker's view of a proxy task. What it will show (link, button names) is cleaned
-    /// of line breaks and formatting codes here; customIds stay verbatim, they go back to the
-    /// proxy; `finalPrompt` keeps its line breaks (the renderer splits on them and cleans each line).
+    /// The tracker's view of a proxy task. The proxy is not trusted: everything it will show
+    /// (prompt, link, fail reason, button names) is cleaned of formatting codes and every
+    /// control character here; customIds stay verbatim, they go back to the proxy;
+    /// `finalPrompt` keeps its line breaks (the renderer splits on them).
     public init(_ task: MJTask) {
         self.init(id: task.id, action: task.action?.rawValue, status: task.status.rawValue, progress: task.progress,
-                  prompt: task.prompt, imageUrl: task.imageUrl.map(ChatText.stripFormatting), failReason: task.failReason,
+                  prompt: task.prompt.map(ChatText.untrusted), imageUrl: task.imageUrl.map(ChatText.untrusted),
+                  failReason: task.failReason.map(ChatText.untrusted),
                   buttons: task.buttons.map {
-                      TaskButton(customId: $0.customId, label: ChatText.stripFormatting($0.label),
-                                 emoji: ChatText.stripFormatting($0.emoji))
+                      TaskButton(customId: $0.customId, label: ChatText.untrusted($0.label),
+                                 emoji: ChatText.untrusted($0.emoji))
                   },
-                  finalPrompt: task.properties.finalPrompt, state: task.state)
+                  finalPrompt: task.properties.finalPrompt.map(ChatText.untrustedLines), state: task.state)
     }
 }

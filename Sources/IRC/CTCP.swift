@@ -24,6 +24,21 @@ public enum CTCP {
     /// The longest PING token echoed back; a longer one is cut, so nobody can make us send much.
     public static let maximumPingArgument = 64
 
+    /// The byte that opens and closes a CTCP message.
+    public static let marker: UInt8 = 0x01
+
+    /// `message` with every `\u{1}` removed from its text when it is a PRIVMSG or NOTICE, so
+    /// that a line sent for someone else never turns into a CTCP. The client's own replies
+    /// (`reply(to:…)`) are written without passing through here.
+    public static func defanged(_ message: Message) -> Message {
+        guard ["PRIVMSG", "NOTICE"].contains(message.command.uppercased()),
+              let text = message.params.last, text.utf8.contains(marker)
+        else { return message }
+        var copy = message
+        copy.params[copy.params.count - 1] = WireText.clean(text) { $0 == marker }
+        return copy
+    }
+
     /// Whether a PRIVMSG/NOTICE text is a CTCP message.
     public static func isCTCP(_ text: String) -> Bool {
         text.utf8.first == 0x01

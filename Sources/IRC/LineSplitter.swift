@@ -6,6 +6,9 @@
 /// - CR, LF and CRLF in the text end a line: each input line starts a new IRC line (a newline
 ///   in a reply is meant as one). Empty lines and NUL bytes are dropped, because servers reject
 ///   an empty message and NUL cannot travel.
+/// - `\u{1}` is dropped: a piece starting with it would be a CTCP (ACTION, DCC…) to everyone
+///   who receives it, and a cut can land anywhere. The client's own CTCP replies are built by
+///   `CTCP` and never pass through here.
 /// - A line is cut after a space (the space stays at the end of the earlier line, so the pieces
 ///   concatenate back to the exact input line), unless the next word could not fit in a line of
 ///   its own anyway; such a word (a very long URL, say) fills the line and is cut at a character
@@ -48,9 +51,9 @@ public struct LineSplitter: Sendable, Hashable {
         }
     }
 
-    /// The input lines of `text` (split at CR, LF, CRLF), NUL removed, empty lines dropped.
+    /// The input lines of `text` (split at CR, LF, CRLF), NUL and `\u{1}` removed, empty lines dropped.
     public static func lines(in text: String) -> [Substring] {
-        let clean = WireText.clean(text) { $0 == 0 }
+        let clean = WireText.clean(text) { $0 == 0 || $0 == CTCP.marker }
         return clean.split(omittingEmptySubsequences: true) { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
     }
 

@@ -35,6 +35,8 @@ public actor IRCClient {
     /// Channels we want to be in: the configured ones plus `join(_:key:)`; rejoined after
     /// every reconnect and after a kick.
     private var desiredChannels: [IRCConnectionConfiguration.Channel]
+    /// Every channel key given to `join`, kept out of the logs even after a part.
+    private var joinedKeys: Set<String> = []
     /// NICKLEN from the last 005, so fallback nicks fit on the next connection.
     private var learnedNickLength: Int?
     private var ctcpLimiter = CTCPRateLimiter()
@@ -104,14 +106,16 @@ public actor IRCClient {
     }
 
     /// Sends one raw line through the flood-limited queue, ahead of chat; returns once written.
+    /// A PRIVMSG or NOTICE loses any `\u{1}`: only the client's own CTCP replies carry it.
     public func send(_ message: Message) async throws(IRCClientError) {
         let session = try registeredSession()
-        try await enqueue([message.serialized()], lane: .control, session: session).get()
+        try await enqueue([CTCP.defanged(message).serialized()], lane: .control, session: session).get()
     }
 
     /// Joins a channel now (when registered) and after every reconnect.
     public func join(_ channel: String, key: String? = nil) {
         let wanted = IRCConnectionConfiguration.Channel(channel, key: key)
+        if let key { joinedKeys.insert(key) }
         let mapping = session?.support.caseMapping ?? .rfc1459
         if !desiredChannels.contains(where: { mapping.equal($0.name, channel) }) {
             desiredChannels.append(wanted)
@@ -312,10 +316,10 @@ public actor IRCClient {
         do {
             message = try Message(parsing: text)
         } catch {
-            logger.warning("skipped a line that is not IRC (\(error)): \(text.prefix(200))")
+            logger.warning("skipped a line that is not IRC (\(error)): \(redaction.scrubbed(String(text.prefix(200))))")
             return
         }
-        logger.trace("<< \(text)")
+        logger.trace("<< \(redaction.loggable(line: text))")
         switch message.command {
         case "PING":
             writeNow(Message(command: "PONG", params: message.params), session: session)
@@ -544,6 +548,11 @@ public actor IRCClient {
         enqueueUnawaited([reply.serialized()], lane: .control, session: session)
     }
 
+    /// What must not appear in a log line; built only when a line is logged.
+    private var redaction: Redaction {
+        Redaction(configuration, joinedKeys: Array(joinedKeys))
+    }
+
     private func registrationTimerFired(_ id: Int) {
         guard let session, session.id == id else { return }
         execute(session.registration.handle(.timedOut), session: session)
@@ -598,7 +607,7 @@ public actor IRCClient {
     private func writeNow(_ message: Message, session: Session) -> EventLoopFuture<Void> {
         let line = message.serialized() + "\r\n"
         if session.registration.isRegistered { _ = session.flood.reserve(bytes: line.utf8.count, now: clock.now) }
-        logger.trace(">> \(Redaction.loggable(message))")
+        logger.trace(">> \(redaction.loggable(message))")
         return session.channel.writeAndFlush(ByteBuffer(string: line))
     }
 
@@ -638,7 +647,7 @@ public actor IRCClient {
             }
             guard let (entry, completed) = session.queue.popNext() else { continue }
             _ = session.flood.reserve(bytes: entry.line.utf8.count + 2, now: clock.now)
-            logger.trace(">> \(entry.line)")
+            logger.trace(">> \(redaction.loggable(line: entry.line))")
             do {
                 try await session.channel.writeAndFlush(ByteBuffer(string: entry.line + "\r\n")).get()
                 if let completed { finish(completed, .success(())) }

@@ -18,6 +18,10 @@ public enum MJError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Could not connect (refused, DNS, TLS, connection reset).
     case unreachable(String)
     case badBaseURL(String)
+    /// HTTP 3xx: the base URL points at something that redirects (http→https, a moved host, a
+    /// login page). Not followed, so the API key never travels to `location` (as sent, maybe
+    /// relative; "" when the answer had none).
+    case redirected(status: Int, location: String)
     /// The answer could not be understood.
     case decoding(String)
     /// The proxy answered with a code that is not an acceptance (3, 4, 9, 23, 24, 5, 30, -1, …).
@@ -60,6 +64,9 @@ public enum MJError: Error, Sendable, Hashable, CustomStringConvertible {
             return "Cannot reach the Midjourney proxy: \(reason)."
         case .badBaseURL(let hint):
             return "Bad Midjourney proxy base URL: \(hint)."
+        case .redirected(let status, let location):
+            let target = location.isEmpty ? "without a Location" : "to \(location)"
+            return "The Midjourney proxy answered HTTP \(status), a redirect \(target). Redirects are not followed, so that the API key cannot leak to another server: set proxy.base_url to the address the proxy really serves."
         case .decoding(let what):
             return "Could not understand the Midjourney proxy's answer: \(what)."
         case .rejected(let response):

@@ -11,6 +11,7 @@ extension MidjourneyClient {
     struct RawResponse: Sendable {
         var status: Int
         var retryAfter: String?
+        var location: String? = nil
         var body: Data
     }
 
@@ -103,6 +104,10 @@ extension MidjourneyClient {
             throw .rateLimited(retryAfter: RetryAfter.parse(raw.retryAfter))
         case 500..<600:
             throw .server(status: raw.status)
+        case 300..<400:
+            // Never followed (see `sharedHTTPClient`); the Location tells the owner what to fix.
+            let location = (raw.location ?? "").isEmpty ? "" : MJError.snippet(of: Data(raw.location!.utf8), limit: 200)
+            throw .redirected(status: raw.status, location: redactor.redact(location))
         default:
             if let json = try? JSONValue.parse(raw.body), SubmitResponse(json: json) != nil {
                 return raw
@@ -131,6 +136,7 @@ extension MidjourneyClient {
                 }
                 return RawResponse(status: Int(response.status.code),
                                    retryAfter: response.headers.first(name: "Retry-After"),
+                                   location: response.headers.first(name: "Location"),
                                    body: body)
             }
             group.addTask {

@@ -15,7 +15,8 @@ public struct MidjourneyClient: Sendable {
     let logger: Logger
     let redactor: SecretRedactor
 
-    /// Throws `.badBaseURL` when the configured base URL cannot be used.
+    /// Throws `.badBaseURL` when the configured base URL cannot be used. `httpClient` must not
+    /// follow redirects (`sharedHTTPClient` does not): a redirect would carry the API key along.
     public init(configuration: MidjourneyConfiguration, httpClient: HTTPClient,
                 logger: Logger = Logger(label: "mjbridge.midjourney")) throws(MJError) {
         let redactor = SecretRedactor(apiKey: configuration.apiKey)

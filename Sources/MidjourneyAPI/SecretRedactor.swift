@@ -48,6 +48,7 @@ struct SecretRedactor: Sendable {
         case .notFound(let path): .notFound(path: redact(path))
         case .unreachable(let why): .unreachable(redact(why))
         case .badBaseURL(let why): .badBaseURL(redact(why))
+        case .redirected(let status, let location): .redirected(status: status, location: redact(location))
         case .decoding(let why): .decoding(redact(why))
         case .rejected(let response): .rejected(redact(response))
         case .invalidRequest(let why): .invalidRequest(redact(why))

@@ -1,5 +1,10 @@
 import Foundation
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The bot's memory: tasks with their routes, the outbox of lines owed to people, and a few
 /// settings. SQLite through GRDB; a file in WAL mode in production, `:memory:` in unit tests.
@@ -15,7 +20,10 @@ public final class Store: Sendable {
     }
 
     /// Opens (creating if needed) the database file at `path` in WAL mode and migrates it.
+    /// A new file is created mode 0600 (it holds prompts, routes and the callback secret);
+    /// SQLite gives the `-wal` and `-shm` files the main file's mode.
     public static func open(path: String) throws -> Store {
+        createPrivately(path)
         do {
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
@@ -23,6 +31,18 @@ public final class Store: Sendable {
         } catch {
             throw StoreError.cannotOpen(path: path, reason: "\(error)")
         }
+    }
+
+    /// Creates an empty file readable by the owner only, unless something is there already.
+    /// Not umask (process-wide, and other threads create files too); failures are left for
+    /// SQLite to report with its own words when it opens the path.
+    private static func createPrivately(_ path: String) {
+        #if canImport(Glibc)
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        #else
+        let descriptor = Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        #endif
+        if descriptor >= 0 { close(descriptor) }
     }
 
     /// A private in-memory database, for tests.

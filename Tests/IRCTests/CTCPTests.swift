@@ -64,4 +64,17 @@ import Testing
         let closedAllowed = closed.allow(now: t0)
         #expect(!closedAllowed)
     }
+    /// Issue 12: text the client is asked to send for someone else never becomes a CTCP; only
+    /// the client's own replies (built by `CTCP.reply`) carry the marker.
+    @Test func defangedRemovesMarkersFromChatOnly() {
+        #expect(CTCP.defanged(Message("PRIVMSG", "#c", "\u{1}ACTION x\u{1}")) == Message("PRIVMSG", "#c", "ACTION x"))
+        #expect(CTCP.defanged(Message("notice", "bob", "a\u{1}b")) == Message("notice", "bob", "ab"))
+        let other = Message("TOPIC", "#c", "\u{1}x")
+        #expect(CTCP.defanged(other) == other)
+        let clean = Message("PRIVMSG", "#c", "hello")
+        #expect(CTCP.defanged(clean) == clean)
+        // The replies the client builds itself keep their markers.
+        let reply = CTCP.reply(to: CTCP.Request(command: "VERSION"), from: "bob", version: "v", now: .init(timeIntervalSince1970: 0))
+        #expect(reply?.params.last == "\u{1}VERSION v\u{1}")
+    }
 }

@@ -107,4 +107,38 @@ import Testing
         #expect(LineSplitter.chunks(of: "a🦊b", budget: 2) == ["a", "🦊", "b"])
         #expect(LineSplitter.chunks(of: "ab", budget: 0) == ["a", "b"])
     }
+    /// Issue 12: a `\u{1}` right after a cut would start a line that every recipient takes as a
+    /// CTCP (ACTION, DCC…). Random text with the marker at every offset around the cut, with
+    /// and without a space before it (where the word-boundary rule cuts), in every script:
+    /// no line carries it, and the lines still add up to the text without it.
+    @Test func noLineCarriesACTCPMarker() {
+        var random = SplitMix64(seed: 0x01_C7C9)
+        let splitter = LineSplitter(sender: me)
+        let budget = splitter.textBudget(command: "PRIVMSG", target: "#c")
+        let filler = ["a", "b", " ", "é", "🦊", "字", "e\u{301}", "👩‍👩‍👧"]
+        let payloads = ["\u{1}ACTION waves\u{1}", "\u{1}DCC SEND x 1 2 3\u{1}", "\u{1}", " \u{1}VERSION\u{1}", "\u{1}\u{1}x"]
+        var checked = 0
+        for offset in (budget - 16)...(budget + 16) {
+            for payload in payloads {
+                for _ in 0..<6 {
+                    var text = ""
+                    while text.utf8.count < offset - 4 { text += filler.randomElement(using: &random)! }
+                    while text.utf8.count < offset { text += "x" }
+                    text += payload
+                    for _ in 0..<Int.random(in: 0...300, using: &random) { text += filler.randomElement(using: &random)! }
+                    if Bool.random(using: &random) { text += "\n" + payload + "tail" }
+                    let messages = splitter.split(text, target: "#c")
+                    for message in messages {
+                        let line = message.params[1]
+                        #expect(!line.utf8.contains(0x01), "offset \(offset): \(line.suffix(20).debugDescription)")
+                        #expect(!line.isEmpty && line.utf8.count <= budget)
+                    }
+                    let expected = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\u{1}" })).split(separator: "\n").joined()
+                    #expect(messages.map { $0.params[1] }.joined() == expected)
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 33 * 5 * 6)
+    }
 }

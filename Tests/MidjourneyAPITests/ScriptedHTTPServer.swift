@@ -91,12 +91,31 @@ final class ScriptedHTTPServer: Sendable {
         }
     }
 
-    /// A port on which nothing listens (bound, then closed).
+    /// A port on which nothing listens. Bound and never listened on, and kept bound for the
+    /// rest of the run: a port that was merely closed again could be handed to a parallel
+    /// test's server, which would then answer the "unreachable" request.
     static func closedPort() async throws -> Int {
-        let server = try await ScriptedHTTPServer { _, _ in .hang }
-        let port = server.port
-        try await server.shutdown()
-        return port
+        #if os(Linux)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(descriptor, raw, length) == 0 && getsockname(descriptor, raw, &length) == 0
+            }
+        }
+        guard bound else {
+            close(descriptor)
+            throw POSIXError(.EADDRINUSE)
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     private final class Handler: ChannelInboundHandler {

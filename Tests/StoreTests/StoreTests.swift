@@ -45,6 +45,34 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
         #expect(try await reopened.unsentLines().map(\.text) == ["ack"])
     }
 
+    /// Issue 12: the database holds prompts, routes and the callback secret; nobody but the
+    /// bot's user may read it, nor its WAL and shared-memory files. Real files, real stat.
+    @Test func databaseAndWALAreCreatedOwnerOnly() async throws {
+        let dir = try TemporaryDirectory()
+        // With the usual umask (022) SQLite alone would create all three 0644.
+        let store = try Store.open(path: dir.databasePath)
+        try await store.insert(makeTask("1748339029401828"), lines: [line("ack", task: "1748339029401828")])
+        // The -wal and -shm files exist while a connection is open.
+        try withExtendedLifetime(store) {
+            for suffix in ["", "-wal", "-shm"] {
+                let path = dir.databasePath + suffix
+                let attributes = try FileManager.default.attributesOfItem(atPath: path)
+                let mode = try #require(attributes[.posixPermissions] as? NSNumber).intValue
+                #expect(mode & 0o777 == 0o600, "\(path): \(String(mode, radix: 8))")
+            }
+        }
+    }
+
+    @Test func anExistingDatabaseIsOpenedAsItIs() async throws {
+        let dir = try TemporaryDirectory()
+        do { _ = try Store.open(path: dir.databasePath) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: dir.databasePath)
+        let reopened = try Store.open(path: dir.databasePath)
+        #expect(try await reopened.journalMode() == "wal")
+        let mode = try #require(FileManager.default.attributesOfItem(atPath: dir.databasePath)[.posixPermissions] as? NSNumber)
+        #expect(mode.intValue & 0o777 == 0o640)
+    }
+
     @Test func unwritableLocationIsAClearError() {
         #expect(throws: StoreError.self) {
             _ = try Store.open(path: "/proc/definitely/not/here.sqlite")

@@ -4,7 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import Testing
-@testable import IRCClient
+import IRCClient
 
 /// A second, deliberately simple IRC client for integration tests: it watches what the bot
 /// does (as another user on the network), creates channels, kicks. Answers PING by itself.
@@ -24,14 +24,14 @@ public actor TestPeer {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .file(net.caFile)
         let context = try NIOSSLContext(configuration: tls)
-        let (inputs, sink) = AsyncStream.makeStream(of: ConnectionInput.self)
+        let (inputs, sink) = AsyncStream.makeStream(of: PeerInput.self)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
-                    try pipeline.addHandler(ByteToMessageHandler(IRCLineDecoder()))
-                    try pipeline.addHandler(IRCInboundHandler(sink: sink, waitsForTLS: true))
+                    try pipeline.addHandler(ByteToMessageHandler(PeerLineDecoder()))
+                    try pipeline.addHandler(PeerInboundHandler(sink: sink))
                 }
             }
             .connect(host: net.host, port: net.tlsPort).get()
@@ -42,7 +42,7 @@ public actor TestPeer {
         return peer
     }
 
-    private func deliver(_ input: ConnectionInput) {
+    private func deliver(_ input: PeerInput) {
         switch input {
         case .line(let text):
             guard let message = try? Message(parsing: text) else { return }
@@ -54,8 +54,6 @@ public actor TestPeer {
             received.append(message)
         case .closed:
             closed = true
-        default:
-            break
         }
     }
 

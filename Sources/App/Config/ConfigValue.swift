@@ -28,6 +28,7 @@ enum ConfigValue: Sendable, Equatable {
 
     /// Parses TOML text; syntax errors carry the line and column toml++ reports.
     static func parse(toml text: String) throws(ConfigError) -> [String: ConfigValue] {
+        try TOMLCrashGuard.check(text)
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

@@ -39,6 +39,10 @@ public struct BotRuntime: Sendable {
             logger.notice("no http.public_base_url: the proxy cannot call back, tasks are followed by polling alone")
         }
 
+        if let warning = ProxyKeyExposure.warning(baseURL: configuration.proxy.baseURL,
+                                                  hasAPIKey: !(configuration.proxy.apiKey?.value ?? "").isEmpty) {
+            logger.warning("\(warning)")
+        }
         let proxyLogger = Logger(label: "mjbridge.proxy", level: logger.logLevel)
         let clients = try ProxyClients(configuration.proxy, logger: proxyLogger)
         let version = "mjbridge \(MJBridgeVersion.current)"

@@ -10,8 +10,9 @@ public struct OutgoingChat: Sendable, Hashable {
     public var network: String
     /// A channel name or a nick.
     public var target: String
-    /// Free of CR, LF and NUL (the initializer removes them); may be longer than one IRC line,
-    /// the transport splits it.
+    /// Free of every C0 control (CR, LF, NUL, the CTCP marker `\u{1}`…) and DEL: the
+    /// initializer removes them, whatever the text was built from. May be longer than one IRC
+    /// line; the transport splits it.
     public var text: String
     public var style: ChatStyle
 

@@ -11,7 +11,7 @@ public enum ProxyErrorText {
         case .apiKeyRejected:
             return forOwner ? error.description
                 : "The image service refused the bot's credentials — the bot's admins need to look at its configuration."
-        case .badBaseURL, .notFound, .decoding, .httpStatus:
+        case .badBaseURL, .redirected, .notFound, .decoding, .httpStatus:
             return forOwner ? error.description
                 : "The bot cannot talk to the image service properly right now — the bot's admins need to look at it."
         case .unreachable:
@@ -37,11 +37,11 @@ public enum ProxyErrorText {
         // for most users; the full text is in the log.
         let readable = ProxyText.english(for: response.description)
             ?? (response.description.unicodeScalars.contains(where: Self.isCJK) ? "" : response.description)
-        let detail = ChatText.truncated(ChatText.wireSafe(ChatText.stripFormatting(readable)), to: 160)
+        let detail = ChatText.truncated(ChatText.untrusted(readable), to: 160)
         switch response.code {
         case .bannedPrompt:
             if let word = response.bannedWord, !word.isEmpty {
-                return "Midjourney refuses that prompt because of the word «\(ChatText.truncated(ChatText.wireSafe(word), to: 40))»."
+                return "Midjourney refuses that prompt because of the word «\(ChatText.truncated(ChatText.untrusted(word), to: 40))»."
             }
             return "Midjourney refuses that prompt: it contains a banned word."
         case .queueFull:

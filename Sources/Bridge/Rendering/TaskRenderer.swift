@@ -5,7 +5,8 @@ import MidjourneyAPI
 /// this decides what. Lines are without the caller's nick; `ReplyAddressing` adds it.
 public struct TaskRenderer: Sendable {
     public var prefix: String
-    /// Prompts are quoted at most this long.
+    /// Prompts are quoted at most this many UTF-8 bytes (cut at a grapheme boundary), so a
+    /// line quoting one fits an IRC line whatever the prompt's script.
     public var promptLimit = 80
 
     public init(prefix: String) {
@@ -13,7 +14,7 @@ public struct TaskRenderer: Sendable {
     }
 
     func quoted(_ prompt: String) -> String {
-        "«\(ChatText.truncated(ChatText.wireSafe(ChatText.stripFormatting(prompt)), to: promptLimit))»"
+        "«\(ChatText.truncated(ChatText.untrusted(prompt), to: promptLimit))»"
     }
 
     /// The answer to a submission the proxy accepted. `queuePosition` is the proxy's
@@ -49,16 +50,16 @@ public struct TaskRenderer: Sendable {
         if action?.uppercased() == "DESCRIBE" || kind == "describe" {
             let prompts = Self.describedPrompts(finalPrompt ?? "")
             var lines = ["✅ \(prompts.count) prompt\(prompts.count == 1 ? "" : "s") for your image · ref \(ref)\(nextPart)"]
-            lines += prompts.enumerated().map { "\($0.offset + 1). \(ChatText.truncated(ChatText.stripFormatting($0.element), to: 350))" }
+            lines += prompts.enumerated().map { "\($0.offset + 1). \(ChatText.truncated(ChatText.untrusted($0.element), to: 350))" }
             return lines
         }
         if action?.uppercased() == "SHORTEN" || kind == "shorten" {
             // Discord markdown (`**Important tokens**`) means nothing on IRC.
             let analysis = (finalPrompt ?? "").split(whereSeparator: \.isNewline)
                 .map { String($0).replacingOccurrences(of: "**", with: "").trimmingWhitespace() }.filter { !$0.isEmpty }.prefix(8)
-            return ["✅ shortened \(quoted(prompt)) · ref \(ref)\(nextPart)"] + analysis.map { ChatText.truncated(ChatText.stripFormatting($0), to: 350) }
+            return ["✅ shortened \(quoted(prompt)) · ref \(ref)\(nextPart)"] + analysis.map { ChatText.truncated(ChatText.untrusted($0), to: 350) }
         }
-        let link = imageUrl.map { " → \(ChatText.stripFormatting($0))" } ?? ""
+        let link = imageUrl.map { " → \(ChatText.untrusted($0))" } ?? ""
         return ["✅ \(subject(kind: kind, prompt: prompt))\(link) · ref \(ref)\(nextPart)"]
     }
 
@@ -139,7 +140,7 @@ public struct TaskRenderer: Sendable {
 
     /// Proxy fail reasons are often Chinese or raw Discord embeds; say them plainly.
     public static func readableFailReason(_ reason: String?) -> String {
-        let raw = ChatText.stripFormatting(ChatText.wireSafe(reason ?? ""))
+        let raw = ChatText.untrusted(reason ?? "")
             .split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
         guard !raw.isEmpty else { return "the proxy gave no reason" }
         let known: [(String, String)] = [

@@ -236,7 +236,8 @@ import Testing
             }
             #expect(lines.contains("alice: 1. a cat 4in a hat"), "\(lines)")
             #expect(lines.contains("alice: 2. second prompt"), "\(lines)")
-            #expect(lines.contains { $0.contains("has no button \"9\"; it has: 1 boldJOIN #x") }, "\(lines)")
+            // Line breaks become spaces (words stay apart), formatting codes go.
+            #expect(lines.contains { $0.contains("has no button \"9\"; it has: 1 bold  JOIN #x") }, "\(lines)")
         }
     }
 

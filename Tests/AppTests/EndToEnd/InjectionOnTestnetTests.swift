@@ -1,0 +1,75 @@
+import App
+import Foundation
+import IRC
+import MidjourneySimulator
+import Testing
+import TestnetSupport
+
+/// Issue 12, on the real network (InspIRCd + Atheme, the bot over TLS, the simulator behind it):
+/// hostile text never becomes a command, a CTCP or a line break on the wire, as a second client
+/// in the channel (and a third one in another channel) sees it.
+///
+/// IRC cannot carry CR, LF or NUL inside a PRIVMSG a peer types, so those come the way they
+/// really can: in the proxy's text (here the simulator's `failReason`, echoed into the
+/// channel). `\x01` can be typed, and is sent in prompts too. The split right before `\x01`
+/// cannot be provoked through the bot's own lines (every one fits an IRC line since prompts
+/// and reasons are cut by bytes); `LineSplitterTests.noLineCarriesACTCPMarker` covers it at
+/// every offset.
+@Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.skipReason), .testnet)
+struct InjectionOnTestnetTests {
+    @Test func hostileProxyTextAndPromptsStayInTheirLine() async throws {
+        try await BotOnTestnetTests().withBot { harness, user in
+            let net = try Testnet.require()
+            let me = await user.nick
+            // A watcher in a channel the injected text aims at.
+            let other = "#" + uniqueName("other")
+            let watcher = try await TestPeer.connect(to: net)
+            try await watcher.register(nick: uniqueName("watch"))
+            await watcher.send("JOIN \(other)")
+            _ = try await watcher.expect("own JOIN of \(other)") { $0.command == "JOIN" }
+
+            let chat = CommandsOnTestnetTests.Conversation(harness: harness, user: user, me: me)
+            let fiveKB = String(repeating: "字🦊e\u{301}\u{1}ACTION x\u{1} ", count: 5000 / 22 + 1)
+            let reasons = [
+                "broken\r\nQUIT :x",
+                "broken\nPRIVMSG \(other) :spam",
+                "nul\u{0}here\r\nPRIVMSG \(other) :\u{1}ACTION spams\u{1}",
+                "\u{1}ACTION fails\u{1}",
+                "\u{1}DCC SEND x 2130706433 6667 1\u{1}",
+                fiveKB,
+            ]
+            for reason in reasons {
+                await harness.simulator.controls.failNextTasks(1, reason: reason)
+                let (ref, result) = try await chat.submit("!imagine a fox")
+                #expect(result.contains("❌") && result.contains("ref \(ref)"), "\(result)")
+                #expect(result.utf8.count < 512)
+            }
+
+            // Typed prompts with CTCP markers and formatting, where the ack and the result quote them.
+            for prompt in ["a \u{1}ACTION dances\u{1} fox", "\u{1}VERSION\u{1} a fox", "a fox \u{3}04red\u{2} \u{1}"] {
+                let (_, result) = try await chat.submit("!imagine \(prompt)")
+                #expect(result.contains("✅"), "\(result)")
+            }
+
+            // Still connected and answering, after everything.
+            await user.send("PRIVMSG \(harness.channel) :\(harness.nick): ping")
+            _ = try await user.said(by: harness.nick, "pong after the injections") { $0.hasPrefix("\(me):") && $0.lowercased().contains("pong") }
+
+            let fromBot = await user.lines().compactMap { try? Message(parsing: $0) }.filter { $0.source?.nick == harness.nick }
+            #expect(!fromBot.isEmpty)
+            for line in fromBot {
+                // No QUIT, no PRIVMSG elsewhere: only chat to this channel or this user, and the JOIN.
+                #expect(["PRIVMSG", "NOTICE", "JOIN", "MODE"].contains(line.command), "an extra command: \(line.serialized())")
+                #expect(line.params.first == harness.channel || line.params.first == me, "\(line.serialized())")
+                let text = line.params.last ?? ""
+                #expect(!text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }, "\(text.debugDescription)")
+            }
+            // The other channel heard nothing from the bot.
+            await watcher.send("PING :sync")
+            _ = try await watcher.expect("PONG") { $0.command == "PONG" }
+            let heard = await watcher.lines()
+            #expect(!heard.contains { $0.hasPrefix(":\(harness.nick)!") }, "\(heard)")
+            await watcher.quit()
+        }
+    }
+}
