@@ -132,13 +132,32 @@ struct RunningBot: Sendable {
     }
 }
 
-/// A port nobody listens on right now (bound, read, released).
+/// A port nobody listens on right now, chosen below the kernel's ephemeral range: the bot is
+/// restarted on the same port (its notifyHook names it), and a port the kernel picked for
+/// `bind(port: 0)` or an outgoing connection could be handed to another test in between
+/// (seen: "Address already in use" on restart under the full suite). Ports outside the
+/// ephemeral range are only ever taken by someone asking for them by number.
 func freePort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .bind(host: "127.0.0.1", port: 0).get()
-    let port = channel.localAddress?.port ?? 0
-    try await channel.close()
-    return port
+    let range = ephemeralPortRange()
+    let candidates = range.lowerBound > 12_000 ? 10_000..<(range.lowerBound - 1) : range
+    for _ in 0..<200 {
+        let port = Int.random(in: candidates)
+        guard let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: port).get() else { continue }
+        try await channel.close()
+        return port
+    }
+    throw HarnessError.noFreePort
+}
+
+enum HarnessError: Error { case noFreePort }
+
+/// `/proc/sys/net/ipv4/ip_local_port_range`, or Linux's default when unreadable.
+private func ephemeralPortRange() -> ClosedRange<Int> {
+    let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+    let numbers = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Int($0) }
+    guard numbers.count == 2, numbers[0] <= numbers[1] else { return 32768...60999 }
+    return numbers[0]...numbers[1]
 }
 
 extension TestPeer {
