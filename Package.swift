@@ -52,7 +52,8 @@ let package = Package(
         ]),
         // Transport-agnostic bot logic.
         .target(name: "Bridge", dependencies: [
-            "MidjourneyAPI", "Store",
+            // IRC (pure, Foundation only) for CASEMAPPING and hostmask patterns in roles.
+            "IRC", "MidjourneyAPI", "Store",
             .product(name: "Logging", package: "swift-log"),
             // Downloads the images users name by URL (HTTPImageFetcher).
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

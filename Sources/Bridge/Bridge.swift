@@ -19,6 +19,8 @@ public final class Bridge: Sendable {
     public let tracker: TaskTracker
     /// Per-channel settings with the owners' changes from chat on top of the configuration.
     public let channels: ChannelSettings
+    /// Admins, ignores and pauses set from chat.
+    public let roster: AdminRoster
     let client: MidjourneyClient
     /// Clients whose base URL carries a speed-mode path (`/mj-fast`), for `speedModeRouting = .path`.
     let modeClients: [SpeedMode: MidjourneyClient]
@@ -47,6 +49,7 @@ public final class Bridge: Sendable {
         self.delivery = delivery
         let channels = ChannelSettings(configuration: configuration, store: store, logger: logger)
         self.channels = channels
+        self.roster = AdminRoster(configuration: configuration, store: store, logger: logger)
         self.tracker = TaskTracker(store: store, delivery: delivery, source: ClientTaskSource(client: client),
                                    configuration: configuration, clock: clock, logger: logger, channels: channels)
         self.addressing = ReplyAddressing(style: configuration.replyStyle)
@@ -64,14 +67,57 @@ public final class Bridge: Sendable {
     /// Handles one chat line. Returns when its immediate answers have been sent or queued;
     /// results arrive later through the tracker.
     public func handle(_ event: ChatEvent) async {
-        let isOwner = event.isFromOwner || configuration.isOwner(account: event.account)
-        switch responder.respond(to: event, isOwner: isOwner) {
+        var event = event
+        let resolver = await roster.resolver(network: event.network)
+        var role = resolver.role(of: event)
+        // Ignored: no answer at all, not even to !help (owners are never ignored).
+        guard role > .ignored else { return }
+        let access = configuration.access(network: event.network)
+        if case .command(let invocation) = responder.parser.parse(event), !event.accountVerified,
+           invocation.spec.minimumRole > role || (access.requireAccount && invocation.spec.isSubmission && role < .admin) {
+            // The transport could not vouch for the account: ask the network before deciding.
+            switch await transport.lookUpAccount(network: event.network, nick: event.sender) {
+            case .loggedIn(let account):
+                event.account = account
+                event.accountVerified = true
+            case .loggedOut:
+                event.account = nil
+                event.accountVerified = true
+            case .unavailable:
+                event.account = nil
+            }
+            role = resolver.role(of: event)
+            guard role > .ignored else { return }
+        }
+        switch responder.respond(to: event, role: role) {
         case .ignore:
             return
         case .replies(let lines):
+            if case .command(let invocation) = responder.parser.parse(event), invocation.spec.minimumRole > role {
+                await audit(event: event, command: invocation.spec.name, target: invocation.words.first,
+                            outcome: "refused: for \(invocation.spec.minimumRole.plural)")
+            }
             for line in lines { await send(line) }
         case .dispatch(let invocation):
-            await CommandContext(bridge: self, invocation: invocation, isOwner: isOwner).run()
+            let pause = invocation.spec.isSubmission
+                ? await roster.pause(network: event.network, channel: event.target.channelName) : nil
+            if let refusal = SubmissionGate.refusal(spec: invocation.spec, role: role, event: event, access: access, pause: pause) {
+                return await send(addressing.reply(to: event, refusal))
+            }
+            await CommandContext(bridge: self, invocation: invocation, role: role).run()
+        }
+    }
+
+    /// Writes one row to the audit log; a store failure is logged, never shown.
+    func audit(event: ChatEvent, command: String, target: String?, outcome: String) async {
+        let entry = AuditEntry(account: event.accountVerified ? event.account : nil, mask: UserIdentity.mask(of: event),
+                               network: event.network, channel: event.target.channelName, command: command,
+                               target: target.map { ChatText.truncated(ChatText.wireSafe($0), to: 200) },
+                               outcome: outcome, at: clock.now())
+        do {
+            try await store.appendAudit(entry)
+        } catch {
+            logger.error("cannot write the audit log", metadata: ["command": "\(command)", "outcome": "\(outcome)", "error": "\(error)"])
         }
     }
 

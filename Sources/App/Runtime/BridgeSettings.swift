@@ -1,5 +1,6 @@
 import Bridge
 import Foundation
+import IRC
 
 extension Configuration {
     /// What the bridge needs from `bot.conf`. `notifyHook` is decided by the runtime, which
@@ -16,6 +17,8 @@ extension Configuration {
             pollBatchSize: proxy.pollBatchSize,
             taskDeadline: proxy.taskDeadlineMinutes * 60)
         for network in networks {
+            bridge.networkAccess[network.name] = NetworkAccess(ownerMasks: network.ownerMasks.compactMap(HostmaskPattern.init),
+                                                               requireAccount: network.requireAccount)
             for channel in network.channels {
                 if let policy = ProgressPolicy(configValue: channel.progress) {
                     bridge.setProgress(policy, network: network.name, channel: channel.name)

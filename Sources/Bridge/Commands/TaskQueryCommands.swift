@@ -51,9 +51,12 @@ extension CommandContext {
         let caller = route
         guard let task = await resolve(words.first, lacking: "still running", where: { !$0.isTerminal }) else { return }
         let ref = await ref(of: task)
-        guard isOwner || task.nickKey == caller.nickKey || (task.account != nil && task.account == caller.account) else {
+        let isTheirs = task.nickKey == caller.nickKey || (task.account != nil && task.account == caller.account)
+        guard isTheirs || isAdmin else {
             return await reply("Only the one who started ref \(ref) (or an admin) can cancel it.")
         }
+        // An admin cancelling someone else's job is an admin action.
+        if !isTheirs { await audit("allowed", target: "\(task.id) of \(task.account ?? task.nick)") }
         guard !task.isTerminal else { return await reply("ref \(ref) has already finished.") }
         do {
             _ = try await client.cancel(id: task.id)
