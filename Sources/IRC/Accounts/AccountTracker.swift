@@ -33,6 +33,11 @@ public struct AccountTracker: Sendable, Hashable {
     public struct LookupResult: Sendable, Hashable {
         public var nick: String
         public var knowledge: Knowledge?
+
+        public init(nick: String, knowledge: Knowledge?) {
+            self.nick = nick
+            self.knowledge = knowledge
+        }
     }
 
     /// Feeds one line from the server; returns the lookups it finished.

@@ -33,7 +33,7 @@ struct AuthorizationMatrixOnTestnetTests {
             let chan = harness.channel
             let bot = harness.nick
             _ = try await user.expect("the bot joining") { $0.command == "JOIN" && $0.source?.nick == bot }
-            let u = user.nick
+            let u = await user.nick
 
             // An ordinary user: refused with one sentence each, and !help does not list them.
             await user.send("PRIVMSG \(chan) :!pause")
@@ -47,7 +47,7 @@ struct AuthorizationMatrixOnTestnetTests {
             // The owner by account, then under another nick; an impostor takes the first nick.
             let owner = try await harness.user("own")
             peers.append(owner)
-            let firstNick = owner.nick
+            let firstNick = await owner.nick
             try await owner.identify(account: net.ownerAccount, password: net.ownerPassword)
             let ownerNick = uniqueName("own")
             await owner.send("NICK \(ownerNick)")
@@ -70,7 +70,7 @@ struct AuthorizationMatrixOnTestnetTests {
             // The admin, logged in: pause, a refused job, resume; owners-only still refused.
             let admin = try await harness.user("adm")
             peers.append(admin)
-            let a = admin.nick
+            let a = await admin.nick
             await admin.send("PRIVMSG \(chan) :!pause")
             _ = try await admin.said(by: bot, "not yet logged in") { $0 == "\(a): !pause is for the bot's admins." }
             try await admin.identify(account: net.userAccount, password: net.userPassword)

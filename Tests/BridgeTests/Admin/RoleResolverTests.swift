@@ -71,7 +71,7 @@ import Testing
         #expect(UserIdentity(base) == UserIdentity(kind: .account, value: "AliceAcct", key: "account:aliceacct"))
         var unverified = base
         unverified.accountVerified = false
-        #expect(UserIdentity(unverified) == UserIdentity(kind: .mask, value: "*!~a@Home.example", key: "mask:*!~a@home.example"))
+        #expect(UserIdentity(unverified) == UserIdentity(kind: .mask, value: "*!~a@Home.example", key: "mask:*!^a@home.example"), "rfc1459 folds ~ to ^")
         var renamed = unverified
         renamed.sender = "Alice_"
         #expect(UserIdentity(renamed).key == UserIdentity(unverified).key, "a new nick is the same user")

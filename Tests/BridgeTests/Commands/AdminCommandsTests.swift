@@ -59,7 +59,7 @@ import Testing
                 "- root pause - refused: for admins",
                 "- mallory ignore bob refused: for admins",
             ])
-            #expect(await h.store.adminAccounts().map(\.account) == ["helper"], "nothing changed by refused attempts")
+            #expect(try await h.store.adminAccounts().map(\.account) == ["helper"], "nothing changed by refused attempts")
         }
     }
 
@@ -203,7 +203,7 @@ import Testing
             #expect(await h.lastLine == "anynick: !admin is for the bot's owners.")
             let rows = try await h.store.recentAudit(limit: 2)
             #expect(rows.map(\.mask) == ["anynick!~boss@office.example.evil", "anynick!~boss@office.EXAMPLE"])
-            #expect(await h.store.adminAccounts().first?.addedBy == "anynick!~boss@office.EXAMPLE")
+            #expect(try await h.store.adminAccounts().first?.addedBy == "anynick!~boss@office.EXAMPLE")
         }
     }
 
@@ -220,7 +220,8 @@ import Testing
             // Unverified: looked up first.
             await h.transport.setAccount(.loggedIn("bob"), of: "bob")
             await h.hear(BridgeHarness.event("!imagine a fox", as: "bob", verified: false))
-            #expect(await h.lastLine.hasPrefix("bob: ") && h.lastLine.contains("ref "))
+            let bobsLine = await h.lastLine
+            #expect(bobsLine.hasPrefix("bob: ") && bobsLine.contains("ref "), "\(bobsLine)")
         }
     }
 
@@ -261,6 +262,7 @@ import Testing
 
     @Test func ownerCommandsAreAudited() async throws {
         try await BridgeHarness.with { h in
+            await h.transport.setJoined(only: [BridgeHarness.channel], network: BridgeHarness.network)
             await asOwner(h, "!join #new")
             await asOwner(h, "!progress quarter")
             await asOwner(h, "!pending")

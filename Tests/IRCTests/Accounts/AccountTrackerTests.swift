@@ -76,11 +76,14 @@ import Testing
     }
 
     @Test func nicksFoldWithTheNetworksCaseMapping() throws {
-        var tracker = tracker(["extended-join", "account-notify"])
-        tracker.caseMapping = .rfc1459
-        tracker.handle(try line(":Op[1]!o@h JOIN #c opacct :x"))
-        #expect(tracker.verifiedKnowledge(of: "op{1}", tag: nil) == .loggedIn("opacct"))
-        tracker.caseMapping = .ascii
-        #expect(tracker.verifiedKnowledge(of: "op{1}", tag: nil) == nil)
+        var rfc = tracker(["extended-join", "account-notify"])
+        rfc.caseMapping = .rfc1459
+        rfc.handle(try line(":Op[1]!o@h JOIN #c opacct :x"))
+        #expect(rfc.verifiedKnowledge(of: "op{1}", tag: nil) == .loggedIn("opacct"))
+        var ascii = tracker(["extended-join", "account-notify"])
+        ascii.caseMapping = .ascii
+        ascii.handle(try line(":Op[1]!o@h JOIN #c opacct :x"))
+        #expect(ascii.verifiedKnowledge(of: "op{1}", tag: nil) == nil)
+        #expect(ascii.verifiedKnowledge(of: "OP[1]", tag: nil) == .loggedIn("opacct"))
     }
 }
