@@ -94,7 +94,9 @@ public final class Bridge: Sendable {
             return
         case .replies(let lines):
             if case .command(let invocation) = responder.parser.parse(event), invocation.spec.minimumRole > role {
-                await audit(event: event, command: invocation.spec.name, target: invocation.words.first,
+                // The whole argument text: what they tried is what an owner wants to read later.
+                await audit(event: event, command: invocation.spec.name,
+                            target: invocation.arguments.isEmpty ? nil : ChatText.truncated(invocation.arguments, to: 80),
                             outcome: "refused: for \(invocation.spec.minimumRole.plural)")
             }
             for line in lines { await send(line) }

@@ -140,8 +140,8 @@ struct AuthorizationMatrixOnTestnetTests {
             let ua = net.userAccount
             let expected = [
                 "- \(u) pause - refused: for admins",
-                "- \(u) admin add refused: for owners",
-                "- \(firstNick) admin add refused: for owners",
+                "- \(u) admin add \(ua) refused: for owners",
+                "- \(firstNick) admin add \(ua) refused: for owners",
                 "- \(firstNick) ignore \(u)!*@* refused: for admins",
                 "\(net.ownerAccount) \(ownerNick) admin add \(ua) ok",
                 "- \(a) pause - refused: for admins",

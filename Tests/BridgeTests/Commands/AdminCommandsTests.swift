@@ -54,7 +54,7 @@ import Testing
             let rows = try await h.store.recentAudit(limit: 10)
             #expect(rows.map { "\($0.account ?? "-") \($0.mask) \($0.command) \($0.target ?? "-") \($0.outcome)" } == [
                 "helper helper admins - refused: for owners",
-                "helper helper admin add refused: for owners",
+                "helper helper admin add mallory refused: for owners",
                 "root root admin add helper ok",
                 "- root pause - refused: for admins",
                 "- mallory ignore bob refused: for admins",
