@@ -7,7 +7,7 @@ import Store
 /// every change is written to the store first, so it survives a restart. Roles are decided by
 /// the pure `RoleResolver` over these lists and `bot.conf`'s owners.
 public actor AdminRoster {
-    private let configuration: BridgeConfiguration
+    private var configuration: BridgeConfiguration
     private let store: Store
     private let logger: Logger
     private var loaded = false
@@ -19,6 +19,12 @@ public actor AdminRoster {
         self.configuration = configuration
         self.store = store
         self.logger = logger
+    }
+
+    /// Takes the owners and network access rules of a re-read `bot.conf` (`!reload`, SIGHUP);
+    /// admins, ignores and pauses set from chat are kept.
+    public func apply(_ configuration: BridgeConfiguration) {
+        self.configuration = configuration
     }
 
     /// The resolver for senders on `network`.

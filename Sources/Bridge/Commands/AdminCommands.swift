@@ -138,6 +138,13 @@ extension CommandContext {
         if case .account(let account) = entry, RoleResolver.contains(resolver.ownerAccounts, account) {
             return await answer("\(account) is an owner; owners cannot be ignored.", outcome: "refused: owner", target: entry.text)
         }
+        // A mask that matches the one giving it (`*!*@*`, their own host) would silence them
+        // and likely everyone: refuse it rather than lock the admins out.
+        if case .mask(let pattern) = entry, let userHost = event.userHost,
+           pattern.matches(nick: event.sender, userHost: userHost, caseMapping: event.caseMapping) {
+            return await answer("\(entry.text) matches you too; give a narrower mask.", outcome: "refused: matches the sender",
+                                target: entry.text)
+        }
         let stored = IgnoreEntry(key: entry.key, value: entry.text, reason: reason.isEmpty ? nil : reason, addedBy: actor,
                                  addedAt: bridge.clock.now())
         do {

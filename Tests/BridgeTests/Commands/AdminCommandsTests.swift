@@ -117,6 +117,9 @@ import Testing
             #expect(await h.lastLine == "helper: Ignoring *!*@bad.example. Owners matching it are still answered.")
             await asAdmin(h, "!ignore root")
             #expect(await h.lastLine == "helper: root is an owner; owners cannot be ignored.")
+            await h.hear(BridgeHarness.event("!ignore *!*@*", as: "helper", account: "helper", userHost: "~h@home.example"))
+            #expect(await h.lastLine == "helper: *!*@* matches you too; give a narrower mask.")
+            #expect(try await h.store.recentAudit(limit: 1).first?.outcome == "refused: matches the sender")
 
             let before = await h.lines.count
             await h.say("!help", as: "eve", account: "eve")
