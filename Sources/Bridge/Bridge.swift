@@ -75,17 +75,8 @@ public final class Bridge: Sendable {
         let access = configuration.access(network: event.network)
         if case .command(let invocation) = responder.parser.parse(event), !event.accountVerified,
            invocation.spec.minimumRole > role || (access.requireAccount && invocation.spec.isSubmission && role < .admin) {
-            // The transport could not vouch for the account: ask the network before deciding.
-            switch await transport.lookUpAccount(network: event.network, nick: event.sender) {
-            case .loggedIn(let account):
-                event.account = account
-                event.accountVerified = true
-            case .loggedOut:
-                event.account = nil
-                event.accountVerified = true
-            case .unavailable:
-                event.account = nil
-            }
+            // The transport could not vouch for the account, and this command depends on it.
+            event = await withLookedUpAccount(event)
             role = resolver.role(of: event)
             guard role > .ignored else { return }
         }
@@ -108,6 +99,25 @@ public final class Bridge: Sendable {
             }
             await CommandContext(bridge: self, invocation: invocation, role: role).run()
         }
+    }
+
+    /// `event` with the account the network reports now (WHOX/WHOIS); without an answer the
+    /// account is dropped, so nothing rests on a name nobody vouched for.
+    private func withLookedUpAccount(_ event: ChatEvent) async -> ChatEvent {
+        var event = event
+        switch await transport.lookUpAccount(network: event.network, nick: event.sender) {
+        case .loggedIn(let account):
+            event.account = account
+            event.accountVerified = true
+        case .loggedOut:
+            event.account = nil
+            event.accountVerified = true
+        case .unavailable:
+            logger.notice("no account lookup answer; treated as not logged in",
+                          metadata: ["network": "\(event.network)", "nick": "\(event.sender)"])
+            event.account = nil
+        }
+        return event
     }
 
     /// Writes one row to the audit log; a store failure is logged, never shown.
