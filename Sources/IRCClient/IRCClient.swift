@@ -567,8 +567,10 @@ public actor IRCClient {
         switch knowledge {
         case .loggedIn(let name): account = name
         case .loggedOut: account = nil
-        // Unverified: pass on what we heard, for display and ownership, never for permissions.
-        case nil: account = message.tags["account"]
+        case nil:
+            // Nothing current to go on: no account (task ownership falls back to the nick, as
+            // before); the bridge looks it up where a permission depends on it.
+            account = nil
         }
         eventSink.yield(.message(IRCChatMessage(
             network: configuration.name, kind: kind, sender: sender, target: target, channel: channel,
