@@ -171,4 +171,43 @@ struct AuthorizationMatrixOnTestnetTests {
         for peer in peers { await peer.quit() }
         await harness.cleanUp()
     }
+
+    /// `require_account = true`: a guest is told how to identify; once logged in, the same
+    /// person's job is accepted; queries are never refused.
+    @Test func requireAccountLetsOnlyIdentifiedUsersStartJobs() async throws {
+        let net = try Testnet.require()
+        let harness = try await BotHarness.make(net)
+        let config = harness.configText().replacingOccurrences(of: "quit_message = \"e2e bye\"",
+                                                               with: "quit_message = \"e2e bye\"\nrequire_account = true")
+        let guest = try await harness.user("gst")
+        let running: RunningBot
+        do {
+            running = try await harness.startInProcess(config)
+        } catch {
+            await guest.quit()
+            await harness.cleanUp()
+            throw error
+        }
+        do {
+            let chan = harness.channel, bot = harness.nick, g = await guest.nick
+            _ = try await guest.expect("the bot joining") { $0.command == "JOIN" && $0.source?.nick == bot }
+            await guest.send("PRIVMSG \(chan) :!imagine a lighthouse")
+            _ = try await guest.said(by: bot, "the sentence") {
+                $0 == "\(g): only users logged in to a services account can start jobs here: log in (e.g. /msg NickServ IDENTIFY <account> <password>, or SASL) and try again."
+            }
+            await guest.send("PRIVMSG \(chan) :!tasks")
+            _ = try await guest.said(by: bot, "tasks answered") { $0 == "\(g): You have no tasks here yet." }
+            try await guest.identify(account: net.userAccount, password: net.userPassword)
+            await guest.send("PRIVMSG \(chan) :!imagine a lighthouse")
+            _ = try await guest.said(by: bot, "the acknowledgement") { $0.hasPrefix("\(g): ") && $0.contains("ref ") }
+        } catch {
+            await running.stop()
+            await guest.quit()
+            await harness.cleanUp()
+            throw error
+        }
+        await running.stop()
+        await guest.quit()
+        await harness.cleanUp()
+    }
 }
