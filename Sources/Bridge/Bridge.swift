@@ -164,18 +164,18 @@ public final class Bridge: Sendable {
 
     /// Restores the channels changed from chat, then recovery (pending tasks polled at once,
     /// owed lines sent), then one polling cycle every `pollSchedule.interval` until the task is
-    /// cancelled. Sent outbox lines older than `sentLineRetention` are dropped at the start and
-    /// then hourly, so the file stays small.
+    /// cancelled. Sent outbox lines older than `sentLineRetention` and audit rows older than
+    /// `auditRetention` are dropped at the start and then hourly, so the file stays small.
     public func run() async throws {
         await restoreChannels()
         await tracker.recover()
-        await pruneOutbox()
+        await pruneOldRows()
         var lastPruned = clock.now()
         while !Task.isCancelled {
             try await clock.sleep(.milliseconds(Int64(configuration.pollSchedule.interval * 1000)))
             await tracker.poll()
             if clock.now().timeIntervalSince(lastPruned) >= 3600 {
-                await pruneOutbox()
+                await pruneOldRows()
                 lastPruned = clock.now()
             }
         }
@@ -184,13 +184,21 @@ public final class Bridge: Sendable {
     /// How long sent lines are kept (for diagnostics) before `run()` drops them.
     public static let sentLineRetention: TimeInterval = 7 * 24 * 3600
 
-    private func pruneOutbox() async {
+    private func pruneOldRows() async {
         do {
             try await store.pruneSentLines(before: clock.now().addingTimeInterval(-Self.sentLineRetention))
         } catch {
             logger.error("cannot prune the outbox", metadata: ["error": "\(error)"])
         }
+        do {
+            try await store.pruneAudit(before: clock.now().addingTimeInterval(-Self.auditRetention))
+        } catch {
+            logger.error("cannot prune the audit log", metadata: ["error": "\(error)"])
+        }
     }
+
+    /// How long audit rows are kept; `run()` drops older ones with the outbox's sent lines.
+    public static let auditRetention: TimeInterval = 365 * 24 * 3600
 
     /// The client for a speed mode asked for in the prompt (path routing), else the default.
     func client(for mode: SpeedMode?) -> MidjourneyClient {

@@ -86,6 +86,12 @@ extension Store {
         }
     }
 
+    /// Drops audit rows older than `date`; returns how many.
+    @discardableResult
+    public func pruneAudit(before date: Date) async throws -> Int {
+        try await writer.write { db in try AuditEntry.filter(Column("at") < date).deleteAll(db) }
+    }
+
     /// The newest `limit` audit rows, newest first.
     public func recentAudit(limit: Int) async throws -> [AuditEntry] {
         try await writer.read { db in

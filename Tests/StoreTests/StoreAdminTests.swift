@@ -67,5 +67,7 @@ import Testing
         #expect(recent.map(\.outcome) == ["ok 6", "ok 5", "ok 4"])
         #expect(recent[1].account == nil && recent[0].account == "root")
         #expect(try await reopened.recentAudit(limit: 100).count == 7)
+        #expect(try await reopened.pruneAudit(before: t0.addingTimeInterval(2)) == 2)
+        #expect(try await reopened.recentAudit(limit: 100).map(\.outcome).last == "ok 2")
     }
 }
