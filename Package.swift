@@ -54,7 +54,8 @@ let package = Package(
         ]),
         // Transport-agnostic bot logic.
         .target(name: "Bridge", dependencies: [
-            "MidjourneyAPI", "Store",
+            // IRC (pure, Foundation only) for CASEMAPPING and hostmask patterns in roles.
+            "IRC", "MidjourneyAPI", "Store",
             .product(name: "Logging", package: "swift-log"),
             // HMAC-SHA256 signs and verifies the route `state` sent with each task.
             .product(name: "Crypto", package: "swift-crypto"),

@@ -19,6 +19,8 @@ public final class Bridge: Sendable {
     public let tracker: TaskTracker
     /// Per-channel settings with the owners' changes from chat on top of the configuration.
     public let channels: ChannelSettings
+    /// Admins, ignores and pauses set from chat.
+    public let roster: AdminRoster
     let client: MidjourneyClient
     /// Clients whose base URL carries a speed-mode path (`/mj-fast`), for `speedModeRouting = .path`.
     let modeClients: [SpeedMode: MidjourneyClient]
@@ -55,6 +57,7 @@ public final class Bridge: Sendable {
         self.delivery = delivery
         let channels = ChannelSettings(configuration: configuration, store: store, logger: logger)
         self.channels = channels
+        self.roster = AdminRoster(configuration: configuration, store: store, logger: logger)
         self.tracker = TaskTracker(store: store, delivery: delivery, source: ClientTaskSource(client: client),
                                    configuration: configuration, clock: clock, logger: logger, channels: channels)
         self.callbackRefresher = CallbackRefresher(tracker: tracker, window: configuration.callbackWindow,
@@ -77,15 +80,71 @@ public final class Bridge: Sendable {
     /// Handles one chat line. Returns when its immediate answers have been sent or queued;
     /// results arrive later through the tracker.
     public func handle(_ event: ChatEvent) async {
-        let isOwner = event.isFromOwner || configuration.isOwner(account: event.account)
-        guard await admitCommand(event, isOwner: isOwner) else { return }
-        switch responder.respond(to: event, isOwner: isOwner) {
+        var event = event
+        let resolver = await roster.resolver(network: event.network)
+        var role = resolver.role(of: event)
+        // Ignored: no answer at all, not even to !help (owners are never ignored).
+        guard role > .ignored else { return }
+        // Before any lookup or reply is spent on the line: a flood costs nothing but a count.
+        guard await admitCommand(event, isAdmin: role >= .admin) else { return }
+        let access = configuration.access(network: event.network)
+        if case .command(let invocation) = responder.parser.parse(event), !event.accountVerified,
+           invocation.spec.minimumRole > role || (access.requireAccount && invocation.spec.isSubmission && role < .admin) {
+            // The transport could not vouch for the account, and this command depends on it.
+            event = await withLookedUpAccount(event)
+            role = resolver.role(of: event)
+            guard role > .ignored else { return }
+        }
+        switch responder.respond(to: event, role: role) {
         case .ignore:
             return
         case .replies(let lines):
+            if case .command(let invocation) = responder.parser.parse(event), invocation.spec.minimumRole > role {
+                // The whole argument text: what they tried is what an owner wants to read later.
+                await audit(event: event, command: invocation.spec.name,
+                            target: invocation.arguments.isEmpty ? nil : ChatText.truncated(invocation.arguments, to: 80),
+                            outcome: "refused: for \(invocation.spec.minimumRole.plural)")
+            }
             for line in lines { await send(line) }
         case .dispatch(let invocation):
-            await CommandContext(bridge: self, invocation: invocation, isOwner: isOwner).run()
+            let pause = invocation.spec.isSubmission
+                ? await roster.pause(network: event.network, channel: event.target.channelName) : nil
+            if let refusal = SubmissionGate.refusal(spec: invocation.spec, role: role, event: event, access: access, pause: pause) {
+                return await send(addressing.reply(to: event, refusal))
+            }
+            await CommandContext(bridge: self, invocation: invocation, role: role).run()
+        }
+    }
+
+    /// `event` with the account the network reports now (WHOX/WHOIS); without an answer the
+    /// account is dropped, so nothing rests on a name nobody vouched for.
+    private func withLookedUpAccount(_ event: ChatEvent) async -> ChatEvent {
+        var event = event
+        switch await transport.lookUpAccount(network: event.network, nick: event.sender) {
+        case .loggedIn(let account):
+            event.account = account
+            event.accountVerified = true
+        case .loggedOut:
+            event.account = nil
+            event.accountVerified = true
+        case .unavailable:
+            logger.notice("no account lookup answer; treated as not logged in",
+                          metadata: ["network": "\(event.network)", "nick": "\(event.sender)"])
+            event.account = nil
+        }
+        return event
+    }
+
+    /// Writes one row to the audit log; a store failure is logged, never shown.
+    func audit(event: ChatEvent, command: String, target: String?, outcome: String) async {
+        let entry = AuditEntry(account: event.accountVerified ? event.account : nil, mask: UserIdentity.mask(of: event),
+                               network: event.network, channel: event.target.channelName, command: command,
+                               target: target.map { ChatText.truncated(ChatText.wireSafe($0), to: 200) },
+                               outcome: outcome, at: clock.now())
+        do {
+            try await store.appendAudit(entry)
+        } catch {
+            logger.error("cannot write the audit log", metadata: ["command": "\(command)", "outcome": "\(outcome)", "error": "\(error)"])
         }
     }
 
@@ -159,18 +218,19 @@ public final class Bridge: Sendable {
 
     /// Restores the channels changed from chat, then recovery (pending tasks polled at once,
     /// owed lines sent), then one polling cycle every `pollSchedule.interval` until the task is
-    /// cancelled. Sent outbox lines older than `sentLineRetention` (and the limits' counts of past
-    /// days) are dropped at the start and then hourly, so the file stays small.
+    /// cancelled. Sent outbox lines older than `sentLineRetention`, audit rows older than
+    /// `auditRetention` and the limits' counts of past days are dropped at the start and then
+    /// hourly, so the file stays small.
     public func run() async throws {
         await restoreChannels()
         await tracker.recover()
-        await pruneOutbox()
+        await pruneOldRows()
         var lastPruned = clock.now()
         while !Task.isCancelled {
             try await clock.sleep(.milliseconds(Int64(configuration.pollSchedule.interval * 1000)))
             await tracker.poll()
             if clock.now().timeIntervalSince(lastPruned) >= 3600 {
-                await pruneOutbox()
+                await pruneOldRows()
                 lastPruned = clock.now()
             }
         }
@@ -179,7 +239,7 @@ public final class Bridge: Sendable {
     /// How long sent lines are kept (for diagnostics) before `run()` drops them.
     public static let sentLineRetention: TimeInterval = 7 * 24 * 3600
 
-    private func pruneOutbox() async {
+    private func pruneOldRows() async {
         do {
             try await store.pruneSentLines(before: clock.now().addingTimeInterval(-Self.sentLineRetention))
             // Yesterday's daily counts and today-only quotas mean nothing any more.
@@ -187,7 +247,15 @@ public final class Bridge: Sendable {
         } catch {
             logger.error("cannot prune the outbox", metadata: ["error": "\(error)"])
         }
+        do {
+            try await store.pruneAudit(before: clock.now().addingTimeInterval(-Self.auditRetention))
+        } catch {
+            logger.error("cannot prune the audit log", metadata: ["error": "\(error)"])
+        }
     }
+
+    /// How long audit rows are kept; `run()` drops older ones with the outbox's sent lines.
+    public static let auditRetention: TimeInterval = 365 * 24 * 3600
 
     /// The client for a speed mode asked for in the prompt (path routing), else the default.
     func client(for mode: SpeedMode?) -> MidjourneyClient {

@@ -1,4 +1,18 @@
 import Foundation
+import IRC
+
+/// Who counts as whom on one network (`owner_masks`, `require_account` in its `[[networks]]`).
+public struct NetworkAccess: Sendable, Hashable {
+    /// Senders matching one of these are owners (for networks without services).
+    public var ownerMasks: [HostmaskPattern]
+    /// Only senders logged in to a services account may submit jobs.
+    public var requireAccount: Bool
+
+    public init(ownerMasks: [HostmaskPattern] = [], requireAccount: Bool = false) {
+        self.ownerMasks = ownerMasks
+        self.requireAccount = requireAccount
+    }
+}
 
 /// How `--fast/--relax/--turbo` reach the proxy.
 public enum SpeedModeRouting: String, Sendable, Hashable {
@@ -43,13 +57,17 @@ public struct BridgeConfiguration: Sendable {
     public var callbackWindow: Duration = .milliseconds(300)
     /// At most this many hinted ids wait for the proxy; more are dropped (polling covers them).
     public var maxPendingHints = 1000
+    /// Per network (keyed by name): owner masks and whether only identified users submit.
+    public var networkAccess: [String: NetworkAccess]
 
     public init(commandPrefix: String = "!", replyStyle: ChatStyle = .privmsg, versionText: String = "mjbridge",
                 ownerAccounts: [String] = [], notifyHook: String? = nil, speedModeRouting: SpeedModeRouting = .filter,
                 pollSchedule: PollSchedule = PollSchedule(), pollBatchSize: Int = 100, taskDeadline: TimeInterval = 15 * 60,
                 progressMinimumInterval: TimeInterval = 20, defaultProgress: ProgressPolicy = .started,
                 channelProgress: [String: ProgressPolicy] = [:], tasksListed: Int = 5,
-                limits: LimitSettings = .unlimited) {
+                limits: LimitSettings = .unlimited,
+                networkAccess: [String: NetworkAccess] = [:]) {
+        self.networkAccess = networkAccess
         self.commandPrefix = commandPrefix
         self.replyStyle = replyStyle
         self.versionText = versionText
@@ -75,6 +93,11 @@ public struct BridgeConfiguration: Sendable {
     public func progressPolicy(network: String, channel: String?) -> ProgressPolicy {
         guard let channel else { return defaultProgress }
         return channelProgress[Self.channelKey(network: network, channel: channel)] ?? defaultProgress
+    }
+
+    /// The access rules of one network (none configured: no masks, accounts not required).
+    public func access(network: String) -> NetworkAccess {
+        networkAccess[network] ?? NetworkAccess()
     }
 
     public func isOwner(account: String?) -> Bool {

@@ -40,6 +40,9 @@ public actor IRCClient {
     /// NICKLEN from the last 005, so fallback nicks fit on the next connection.
     private var learnedNickLength: Int?
     private var ctcpLimiter = CTCPRateLimiter()
+    /// `lookUpAccount` continuations by ticket; answered by the server, a timeout or the end
+    /// of the connection, whichever comes first.
+    private var accountLookups: [Int: CheckedContinuation<AccountTracker.Knowledge?, Never>] = [:]
 
     public init(
         configuration: IRCConnectionConfiguration,
@@ -154,6 +157,32 @@ public actor IRCClient {
 
     /// The services account we are logged in as on this connection (SASL or NickServ), if any.
     public var account: String? { session?.account }
+
+    /// Asks the server which services account `nick` is logged in to (WHOX `WHO nick %tna`
+    /// when offered, else WHOIS / 330). Nil when there is no answer within `timeout`, the nick
+    /// is not on the network, or we are not connected.
+    public func lookUpAccount(_ nick: String, timeout: Duration = .seconds(10)) async -> AccountTracker.Knowledge? {
+        guard let session, session.registration.isRegistered, !stopping,
+              !nick.isEmpty, !nick.utf8.contains(where: { [0, 0x0A, 0x0D, 0x20, 0x2C].contains($0) }) else { return nil }
+        let ticket = nextTicket
+        nextTicket += 1
+        let key = session.accounts.caseMapping.lowercased(nick)
+        let query = session.accounts.lookup(for: nick, support: session.support)
+        session.accountWaiters[key, default: []].append(ticket)
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            self.answerLookup(ticket, nil)
+        }
+        defer { timer.cancel() }
+        return await withCheckedContinuation { continuation in
+            accountLookups[ticket] = continuation
+            enqueueUnawaited([query.serialized()], lane: .control, session: session)
+        }
+    }
+
+    private func answerLookup(_ ticket: Int, _ knowledge: AccountTracker.Knowledge?) {
+        accountLookups.removeValue(forKey: ticket)?.resume(returning: knowledge)
+    }
 
     /// What the server told us in 005 (case mapping, channel types, line length, …).
     public var serverSupport: ISupport? { session?.support }
@@ -284,6 +313,7 @@ public actor IRCClient {
         for ticket in session.queue.removeAll() {
             finish(ticket, .failure(stopping ? .shutDown : .connectionLost))
         }
+        for ticket in session.accountWaiters.values.joined() { answerLookup(ticket, nil) }
         self.session = nil
         let uptime = session.registeredAt.map { $0.duration(to: clock.now) } ?? .zero
         return (session.endReason ?? (stopping ? .shutdown : .closedByServer), uptime)
@@ -376,10 +406,15 @@ public actor IRCClient {
     /// Everything that matters once we are on the network.
     private func afterRegistration(_ message: Message, session: Session) {
         let params = message.params
+        for result in session.accounts.handle(message) {
+            let key = session.accounts.caseMapping.lowercased(result.nick)
+            for ticket in session.accountWaiters.removeValue(forKey: key) ?? [] { answerLookup(ticket, result.knowledge) }
+        }
         let fromUs = message.source.map { session.same($0.nick, session.nick) } ?? false
         switch message.command {
         case "005":
             session.support.apply(message)
+            session.accounts.caseMapping = session.support.caseMapping
             if session.support.value("NICKLEN") != nil { learnedNickLength = session.support.nickLength }
         case "396":
             // RPL_VISIBLEHOST <nick> <host> :is now your displayed host
@@ -531,9 +566,20 @@ public actor IRCClient {
             channel = String(target.dropFirst())
         }
         let kind: IRCChatMessage.Kind = message.command == "NOTICE" ? .notice : .privmsg
+        let knowledge = session.accounts.verifiedKnowledge(of: sender.nick, tag: message.tags["account"])
+        var account: String?
+        switch knowledge {
+        case .loggedIn(let name): account = name
+        case .loggedOut: account = nil
+        case nil:
+            // Nothing current to go on: no account (task ownership falls back to the nick, as
+            // before); the bridge looks it up where a permission depends on it.
+            account = nil
+        }
         eventSink.yield(.message(IRCChatMessage(
             network: configuration.name, kind: kind, sender: sender, target: target, channel: channel,
-            text: text, account: message.tags["account"], tags: message.tags
+            text: text, account: account, tags: message.tags, accountVerified: knowledge != nil,
+            caseMapping: session.support.caseMapping
         )))
     }
 

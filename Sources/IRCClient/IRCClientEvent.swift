@@ -42,12 +42,21 @@ public struct IRCChatMessage: Sendable, Hashable {
     public var account: String?
     /// All IRCv3 tags of the line (`time`, `msgid`, …).
     public var tags: [String: String]
+    /// Whether `account` (nil included) is what the server says now: `account-tag` was ACKed,
+    /// or `extended-join` and `account-notify` keep the client told about this nick. False =
+    /// unknown; `IRCClient.lookUpAccount` asks.
+    public var accountVerified: Bool
+    /// The network's CASEMAPPING when the line arrived.
+    public var caseMapping: CaseMapping
 
     public var isPrivate: Bool { channel == nil }
     /// Where a reply goes: the channel, or the sender for a private message.
     public var replyTarget: String { channel ?? sender.nick }
 
-    public init(network: String, kind: Kind, sender: Source, target: String, channel: String?, text: String, account: String?, tags: [String: String]) {
+    public init(network: String, kind: Kind, sender: Source, target: String, channel: String?, text: String, account: String?,
+                tags: [String: String], accountVerified: Bool = false, caseMapping: CaseMapping = .rfc1459) {
+        self.accountVerified = accountVerified
+        self.caseMapping = caseMapping
         self.network = network
         self.kind = kind
         self.sender = sender

@@ -45,6 +45,10 @@ public struct IRCConnectionConfiguration: Sendable {
     public var connectTimeout: Duration
     /// CTCP VERSION reply.
     public var version: String
+    /// IRCv3 capabilities asked for when offered. Tests narrow it to play a server without
+    /// `account-tag` (or without any), where accounts come from extended-join/account-notify
+    /// or lookups.
+    public var capabilities: [String] = RegistrationConfiguration.defaultCapabilities
 
     public struct Channel: Sendable, Hashable {
         public var name: String
@@ -162,7 +166,7 @@ public struct IRCConnectionConfiguration: Sendable {
         RegistrationConfiguration(
             nick: nick, alternateNicks: alternateNicks, username: username, realname: realname,
             password: password, sasl: sasl, saslRequired: saslRequired,
-            nickservPassword: nickservPassword, maxNickLength: maxNickLength
+            nickservPassword: nickservPassword, maxNickLength: maxNickLength, capabilities: capabilities
         )
     }
 }

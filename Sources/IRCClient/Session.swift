@@ -16,7 +16,13 @@ final class Session {
     /// line splitter budgets with it, and with a worst case for the parts still unknown.
     var hostmask: Source?
     var account: String?
-    var capabilities: Set<String> = []
+    var capabilities: Set<String> = [] {
+        didSet { accounts.capabilities = capabilities }
+    }
+    /// Who is logged in to which services account, as far as the server told us.
+    var accounts = AccountTracker()
+    /// `lookUpAccount` callers waiting for an answer, by folded nick.
+    var accountWaiters: [String: [Int]] = [:]
     var joined: [String] = []
     var registeredAt: ContinuousClock.Instant?
     var endReason: DisconnectReason?

@@ -70,6 +70,41 @@ enum StoreMigrations {
                 t.primaryKey(["network", "channelKey"])
             }
         }
+        migrator.registerMigration("v4-admin") { db in
+            try db.create(table: "adminAccount") { t in
+                t.primaryKey("accountKey", .text)
+                t.column("account", .text).notNull()
+                t.column("addedBy", .text).notNull()
+                t.column("addedAt", .datetime).notNull()
+            }
+            try db.create(table: "ignoreEntry") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+                t.column("reason", .text)
+                t.column("addedBy", .text).notNull()
+                t.column("addedAt", .datetime).notNull()
+            }
+            try db.create(table: "pauseSetting") { t in
+                t.column("network", .text).notNull()
+                t.column("channelKey", .text).notNull()
+                t.column("channel", .text)
+                t.column("message", .text)
+                t.column("pausedBy", .text).notNull()
+                t.column("pausedAt", .datetime).notNull()
+                t.primaryKey(["network", "channelKey"])
+            }
+            try db.create(table: "auditEntry") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("account", .text)
+                t.column("mask", .text).notNull()
+                t.column("network", .text).notNull()
+                t.column("channel", .text)
+                t.column("command", .text).notNull()
+                t.column("target", .text)
+                t.column("outcome", .text).notNull()
+                t.column("at", .datetime).notNull()
+            }
+        }
         migrator.registerMigration("v5-limits") { db in
             // Pending counts per user and per channel read unfinished tasks by these keys.
             try db.alter(table: "task") { t in

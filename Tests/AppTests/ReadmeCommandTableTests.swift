@@ -32,18 +32,18 @@ import TestnetSupport
         }
     }
 
-    static func helpRows(ownerOnly: Bool) -> [Row] {
-        Bridge.commands.specs.filter { $0.ownerOnly == ownerOnly }.map { spec in
+    static func helpRows(role: Role) -> [Row] {
+        Bridge.commands.specs.filter { $0.minimumRole == role }.map { spec in
             let family = spec.listName != nil
             return Row(invocation: "!" + spec.displayName + (spec.usage.isEmpty ? "" : " " + spec.usage),
                        aliases: family ? [] : spec.aliases, summary: spec.summary)
         }
     }
 
-    @Test(arguments: [("Commands", false), ("Owner commands", true)])
-    func readmeTableMatchesHelp(section: String, ownerOnly: Bool) throws {
+    @Test(arguments: [("Commands", Role.user), ("Admin commands", .admin), ("Owner commands", .owner)])
+    func readmeTableMatchesHelp(section: String, role: Role) throws {
         let readme = try Self.readmeRows(section: section)
-        let help = Self.helpRows(ownerOnly: ownerOnly)
+        let help = Self.helpRows(role: role)
         #expect(!help.isEmpty)
         #expect(readme.count == help.count, "README lists \(readme.count) commands, !help \(help.count)")
         for (documented, actual) in zip(readme, help) {

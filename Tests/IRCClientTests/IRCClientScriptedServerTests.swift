@@ -24,6 +24,39 @@ import TestnetSupport
         return (client, log)
     }
 
+    /// A server without CAP (so no account-tag): messages carry no trusted account, and a
+    /// lookup asks WHOIS, or WHOX once the server offers it; no answer is nil, in time.
+    @Test func accountsAreLookedUpWithWhoisOrWhox() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let (client, log) = await started(configuration(port: server.port))
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: "bot!u@h")
+        _ = try await log.expect("registered") { if case .registered = $0 { true } else { false } }
+
+        await connection.send(":Dave!~d@host.example PRIVMSG bot :!pause")
+        let event = try await log.expect("the message") { if case .message = $0 { true } else { false } }
+        guard case .message(let message) = event else { return }
+        #expect(message.account == nil && !message.accountVerified && message.caseMapping == .rfc1459)
+
+        async let whois = client.lookUpAccount("Dave")
+        _ = try await connection.expect("WHOIS") { $0.command == "WHOIS" && $0.params == ["Dave"] }
+        await connection.send(":srv 311 bot Dave ~d host.example * :Dave", ":srv 330 bot Dave daveacct :is logged in as",
+                        ":srv 318 bot Dave :End of /WHOIS list.")
+        #expect(await whois == .loggedIn("daveacct"))
+
+        await connection.send(":srv 005 bot WHOX :are supported by this server")
+        try await connection.roundTrip("whox")
+        async let who = client.lookUpAccount("erin")
+        _ = try await connection.expect("WHO") { $0.command == "WHO" && $0.params == ["erin", "%tna,152"] }
+        await connection.send(":srv 354 bot 152 Erin 0", ":srv 315 bot erin :End of /WHO list.")
+        #expect(await who == .loggedOut)
+
+        let silent = await client.lookUpAccount("nobody", timeout: .milliseconds(300))
+        #expect(silent == nil)
+        await client.shutdown()
+        await server.stop()
+    }
+
     @Test func registersAnswersPingAndQuitsWithTheMessage() async throws {
         let server = try await ScriptedIRCServer.start()
         let (client, log) = await started(configuration(port: server.port))

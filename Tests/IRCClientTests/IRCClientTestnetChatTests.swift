@@ -205,3 +205,64 @@ extension IRCClientTestnetTests {
         await peer.quit()
     }
 }
+
+/// Accounts on the real server when the client does not take `account-tag`: kept current by
+/// extended-join and account-notify (a logout is seen), and looked up (WHOX on InspIRCd) by a
+/// client that takes no capabilities at all.
+extension IRCClientTestnetTests {
+    @Test func accountsAreTrackedWithoutAccountTagAndLookedUpWithoutAnyCapability() async throws {
+        let net = try Testnet.require()
+        let channel = "#" + uniqueName("acct")
+        var tracking = configuration(net, nick: uniqueName("acctbot"), channels: [.init(channel)])
+        tracking.capabilities = ["extended-join", "account-notify"]
+        let (client, log) = await started(tracking)
+        var bare = configuration(net, nick: uniqueName("barebot"))
+        bare.capabilities = []
+        let (bareClient, bareLog) = await started(bare)
+        let peer = try await TestPeer.connect(to: net)
+        do {
+            _ = try await log.expect("joined") { $0 == .joined(channel: channel) }
+            let peerNick = uniqueName("who")
+            try await peer.register(nick: peerNick)
+            try await peer.identify(account: net.userAccount, password: net.userPassword)
+            await peer.send("JOIN \(channel)")
+            _ = try await peer.expect("own JOIN") { $0.command == "JOIN" }
+
+            func next(_ log: EventLog, _ text: String) async throws -> IRCChatMessage {
+                let event = try await log.expect(text) { if case .message(let m) = $0 { m.text == text } else { false } }
+                guard case .message(let message) = event else { throw TestnetError("not a message") }
+                return message
+            }
+            await peer.send("PRIVMSG \(channel) :one")
+            let one = try await next(log, "one")
+            #expect(one.account == net.userAccount && one.accountVerified && one.tags["account"] == nil, "\(one)")
+
+            await peer.send("PRIVMSG NickServ :LOGOUT")
+            _ = try await peer.expect("901 logged out") { $0.command == "901" }
+            await peer.send("PRIVMSG \(channel) :two")
+            let two = try await next(log, "two")
+            #expect(two.account == nil && two.accountVerified, "account-notify told us: \(two)")
+
+            // Without any capability nothing is trusted; the server is asked instead.
+            let bareNick = try await bareLog.expect("bare registered") { if case .registered = $0 { true } else { false } }
+            guard case .registered(let bareName) = bareNick else { return }
+            try await peer.identify(account: net.userAccount, password: net.userPassword)
+            await peer.send("PRIVMSG \(bareName) :three")
+            let three = try await next(bareLog, "three")
+            #expect(three.account == nil && !three.accountVerified, "\(three)")
+            #expect(await bareClient.lookUpAccount(peerNick) == .loggedIn(net.userAccount))
+            await peer.send("PRIVMSG NickServ :LOGOUT")
+            _ = try await peer.expect("901 logged out") { $0.command == "901" }
+            #expect(await bareClient.lookUpAccount(peerNick) == .loggedOut)
+            #expect(await bareClient.lookUpAccount(uniqueName("nobody")) == nil)
+        } catch {
+            await peer.quit()
+            await client.shutdown()
+            await bareClient.shutdown()
+            throw error
+        }
+        await peer.quit()
+        await client.shutdown()
+        await bareClient.shutdown()
+    }
+}

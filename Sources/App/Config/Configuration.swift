@@ -93,4 +93,8 @@ public struct NetworkSettings: Sendable {
     /// Longest wait between retries of a refused JOIN (+l, +i, +b, +k).
     public var joinRetryMaxSeconds: Double
     public var quitMessage: String
+    /// `nick!user@host` patterns whose wearers are owners here (networks without services).
+    public var ownerMasks: [String] = []
+    /// Only senders logged in to a services account may submit jobs on this network.
+    public var requireAccount: Bool = false
 }

@@ -1,5 +1,6 @@
 import Bridge
 import Foundation
+import IRC
 
 /// Turns `bot.conf` (TOML) into a `Configuration`, strictly: unknown keys, wrong types and
 /// missing required keys are errors naming the key.
@@ -121,7 +122,7 @@ public struct ConfigurationLoader: Sendable {
             try c.finish()
         }
         let mechanism = try t.oneOf("sasl_mechanism", ["none", "plain", "external"], default: "none")
-        let settings = NetworkSettings(
+        var settings = NetworkSettings(
             name: name,
             host: try t.requiredString("host"),
             port: try t.int("port", default: tls ? 6697 : 6667, range: 1...65535),
@@ -151,6 +152,11 @@ public struct ConfigurationLoader: Sendable {
             joinRetryMaxSeconds: try t.double("join_retry_max_seconds", default: 600, range: 1...86400),
             quitMessage: try t.string("quit_message", default: "mjbridge shutting down")
         )
+        settings.ownerMasks = try t.stringArray("owner_masks")
+        for (index, mask) in settings.ownerMasks.enumerated() where HostmaskPattern(mask) == nil {
+            throw .invalidValue(key: "\(t.key("owner_masks"))[\(index)]", reason: "'\(mask)' is not a nick!user@host pattern")
+        }
+        settings.requireAccount = try t.bool("require_account", default: false)
         try t.finish()
         if settings.saslMechanism == "plain" && settings.saslPassword == nil {
             throw .missingKey("\(t.key("sasl_password")) (or \(envPrefix)SASL_PASSWORD, or sasl_password_file) for sasl_mechanism = \"plain\"")

@@ -73,6 +73,8 @@ extension Configuration {
             lines.append("nick_regain_seconds = \(n.nickRegainSeconds)")
             lines.append("join_retry_max_seconds = \(n.joinRetryMaxSeconds)")
             lines.append("quit_message = \(q(n.quitMessage))")
+            lines.append("owner_masks = [\(n.ownerMasks.map(q).joined(separator: ", "))]")
+            lines.append("require_account = \(n.requireAccount)")
             for c in n.channels {
                 lines.append("[[networks.channels]]")
                 lines.append("name = \(q(c.name))")

@@ -1,5 +1,6 @@
 import Bridge
 import Foundation
+import IRC
 
 extension Configuration {
     /// What the bridge needs from `bot.conf`. `notifyHook` is decided by the runtime, which
@@ -19,6 +20,8 @@ extension Configuration {
             taskDeadline: proxy.taskDeadlineMinutes * 60,
             limits: limits)
         for network in networks {
+            bridge.networkAccess[network.name] = NetworkAccess(ownerMasks: network.ownerMasks.compactMap(HostmaskPattern.init),
+                                                               requireAccount: network.requireAccount)
             for channel in network.channels {
                 if let policy = ProgressPolicy(configValue: channel.progress) {
                     bridge.setProgress(policy, network: network.name, channel: channel.name)

@@ -53,6 +53,16 @@ public struct IRCTransport: ChatTransport {
         await client.part(channel, reason: reason)
     }
 
+    /// WHOX or WHOIS through the network's client (10 s at most).
+    public func lookUpAccount(network: String, nick: String) async -> AccountLookup {
+        guard let client = clients[network] else { return .unavailable }
+        switch await client.lookUpAccount(nick) {
+        case .loggedIn(let account)?: return .loggedIn(account)
+        case .loggedOut?: return .loggedOut
+        case nil: return .unavailable
+        }
+    }
+
     /// Feeds every client's events to the bridge until all clients have stopped.
     public func pump(into bridge: Bridge) async {
         await withTaskGroup(of: Void.self) { group in
@@ -81,7 +91,9 @@ public struct IRCTransport: ChatTransport {
                     let target: ChatTarget = message.channel.map { .channel($0) } ?? .privateMessage
                     let userHost = message.sender.user.flatMap { user in message.sender.host.map { "\(user)@\($0)" } }
                     let chat = ChatEvent(network: network, target: target, sender: message.sender.nick,
-                                         account: message.account, userHost: userHost, text: message.text, botNick: botNick)
+                                         account: message.account, text: message.text, botNick: botNick,
+                                         accountVerified: message.accountVerified, userHost: userHost,
+                                         caseMapping: message.caseMapping)
                     if running >= commandsInFlight {
                         await group.next()
                         running -= 1

@@ -18,6 +18,18 @@ public protocol ChatTransport: Sendable {
 
     /// Leaves `channel` and stops rejoining it. Throws like `join`.
     func part(network: String, channel: String, reason: String?) async throws
+
+    /// Asks the network which services account `nick` is logged in to (IRC: WHOX or WHOIS),
+    /// for senders whose account the transport could not vouch for. Bounded in time.
+    func lookUpAccount(network: String, nick: String) async -> AccountLookup
+}
+
+/// The answer to `ChatTransport.lookUpAccount`.
+public enum AccountLookup: Sendable, Hashable {
+    case loggedIn(String)
+    case loggedOut
+    /// No answer (not supported, no such nick, timed out): the sender stays unverified.
+    case unavailable
 }
 
 extension ChatTransport {
@@ -27,6 +39,10 @@ extension ChatTransport {
 
     public func part(network: String, channel: String, reason: String?) async throws {
         throw ChatTransportError.channelsNotSupported
+    }
+
+    public func lookUpAccount(network: String, nick: String) async -> AccountLookup {
+        .unavailable
     }
 }
 

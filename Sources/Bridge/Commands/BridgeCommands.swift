@@ -73,8 +73,8 @@ public enum BridgeCommands {
     ]
 
     /// Everything `!help` lists: the bridge's commands, then help/version/ping, then (to
-    /// owners only) the owner commands.
+    /// those who may use them) the admin and owner commands.
     public static var registry: CommandRegistry {
-        CommandRegistry(all + LimitCommands.all + CoreCommands.all + OwnerCommands.all)
+        CommandRegistry(all + LimitCommands.all + CoreCommands.all + AdminCommands.all + OwnerCommands.all)
     }
 }

@@ -7,7 +7,12 @@ import Store
 struct CommandContext: Sendable {
     let bridge: Bridge
     let invocation: CommandInvocation
-    let isOwner: Bool
+    /// The sender's role, decided before the command runs (after an account lookup if needed).
+    let role: Role
+
+    var isOwner: Bool { role == .owner }
+    /// Admins and owners: may cancel anyone's task and see anyone's task details.
+    var isAdmin: Bool { role >= .admin }
     /// The admitted job this command runs under, for job commands (see `LimitGate`).
     var job: JobTicket? = nil
 
@@ -60,6 +65,14 @@ struct CommandContext: Sendable {
         case OwnerCommands.part.name: await partChannel()
         case OwnerCommands.progress.name: await progressSetting()
         case OwnerCommands.pending.name: await pendingReport()
+        case AdminCommands.pause.name: await pauseJobs()
+        case AdminCommands.resume.name: await resumeJobs()
+        case AdminCommands.ignore.name: await ignoreSender()
+        case AdminCommands.unignore.name: await unignoreSender()
+        case AdminCommands.ignored.name: await listIgnored()
+        case AdminCommands.audit.name: await showAudit()
+        case AdminCommands.admin.name: await adminChange()
+        case AdminCommands.admins.name: await listAdmins()
         default:
             bridge.logger.error("command without a handler", metadata: ["command": "\(invocation.spec.name)"])
         }

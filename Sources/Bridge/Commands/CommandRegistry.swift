@@ -28,7 +28,12 @@ public struct CommandRegistry: Sendable {
 
     /// `!help`: one compact line listing every command the caller may run.
     public func helpIndex(prefix: String, includeOwnerOnly: Bool) -> String {
-        let names = specs.filter { includeOwnerOnly || !$0.ownerOnly }.map { spec -> String in
+        helpIndex(prefix: prefix, role: includeOwnerOnly ? .owner : .user)
+    }
+
+    /// `!help` for someone with `role`: the commands they may run.
+    public func helpIndex(prefix: String, role: Role) -> String {
+        let names = specs.filter { $0.minimumRole <= role }.map { spec -> String in
             let aliases = spec.aliases.filter { !isFamilyAlias($0, of: spec) }
             return aliases.isEmpty ? spec.displayName : "\(spec.displayName) (\(aliases.joined(separator: ", ")))"
         }

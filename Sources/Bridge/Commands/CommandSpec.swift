@@ -14,18 +14,23 @@ public struct CommandSpec: Sendable, Hashable {
     public var summary: String
     /// Full invocations without the prefix, e.g. `imagine a red fox in snow --ar 16:9`.
     public var examples: [String]
-    /// Only owners may run it; `!help` lists it only to them.
-    public var ownerOnly: Bool
+    /// Who may run it (`.user`: everyone not ignored); `!help` lists it only to them, and
+    /// anyone else gets one sentence saying whom it is for.
+    public var minimumRole: Role
 
+    /// Only owners may run it.
+    public var ownerOnly: Bool { minimumRole == .owner }
+
+    /// `ownerOnly: true` is `minimumRole: .owner`; `minimumRole` wins when both are given.
     public init(name: String, aliases: [String] = [], listName: String? = nil, usage: String = "",
-                summary: String, examples: [String] = [], ownerOnly: Bool = false) {
+                summary: String, examples: [String] = [], ownerOnly: Bool = false, minimumRole: Role? = nil) {
         self.name = name.lowercased()
         self.aliases = aliases.map { $0.lowercased() }
         self.listName = listName
         self.usage = usage
         self.summary = summary
         self.examples = examples
-        self.ownerOnly = ownerOnly
+        self.minimumRole = minimumRole ?? (ownerOnly ? .owner : .user)
     }
 
     public var displayName: String { listName ?? name }

@@ -33,6 +33,13 @@ public struct CommandResponder: Sendable {
     }
 
     public func respond(to event: ChatEvent, isOwner: Bool) -> Outcome {
+        respond(to: event, role: isOwner ? .owner : .user)
+    }
+
+    /// Ignored senders get `.ignore` here too, so a caller that forgot to check first still
+    /// says nothing to them.
+    public func respond(to event: ChatEvent, role: Role) -> Outcome {
+        guard role > .ignored else { return .ignore }
         switch parser.parse(event) {
         case .notACommand:
             return .ignore
@@ -41,13 +48,13 @@ public struct CommandResponder: Sendable {
             let hint = "I don't know \"\(ChatText.truncated(name, to: 30))\". Try \(parser.prefix)help."
             return .replies([addressing.reply(to: event, hint)])
         case .command(let invocation):
-            if invocation.spec.ownerOnly && !isOwner {
-                // Decided by services account: a nick alone proves nothing.
-                return .replies([addressing.reply(to: event, "\(parser.prefix)\(invocation.invokedName) is for the bot's owners.")])
+            if invocation.spec.minimumRole > role {
+                // Decided by services account (or owner mask): a nick alone proves nothing.
+                return .replies([addressing.reply(to: event, refusal(invocation))])
             }
             switch invocation.spec.name {
             case CoreCommands.help.name:
-                return .replies(helpLines(invocation, isOwner: isOwner).map { addressing.reply(to: event, $0) })
+                return .replies(helpLines(invocation, role: role).map { addressing.reply(to: event, $0) })
             case CoreCommands.version.name:
                 return .replies([addressing.reply(to: event, versionText)])
             case CoreCommands.ping.name:
@@ -58,14 +65,19 @@ public struct CommandResponder: Sendable {
         }
     }
 
-    private func helpLines(_ invocation: CommandInvocation, isOwner: Bool) -> [String] {
+    /// "!ignore is for the bot's admins."
+    public func refusal(_ invocation: CommandInvocation) -> String {
+        "\(parser.prefix)\(invocation.invokedName) is for the bot's \(invocation.spec.minimumRole.plural)."
+    }
+
+    private func helpLines(_ invocation: CommandInvocation, role: Role) -> [String] {
         let registry = parser.registry
         guard let topic = invocation.words.first else {
-            return [registry.helpIndex(prefix: parser.prefix, includeOwnerOnly: isOwner)]
+            return [registry.helpIndex(prefix: parser.prefix, role: role)]
         }
         if let lines = registry.help(for: topic, prefix: parser.prefix),
            let spec = registry.lookup(topic.hasPrefix(parser.prefix) ? String(topic.dropFirst(parser.prefix.count)) : topic),
-           isOwner || !spec.ownerOnly {
+           spec.minimumRole <= role {
             return lines
         }
         return ["No command \"\(ChatText.truncated(topic, to: 30))\". \(parser.prefix)help lists them all."]

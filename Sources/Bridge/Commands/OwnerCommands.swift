@@ -1,8 +1,10 @@
 import Foundation
 import Store
 
-/// Commands for the bot's owners (recognised by services account, never by nick). `!help`
-/// lists them to owners only; anyone else gets one sentence saying they are for the owners.
+/// Commands for the bot's owners (recognised by services account or owner mask, never by
+/// nick). `!help` lists them to owners only; anyone else gets one sentence saying they are for
+/// the owners. They stay owner-level: channels and progress shape what the bot is, which is
+/// the operator's call; admins keep order in the channel (pause, ignore, cancel).
 public enum OwnerCommands {
     public static let join = CommandSpec(
         name: "join", usage: "<#channel> [key]",
@@ -17,7 +19,7 @@ public enum OwnerCommands {
         summary: "Shows or sets how much a channel (default: this one) hears while a job runs; kept across restarts.",
         examples: ["progress", "progress quarter", "progress #art off"], ownerOnly: true)
     public static let pending = CommandSpec(
-        name: "pending", aliases: ["stats"],
+        name: "pending",
         summary: "Shows the pending tasks and the oldest one's age, lines waiting in the outbox, and whether the last poll reached the proxy.",
         examples: ["pending"], ownerOnly: true)
 
@@ -27,24 +29,29 @@ public enum OwnerCommands {
 /// Owner commands: channels and settings at runtime, and a look at the bot's queues.
 extension CommandContext {
     func joinChannel() async {
-        guard (1...2).contains(words.count), let channel = words.first, ChannelName.isValid(channel) else { return await usage() }
+        guard (1...2).contains(words.count), let channel = words.first, ChannelName.isValid(channel) else {
+            await audit("refused: bad arguments")
+            return await usage()
+        }
         let key = words.count > 1 ? words[1] : nil
-        if let key, !ChannelName.isValidKey(key) { return await reply("A channel key cannot contain commas or control characters.") }
+        if let key, !ChannelName.isValidKey(key) {
+            return await answer("A channel key cannot contain commas or control characters.", outcome: "refused: bad key", target: channel)
+        }
         if await bridge.transport.isJoined(network: event.network, channel: channel) {
-            return await reply("I'm already in \(channel).")
+            return await answer("I'm already in \(channel).", outcome: "no change", target: channel)
         }
         do {
             try await bridge.transport.join(network: event.network, channel: channel, key: key)
         } catch {
-            return await reply("I cannot join \(channel): \(error).")
+            return await answer("I cannot join \(channel): \(error).", outcome: "failed: \(error)", target: channel)
         }
         do {
             try await bridge.channels.setMembership(.joined, key: key, network: event.network, channel: channel,
                                                     at: bridge.clock.now())
-            await reply("Joining \(channel); I'll rejoin it after a restart.")
+            await answer("Joining \(channel); I'll rejoin it after a restart.", outcome: "ok", target: channel)
         } catch {
             bridge.logger.error("cannot remember a joined channel", metadata: ["channel": "\(channel)", "error": "\(error)"])
-            await reply("Joining \(channel), but I could not note it for the next start (see the log).")
+            await answer("Joining \(channel), but I could not note it for the next start (see the log).", outcome: "ok, not stored", target: channel)
         }
     }
 
@@ -55,11 +62,17 @@ extension CommandContext {
         var rest = words
         var channel = event.target.channelName
         if let first = rest.first, ChannelName.looksLikeChannel(first) {
-            guard ChannelName.isValid(first) else { return await usage() }
+            guard ChannelName.isValid(first) else {
+                await audit("refused: bad arguments")
+                return await usage()
+            }
             channel = first
             rest.removeFirst()
         }
-        guard let channel else { return await usage() }
+        guard let channel else {
+            await audit("refused: bad arguments")
+            return await usage()
+        }
         let given = ChatText.truncated(ChatText.wireSafe(rest.joined(separator: " ")), to: 200)
         let reason = given.isEmpty ? "requested by \(event.sender)" : given
         let isHere = event.target.channelName.map { ChatText.caseFolded($0) == ChatText.caseFolded(channel) } ?? false
@@ -67,7 +80,7 @@ extension CommandContext {
         do {
             try await bridge.transport.part(network: event.network, channel: channel, reason: reason)
         } catch {
-            return await reply("I cannot leave \(channel): \(error).")
+            return await answer("I cannot leave \(channel): \(error).", outcome: "failed: \(error)", target: channel)
         }
         var noted = true
         do {
@@ -77,6 +90,7 @@ extension CommandContext {
             noted = false
             bridge.logger.error("cannot remember a parted channel", metadata: ["channel": "\(channel)", "error": "\(error)"])
         }
+        await audit(wasIn ? (noted ? "ok" : "ok, not stored") : "not joined", target: channel)
         if isHere && wasIn && noted { return }
         var text = wasIn ? "Left \(channel)" : "I was not in \(channel)"
         text += noted ? "; I won't rejoin it after a restart." : ", but I could not note it for the next start (see the log)."
@@ -87,24 +101,33 @@ extension CommandContext {
         var rest = words
         var channel = event.target.channelName
         if let first = rest.first, ChannelName.looksLikeChannel(first) {
-            guard ChannelName.isValid(first) else { return await usage() }
+            guard ChannelName.isValid(first) else {
+                await audit("refused: bad arguments")
+                return await usage()
+            }
             channel = first
             rest.removeFirst()
         }
-        guard let channel, rest.count <= 1 else { return await usage() }
+        guard let channel, rest.count <= 1 else {
+            await audit("refused: bad arguments")
+            return await usage()
+        }
         guard let word = rest.first else {
+            await audit("ok (shown)", target: channel)
             let policy = await bridge.channels.progressPolicy(network: event.network, channel: channel)
             let origin = await bridge.channels.progressWasChanged(network: event.network, channel: channel)
                 ? "set from chat" : "as configured"
             return await reply("Progress in \(channel): \(policy.rawValue) — \(Self.explain(policy)) (\(origin)).")
         }
         guard let policy = ProgressPolicy(configValue: word) else {
-            return await reply("Progress is off, started or quarter (also every25).")
+            return await answer("Progress is off, started or quarter (also every25).", outcome: "refused: bad arguments", target: channel)
         }
         do {
             try await bridge.channels.setProgress(policy, network: event.network, channel: channel, at: bridge.clock.now())
-            await reply("Progress in \(channel) is now \(policy.rawValue): \(Self.explain(policy)).")
+            await answer("Progress in \(channel) is now \(policy.rawValue): \(Self.explain(policy)).",
+                         outcome: "ok", target: "\(channel) \(policy.rawValue)")
         } catch {
+            await audit("failed: store", target: channel)
             await storeFailed(error)
         }
     }
@@ -119,6 +142,7 @@ extension CommandContext {
 
     func pendingReport() async {
         guard words.isEmpty else { return await usage() }
+        await audit("ok")
         let now = bridge.clock.now()
         let pending: [TaskRecord]
         let unsent: [OutboxLine]

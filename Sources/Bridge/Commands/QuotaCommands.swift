@@ -43,7 +43,7 @@ enum QuotaRequest: Sendable, Hashable {
 
 extension CommandContext {
     /// Who may look at others' quotas and set them. The role model makes this "admin or owner".
-    var mayManageQuotas: Bool { isOwner }
+    var mayManageQuotas: Bool { isAdmin }
 
     func quota() async {
         let now = bridge.clock.now()
@@ -59,6 +59,7 @@ extension CommandContext {
             return
         }
         guard mayManageQuotas else {
+            await audit("refused: for admins", target: ChatText.truncated(words.joined(separator: " "), to: 80))
             return await reply("Only admins can see or set other people's quotas; \(prefix)quota alone shows yours.")
         }
         guard let request = QuotaRequest.parse(words) else { return await usage() }
@@ -84,13 +85,13 @@ extension CommandContext {
                     try await store.setQuotaOverride(identity: identity, day: day.key, limit: limit, at: now)
                     text = "\(user)'s limit today is \(Self.limitText(limit!)); it goes back to their usual one at 00:00 UTC."
                 }
-                quotaChanged(target: identity, request: request, outcome: text)
+                await quotaChanged(target: identity, request: request, outcome: text)
                 await reply(text)
             case .setEveryone(let limit):
                 try await store.setQuotaOverride(identity: Store.everyoneQuotaKey, day: nil, limit: limit, at: now)
                 let text = limit.map { "Everyone's daily limit is now \(Self.limitText($0)) (set from chat)." }
                     ?? "Everyone's daily limit is back to the configured \(Self.limitText(bridge.limitPolicy.settings.dailyJobs))."
-                quotaChanged(target: Store.everyoneQuotaKey, request: request, outcome: text)
+                await quotaChanged(target: Store.everyoneQuotaKey, request: request, outcome: text)
                 await reply(text)
             }
         } catch {
@@ -98,12 +99,12 @@ extension CommandContext {
         }
     }
 
-    /// Where the admin log (audit table) hears of a quota change; the admin work wires its
-    /// `audit(...)` call in here. Until then the change goes to the log.
-    func quotaChanged(target: String, request: QuotaRequest, outcome: String) {
+    /// A quota change is an admin action: it goes to the audit table (`!audit`) and the log.
+    func quotaChanged(target: String, request: QuotaRequest, outcome: String) async {
         bridge.logger.notice("quota changed", metadata: [
             "by": "\(event.account ?? event.sender)", "target": "\(target)", "request": "\(request)", "outcome": "\(outcome)",
         ])
+        await audit(outcome, target: target)
     }
 
     /// The identity an admin means: a mask as typed, an account the store has counted, else

@@ -40,6 +40,6 @@ struct TaskPrivacy: Sendable {
 }
 
 extension CommandContext {
-    /// The privacy rule for this command's caller; `isOwner` is the admin check for now.
-    var privacy: TaskPrivacy { TaskPrivacy(caller: route, isAdmin: isOwner) }
+    /// The privacy rule for this command's caller: admins (and owners) see every task.
+    var privacy: TaskPrivacy { TaskPrivacy(caller: route, isAdmin: isAdmin) }
 }

@@ -53,6 +53,8 @@ extension CommandContext {
         guard privacy.mayControl(task) else {
             return await reply("Only the one who started ref \(ref) (or an admin) can cancel it.")
         }
+        // An admin cancelling someone else's job is an admin action.
+        if !privacy.isOwner(of: task) { await audit("allowed", target: "\(task.id) of \(task.account ?? task.nick)") }
         guard !task.isTerminal else { return await reply("ref \(ref) has already finished.") }
         do {
             _ = try await client.cancel(id: task.id)

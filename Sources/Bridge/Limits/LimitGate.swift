@@ -18,9 +18,9 @@ let bannedWordRefusal = "that prompt contains a word that isn't allowed here."
 
 extension Bridge {
     /// The command rate limit, before anything else is done with a line. False = ignore it.
-    func admitCommand(_ event: ChatEvent, isOwner: Bool) async -> Bool {
+    func admitCommand(_ event: ChatEvent, isAdmin: Bool) async -> Bool {
         let settings = limitPolicy.settings
-        guard settings.commandsPer30s > 0, !(isOwner && settings.adminsExempt) else { return true }
+        guard settings.commandsPer30s > 0, !(isAdmin && settings.adminsExempt) else { return true }
         if case .notACommand = responder.parser.parse(event) { return true }
         switch await rateGate.admit(LimitIdentity.key(of: event), limit: settings.commandsPer30s, at: clock.now()) {
         case .allow:
@@ -40,9 +40,8 @@ extension Bridge {
 }
 
 extension CommandContext {
-    /// Whether the caller is exempt from the limits (counted, never refused). The role
-    /// model replaces `isOwner` with "admin or owner".
-    var isLimitExempt: Bool { isOwner && bridge.limitPolicy.settings.adminsExempt }
+    /// Whether the caller is exempt from the limits (counted, never refused): admins and owners.
+    var isLimitExempt: Bool { isAdmin && bridge.limitPolicy.settings.adminsExempt }
 
     /// The refusals are written to follow `nick: ` in a channel; in private they start the line.
     func limitReply(_ sentence: String) async {

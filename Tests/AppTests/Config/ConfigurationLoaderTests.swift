@@ -117,6 +117,20 @@ import Testing
         #expect(config.networks.first?.saslMechanism == "plain")
     }
 
+    @Test func ownerMasksAndRequireAccountArePerNetwork() throws {
+        let config = try load(minimal + "\nowner_masks = [\"*!~me@home.example\", \"boss@office\"]\nrequire_account = true")
+        #expect(config.networks[0].ownerMasks == ["*!~me@home.example", "boss@office"])
+        #expect(config.networks[0].requireAccount)
+        let access = config.bridgeConfiguration(notifyHook: nil, callbackSecret: "s").access(network: "test")
+        #expect(access.ownerMasks.map(\.text) == ["*!~me@home.example", "*!boss@office"])
+        #expect(access.requireAccount)
+        #expect(try load(minimal).networks[0].ownerMasks.isEmpty)
+        #expect(!(try load(minimal).bridgeConfiguration(notifyHook: nil, callbackSecret: "s").access(network: "test").requireAccount))
+        #expect(error(minimal + "\nowner_masks = [\"a b\"]")
+                == .invalidValue(key: "networks[0].owner_masks[0]", reason: "'a b' is not a nick!user@host pattern"))
+        #expect(error(minimal + "\nrequire_account = \"yes\"")?.description.contains("networks[0].require_account") == true)
+    }
+
     @Test func unreadableFileIsAClearError() {
         #expect(throws: ConfigError.self) { try ConfigurationLoader(environment: [:]).load(path: "/nonexistent/bot.conf") }
     }

@@ -139,7 +139,7 @@ struct RunningBot: Sendable {
 /// ephemeral range are only ever taken by someone asking for them by number.
 func freePort() async throws -> Int {
     let range = ephemeralPortRange()
-    let candidates = range.lowerBound > 12_000 ? 10_000..<(range.lowerBound - 1) : range
+    let candidates = range.lowerBound > 12_000 ? 10_000...(range.lowerBound - 1) : range
     for _ in 0..<200 {
         let port = Int.random(in: candidates)
         guard let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

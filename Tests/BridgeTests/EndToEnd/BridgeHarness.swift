@@ -129,6 +129,18 @@ final class BridgeHarness: Sendable {
         await bridge.handle(event)
     }
 
+    /// Hands the bridge an event built by the test (unverified accounts, hostmasks).
+    func hear(_ event: ChatEvent) async {
+        await bridge.handle(event)
+    }
+
+    /// An event as the IRC transport builds it.
+    static func event(_ text: String, as nick: String = "alice", account: String? = nil, verified: Bool = true,
+                      userHost: String? = nil, in channel: String? = BridgeHarness.channel) -> ChatEvent {
+        ChatEvent(network: network, target: channel.map { .channel($0) } ?? .privateMessage, sender: nick, account: account,
+                  text: text, botNick: botNick, accountVerified: verified, userHost: userHost)
+    }
+
     var lines: [String] { get async { await transport.texts } }
 
     /// Lines sent since `count` lines had been sent.

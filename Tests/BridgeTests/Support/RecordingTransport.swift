@@ -15,6 +15,10 @@ actor RecordingTransport: ChatTransport {
     /// Set to make `join`/`part` fail like a transport without channels.
     var refusesChannels = false
     var isDown = false
+    /// What `lookUpAccount` answers, by nick (lower case); others are `.unavailable`.
+    private var accounts: [String: AccountLookup] = [:]
+    /// Nicks looked up, in order.
+    private(set) var lookups: [String] = []
     private var waiters: [Int: (condition: @Sendable ([OutgoingChat]) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
     private var nextWaiter = 0
 
@@ -48,6 +52,16 @@ actor RecordingTransport: ChatTransport {
         let key = "\(network) \(channel.lowercased())"
         joined.remove(key)
         left.insert(key)
+    }
+
+    func lookUpAccount(network: String, nick: String) async -> AccountLookup {
+        lookups.append(nick)
+        return accounts[nick.lowercased()] ?? .unavailable
+    }
+
+    /// What the network would say `nick` is logged in as.
+    func setAccount(_ lookup: AccountLookup, of nick: String) {
+        accounts[nick.lowercased()] = lookup
     }
 
     /// The server confirmed a JOIN (or the test says the bot is in the channel).
