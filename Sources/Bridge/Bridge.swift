@@ -15,7 +15,15 @@ import Store
 /// await bridge.receiveCallback(body)         // each POST /callback/<secret>
 /// ```
 public final class Bridge: Sendable {
+    /// As the process started. Owners, prefix, reply style and progress policies are read from
+    /// `live` instead, which `!reload` and SIGHUP replace.
     public let configuration: BridgeConfiguration
+    /// The reloadable settings, as of the last reload.
+    public let live: LiveSettingsHolder
+    /// Re-reads `bot.conf` for `!reload`; nil when the bot was not started from a file.
+    public let reloader: (any ConfigReloading)?
+    /// Proxy errors and reconnects since start, for `!stats`.
+    public let counters: ActivityCounters
     public let tracker: TaskTracker
     /// Per-channel settings with the owners' changes from chat on top of the configuration.
     public let channels: ChannelSettings
@@ -25,17 +33,20 @@ public final class Bridge: Sendable {
     let store: Store
     let transport: any ChatTransport
     let delivery: OutboxDelivery
-    let responder: CommandResponder
-    let renderer: TaskRenderer
-    let addressing: ReplyAddressing
     let imageFetcher: (any ImageFetcher)?
     let clock: BridgeClock
     let logger: Logger
 
     public init(configuration: BridgeConfiguration, client: MidjourneyClient, store: Store, transport: any ChatTransport,
                 imageFetcher: (any ImageFetcher)?, modeClients: [SpeedMode: MidjourneyClient] = [:],
-                clock: BridgeClock = .system, logger: Logger) {
+                clock: BridgeClock = .system, live: LiveSettingsHolder? = nil, reloader: (any ConfigReloading)? = nil,
+                logger: Logger) {
         self.configuration = configuration
+        let live = live ?? LiveSettingsHolder(LiveSettings(configuration))
+        self.live = live
+        self.reloader = reloader
+        let counters = ActivityCounters(startedAt: clock.now())
+        self.counters = counters
         self.client = client
         self.modeClients = modeClients
         self.store = store
@@ -45,15 +56,25 @@ public final class Bridge: Sendable {
         self.logger = logger
         let delivery = OutboxDelivery(store: store, transport: transport, now: clock.now, logger: logger)
         self.delivery = delivery
-        let channels = ChannelSettings(configuration: configuration, store: store, logger: logger)
+        let channels = ChannelSettings(configuration: configuration, store: store, logger: logger, live: live)
         self.channels = channels
         self.tracker = TaskTracker(store: store, delivery: delivery, source: ClientTaskSource(client: client),
-                                   configuration: configuration, clock: clock, logger: logger, channels: channels)
-        self.addressing = ReplyAddressing(style: configuration.replyStyle)
-        self.renderer = TaskRenderer(prefix: configuration.commandPrefix)
-        self.responder = CommandResponder(
-            parser: CommandParser(registry: BridgeCommands.registry, prefix: configuration.commandPrefix),
-            addressing: addressing, versionText: configuration.versionText)
+                                   configuration: configuration, clock: clock, logger: logger, channels: channels,
+                                   live: live, counters: counters)
+    }
+
+    private static let registry = BridgeCommands.registry
+
+    /// How answers are addressed, with the reply style as of the last reload.
+    var addressing: ReplyAddressing { live.current.addressing }
+    /// With the command prefix as of the last reload.
+    var renderer: TaskRenderer { live.current.renderer }
+
+    /// Built per line from one snapshot of the live settings, so a reload between two lines
+    /// changes the prefix and reply style cleanly.
+    private func responder(_ settings: LiveSettings) -> CommandResponder {
+        CommandResponder(parser: CommandParser(registry: Self.registry, prefix: settings.commandPrefix),
+                         addressing: settings.addressing, versionText: configuration.versionText)
     }
 
     /// The commands `!help` lists (for the README check and the demo banner).
@@ -64,8 +85,9 @@ public final class Bridge: Sendable {
     /// Handles one chat line. Returns when its immediate answers have been sent or queued;
     /// results arrive later through the tracker.
     public func handle(_ event: ChatEvent) async {
-        let isOwner = event.isFromOwner || configuration.isOwner(account: event.account)
-        switch responder.respond(to: event, isOwner: isOwner) {
+        let settings = live.current
+        let isOwner = event.isFromOwner || settings.isOwner(account: event.account)
+        switch responder(settings).respond(to: event, isOwner: isOwner) {
         case .ignore:
             return
         case .replies(let lines):

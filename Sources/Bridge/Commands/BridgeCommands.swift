@@ -75,6 +75,6 @@ public enum BridgeCommands {
     /// Everything `!help` lists: the bridge's commands, then help/version/ping, then (to
     /// owners only) the owner commands.
     public static var registry: CommandRegistry {
-        CommandRegistry(all + CoreCommands.all + OwnerCommands.all)
+        CommandRegistry(all + CoreCommands.all + OwnerCommands.all + OperatorCommands.all)
     }
 }

@@ -13,7 +13,7 @@ struct CommandContext: Sendable {
     var client: MidjourneyClient { bridge.client }
     var store: Store { bridge.store }
     var renderer: TaskRenderer { bridge.renderer }
-    var prefix: String { bridge.configuration.commandPrefix }
+    var prefix: String { bridge.live.current.commandPrefix }
     var words: [String] { invocation.words }
 
     /// Where this command's results go.
@@ -52,6 +52,8 @@ struct CommandContext: Sendable {
         case OwnerCommands.part.name: await partChannel()
         case OwnerCommands.progress.name: await progressSetting()
         case OwnerCommands.pending.name: await pendingReport()
+        case OperatorCommands.reload.name: await reloadConfiguration()
+        case OperatorCommands.stats.name: await statsReport()
         default:
             bridge.logger.error("command without a handler", metadata: ["command": "\(invocation.spec.name)"])
         }
@@ -69,6 +71,7 @@ struct CommandContext: Sendable {
     }
 
     func fail(_ error: MJError) async {
+        bridge.counters.recordProxyError()
         if case .apiKeyRejected = error {
             bridge.logger.critical("the proxy rejected the API key", metadata: ["error": "\(error)"])
         } else {

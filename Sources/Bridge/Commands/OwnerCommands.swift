@@ -17,7 +17,7 @@ public enum OwnerCommands {
         summary: "Shows or sets how much a channel (default: this one) hears while a job runs; kept across restarts.",
         examples: ["progress", "progress quarter", "progress #art off"], ownerOnly: true)
     public static let pending = CommandSpec(
-        name: "pending", aliases: ["stats"],
+        name: "pending",
         summary: "Shows the pending tasks and the oldest one's age, lines waiting in the outbox, and whether the last poll reached the proxy.",
         examples: ["pending"], ownerOnly: true)
 

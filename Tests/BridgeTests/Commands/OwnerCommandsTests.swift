@@ -31,7 +31,7 @@ import Testing
             let everyone = await h.lastLine
             #expect(!everyone.contains("join") && !everyone.contains("pending"), "\(everyone)")
             await asOwner(h, "!help")
-            #expect(await h.lastLine.contains("join, part (leave), progress, pending (stats)"))
+            #expect(await h.lastLine.contains("join, part (leave), progress, pending, reload, stats"))
             await asOwner(h, "!help part")
             #expect(await h.lines.suffix(2) == ["root: Usage: !part [#channel] [reason] — Has the bot leave a channel (default: this one); it stays out after restarts until joined again. Also: !leave.",
                                                  "root: Examples: !part · !part #art see you"])
@@ -128,7 +128,7 @@ import Testing
             h.clock.advance(by: 200)
             await h.bridge.tracker.poll(everything: true)
             h.clock.advance(by: 5)
-            await asOwner(h, "!stats")
+            await asOwner(h, "!pending")
             #expect(await h.lastLine == "root: 1 task pending, the oldest for 3 min 25 s (ref \(ref) in #art) · outbox empty · last poll 5 s ago reached the proxy.")
 
             // The bot is out of #art when the result comes: it waits in the outbox.
