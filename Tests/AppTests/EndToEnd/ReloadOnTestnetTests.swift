@@ -45,7 +45,9 @@ struct ReloadOnTestnetTests {
         await peer.send("WHOIS \(nick) \(nick)")
         let idle = try await peer.expect("WHOIS idle line of \(nick)") { $0.command == "317" && $0.params.dropFirst().first == nick }
         _ = try await peer.expect("end of WHOIS") { $0.command == "318" }
-        return idle.params.count > 3 ? idle.params[3] : ""
+        let signOn = idle.params.count > 3 ? idle.params[3] : ""
+        try #require(Int(signOn) != nil, "317 carries the sign-on time: \(idle)")
+        return signOn
     }
 
     /// Waits for all of `wanted` in any order (a reload's PART, JOIN and reply may arrive
