@@ -100,9 +100,13 @@ struct ReloadOnTestnetTests {
             let refused = try await owner.said(by: harness.nick, "the refused reload") { $0.hasPrefix("\(me): bot.conf not reloaded") }
             #expect(refused.hasPrefix("\(me): bot.conf not reloaded, nothing changed: TOML syntax error at line "), "\(refused)")
 
-            try harness.writeConfig(Self.config(harness, owners: [net.ownerAccount, net.userAccount], extraChannel: newChannel))
+            // Also a key only a restart applies: named, and the connection is left alone.
+            let edited = Self.config(harness, owners: [net.ownerAccount, net.userAccount], extraChannel: newChannel)
+            precondition(edited.contains("flood_burst = 5\n"), "BotHarness.configText changed its flood_burst line")
+            try harness.writeConfig(edited.replacingOccurrences(of: "flood_burst = 5\n", with: "flood_burst = 4\n"))
             await owner.send("PRIVMSG \(harness.channel) :!reload")
-            let reply = "\(me): Reloaded bot.conf: owners 1 → 2 (+\(net.userAccount)), joined \(newChannel), parted \(oldChannel)"
+            let reply = "\(me): Reloaded bot.conf: owners 1 → 2 (+\(net.userAccount)), joined \(newChannel), parted \(oldChannel); "
+                + "needs a restart: networks[0].flood_burst"
             try await Self.expectAll(owner, [
                 ("the bot leaving \(oldChannel)", Self.bot(harness.nick, "PART", oldChannel)),
                 ("the bot joining \(newChannel)", Self.bot(harness.nick, "JOIN", newChannel)),
