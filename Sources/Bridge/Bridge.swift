@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import MidjourneyAPI
 import Store
@@ -15,7 +16,15 @@ import Store
 /// await bridge.receiveCallback(body)         // each POST /callback/<secret>
 /// ```
 public final class Bridge: Sendable {
+    /// As the process started. Owners, prefix, reply style and progress policies are read from
+    /// `live` instead, which `!reload` and SIGHUP replace.
     public let configuration: BridgeConfiguration
+    /// The reloadable settings, as of the last reload.
+    public let live: LiveSettingsHolder
+    /// Re-reads `bot.conf` for `!reload`; nil when the bot was not started from a file.
+    public let reloader: (any ConfigReloading)?
+    /// Proxy errors and reconnects since start, for `!stats`.
+    public let counters: ActivityCounters
     public let tracker: TaskTracker
     /// Per-channel settings with the owners' changes from chat on top of the configuration.
     public let channels: ChannelSettings
@@ -27,23 +36,26 @@ public final class Bridge: Sendable {
     let store: Store
     let transport: any ChatTransport
     let delivery: OutboxDelivery
-    let responder: CommandResponder
-    let renderer: TaskRenderer
-    let addressing: ReplyAddressing
     let imageFetcher: (any ImageFetcher)?
     let clock: BridgeClock
     /// Callbacks become questions to the proxy here.
     let callbackRefresher: CallbackRefresher
     let logger: Logger
-    /// The limits in force, read through `limitPolicy` only (so a reload can swap them).
-    private let currentLimits: LimitPolicy
+    /// The limits in force, rebuilt (banned-word matcher included) when a reload changed them.
+    private let currentLimits: Mutex<LimitPolicy>
     let rateGate: CommandRateGate
 
     /// `hintSleep` waits out the callback coalescing window (default: `clock.sleep`).
     public init(configuration: BridgeConfiguration, client: MidjourneyClient, store: Store, transport: any ChatTransport,
                 imageFetcher: (any ImageFetcher)?, modeClients: [SpeedMode: MidjourneyClient] = [:],
-                clock: BridgeClock = .system, hintSleep: (@Sendable (Duration) async throws -> Void)? = nil, logger: Logger) {
+                clock: BridgeClock = .system, hintSleep: (@Sendable (Duration) async throws -> Void)? = nil,
+                live: LiveSettingsHolder? = nil, reloader: (any ConfigReloading)? = nil, logger: Logger) {
         self.configuration = configuration
+        let live = live ?? LiveSettingsHolder(LiveSettings(configuration))
+        self.live = live
+        self.reloader = reloader
+        let counters = ActivityCounters(startedAt: clock.now())
+        self.counters = counters
         self.client = client
         self.modeClients = modeClients
         self.store = store
@@ -51,26 +63,42 @@ public final class Bridge: Sendable {
         self.imageFetcher = imageFetcher
         self.clock = clock
         self.logger = logger
-        self.currentLimits = LimitPolicy(configuration.limits)
+        self.currentLimits = Mutex(LimitPolicy(live.current.limits))
         self.rateGate = CommandRateGate(limit: configuration.limits.commandsPer30s)
         let delivery = OutboxDelivery(store: store, transport: transport, now: clock.now, logger: logger)
         self.delivery = delivery
-        let channels = ChannelSettings(configuration: configuration, store: store, logger: logger)
+        let channels = ChannelSettings(configuration: configuration, store: store, logger: logger, live: live)
         self.channels = channels
-        self.roster = AdminRoster(configuration: configuration, store: store, logger: logger)
+        self.roster = AdminRoster(live: live, store: store, logger: logger)
         self.tracker = TaskTracker(store: store, delivery: delivery, source: ClientTaskSource(client: client),
-                                   configuration: configuration, clock: clock, logger: logger, channels: channels)
+                                   configuration: configuration, clock: clock, logger: logger, channels: channels,
+                                   live: live, counters: counters)
         self.callbackRefresher = CallbackRefresher(tracker: tracker, window: configuration.callbackWindow,
                                                    maxPending: configuration.maxPendingHints, sleep: hintSleep ?? clock.sleep)
-        self.addressing = ReplyAddressing(style: configuration.replyStyle)
-        self.renderer = TaskRenderer(prefix: configuration.commandPrefix)
-        self.responder = CommandResponder(
-            parser: CommandParser(registry: BridgeCommands.registry, prefix: configuration.commandPrefix),
-            addressing: addressing, versionText: configuration.versionText)
+    }
+
+    private static let registry = BridgeCommands.registry
+
+    /// How answers are addressed, with the reply style as of the last reload.
+    var addressing: ReplyAddressing { live.current.addressing }
+    /// With the command prefix as of the last reload.
+    var renderer: TaskRenderer { live.current.renderer }
+
+    /// Built per line from one snapshot of the live settings, so a reload between two lines
+    /// changes the prefix and reply style cleanly.
+    private func responder(_ settings: LiveSettings) -> CommandResponder {
+        CommandResponder(parser: CommandParser(registry: Self.registry, prefix: settings.commandPrefix),
+                         addressing: settings.addressing, versionText: configuration.versionText)
     }
 
     /// The limits in force: the one accessor every limit decision reads.
-    var limitPolicy: LimitPolicy { currentLimits }
+    var limitPolicy: LimitPolicy {
+        let settings = live.current.limits
+        return currentLimits.withLock { policy in
+            if policy.settings != settings { policy = LimitPolicy(settings) }
+            return policy
+        }
+    }
 
     /// The commands `!help` lists (for the README check and the demo banner).
     public static var commands: CommandRegistry { BridgeCommands.registry }
@@ -80,14 +108,16 @@ public final class Bridge: Sendable {
     /// Handles one chat line. Returns when its immediate answers have been sent or queued;
     /// results arrive later through the tracker.
     public func handle(_ event: ChatEvent) async {
+        let settings = live.current
+        let responder = responder(settings)
         var event = event
         let resolver = await roster.resolver(network: event.network)
         var role = resolver.role(of: event)
         // Ignored: no answer at all, not even to !help (owners are never ignored).
         guard role > .ignored else { return }
         // Before any lookup or reply is spent on the line: a flood costs nothing but a count.
-        guard await admitCommand(event, isAdmin: role >= .admin) else { return }
-        let access = configuration.access(network: event.network)
+        guard await admitCommand(event, isAdmin: role >= .admin, parser: responder.parser) else { return }
+        let access = settings.access(network: event.network)
         if case .command(let invocation) = responder.parser.parse(event), !event.accountVerified,
            invocation.spec.minimumRole > role || (access.requireAccount && invocation.spec.isSubmission && role < .admin) {
             // The transport could not vouch for the account, and this command depends on it.

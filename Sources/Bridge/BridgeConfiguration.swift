@@ -22,7 +22,9 @@ public enum SpeedModeRouting: String, Sendable, Hashable {
     case path
 }
 
-/// Everything the bridge's behaviour depends on; built by the App from `bot.conf`.
+/// Everything the bridge's behaviour depends on; built by the App from `bot.conf`. The
+/// reloadable part (owners, prefix, reply style, progress) is only the starting value of
+/// `LiveSettings`: read it from `Bridge.live`, which `!reload` replaces.
 public struct BridgeConfiguration: Sendable {
     public var commandPrefix: String
     public var replyStyle: ChatStyle
@@ -89,24 +91,12 @@ public struct BridgeConfiguration: Sendable {
         channelProgress[Self.channelKey(network: network, channel: channel)] = policy
     }
 
-    /// The policy for a channel; private conversations use the default.
-    public func progressPolicy(network: String, channel: String?) -> ProgressPolicy {
-        guard let channel else { return defaultProgress }
-        return channelProgress[Self.channelKey(network: network, channel: channel)] ?? defaultProgress
-    }
-
     /// The access rules of one network (none configured: no masks, accounts not required).
     public func access(network: String) -> NetworkAccess {
         networkAccess[network] ?? NetworkAccess()
     }
 
-    public func isOwner(account: String?) -> Bool {
-        guard let account else { return false }
-        let folded = ChatText.caseFolded(account)
-        return ownerAccounts.contains { ChatText.caseFolded($0) == folded }
-    }
-
-    static func channelKey(network: String, channel: String) -> String {
+    public static func channelKey(network: String, channel: String) -> String {
         "\(network)\u{1}\(ChatText.caseFolded(channel))"
     }
 }

@@ -141,6 +141,11 @@ enum StoreMigrations {
                 t.column("previousSubmissionAt", .datetime)
             }
         }
+        migrator.registerMigration("v6-stats") { db in
+            // `!stats` counts a UTC day of tasks by when they were submitted and when they ended.
+            try db.create(index: "task_created", on: "task", columns: ["createdAt"])
+            try db.create(index: "task_finished", on: "task", columns: ["finishedAt"])
+        }
         return migrator
     }
 }

@@ -7,7 +7,7 @@ import Metrics
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the bot with a config file until SIGTERM or SIGINT."
+        abstract: "Run the bot with a config file until SIGTERM or SIGINT; SIGHUP re-reads the config."
     )
 
     @Option(name: [.short, .customLong("config")], help: "Path of the config file.")
@@ -15,17 +15,18 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration: Configuration
+        let loader = ConfigurationLoader()
         do {
-            configuration = try ConfigurationLoader().load(path: config)
+            configuration = try loader.load(path: config)
         } catch {
             FileHandle.standardError.write(Data("\(config): \(error)\n".utf8))
             throw ExitCode(1)
         }
         let level = Logger.Level(rawValue: configuration.bot.logLevel) ?? .info
+        // One level for every logger, which `!reload` and SIGHUP can change.
+        let liveLevel = LiveLogLevel(level)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            LiveLevelLogHandler(StreamLogHandler.standardError(label: label), level: liveLevel)
         }
         let metrics = MetricsRegistry()
         MetricsSystem.bootstrap(metrics)
@@ -33,7 +34,8 @@ struct RunCommand: AsyncParsableCommand {
         logger.logLevel = level
         logger.info("starting", metadata: ["version": "\(MJBridgeVersion.current)", "config": "\(config)"])
         do {
-            let runtime = try await BotRuntime.make(configuration: configuration, metrics: metrics, logger: logger)
+            let runtime = try await BotRuntime.make(configuration: configuration, metrics: metrics, configPath: config,
+                                                    loader: loader, logLevel: liveLevel, logger: logger)
             try await runtime.run()
         } catch {
             logger.critical("stopped by an error", metadata: ["error": "\(error)"])

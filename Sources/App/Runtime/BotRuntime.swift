@@ -17,12 +17,19 @@ public struct BotRuntime: Sendable {
     public let store: Store
     /// The URL passed to the proxy as `notifyHook`, nil when polling alone follows tasks.
     public let notifyHook: String?
+    /// Re-reads the config file for `!reload` and SIGHUP; nil when started without a path.
+    public let reloader: ConfigReloader?
     let routes: CallbackRoutes
     let listen: (host: String, port: Int)?
     let logger: Logger
 
+    /// - Parameters:
+    ///   - configPath: the file `configuration` was loaded from with `loader`; given, `!reload`
+    ///     and SIGHUP (see `run()`) re-read it.
+    ///   - logLevel: the level `mjbridge run`'s log handlers read, which a reload changes.
     public static func make(configuration: Configuration, metrics: MetricsRegistry = MetricsRegistry(),
-                            imageFetcher: (any ImageFetcher)? = nil, clock: BridgeClock = .system,
+                            imageFetcher: (any ImageFetcher)? = nil, clock: BridgeClock = .system, configPath: String? = nil,
+                            loader: ConfigurationLoader = ConfigurationLoader(), logLevel: LiveLogLevel? = nil,
                             logger: Logger) async throws -> BotRuntime {
         let store = try Store.open(path: configuration.bot.databasePath)
         let secret: String
@@ -51,15 +58,22 @@ public struct BotRuntime: Sendable {
                       logger: Logger(label: "mjbridge.irc", level: logger.logLevel))
         }
         let transport = IRCTransport(clients: ircClients, logger: logger, metrics: metrics)
+        let live = LiveSettingsHolder(configuration.liveSettings())
+        let reloader = configPath.map { path in
+            ConfigReloader(path: path, loader: loader, running: configuration, live: live, store: store, transport: transport,
+                           logLevel: logLevel ?? LiveLogLevel(logger.logLevel),
+                           logger: Logger(label: "mjbridge.reload", level: logger.logLevel))
+        }
         let bridge = Bridge(configuration: configuration.bridgeConfiguration(notifyHook: notifyHook, callbackSecret: secret),
                             client: clients.main, store: store, transport: transport,
                             imageFetcher: try imageFetcher ?? GuardedImageFetcher(
                                 settings: configuration.images, logger: Logger(label: "mjbridge.images", level: logger.logLevel)),
-                            modeClients: clients.byMode, clock: clock, logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
+                            modeClients: clients.byMode, clock: clock, live: live, reloader: reloader,
+                            logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
         let routes = CallbackRoutes(secret: secret, sink: BridgeCallbackSink(bridge: bridge),
                                     health: RuntimeHealth(clients: transport.clients), metrics: metrics)
         return BotRuntime(configuration: configuration, bridge: bridge, transport: transport, store: store,
-                          notifyHook: notifyHook, routes: routes, listen: listen, logger: logger)
+                          notifyHook: notifyHook, reloader: reloader, routes: routes, listen: listen, logger: logger)
     }
 
     /// The services in start order; graceful shutdown runs in reverse.
@@ -74,15 +88,20 @@ public struct BotRuntime: Sendable {
         return services
     }
 
-    /// Runs until SIGTERM or SIGINT (or a service fails).
+    /// Runs until SIGTERM or SIGINT (or a service fails); SIGHUP re-reads the config.
     public func run() async throws {
-        try await serviceGroup(signals: [.sigterm, .sigint]).run()
+        try await serviceGroup(signals: [.sigterm, .sigint], reloadSignal: .sighup).run()
     }
 
     /// The bot as one service group; `triggerGracefulShutdown()` ends it like a signal would.
-    public func serviceGroup(signals: [UnixSignal]) -> ServiceGroup {
-        ServiceGroup(configuration: .init(
-            services: services().map { .init(service: $0) },
+    /// `reloadSignal` re-reads the config file (when the runtime has one).
+    public func serviceGroup(signals: [UnixSignal], reloadSignal: UnixSignal? = nil) -> ServiceGroup {
+        var services = services()
+        if let reloadSignal, let reloader {
+            services.append(ReloadService(reloader: reloader, signal: reloadSignal, logger: logger))
+        }
+        return ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
             gracefulShutdownSignals: signals,
             logger: logger))
     }

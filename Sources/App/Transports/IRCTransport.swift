@@ -80,6 +80,8 @@ public struct IRCTransport: ChatTransport {
     static func pump(_ client: IRCClient, network: String, into bridge: Bridge, logger: Logger, metrics: MetricsRegistry?) async {
         await withTaskGroup(of: Void.self) { group in
             var running = 0
+            // A registration after the first is a reconnect, which `!stats` counts.
+            var registeredBefore = false
             for await event in client.events {
                 switch event {
                 case .message(let message):
@@ -103,6 +105,9 @@ public struct IRCTransport: ChatTransport {
                     group.addTask { await bridge.handle(chat) }
                 case .joined(let channel):
                     await bridge.joined(network: network, channel: channel)
+                case .registered:
+                    if registeredBefore { bridge.counters.recordReconnect() }
+                    registeredBefore = true
                 default:
                     // IRCClient logs connection events itself; repeating them here adds nothing.
                     logger.trace("irc event", metadata: ["network": "\(network)", "event": "\(event)"])

@@ -7,7 +7,8 @@ import Store
 /// every change is written to the store first, so it survives a restart. Roles are decided by
 /// the pure `RoleResolver` over these lists and `bot.conf`'s owners.
 public actor AdminRoster {
-    private var configuration: BridgeConfiguration
+    /// Owners and network access rules as of the last reload.
+    private let live: LiveSettingsHolder
     private let store: Store
     private let logger: Logger
     private var loaded = false
@@ -15,23 +16,20 @@ public actor AdminRoster {
     private var ignores: [IgnoreEntry] = []
     private var pauses: [PauseSetting] = []
 
-    public init(configuration: BridgeConfiguration, store: Store, logger: Logger) {
-        self.configuration = configuration
+    public init(live: LiveSettingsHolder, store: Store, logger: Logger) {
+        self.live = live
         self.store = store
         self.logger = logger
-    }
-
-    /// Takes the owners and network access rules of a re-read `bot.conf` (`!reload`, SIGHUP);
-    /// admins, ignores and pauses set from chat are kept.
-    public func apply(_ configuration: BridgeConfiguration) {
-        self.configuration = configuration
     }
 
     /// The resolver for senders on `network`.
     public func resolver(network: String) async -> RoleResolver {
         await load()
-        return RoleResolver(ownerAccounts: configuration.ownerAccounts,
-                            ownerMasks: configuration.access(network: network).ownerMasks,
+        // Read per decision, so a reload (`!reload`, SIGHUP) applies to the next line; admins,
+        // ignores and pauses set from chat are not in bot.conf and stay.
+        let settings = live.current
+        return RoleResolver(ownerAccounts: settings.ownerAccounts,
+                            ownerMasks: settings.access(network: network).ownerMasks,
                             adminAccounts: admins.map(\.account),
                             ignores: ignores.compactMap { RoleResolver.Entry($0.value) })
     }

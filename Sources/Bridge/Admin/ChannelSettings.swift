@@ -6,14 +6,16 @@ import Store
 /// from chat (`!progress`, `!join`, `!part`) on top. Changes are written to the store first,
 /// so they survive a restart; reads come from memory after the first.
 public actor ChannelSettings {
-    private let configuration: BridgeConfiguration
+    /// The configured policies, as of the last reload.
+    private let live: LiveSettingsHolder
     private let store: Store
     private let logger: Logger
     /// Keyed by `BridgeConfiguration.channelKey`; nil until loaded.
     private var changed: [String: ChannelSetting]?
 
-    public init(configuration: BridgeConfiguration, store: Store, logger: Logger = Logger(label: "mjbridge.bridge")) {
-        self.configuration = configuration
+    public init(configuration: BridgeConfiguration, store: Store, logger: Logger = Logger(label: "mjbridge.bridge"),
+                live: LiveSettingsHolder? = nil) {
+        self.live = live ?? LiveSettingsHolder(LiveSettings(configuration))
         self.store = store
         self.logger = logger
     }
@@ -24,7 +26,7 @@ public actor ChannelSettings {
            let policy = ProgressPolicy(rawValue: value) {
             return policy
         }
-        return configuration.progressPolicy(network: network, channel: channel)
+        return live.current.progressPolicy(network: network, channel: channel)
     }
 
     /// Whether the channel's policy was set from chat (else it is the configured one).

@@ -197,7 +197,7 @@ extension CommandContext {
         let command = adding ? "admin add" : "admin remove"
         do {
             if adding {
-                if bridge.configuration.isOwner(account: account) {
+                if bridge.live.current.isOwner(account: account) {
                     return await answer("\(account) is an owner already (bot.conf).", outcome: "no change", target: account, command: command)
                 }
                 let added = try await bridge.roster.addAdmin(AdminAccount(account: account, addedBy: actor, addedAt: bridge.clock.now()))
@@ -206,7 +206,7 @@ extension CommandContext {
             } else {
                 let removed = try await bridge.roster.removeAdmin(account: account)
                 var text = removed ? "\(account) is no longer an admin." : "\(account) was not an admin."
-                if bridge.configuration.isOwner(account: account) { text += " It is an owner in bot.conf, which only the config changes." }
+                if bridge.live.current.isOwner(account: account) { text += " It is an owner in bot.conf, which only the config changes." }
                 await answer(text, outcome: removed ? "ok" : "no change", target: account, command: command)
             }
         } catch {

@@ -75,6 +75,7 @@ public enum BridgeCommands {
     /// Everything `!help` lists: the bridge's commands, then help/version/ping, then (to
     /// those who may use them) the admin and owner commands.
     public static var registry: CommandRegistry {
-        CommandRegistry(all + LimitCommands.all + CoreCommands.all + AdminCommands.all + OwnerCommands.all)
+        CommandRegistry(all + LimitCommands.all + CoreCommands.all + AdminCommands.all + [OperatorCommands.stats]
+                        + OwnerCommands.all + [OperatorCommands.reload])
     }
 }

@@ -20,7 +20,7 @@ struct CommandContext: Sendable {
     var client: MidjourneyClient { bridge.client }
     var store: Store { bridge.store }
     var renderer: TaskRenderer { bridge.renderer }
-    var prefix: String { bridge.configuration.commandPrefix }
+    var prefix: String { bridge.live.current.commandPrefix }
     var words: [String] { invocation.words }
 
     /// Where this command's results go.
@@ -73,6 +73,8 @@ struct CommandContext: Sendable {
         case AdminCommands.audit.name: await showAudit()
         case AdminCommands.admin.name: await adminChange()
         case AdminCommands.admins.name: await listAdmins()
+        case OperatorCommands.reload.name: await reloadConfiguration()
+        case OperatorCommands.stats.name: await statsReport()
         default:
             bridge.logger.error("command without a handler", metadata: ["command": "\(invocation.spec.name)"])
         }
@@ -90,6 +92,7 @@ struct CommandContext: Sendable {
     }
 
     func fail(_ error: MJError) async {
+        bridge.counters.recordProxyError()
         if case .apiKeyRejected = error {
             bridge.logger.critical("the proxy rejected the API key", metadata: ["error": "\(error)"])
         } else {

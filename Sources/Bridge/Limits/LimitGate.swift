@@ -18,10 +18,10 @@ let bannedWordRefusal = "that prompt contains a word that isn't allowed here."
 
 extension Bridge {
     /// The command rate limit, before anything else is done with a line. False = ignore it.
-    func admitCommand(_ event: ChatEvent, isAdmin: Bool) async -> Bool {
+    func admitCommand(_ event: ChatEvent, isAdmin: Bool, parser: CommandParser) async -> Bool {
         let settings = limitPolicy.settings
         guard settings.commandsPer30s > 0, !(isAdmin && settings.adminsExempt) else { return true }
-        if case .notACommand = responder.parser.parse(event) { return true }
+        if case .notACommand = parser.parse(event) { return true }
         switch await rateGate.admit(LimitIdentity.key(of: event), limit: settings.commandsPer30s, at: clock.now()) {
         case .allow:
             return true

@@ -18,8 +18,10 @@ public actor TaskTracker {
     private let configuration: BridgeConfiguration
     private let clock: BridgeClock
     private let logger: Logger
-    private let renderer: TaskRenderer
-    private let addressing: ReplyAddressing
+    /// Prefix, reply style and configured progress policies as of the last reload.
+    private let live: LiveSettingsHolder
+    /// Counts failed polls as proxy errors for `!stats`.
+    private let counters: ActivityCounters?
     /// Progress policies as changed from chat; nil = the configured ones.
     private let channels: ChannelSettings?
     /// When each task was last asked about; in memory, so after a restart everything is due.
@@ -28,7 +30,8 @@ public actor TaskTracker {
     public private(set) var lastPoll: PollReport?
 
     public init(store: Store, delivery: OutboxDelivery, source: any TaskSource, configuration: BridgeConfiguration,
-                clock: BridgeClock, logger: Logger, channels: ChannelSettings? = nil) {
+                clock: BridgeClock, logger: Logger, channels: ChannelSettings? = nil, live: LiveSettingsHolder? = nil,
+                counters: ActivityCounters? = nil) {
         self.store = store
         self.channels = channels
         self.delivery = delivery
@@ -36,8 +39,8 @@ public actor TaskTracker {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
-        self.renderer = TaskRenderer(prefix: configuration.commandPrefix)
-        self.addressing = ReplyAddressing(style: configuration.replyStyle)
+        self.live = live ?? LiveSettingsHolder(LiveSettings(configuration))
+        self.counters = counters
     }
 
     /// Records a task the proxy just accepted, with the lines owed for it (the
@@ -114,9 +117,10 @@ public actor TaskTracker {
 
     private func transition(for record: TaskRecord) async throws -> TaskTransition {
         let ref = try await store.shortReference(for: record)
+        let settings = live.current
         let policy = await channels?.progressPolicy(network: record.network, channel: record.channel)
-            ?? configuration.progressPolicy(network: record.network, channel: record.channel)
-        return TaskTransition(renderer: renderer, addressing: addressing,
+            ?? settings.progressPolicy(network: record.network, channel: record.channel)
+        return TaskTransition(renderer: settings.renderer, addressing: settings.addressing,
                               throttle: ProgressThrottle(policy: policy, minimumInterval: configuration.progressMinimumInterval),
                               ref: ref, now: clock.now())
     }
@@ -182,6 +186,7 @@ public actor TaskTracker {
                 // The proxy is down or refusing: try again next cycle, the deadline still runs.
                 logger.warning("polling the proxy failed", metadata: ["error": "\(error)"])
                 lastPoll = PollReport(at: now, failure: "\(error)")
+                counters?.recordProxyError()
                 break
             }
         }

@@ -87,16 +87,14 @@ public struct TaskTransition: Sendable {
     }
 
     func resultLines(_ task: TaskRecord, snapshot: TaskSnapshot) -> [String] {
-        switch snapshot.status.uppercased() {
-        case "SUCCESS":
+        // The same classification `!stats` counts by.
+        switch TaskOutcome.of(status: snapshot.status, failReason: task.failReason) {
+        case .succeeded:
             return renderer.success(kind: task.kind, action: task.action, prompt: task.prompt, imageUrl: task.imageUrl,
                                     finalPrompt: task.finalPrompt, buttons: TaskButton.decode(task.buttonsJSON), ref: ref)
-        case "CANCEL", "CANCELLED":
+        case .cancelled:
             return [renderer.cancelled(kind: task.kind, prompt: task.prompt, ref: ref)]
-        default:
-            if task.failReason?.contains("取消任务") == true {
-                return [renderer.cancelled(kind: task.kind, prompt: task.prompt, ref: ref)]
-            }
+        case .failed, .timedOut:
             return [renderer.failure(kind: task.kind, prompt: task.prompt, reason: task.failReason, ref: ref)]
         }
     }

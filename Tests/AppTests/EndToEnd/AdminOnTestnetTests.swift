@@ -44,7 +44,7 @@ struct AdminOnTestnetTests {
             try await peer.identify(account: net.ownerAccount, password: net.ownerPassword)
             await peer.send("PRIVMSG \(harness.channel) :!help")
             let ownerHelp = try await peer.said(by: harness.nick, "!help for the owner") { $0.hasPrefix("\(me): Commands:") }
-            #expect(ownerHelp.contains("join, part (leave), progress, pending · "), "\(ownerHelp)")
+            #expect(ownerHelp.contains("join, part (leave), progress, pending, reload · "), "\(ownerHelp)")
 
             // !join: the bot appears in a channel that is in no config.
             await peer.send("JOIN \(newChannel)")

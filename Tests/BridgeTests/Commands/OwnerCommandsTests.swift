@@ -31,7 +31,7 @@ import Testing
             let everyone = await h.lastLine
             #expect(!everyone.contains("join") && !everyone.contains("pending"), "\(everyone)")
             await asOwner(h, "!help")
-            #expect(await h.lastLine.contains("join, part (leave), progress, pending · "))
+            #expect(await h.lastLine.contains("join, part (leave), progress, pending, reload · "))
             await asOwner(h, "!help part")
             #expect(await h.lines.suffix(2) == ["root: Usage: !part [#channel] [reason] — Has the bot leave a channel (default: this one); it stays out after restarts until joined again. Also: !leave.",
                                                  "root: Examples: !part · !part #art see you"])

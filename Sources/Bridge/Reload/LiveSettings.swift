@@ -1,0 +1,88 @@
+import Foundation
+import Synchronization
+
+/// The part of the bridge's configuration that `!reload` and SIGHUP can change while the bot
+/// runs. Everything else in `BridgeConfiguration` is fixed for the life of the process.
+///
+/// A new reloadable section is one field here, one line in `init(_:)`, and its comparison in
+/// the App's `ConfigurationDiff` (e.g. the `[limits]` table).
+public struct LiveSettings: Sendable, Equatable {
+    /// Services accounts of the bot's owners (compared case-insensitively).
+    public var ownerAccounts: [String]
+    public var commandPrefix: String
+    public var replyStyle: ChatStyle
+    public var defaultProgress: ProgressPolicy
+    /// Per channel, keyed by `BridgeConfiguration.channelKey(network:channel:)`.
+    public var channelProgress: [String: ProgressPolicy]
+    /// Per network: owner masks and whether only identified users submit.
+    public var networkAccess: [String: NetworkAccess]
+    /// `[limits]`: quotas, caps, cooldown, command rate, banned words.
+    public var limits: LimitSettings
+
+    public init(ownerAccounts: [String] = [], commandPrefix: String = "!", replyStyle: ChatStyle = .privmsg,
+                defaultProgress: ProgressPolicy = .started, channelProgress: [String: ProgressPolicy] = [:],
+                networkAccess: [String: NetworkAccess] = [:], limits: LimitSettings = .unlimited) {
+        self.networkAccess = networkAccess
+        self.limits = limits
+        self.ownerAccounts = ownerAccounts
+        self.commandPrefix = commandPrefix
+        self.replyStyle = replyStyle
+        self.defaultProgress = defaultProgress
+        self.channelProgress = channelProgress
+    }
+
+    /// The reloadable values of a configuration, as the process starts with them.
+    public init(_ configuration: BridgeConfiguration) {
+        self.init(ownerAccounts: configuration.ownerAccounts, commandPrefix: configuration.commandPrefix,
+                  replyStyle: configuration.replyStyle, defaultProgress: configuration.defaultProgress,
+                  channelProgress: configuration.channelProgress, networkAccess: configuration.networkAccess,
+                  limits: configuration.limits)
+    }
+
+    /// The access rules of one network (none configured: no masks, accounts not required).
+    public func access(network: String) -> NetworkAccess {
+        networkAccess[network] ?? NetworkAccess()
+    }
+
+    /// Whether `account` (a services account the network vouched for, never a nick) is an owner.
+    public func isOwner(account: String?) -> Bool {
+        guard let account else { return false }
+        let folded = ChatText.caseFolded(account)
+        return ownerAccounts.contains { ChatText.caseFolded($0) == folded }
+    }
+
+    /// The configured policy for a channel; private conversations use the default. Changes
+    /// made from chat (`!progress`) are layered on top by `ChannelSettings`.
+    public func progressPolicy(network: String, channel: String?) -> ProgressPolicy {
+        guard let channel else { return defaultProgress }
+        return channelProgress[BridgeConfiguration.channelKey(network: network, channel: channel)] ?? defaultProgress
+    }
+
+    var addressing: ReplyAddressing { ReplyAddressing(style: replyStyle) }
+    var renderer: TaskRenderer { TaskRenderer(prefix: commandPrefix) }
+}
+
+/// The one place the running bridge reads its `LiveSettings` from. A reload swaps the whole
+/// value at once, so a command never sees owners from one file and a prefix from another;
+/// reads are synchronous so every existing call site stays a plain property read.
+public final class LiveSettingsHolder: Sendable {
+    private let value: Mutex<LiveSettings>
+
+    public init(_ settings: LiveSettings) {
+        value = Mutex(settings)
+    }
+
+    public var current: LiveSettings {
+        value.withLock { $0 }
+    }
+
+    /// Replaces the settings; returns the ones they replaced.
+    @discardableResult
+    public func replace(with settings: LiveSettings) -> LiveSettings {
+        value.withLock { current in
+            let old = current
+            current = settings
+            return old
+        }
+    }
+}
