@@ -15,5 +15,8 @@ struct IRCService: Service {
         } onGracefulShutdown: {
             Task { await transport.quitAll(message: nil) }
         }
+        // Cancelled rather than shut down (another service failed, e.g. the HTTP listener
+        // could not bind): the connections must not outlive the service group.
+        if Task.isCancelled { await transport.quitAll(message: nil) }
     }
 }

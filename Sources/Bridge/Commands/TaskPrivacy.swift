@@ -11,6 +11,8 @@ struct TaskPrivacy: Sendable {
     /// Where the command was said and by whom.
     let caller: TaskRoute
     let isAdmin: Bool
+    /// The caller's `LimitIdentity` key: `*!user@host` for a user without an account.
+    var callerKey: String? = nil
 
     /// The task may be named, shown or used as a parent in this conversation.
     func maySee(_ task: TaskRecord) -> Bool {
@@ -29,11 +31,16 @@ struct TaskPrivacy: Sendable {
     }
 
     /// The one who started the task: by services account when the task has one (then the
-    /// caller must be identified as that account), else by nick, all that was known then.
+    /// caller must be identified as that account); else by `*!user@host` when that was known
+    /// (a nick change keeps the task, another user wearing the nick does not get it); else by
+    /// nick, all that was known then.
     func isOwner(of task: TaskRecord) -> Bool {
         if let account = task.account {
             guard let callerAccount = caller.account else { return false }
             return TaskRoute.fold(callerAccount) == TaskRoute.fold(account)
+        }
+        if let key = task.userKey, LimitIdentity.isMask(key) {
+            return key == callerKey
         }
         return TaskRoute.fold(caller.nick) == task.nickKey
     }
@@ -41,5 +48,5 @@ struct TaskPrivacy: Sendable {
 
 extension CommandContext {
     /// The privacy rule for this command's caller: admins (and owners) see every task.
-    var privacy: TaskPrivacy { TaskPrivacy(caller: route, isAdmin: isAdmin) }
+    var privacy: TaskPrivacy { TaskPrivacy(caller: route, isAdmin: isAdmin, callerKey: LimitIdentity.key(of: event)) }
 }

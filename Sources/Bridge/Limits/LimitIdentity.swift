@@ -2,7 +2,8 @@
 /// when the network vouches for one, else `*!user@host` with the nick wildcarded (a nick change
 /// does not reset a quota). Without either (console, some tests) the nick is all there is.
 ///
-/// The admin work has the same notion in `UserIdentity`; the two are to be merged.
+/// Which of the three a sender is, is `UserIdentity`'s decision (so an account the network did
+/// not vouch for is never used); this is the key the limit tables and `task.userKey` store.
 public enum LimitIdentity {
     public static func key(account: String?, userHost: String?, nick: String) -> String {
         if let account, !account.isEmpty { return ChatText.caseFolded(account) }
@@ -11,7 +12,17 @@ public enum LimitIdentity {
     }
 
     public static func key(of event: ChatEvent) -> String {
-        key(account: event.account, userHost: event.userHost, nick: event.sender)
+        let identity = UserIdentity(event)
+        switch identity.kind {
+        case .account: return key(account: identity.value, userHost: nil, nick: event.sender)
+        case .mask: return key(account: nil, userHost: event.userHost, nick: event.sender)
+        case .nick: return key(account: nil, userHost: nil, nick: event.sender)
+        }
+    }
+
+    /// Whether a stored key is a `*!user@host` mask (a user without an account).
+    public static func isMask(_ key: String) -> Bool {
+        key.hasPrefix("*!")
     }
 
     /// What an admin typed to name a user in `!quota`: a mask (`*!user@host`) or an account.

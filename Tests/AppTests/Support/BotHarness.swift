@@ -99,6 +99,10 @@ struct BotHarness: Sendable {
         let configuration = try ConfigurationLoader(environment: [:]).load(path: path)
         var logger = Logger(label: "e2e.bot")
         logger.logLevel = .notice
+        // A bot stopped in this process a moment ago may still be closing its listener (seen
+        // under the full suite: "Address already in use", the HTTP service fails and cancels
+        // the group); a new process would not meet this, the kernel closes a dead one's sockets.
+        try await waitUntilBindable(port: httpPort)
         let runtime = try await BotRuntime.make(configuration: configuration, clock: clock, logger: logger)
         let group = runtime.serviceGroup(signals: [])
         let task = Task { try await group.run() }
@@ -150,7 +154,22 @@ func freePort() async throws -> Int {
     throw HarnessError.noFreePort
 }
 
-enum HarnessError: Error { case noFreePort }
+enum HarnessError: Error { case noFreePort, portStillInUse(Int) }
+
+/// Waits (at most 15 s, then throws) until `port` on 127.0.0.1 can be bound.
+func waitUntilBindable(port: Int) async throws {
+    let deadline = ContinuousClock.now + .seconds(15)
+    while true {
+        if let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: "127.0.0.1", port: port).get() {
+            try await channel.close()
+            return
+        }
+        guard ContinuousClock.now < deadline else { throw HarnessError.portStillInUse(port) }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}
 
 /// `/proc/sys/net/ipv4/ip_local_port_range`, or Linux's default when unreadable.
 private func ephemeralPortRange() -> ClosedRange<Int> {

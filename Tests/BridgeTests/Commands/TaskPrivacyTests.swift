@@ -69,4 +69,18 @@ import Testing
         #expect(c.caller.maySee(c.task) == c.sees, "sees")
         #expect(c.caller.mayControl(c.task) == c.controls, "controls")
     }
+
+    /// Without an account, a task started by `*!~al@host.example` belongs to that mask: a nick
+    /// change keeps it, someone else taking the nick does not get it.
+    @Test func aTaskWithoutAccountBelongsToItsMask() {
+        var owned = Self.task(account: nil)
+        owned.userKey = "*!~al@host.example"
+        let renamed = TaskPrivacy(caller: TaskRoute(network: "net", channel: "#art", nick: "alice_away", account: nil),
+                                  isAdmin: false, callerKey: "*!~al@host.example")
+        let impostor = TaskPrivacy(caller: TaskRoute(network: "net", channel: "#art", nick: "alice", account: nil),
+                                   isAdmin: false, callerKey: "*!~mallory@evil.example")
+        #expect(renamed.mayControl(owned))
+        #expect(!impostor.mayControl(owned))
+        #expect(impostor.maySee(owned), "still visible in its channel")
+    }
 }
