@@ -119,7 +119,8 @@ public final class Bridge: Sendable {
         guard await admitCommand(event, isAdmin: role >= .admin, parser: responder.parser) else { return }
         let access = settings.access(network: event.network)
         if case .command(let invocation) = responder.parser.parse(event), !event.accountVerified,
-           invocation.spec.minimumRole > role || (access.requireAccount && invocation.spec.isSubmission && role < .admin) {
+           invocation.spec.minimumRole > role || (access.requireAccount && invocation.spec.isSubmission && role < .admin)
+            || (role < .admin && Self.mayUseAdminPower(invocation)) {
             // The transport could not vouch for the account, and this command depends on it.
             event = await withLookedUpAccount(event)
             role = resolver.role(of: event)
@@ -131,8 +132,7 @@ public final class Bridge: Sendable {
         case .replies(let lines):
             if case .command(let invocation) = responder.parser.parse(event), invocation.spec.minimumRole > role {
                 // The whole argument text: what they tried is what an owner wants to read later.
-                await audit(event: event, command: invocation.spec.name,
-                            target: invocation.arguments.isEmpty ? nil : ChatText.truncated(invocation.arguments, to: 80),
+                await audit(event: event, command: invocation.spec.name, target: Self.auditTarget(invocation),
                             outcome: "refused: for \(invocation.spec.minimumRole.plural)")
             }
             for line in lines { await send(line) }
@@ -144,6 +144,23 @@ public final class Bridge: Sendable {
             }
             await CommandContext(bridge: self, invocation: invocation, role: role).run()
         }
+    }
+
+    /// Commands open to everyone that do more for an admin (`!cancel`, `!status`, `!seed` of
+    /// someone else's task, `!quota` of someone else): with arguments they may need the
+    /// admin's account, so an account the transport could not vouch for is looked up first.
+    /// What a refused attempt is recorded with: the whole argument text (what they tried is
+    /// what an owner wants to read later), except a `!join` key, which is a secret.
+    static func auditTarget(_ invocation: CommandInvocation) -> String? {
+        guard !invocation.arguments.isEmpty else { return nil }
+        if invocation.spec.name == OwnerCommands.join.name { return invocation.words.first.map { ChatText.truncated($0, to: 80) } }
+        return ChatText.truncated(invocation.arguments, to: 80)
+    }
+
+    static func mayUseAdminPower(_ invocation: CommandInvocation) -> Bool {
+        guard !invocation.arguments.isEmpty else { return false }
+        return [BridgeCommands.cancel.name, BridgeCommands.status.name, BridgeCommands.seed.name,
+                LimitCommands.quota.name].contains(invocation.spec.name)
     }
 
     /// `event` with the account the network reports now (WHOX/WHOIS); without an answer the

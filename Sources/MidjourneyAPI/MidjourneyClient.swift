@@ -19,7 +19,7 @@ public struct MidjourneyClient: Sendable {
     /// follow redirects (`sharedHTTPClient` does not): a redirect would carry the API key along.
     public init(configuration: MidjourneyConfiguration, httpClient: HTTPClient,
                 logger: Logger = Logger(label: "mjbridge.midjourney")) throws(MJError) {
-        let redactor = SecretRedactor(apiKey: configuration.apiKey)
+        let redactor = SecretRedactor(apiKey: configuration.apiKey, otherSecrets: configuration.otherSecrets)
         do {
             self.baseURL = try ProxyBaseURL(configuration.baseURL)
         } catch {

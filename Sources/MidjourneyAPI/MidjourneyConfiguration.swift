@@ -11,6 +11,9 @@ public struct MidjourneyConfiguration: Sendable {
     public var listBatchSize: Int
     /// Largest response body accepted.
     public var maxResponseBytes: Int
+    /// Other secrets the proxy may echo back and that must never reach a log or a reply: the
+    /// bot's callback secret travels in every `notifyHook` it sends.
+    public var otherSecrets: [String] = []
 
     public struct Timeouts: Sendable, Hashable {
         /// Whole exchange (connect, send, receive) for reads and ordinary submits.

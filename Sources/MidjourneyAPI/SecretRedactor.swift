@@ -6,15 +6,16 @@ struct SecretRedactor: Sendable {
     static let placeholder = "<redacted>"
     private let secrets: [String]
 
-    init(apiKey: String?) {
-        guard let key = apiKey?.trimmingCharacters(in: .whitespaces), key.count >= 4 else {
-            // Too short to search for without mangling ordinary text; such keys are not secret anyway.
-            secrets = []
-            return
+    init(apiKey: String?, otherSecrets: [String] = []) {
+        var secrets: [String] = []
+        if let key = apiKey?.trimmingCharacters(in: .whitespaces) {
+            secrets.append(key)
+            if key.hasPrefix("Bearer ") { secrets.append(String(key.dropFirst("Bearer ".count))) }
         }
-        var secrets = [key]
-        if key.hasPrefix("Bearer ") { secrets.append(String(key.dropFirst("Bearer ".count))) }
-        self.secrets = secrets.sorted { $0.count > $1.count }
+        secrets += otherSecrets.map { $0.trimmingCharacters(in: .whitespaces) }
+        // Shorter ones are too short to search for without mangling ordinary text; such keys
+        // are not secret anyway.
+        self.secrets = secrets.filter { $0.count >= 4 }.sorted { $0.count > $1.count }
     }
 
     func redact(_ text: String) -> String {

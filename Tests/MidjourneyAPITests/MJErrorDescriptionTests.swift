@@ -64,6 +64,17 @@ struct MJErrorDescriptionTests {
         #expect(ProxyText.readable("Invalid Form Body") == "Invalid Form Body")
     }
 
+    /// Proxies echo `notifyHook` (which carries the callback secret) in errors and answers.
+    @Test func redactorRemovesTheCallbackSecretToo() {
+        let secret = "cb-secret-0123456789abcdef"
+        let redactor = SecretRedactor(apiKey: "sk-key-9876", otherSecrets: [secret, "ab"])
+        let hook = "http://bot.example/callback/\(secret)"
+        #expect(redactor.redact("bad notifyHook \(hook) and sk-key-9876") == "bad notifyHook http://bot.example/callback/<redacted> and <redacted>")
+        #expect(redactor.redact(MJError.httpStatus(400, "notifyHook=\(hook)")).description.contains(secret) == false)
+        // Too short to search for: left alone rather than mangling ordinary words.
+        #expect(redactor.redact("about") == "about")
+    }
+
     @Test func redactorRemovesTheKeyEverywhere() {
         let key = "s3cr3t-token-XYZ"
         let redactor = SecretRedactor(apiKey: key)

@@ -51,7 +51,7 @@ public struct BotRuntime: Sendable {
             logger.warning("\(warning)")
         }
         let proxyLogger = Logger(label: "mjbridge.proxy", level: logger.logLevel)
-        let clients = try ProxyClients(configuration.proxy, logger: proxyLogger)
+        let clients = try ProxyClients(configuration.proxy, otherSecrets: [secret], logger: proxyLogger)
         let version = "mjbridge \(MJBridgeVersion.current)"
         let ircClients = configuration.networks.map { network in
             IRCClient(configuration: network.connectionConfiguration(version: version),

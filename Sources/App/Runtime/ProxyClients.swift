@@ -8,12 +8,16 @@ struct ProxyClients: Sendable {
     let main: MidjourneyClient
     let byMode: [SpeedMode: MidjourneyClient]
 
-    init(_ proxy: ProxySettings, httpClient: HTTPClient = MidjourneyClient.sharedHTTPClient, logger: Logger) throws(MJError) {
+    /// `otherSecrets`: the callback secret, which the proxy may echo back inside `notifyHook`.
+    init(_ proxy: ProxySettings, otherSecrets: [String] = [], httpClient: HTTPClient = MidjourneyClient.sharedHTTPClient,
+         logger: Logger) throws(MJError) {
         let timeouts = MidjourneyConfiguration.Timeouts(request: .milliseconds(Int64(proxy.requestTimeoutSeconds * 1000)))
         func configuration(_ baseURL: String) -> MidjourneyConfiguration {
-            MidjourneyConfiguration(baseURL: baseURL, apiKey: proxy.apiKey?.value,
-                                    authStyle: AuthStyle(configValue: proxy.authStyle) ?? .both,
-                                    timeouts: timeouts, listBatchSize: proxy.pollBatchSize)
+            var configuration = MidjourneyConfiguration(baseURL: baseURL, apiKey: proxy.apiKey?.value,
+                                                        authStyle: AuthStyle(configValue: proxy.authStyle) ?? .both,
+                                                        timeouts: timeouts, listBatchSize: proxy.pollBatchSize)
+            configuration.otherSecrets = otherSecrets
+            return configuration
         }
         main = try MidjourneyClient(configuration: configuration(proxy.baseURL), httpClient: httpClient, logger: logger)
         var byMode: [SpeedMode: MidjourneyClient] = [:]

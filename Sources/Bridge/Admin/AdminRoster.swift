@@ -34,10 +34,6 @@ public actor AdminRoster {
                             ignores: ignores.compactMap { RoleResolver.Entry($0.value) })
     }
 
-    public func role(of event: ChatEvent) async -> Role {
-        await resolver(network: event.network).role(of: event)
-    }
-
     // MARK: Admins
 
     public func adminList() async -> [AdminAccount] {
@@ -95,11 +91,6 @@ public actor AdminRoster {
             if let own = pauses.first(where: { $0.network == network && $0.channelKey == key }) { return own }
         }
         return pauses.first(where: \.isGlobal)
-    }
-
-    public func pauseList() async -> [PauseSetting] {
-        await load()
-        return pauses
     }
 
     public func setPause(_ pause: PauseSetting) async throws {

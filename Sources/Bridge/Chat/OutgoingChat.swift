@@ -23,6 +23,3 @@ public struct OutgoingChat: Sendable, Hashable {
         self.style = style
     }
 }
-
-/// Old name from the team plan.
-public typealias ChatReply = OutgoingChat

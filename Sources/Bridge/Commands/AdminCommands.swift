@@ -219,8 +219,10 @@ extension CommandContext {
         guard words.isEmpty else { return await usage() }
         let admins = await bridge.roster.adminList()
         await audit("ok")
-        let owners = bridge.configuration.ownerAccounts
-        let masks = bridge.configuration.access(network: event.network).ownerMasks.map(\.text)
+        // As of the last reload, like every role decision.
+        let settings = bridge.live.current
+        let owners = settings.ownerAccounts
+        let masks = settings.access(network: event.network).ownerMasks.map(\.text)
         var parts = ["Owners: " + (owners.isEmpty ? "none by account" : owners.joined(separator: ", "))
                      + (masks.isEmpty ? "" : " (and masks \(masks.joined(separator: ", ")))")]
         parts.append(admins.isEmpty ? "no admins" : "admins: " + admins.map { "\($0.account) (by \($0.addedBy) \(Self.day($0.addedAt)))" }.joined(separator: ", "))

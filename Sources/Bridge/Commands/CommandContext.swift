@@ -88,6 +88,10 @@ struct CommandContext: Sendable {
 
     func usage() async {
         let spec = invocation.spec
+        // An admin command given wrong is still an admin action the audit log shows.
+        if spec.minimumRole >= .admin {
+            await audit("refused: usage", target: Bridge.auditTarget(invocation))
+        }
         await reply("Usage: \(prefix)\(invocation.invokedName)\(spec.usage.isEmpty ? "" : " \(spec.usage)")")
     }
 
@@ -141,6 +145,12 @@ struct CommandContext: Sendable {
                     await reply("ref \(reference) fits \(tasks.count) tasks here: \(options.joined(separator: ", ")) — give more digits.")
                     return nil
                 case .notFound:
+                    // `!pending` names refs from every conversation; an admin may act on them
+                    // from anywhere (e.g. `!cancel 1828` in private).
+                    if isAdmin {
+                        let (task, answered) = await pendingTaskForAdmin(reference)
+                        if task != nil || answered { return task }
+                    }
                     await reply("I know no task \(ChatText.truncated(reference, to: 30)) here.")
                     return nil
                 }
@@ -153,6 +163,18 @@ struct CommandContext: Sendable {
             await storeFailed(error)
             return nil
         }
+    }
+
+    /// The one pending task on this network whose id ends with `reference`, for an admin
+    /// outside the task's conversation; several are listed with where they run.
+    /// `answered` is true when the caller was already told something (several matches).
+    private func pendingTaskForAdmin(_ reference: String) async -> (task: TaskRecord?, answered: Bool) {
+        guard let pending = try? await store.pendingTasks() else { return (nil, false) }
+        let matches = pending.filter { $0.network == event.network && $0.id.hasSuffix(reference) }
+        guard matches.count > 1 else { return (matches.first, false) }
+        let options = matches.prefix(4).map { "\($0.id) in \($0.channel ?? "private")" }
+        await reply("ref \(reference) fits \(matches.count) pending tasks: \(options.joined(separator: ", ")) — give the full id.")
+        return (nil, true)
     }
 
     func ref(of task: TaskRecord) async -> String {

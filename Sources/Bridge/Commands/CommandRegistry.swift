@@ -26,11 +26,6 @@ public struct CommandRegistry: Sendable {
         byName[name.lowercased()].map { specs[$0] }
     }
 
-    /// `!help`: one compact line listing every command the caller may run.
-    public func helpIndex(prefix: String, includeOwnerOnly: Bool) -> String {
-        helpIndex(prefix: prefix, role: includeOwnerOnly ? .owner : .user)
-    }
-
     /// `!help` for someone with `role`: the commands they may run.
     public func helpIndex(prefix: String, role: Role) -> String {
         let names = specs.filter { $0.minimumRole <= role }.map { spec -> String in

@@ -48,6 +48,7 @@ extension CommandContext {
         } catch {
             return await storeFailed(error)
         }
+        await audit("ok")
         await reply(Self.statsText(statistics, pending: pending, counters: bridge.counters.snapshot, now: now))
     }
 

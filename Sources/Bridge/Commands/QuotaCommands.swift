@@ -62,12 +62,16 @@ extension CommandContext {
             await audit("refused: for admins", target: ChatText.truncated(words.joined(separator: " "), to: 80))
             return await reply("Only admins can see or set other people's quotas; \(prefix)quota alone shows yours.")
         }
-        guard let request = QuotaRequest.parse(words) else { return await usage() }
+        guard let request = QuotaRequest.parse(words) else {
+            await audit("refused: usage", target: ChatText.truncated(words.joined(separator: " "), to: 80))
+            return await usage()
+        }
         do {
             switch request {
             case .show(let user):
                 let identity = try await quotaIdentity(user)
                 let usage = try await store.quotaUsage(identity: identity, day: day.key)
+                await audit("ok", target: identity)
                 await reply(quotaText(usage, whose: user, day: day, now: now, exempt: false))
             case .set(let user, let limit, let always):
                 let identity = try await quotaIdentity(user)

@@ -1,5 +1,6 @@
-/// Which commands submit a job: the one place that says so (limits count these, `!pause`
-/// refuses them). Buttons are jobs; queries (`!status`, `!seed`, `!tasks`, `!help`…) are not.
+/// Which commands submit a job: the one place that says so (limits count `submitting`;
+/// `!pause` and `require_account` refuse `sendingText`, see `CommandSpec.isSubmission`).
+/// Buttons are jobs; queries (`!status`, `!seed`, `!tasks`, `!help`…) are not.
 public enum JobCommands {
     /// Commands that start a new proxy task and count toward quotas and pending caps.
     public static let submitting: Set<String> = [

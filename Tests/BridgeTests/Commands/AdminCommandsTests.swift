@@ -165,6 +165,12 @@ import Testing
             #expect(await h.lastLine == "root: Usage: !admin add|remove <account>")
             await asOwner(h, "!admins")
             #expect(await h.lastLine == "root: Owners: root · admins: helper (by root 2025-05-27).")
+            // Owners as of the last reload (`!reload`, SIGHUP swap the live settings).
+            var reloaded = h.bridge.live.current
+            reloaded.ownerAccounts.append("carol")
+            h.bridge.live.replace(with: reloaded)
+            await asOwner(h, "!admins")
+            #expect(await h.lastLine == "root: Owners: root, carol · admins: helper (by root 2025-05-27).")
             await asAdmin(h, "!pause")
             #expect(await h.lastLine.hasPrefix("helper: New jobs are paused in #art"))
             try h.restart()
@@ -197,6 +203,15 @@ import Testing
             #expect(await h.transport.lookups == ["helper", "helper", "Helper"])
             let outcomes = try await h.store.recentAudit(limit: 3).map { "\($0.account ?? "-") \($0.command) \($0.outcome)" }
             #expect(outcomes == ["- resume refused: for admins", "helper pause ok", "- pause refused: for admins"])
+            // An ordinary command that does more for an admin (someone else's quota) asks too.
+            await h.transport.setAccount(.loggedIn("helper"), of: "helper")
+            await h.hear(BridgeHarness.event("!quota alice 5", as: "helper", account: nil, verified: false))
+            #expect(await h.transport.lookups.count == 4)
+            let quotaAnswer = await h.lastLine
+            #expect(!quotaAnswer.contains("Only admins"), "\(quotaAnswer)")
+            // Without arguments it is about the sender alone: no lookup.
+            await h.hear(BridgeHarness.event("!quota", as: "helper", account: nil, verified: false))
+            #expect(await h.transport.lookups.count == 4)
         }
     }
 
@@ -232,6 +247,22 @@ import Testing
         }
     }
 
+    /// `!pending` names a ref "in #art"; an admin can act on it from private, where the
+    /// conversation's own refs do not reach; a user cannot.
+    @Test func adminsReachAPendingRefFromAnotherConversation() async throws {
+        try await BridgeHarness.with { h in
+            await makeAdmin(h)
+            await h.say("!imagine a heron far away")
+            let ref = try #require(BridgeHarness.ref(in: await h.lastLine))
+            await h.say("!status \(ref)", as: "mallory", account: "mallory", in: nil)
+            #expect(await h.lastLine == "I know no task \(ref) here.")
+            let before = await h.lines.count
+            await asAdmin(h, "!cancel \(ref)", in: nil)
+            let answer = await h.lines(after: before)
+            #expect(answer.first == "Cancelling ref \(ref).", "\(answer)")
+        }
+    }
+
     @Test func adminsCancelAnyonesTaskAndItIsAudited() async throws {
         try await BridgeHarness.with { h in
             await makeAdmin(h)
@@ -262,8 +293,11 @@ import Testing
             #expect(shown[1].range(of: #"^root: #2 \d\d:\d\d UTC root \(root\) in #art: pause all → ok$"#, options: .regularExpression) != nil, "\(shown)")
             await asOwner(h, "!audit 0")
             #expect(await h.lastLine == "root: Usage: !audit [n]")
-            let rows = try await h.store.recentAudit(limit: 1)
-            #expect(rows.first?.command == "audit" && rows.first?.target == "2")
+            // Both are audited: the listing, and the command given wrong.
+            let rows = try await h.store.recentAudit(limit: 2)
+            #expect(rows.map(\.command) == ["audit", "audit"])
+            #expect(rows.map(\.target) == ["0", "2"])
+            #expect(rows.map(\.outcome) == ["refused: usage", "ok"])
         }
     }
 
