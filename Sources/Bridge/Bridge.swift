@@ -23,7 +23,7 @@ public final class Bridge: Sendable {
     public let live: LiveSettingsHolder
     /// Re-reads `bot.conf` for `!reload`; nil when the bot was not started from a file.
     public let reloader: (any ConfigReloading)?
-    /// Proxy errors and reconnects since start, for `!stats`.
+    /// Today's proxy errors and reconnects, for `!stats`.
     public let counters: ActivityCounters
     public let tracker: TaskTracker
     /// Per-channel settings with the owners' changes from chat on top of the configuration.
@@ -54,7 +54,7 @@ public final class Bridge: Sendable {
         let live = live ?? LiveSettingsHolder(LiveSettings(configuration))
         self.live = live
         self.reloader = reloader
-        let counters = ActivityCounters(startedAt: clock.now())
+        let counters = ActivityCounters(startedAt: clock.now(), now: clock.now)
         self.counters = counters
         self.client = client
         self.modeClients = modeClients

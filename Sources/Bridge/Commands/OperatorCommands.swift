@@ -10,7 +10,7 @@ public enum OperatorCommands {
         examples: ["reload"], minimumRole: .owner)
     public static let stats = CommandSpec(
         name: "stats",
-        summary: "Today's (UTC) jobs: submitted, succeeded, failed, cancelled, median time to result, pending now; proxy errors and reconnects since start.",
+        summary: "Today's (UTC) jobs: submitted, succeeded, failed, cancelled, median time to result, pending now; proxy errors and reconnects.",
         examples: ["stats"], minimumRole: .admin)
 
     public static let all = [reload, stats]
@@ -52,14 +52,16 @@ extension CommandContext {
         await reply(Self.statsText(statistics, pending: pending, counters: bridge.counters.snapshot, now: now))
     }
 
-    /// `Today (UTC): 5 submitted, 3 succeeded, 1 failed, 1 cancelled, median 42 s to result; 2 pending now.
-    /// Since start (3 h 5 min): 1 proxy error, 0 reconnects.`
+    /// `Today (UTC): 5 submitted, 3 succeeded, 1 failed, 1 cancelled, median 42 s to result; 2 pending now;
+    /// 1 proxy error, 0 reconnects.` The last two are counted in memory, so a bot started today
+    /// says since when: `...; since the start at 07:12 UTC: 1 proxy error, 0 reconnects.`
     static func statsText(_ s: DailyStatistics, pending: Int, counters: ActivityCounters.Snapshot, now: Date) -> String {
         var failed = "\(s.failed) failed"
         if s.timedOut > 0 { failed += " (\(s.timedOut) timed out)" }
         let median = s.medianSecondsToResult.map { "median \(age($0.rounded())) to result" } ?? "no result yet"
         return "Today (UTC): \(s.submitted) submitted, \(s.succeeded) succeeded, \(failed), \(s.cancelled) cancelled, "
-            + "\(median); \(pending) pending now. Since start (\(age(now.timeIntervalSince(counters.startedAt)))): "
+            + "\(median); \(pending) pending now; "
+            + (counters.startedAt > counters.day.start ? "since the start at \(Self.time(counters.startedAt)) UTC: " : "")
             + "\(count(counters.proxyErrors, "proxy error")), \(count(counters.reconnects, "reconnect"))."
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import Synchronization
 import Testing
 @testable import Bridge
 
@@ -75,14 +76,31 @@ import Testing
         let stats = DailyStatistics(day: Self.day, tasks: [
             Self.task("a", created: 0, finished: 42), Self.task("b", created: 0, finished: 60, status: "FAILURE", timedOut: true),
         ])
-        let counters = ActivityCounters.Snapshot(startedAt: Self.midnight, proxyErrors: 1, reconnects: 2)
+        let today = DailyStatistics.utcDay(containing: Self.midnight)
+        let counters = ActivityCounters.Snapshot(startedAt: Self.midnight, day: today, proxyErrors: 1, reconnects: 2)
         #expect(CommandContext.statsText(stats, pending: 3, counters: counters, now: Self.midnight.addingTimeInterval(3 * 3600 + 300))
-                == "Today (UTC): 2 submitted, 1 succeeded, 1 failed (1 timed out), 0 cancelled, median 42 s to result; 3 pending now. "
-                + "Since start (3 h 5 min): 1 proxy error, 2 reconnects.")
+                == "Today (UTC): 2 submitted, 1 succeeded, 1 failed (1 timed out), 0 cancelled, median 42 s to result; 3 pending now; "
+                + "1 proxy error, 2 reconnects.")
         let quiet = DailyStatistics(day: Self.day, tasks: [])
-        #expect(CommandContext.statsText(quiet, pending: 0, counters: .init(startedAt: Self.midnight, proxyErrors: 0, reconnects: 1),
-                                         now: Self.midnight.addingTimeInterval(59))
-                == "Today (UTC): 0 submitted, 0 succeeded, 0 failed, 0 cancelled, no result yet; 0 pending now. "
-                + "Since start (59 s): 0 proxy errors, 1 reconnect.")
+        // Started during the day: the in-memory counts say since when.
+        let lateStart = Self.midnight.addingTimeInterval(7 * 3600 + 12 * 60)
+        #expect(CommandContext.statsText(quiet, pending: 0, counters: .init(startedAt: lateStart, day: today, reconnects: 1),
+                                         now: lateStart.addingTimeInterval(59))
+                == "Today (UTC): 0 submitted, 0 succeeded, 0 failed, 0 cancelled, no result yet; 0 pending now; "
+                + "since the start at 07:12 UTC: 0 proxy errors, 1 reconnect.")
+    }
+
+    /// The counts are today's: they start from zero at 00:00 UTC, the start time stays.
+    @Test func activityCountersRollOverAtMidnight() {
+        let clock = Mutex(Self.midnight.addingTimeInterval(23 * 3600))
+        let counters = ActivityCounters(startedAt: clock.withLock { $0 }, now: { clock.withLock { $0 } })
+        counters.recordProxyError()
+        counters.recordReconnect()
+        #expect(counters.snapshot.proxyErrors == 1 && counters.snapshot.reconnects == 1)
+        clock.withLock { $0 = $0.addingTimeInterval(3600) }
+        #expect(counters.snapshot.proxyErrors == 0 && counters.snapshot.reconnects == 0)
+        counters.recordProxyError()
+        #expect(counters.snapshot.proxyErrors == 1)
+        #expect(counters.snapshot.countedSince == Self.midnight.addingTimeInterval(86_400))
     }
 }
