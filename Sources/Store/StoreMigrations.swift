@@ -162,6 +162,8 @@ enum StoreMigrations {
             // Polling lists pending tasks oldest first without a sort.
             try db.drop(index: "task_pending")
             try db.create(index: "task_pending", on: "task", columns: ["isTerminal", "createdAt", "id"])
+            // The hourly clean-up drops audit rows by age; a year of them is worth an index.
+            try db.create(index: "auditEntry_at", on: "auditEntry", columns: ["at"])
         }
         return migrator
     }

@@ -227,7 +227,8 @@ public actor TaskTracker {
         let now = clock.now()
         do {
             for task in try await store.pendingTasks() where task.deadline <= now {
-                let transition = await transition(for: task, ref: try await store.shortReference(for: task))
+                let ref = try await store.shortReference(for: task)
+                let transition = await transition(for: task, ref: ref)
                 let minutes = Int((configuration.taskDeadline / 60).rounded())
                 _ = try await store.update(taskId: task.id) { task, lines in
                     transition.timeOut(&task, lines: &lines, deadlineMinutes: minutes)
