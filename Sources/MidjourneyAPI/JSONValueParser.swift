@@ -58,14 +58,13 @@ struct JSONValueParser {
         }
     }
 
-    private mutating func expectLiteral(_ literal: StaticString) throws(Malformed) {
-        let count = literal.utf8CodeUnitsCount
-        guard index + count <= bytes.count else { throw fail("unexpected end") }
-        let expected = UnsafeBufferPointer(start: literal.utf8Start, count: count)
-        for offset in 0..<count where bytes[index + offset] != expected[offset] {
+    private mutating func expectLiteral(_ literal: String) throws(Malformed) {
+        let expected = Array(literal.utf8)
+        guard index + expected.count <= bytes.count else { throw fail("unexpected end") }
+        for offset in 0..<expected.count where bytes[index + offset] != expected[offset] {
             throw fail("unknown literal")
         }
-        index += count
+        index += expected.count
     }
 
     private mutating func parseObject(depth: Int) throws(Malformed) -> JSONValue {

@@ -41,13 +41,13 @@ func statementsScanningHistory(_ statements: [String], databasePath: String) thr
     @Test func migrationV7AddsTheIndexes() async throws {
         let dir = try TemporaryDirectory()
         _ = try Store.open(path: dir.databasePath)
-        let names = try DatabaseQueue(path: dir.databasePath).read { db in
+        let names = try await DatabaseQueue(path: dir.databasePath).read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")
         }
         for index in ["outbox_task", "task_scope_created", "task_scope_nick", "task_scope_account", "task_pending"] {
             #expect(names.contains(index), "\(index) in \(names)")
         }
-        let applied = try DatabaseQueue(path: dir.databasePath).read { db in
+        let applied = try await DatabaseQueue(path: dir.databasePath).read { db in
             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
         }
         #expect(applied.last == "v7-scaling")
