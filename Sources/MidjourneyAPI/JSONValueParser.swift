@@ -79,8 +79,9 @@ struct JSONValueParser {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
-            // The last of duplicate keys wins, like JSONDecoder.
-            object[key] = try parseValue(depth: depth + 1)
+            // The first of duplicate keys wins, as with JSONDecoder.
+            let value = try parseValue(depth: depth + 1)
+            if object[key] == nil { object[key] = value }
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

@@ -58,6 +58,17 @@ import Glibc
         throw ChildProcessError("process \(pid) never took \(lockPath)")
     }
 
+    /// Waits until `child`'s log has `text` (a line logged once its services run, so a
+    /// SIGTERM from then on is a graceful shutdown, not the default action).
+    static func waitForLog(_ child: ChildProcess, _ text: String, seconds: Double = 60) async throws {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))
+        while ContinuousClock.now < deadline {
+            if child.log.contains(text) { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ChildProcessError("no '\(text)' in the log of \(child.pid):\n\(child.log)")
+    }
+
     static func isRunning(_ pid: pid_t) -> Bool {
         var status: Int32 = 0
         return waitpid(pid, &status, WNOHANG) == 0
@@ -96,6 +107,7 @@ import Glibc
         children.append(third)
         try await Self.waitForHolder(third.pid, lockPath: lockPath)
         #expect(Self.isRunning(third.pid), "\(third.log.suffix(2000))")
+        try await Self.waitForLog(third, "SIGHUP re-reads the config")
         third.signal(SIGTERM)
         #expect(await Self.exitCode(of: third, within: 60) == 0, "clean exit on SIGTERM\n\(third.log.suffix(2000))")
     }
