@@ -266,8 +266,8 @@ public final class Bridge: Sendable {
     /// Restores the channels changed from chat, then recovery (pending tasks polled at once,
     /// owed lines sent), then one polling cycle every `pollSchedule.interval` until the task is
     /// cancelled. Sent outbox lines older than `sentLineRetention`, audit rows older than
-    /// `auditRetention` and the limits' counts of past days are dropped at the start and then
-    /// hourly, so the file stays small.
+    /// `auditRetention`, the limits' counts of past days and finished tasks older than
+    /// `taskRetentionDays` are dropped at the start and then hourly, so the file stays small.
     public func run() async throws {
         await restoreChannels()
         await tracker.recover()
@@ -298,6 +298,16 @@ public final class Bridge: Sendable {
             try await store.pruneAudit(before: clock.now().addingTimeInterval(-Self.auditRetention))
         } catch {
             logger.error("cannot prune the audit log", metadata: ["error": "\(error)"])
+        }
+        // Finished tasks (and their lines) past `task_retention_days`; pending ones never.
+        if configuration.taskRetentionDays > 0 {
+            let cutoff = clock.now().addingTimeInterval(-Double(configuration.taskRetentionDays) * 24 * 3600)
+            do {
+                let pruned = try await store.pruneFinishedTasks(before: cutoff)
+                if pruned > 0 { logger.info("pruned finished tasks", metadata: ["count": "\(pruned)"]) }
+            } catch {
+                logger.error("cannot prune finished tasks", metadata: ["error": "\(error)"])
+            }
         }
     }
 

@@ -61,6 +61,9 @@ public struct BridgeConfiguration: Sendable {
     public var maxPendingHints = 1000
     /// Per network (keyed by name): owner masks and whether only identified users submit.
     public var networkAccess: [String: NetworkAccess]
+    /// Finished tasks older than this many days (and their outbox lines) are pruned by the
+    /// hourly clean-up; 0 keeps them forever. Pending tasks are never pruned.
+    public var taskRetentionDays = 30
 
     public init(commandPrefix: String = "!", replyStyle: ChatStyle = .privmsg, versionText: String = "mjbridge",
                 ownerAccounts: [String] = [], notifyHook: String? = nil, speedModeRouting: SpeedModeRouting = .filter,

@@ -18,7 +18,8 @@ public enum JSONValue: Sendable, Hashable {
     /// Parses a complete JSON document; `nil` for empty or whitespace-only data.
     public static func parse(_ data: Data) throws -> JSONValue? {
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
-        return try JSONDecoder().decode(JSONValue.self, from: data)
+        var parser = JSONValueParser(data)
+        return try parser.parseDocument()
     }
 
     public subscript(key: String) -> JSONValue? {
@@ -91,16 +92,20 @@ public enum JSONValue: Sendable, Hashable {
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
+        // `JSONValue.parse` (what the client uses) decides types without trying; this path
+        // (a model decoded by a `Decoder`) must try. Strings first: they are the commonest
+        // scalar and no JSON decoder reads a number or a boolean as a String, so the order
+        // changes no result.
         if container.decodeNil() {
             self = .null
+        } else if let s = try? container.decode(String.self) {
+            self = .string(s)
         } else if let b = try? container.decode(Bool.self) {
             self = .bool(b)
         } else if let i = try? container.decode(Int64.self) {
             self = .integer(i)
         } else if let d = try? container.decode(Double.self) {
             self = .double(d)
-        } else if let s = try? container.decode(String.self) {
-            self = .string(s)
         } else if let a = try? container.decode([JSONValue].self) {
             self = .array(a)
         } else {

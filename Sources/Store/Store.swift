@@ -22,12 +22,26 @@ public final class Store: Sendable {
     /// Opens (creating if needed) the database file at `path` in WAL mode and migrates it.
     /// A new file is created mode 0600 (it holds prompts, routes and the callback secret);
     /// SQLite gives the `-wal` and `-shm` files the main file's mode.
-    public static func open(path: String) throws -> Store {
+    /// - Parameter statementObserver: sees the SQL (with `?` placeholders) of every statement
+    ///   any connection runs; for tests that prove queries use indexes and count per-item work.
+    public static func open(path: String, statementObserver: (@Sendable (String) -> Void)? = nil) throws -> Store {
         createPrivately(path)
         do {
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
-            return try Store(writer: DatabasePool(path: path, configuration: configuration))
+            if let statementObserver {
+                configuration.prepareDatabase { db in
+                    db.trace { event in
+                        if case .statement(let statement) = event { statementObserver(statement.sql) }
+                    }
+                }
+            }
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB sets NORMAL when it enables WAL, after `prepareDatabase`; NORMAL can lose the
+            // last commits (a result marked sent, a task recorded) on power loss. The write rate
+            // is tiny, so every commit is synced. Per connection: only the writer writes.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            return try Store(writer: pool)
         } catch {
             throw StoreError.cannotOpen(path: path, reason: "\(error)")
         }
@@ -55,6 +69,11 @@ public final class Store: Sendable {
         try await writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
     }
 
+    /// The writer connection's `PRAGMA synchronous` (2 = FULL for files).
+    public func synchronousMode() async throws -> Int {
+        try await writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
     // MARK: Tasks
 
     /// Stores a new task together with the lines its creation owes (e.g. the acknowledgement),
@@ -78,6 +97,14 @@ public final class Store: Sendable {
         }
     }
 
+    /// Stores many tasks in one transaction (one commit, one sync), e.g. to load a large
+    /// backlog in tests.
+    public func insertAll(_ tasks: [TaskRecord]) async throws {
+        try await writer.write { db in
+            for task in tasks { try task.insert(db) }
+        }
+    }
+
     public func task(id: String) async throws -> TaskRecord? {
         try await writer.read { db in try TaskRecord.fetchOne(db, key: id) }
     }
@@ -97,6 +124,68 @@ public final class Store: Sendable {
             if task != before { try task.update(db) }
             try Self.insert(lines, db)
             return result
+        }
+    }
+
+    /// Like `update(taskId:_:)`, and `body` also gets the task's short reference as a function
+    /// that reads the conversation's recent ids only when called (once, inside the same
+    /// transaction): a report that changes nothing or says nothing costs no history read.
+    public func updateTask<T: Sendable>(
+        id taskId: String,
+        _ body: @escaping @Sendable (inout TaskRecord, inout [OutboxLine], _ reference: () -> String) -> T
+    ) async throws -> T? {
+        try await writer.write { db in
+            try Self.updateTask(db, id: taskId, body)
+        }
+    }
+
+    /// `updateTask(id:_:)` for many tasks in one transaction (one commit, one sync for a whole
+    /// poll batch). `body` gets the position in `ids` (an id may repeat; each sees the previous
+    /// change); the result is nil at the positions of ids the store does not have.
+    public func updateTasks<T: Sendable>(
+        ids: [String],
+        _ body: @escaping @Sendable (Int, inout TaskRecord, inout [OutboxLine], _ reference: () -> String) -> T
+    ) async throws -> [T?] {
+        guard !ids.isEmpty else { return [] }
+        return try await writer.write { db in
+            try ids.enumerated().map { position, id in
+                try Self.updateTask(db, id: id) { task, lines, reference in body(position, &task, &lines, reference) }
+            }
+        }
+    }
+
+    private static func updateTask<T>(
+        _ db: Database, id taskId: String,
+        _ body: (inout TaskRecord, inout [OutboxLine], _ reference: () -> String) -> T
+    ) throws -> T? {
+        guard var task = try TaskRecord.fetchOne(db, key: taskId) else { return nil }
+        let before = task
+        var lines: [OutboxLine] = []
+        var cached: String?
+        var failure: (any Error)?
+        let reference = { () -> String in
+            if let cached { return cached }
+            let made: String
+            do {
+                made = try Self.shortReference(db, id: before.id, scopeKey: before.scopeKey)
+            } catch {
+                failure = error
+                made = String(before.id.suffix(ShortReference.minimumLength))
+            }
+            cached = made
+            return made
+        }
+        let result = body(&task, &lines, reference)
+        if let failure { throw failure }
+        if task != before { try task.update(db) }
+        try Self.insert(lines, db)
+        return result
+    }
+
+    /// The stored tasks among `ids`, by id (one query through the primary key).
+    public func tasks(ids: [String]) async throws -> [String: TaskRecord] {
+        try await writer.read { db in
+            Dictionary(try TaskRecord.fetchAll(db, keys: ids).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         }
     }
 
@@ -137,8 +226,15 @@ public final class Store: Sendable {
 
     /// The short reference the bot shows for a task (see `ShortReference`).
     public func shortReference(for task: TaskRecord) async throws -> String {
-        let others = try await recentTasks(scopeKey: task.scopeKey).map(\.id)
-        return ShortReference.make(for: task.id, among: others)
+        try await writer.read { db in try Self.shortReference(db, id: task.id, scopeKey: task.scopeKey) }
+    }
+
+    /// Reads only the ids of the conversation's newest tasks (a covering index), not their rows.
+    private static func shortReference(_ db: Database, id: String, scopeKey: String) throws -> String {
+        let others = try String.fetchAll(db, sql: """
+            SELECT id FROM task WHERE scopeKey = ? ORDER BY createdAt DESC, id DESC LIMIT ?
+            """, arguments: [scopeKey, Store.recentWindow])
+        return ShortReference.make(for: id, among: others)
     }
 
     /// Resolves what a user typed as a task reference: a full proxy id on the same network,
@@ -204,6 +300,22 @@ public final class Store: Sendable {
     public func pruneSentLines(before date: Date) async throws {
         try await writer.write { db in
             _ = try OutboxLine.filter(Column("sentAt") != nil && Column("sentAt") < date).deleteAll(db)
+        }
+    }
+
+    /// Deletes tasks that finished before `date`, with their outbox lines (sent or not: a line
+    /// about a task that old is not worth saying any more). Pending tasks are never touched.
+    /// Returns how many tasks went.
+    @discardableResult
+    public func pruneFinishedTasks(before date: Date) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(sql: """
+                DELETE FROM outbox WHERE taskId IN
+                    (SELECT id FROM task WHERE isTerminal AND finishedAt IS NOT NULL AND finishedAt < ?)
+                """, arguments: [date])
+            try db.execute(sql: "DELETE FROM task WHERE isTerminal AND finishedAt IS NOT NULL AND finishedAt < ?",
+                           arguments: [date])
+            return db.changesCount
         }
     }
 

@@ -146,6 +146,25 @@ enum StoreMigrations {
             try db.create(index: "task_created", on: "task", columns: ["createdAt"])
             try db.create(index: "task_finished", on: "task", columns: ["finishedAt"])
         }
+        migrator.registerMigration("v7-scaling") { db in
+            // Per-snapshot and per-command work must not grow with history: every query the
+            // bot makes finds its rows through an index (StoreQueryPlanTests checks the plans).
+            // Superseding progress lines, a task's lines and retention look lines up by task.
+            try db.create(index: "outbox_task", on: "outbox", columns: ["taskId"])
+            // Short references and reference resolution read a conversation's newest ids:
+            // with `id` in the index that read never touches the table or sorts.
+            try db.drop(index: "task_scope_created")
+            try db.create(index: "task_scope_created", on: "task", columns: ["scopeKey", "createdAt", "id"])
+            // `!tasks`, `!cancel` and the implicit "my last task": the caller's tasks in a
+            // conversation by nick or by services account (an OR of the two indexes).
+            try db.create(index: "task_scope_nick", on: "task", columns: ["scopeKey", "nickKey", "createdAt"])
+            try db.create(index: "task_scope_account", on: "task", columns: ["scopeKey", "account", "createdAt"])
+            // Polling lists pending tasks oldest first without a sort.
+            try db.drop(index: "task_pending")
+            try db.create(index: "task_pending", on: "task", columns: ["isTerminal", "createdAt", "id"])
+            // The hourly clean-up drops audit rows by age; a year of them is worth an index.
+            try db.create(index: "auditEntry_at", on: "auditEntry", columns: ["at"])
+        }
         return migrator
     }
 }

@@ -22,6 +22,15 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(config): \(error)\n".utf8))
             throw ExitCode(1)
         }
+        // One bot per database, before anything opens it; held until the process ends (the
+        // kernel drops it on any exit, SIGKILL included). `check-config` never gets here.
+        let databaseLock: BotRuntime.DatabaseLockHandle
+        do {
+            databaseLock = try BotRuntime.lockDatabase(of: configuration)
+        } catch {
+            FileHandle.standardError.write(Data("mjbridge run: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
         let level = Logger.Level(rawValue: configuration.bot.logLevel) ?? .info
         // One level for every logger, which `!reload` and SIGHUP can change.
         let liveLevel = LiveLogLevel(level)
@@ -42,5 +51,6 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         logger.info("stopped")
+        withExtendedLifetime(databaseLock) {}
     }
 }

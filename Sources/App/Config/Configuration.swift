@@ -25,6 +25,9 @@ public struct BotSettings: Sendable {
     public var replyWithNotice: Bool
     /// SQLite file; relative paths are resolved next to the config file.
     public var databasePath: String
+    /// Days a finished task (and its outbox lines) is kept before the hourly clean-up prunes
+    /// it; 0 keeps finished tasks forever. Pending tasks are never pruned.
+    public var taskRetentionDays: Int = 30
 }
 
 public struct ProxySettings: Sendable {

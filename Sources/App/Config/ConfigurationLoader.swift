@@ -38,7 +38,8 @@ public struct ConfigurationLoader: Sendable {
             logLevel: try botTable.oneOf("log_level", ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "info"),
             owners: try botTable.stringArray("owners"),
             replyWithNotice: try botTable.oneOf("reply_style", ["privmsg", "notice"], default: "privmsg") == "notice",
-            databasePath: resolve(try botTable.string("database", default: "mjbridge.sqlite"))
+            databasePath: resolve(try botTable.string("database", default: "mjbridge.sqlite")),
+            taskRetentionDays: try botTable.int("task_retention_days", default: 30, range: 0...36_500)
         )
         try botTable.finish()
 

@@ -11,6 +11,7 @@ extension Configuration {
         lines.append("owners = [\(bot.owners.map(q).joined(separator: ", "))]")
         lines.append("reply_style = \(q(bot.replyWithNotice ? "notice" : "privmsg"))")
         lines.append("database = \(q(bot.databasePath))")
+        lines.append("task_retention_days = \(bot.taskRetentionDays)")
         lines.append("")
         lines.append("[proxy]")
         lines.append("base_url = \(q(proxy.baseURL))")

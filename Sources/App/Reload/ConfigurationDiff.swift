@@ -185,6 +185,8 @@ public struct ConfigurationDiff: Sendable {
             if value(old) != value(new) { needsRestart.append(key) }
         }
         check("bot.database") { $0.bot.databasePath }
+        // The bridge's hourly clean-up is built with it at start.
+        check("bot.task_retention_days") { $0.bot.taskRetentionDays }
         check("proxy.base_url") { $0.proxy.baseURL }
         check("proxy.api_key") { $0.proxy.apiKey?.value }
         check("proxy.auth_style") { $0.proxy.authStyle }

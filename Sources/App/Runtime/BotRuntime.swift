@@ -76,6 +76,17 @@ public struct BotRuntime: Sendable {
                           notifyHook: notifyHook, reloader: reloader, routes: routes, listen: listen, logger: logger)
     }
 
+    /// What `lockDatabase(of:)` returns: keep it alive as long as the bot runs.
+    public typealias DatabaseLockHandle = DatabaseLock
+
+    /// The one-bot-per-database lock (`<database>.lock`, see `DatabaseLock`); `mjbridge run`
+    /// takes it before `make` opens the store and holds it until the process ends. Not taken
+    /// by `make` itself: in-process restarts in tests open the same file again on purpose.
+    /// - Throws: `DatabaseLockError` naming the file and, when known, the holder's pid.
+    public static func lockDatabase(of configuration: Configuration) throws -> DatabaseLock {
+        try DatabaseLock.acquire(forDatabaseAt: configuration.bot.databasePath)
+    }
+
     /// The services in start order; graceful shutdown runs in reverse.
     public func services() -> [any Service] {
         var services: [any Service] = []

@@ -30,6 +30,7 @@ extension Configuration {
         }
         bridge.routeStateKey = RouteStateKey(callbackSecret: callbackSecret)
         bridge.routeTargets = RouteTargetRules(networks: Set(networks.map(\.name)))
+        bridge.taskRetentionDays = bot.taskRetentionDays
         return bridge
     }
 }

@@ -76,6 +76,37 @@ public actor TaskTracker {
         return outcome
     }
 
+    /// Applies a batch of reports (one poll or hint request) in one store transaction: one
+    /// read of the known tasks, one commit for all. Reports about unknown tasks take the
+    /// single path, where adoption lives.
+    private func applyWithoutDelivery(_ snapshots: [TaskSnapshot]) async {
+        let known: [String: TaskRecord]
+        do {
+            known = try await store.tasks(ids: snapshots.map(\.id))
+        } catch {
+            logger.error("cannot read the tasks of a report", metadata: ["error": "\(error)"])
+            return
+        }
+        var entries: [(snapshot: TaskSnapshot, transition: TaskTransition)] = []
+        for snapshot in snapshots {
+            if let record = known[snapshot.id] {
+                entries.append((snapshot, await transition(for: record, ref: "")))
+            } else {
+                _ = await applyWithoutDelivery(snapshot)
+            }
+        }
+        guard !entries.isEmpty else { return }
+        let batch = entries
+        do {
+            // Short references are read inside the transaction, and only for tasks that say something.
+            _ = try await store.updateTasks(ids: batch.map(\.snapshot.id)) { position, task, lines, reference in
+                batch[position].transition.apply(batch[position].snapshot, to: &task, lines: &lines, reference: reference)
+            }
+        } catch {
+            logger.error("cannot apply task reports", metadata: ["tasks": "\(batch.count)", "error": "\(error)"])
+        }
+    }
+
     private func applyWithoutDelivery(_ snapshot: TaskSnapshot) async -> ApplyOutcome {
         do {
             var record = try await store.task(id: snapshot.id)
@@ -83,9 +114,10 @@ public actor TaskTracker {
                 record = try await adopt(snapshot)
             }
             guard let record else { return .unknownTask }
-            let transition = try await transition(for: record)
-            return try await store.update(taskId: snapshot.id) { task, lines in
-                transition.apply(snapshot, to: &task, lines: &lines)
+            // The short reference is read inside the transaction, and only if a line is said.
+            let transition = await transition(for: record, ref: "")
+            return try await store.updateTask(id: snapshot.id) { task, lines, reference in
+                transition.apply(snapshot, to: &task, lines: &lines, reference: reference)
             } ?? .unknownTask
         } catch {
             logger.error("cannot apply a task report", metadata: ["task": "\(snapshot.id)", "error": "\(error)"])
@@ -115,8 +147,7 @@ public actor TaskTracker {
         return record
     }
 
-    private func transition(for record: TaskRecord) async throws -> TaskTransition {
-        let ref = try await store.shortReference(for: record)
+    private func transition(for record: TaskRecord, ref: String) async -> TaskTransition {
         let settings = live.current
         let policy = await channels?.progressPolicy(network: record.network, channel: record.channel)
             ?? settings.progressPolicy(network: record.network, channel: record.channel)
@@ -135,9 +166,8 @@ public actor TaskTracker {
             start += configuration.pollBatchSize
             do {
                 let wanted = Set(batch)
-                for snapshot in try await source.tasks(ids: batch) where wanted.contains(snapshot.id) {
-                    _ = await applyWithoutDelivery(snapshot)
-                }
+                let snapshots = try await source.tasks(ids: batch)
+                await applyWithoutDelivery(snapshots.filter { wanted.contains($0.id) })
             } catch {
                 // Known tasks are polled anyway; an orphan gets its chance with its next callback.
                 logger.warning("asking the proxy about hinted tasks failed", metadata: ["error": "\(error)"])
@@ -179,9 +209,7 @@ public actor TaskTracker {
                 let wanted = Set(batch)
                 let snapshots = try await source.tasks(ids: batch)
                 lastPoll = PollReport(at: now, failure: nil)
-                for snapshot in snapshots where wanted.contains(snapshot.id) {
-                    _ = await applyWithoutDelivery(snapshot)
-                }
+                await applyWithoutDelivery(snapshots.filter { wanted.contains($0.id) })
             } catch {
                 // The proxy is down or refusing: try again next cycle, the deadline still runs.
                 logger.warning("polling the proxy failed", metadata: ["error": "\(error)"])
@@ -199,7 +227,8 @@ public actor TaskTracker {
         let now = clock.now()
         do {
             for task in try await store.pendingTasks() where task.deadline <= now {
-                let transition = try await transition(for: task)
+                let ref = try await store.shortReference(for: task)
+                let transition = await transition(for: task, ref: ref)
                 let minutes = Int((configuration.taskDeadline / 60).rounded())
                 _ = try await store.update(taskId: task.id) { task, lines in
                     transition.timeOut(&task, lines: &lines, deadlineMinutes: minutes)

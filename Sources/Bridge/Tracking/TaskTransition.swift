@@ -18,11 +18,12 @@ public struct TaskTransition: Sendable {
     public var renderer: TaskRenderer
     public var addressing: ReplyAddressing
     public var throttle: ProgressThrottle
-    /// The task's short reference as the user should see it now.
+    /// The task's short reference as the user should see it now; `apply(_:to:lines:reference:)`
+    /// asks its `reference` instead, only when a line is said.
     public var ref: String
     public var now: Date
 
-    public init(renderer: TaskRenderer, addressing: ReplyAddressing, throttle: ProgressThrottle, ref: String, now: Date) {
+    public init(renderer: TaskRenderer, addressing: ReplyAddressing, throttle: ProgressThrottle, ref: String = "", now: Date) {
         self.renderer = renderer
         self.addressing = addressing
         self.throttle = throttle
@@ -31,6 +32,13 @@ public struct TaskTransition: Sendable {
     }
 
     public func apply(_ snapshot: TaskSnapshot, to task: inout TaskRecord, lines: inout [OutboxLine]) -> ApplyOutcome {
+        apply(snapshot, to: &task, lines: &lines, reference: { ref })
+    }
+
+    /// `reference` is called only when a line is produced: the short reference costs a read of
+    /// the conversation's recent tasks, which duplicates and unannounced progress must not pay.
+    public func apply(_ snapshot: TaskSnapshot, to task: inout TaskRecord, lines: inout [OutboxLine],
+                      reference: () -> String) -> ApplyOutcome {
         // Our own deadline is not a result: one that comes after it (callback, !status) is
         // still said, once. Only the proxy's terminal states count for that.
         let lateResult = task.isTerminal && task.timedOut && TaskRank.isTerminal(snapshot.status)
@@ -57,13 +65,13 @@ public struct TaskTransition: Sendable {
         if TaskRank.isTerminal(snapshot.status) {
             task.isTerminal = true
             task.finishedAt = now
-            for text in resultLines(task, snapshot: snapshot) { lines.append(line(for: task, text)) }
+            for text in resultLines(task, snapshot: snapshot, ref: reference()) { lines.append(line(for: task, text)) }
         } else if incoming.statusRank >= TaskRank.statusRank("IN_PROGRESS"),
                   let level = throttle.levelToAnnounce(progress: task.progress ?? 0, lastLevel: task.progressNotifiedLevel,
                                                        lastAt: task.progressNotifiedAt, now: now) {
             task.progressNotifiedLevel = level
             task.progressNotifiedAt = now
-            lines.append(line(for: task, renderer.progress(ref: ref, level: level), isProgress: true))
+            lines.append(line(for: task, renderer.progress(ref: reference(), level: level), isProgress: true))
         }
         return .applied
     }
@@ -86,7 +94,7 @@ public struct TaskTransition: Sendable {
         return true
     }
 
-    func resultLines(_ task: TaskRecord, snapshot: TaskSnapshot) -> [String] {
+    func resultLines(_ task: TaskRecord, snapshot: TaskSnapshot, ref: String) -> [String] {
         // The same classification `!stats` counts by.
         switch TaskOutcome.of(status: snapshot.status, failReason: task.failReason) {
         case .succeeded:

@@ -109,6 +109,15 @@ import Testing
         #expect(summary.contains("name = \"#secret\""))
     }
 
+    @Test func taskRetentionDaysDefaultsToThirtyAndZeroKeepsForever() throws {
+        #expect(try load(minimal).bot.taskRetentionDays == 30)
+        let withBot = { (value: String) in "[bot]\ntask_retention_days = \(value)\n" + self.minimal }
+        #expect(try load(withBot("0")).bot.taskRetentionDays == 0)
+        #expect(try load(withBot("7")).bot.taskRetentionDays == 7)
+        #expect(self.error(withBot("-1")) == .invalidValue(key: "bot.task_retention_days", reason: "must be between 0 and 36500, found -1"))
+        #expect(try load(withBot("90")).bridgeConfiguration(notifyHook: nil, callbackSecret: "s").taskRetentionDays == 90)
+    }
+
     @Test func exampleConfigShippedInTheRepoIsValid() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
