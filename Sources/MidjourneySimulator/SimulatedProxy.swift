@@ -22,6 +22,7 @@ actor SimulatedProxy {
     private var accounts: [Account]
     private var nextSeq = 0
     private var pendingFailures: [String] = []
+    private var pendingImageUrls: [String] = []
     private var heldCallbacks: [String: [CallbackEnvelope]] = [:]
     private var images: [String: ImageContent] = [:]
     private var signer: LinkSigner
@@ -69,6 +70,10 @@ actor SimulatedProxy {
 
     func failNextTasks(_ count: Int, reason: String) {
         pendingFailures += Array(repeating: reason, count: max(0, count))
+    }
+
+    func replaceImageUrlOfNextTasks(_ count: Int, with url: String) {
+        pendingImageUrls += Array(repeating: url, count: max(0, count))
     }
 
     /// Every image link handed out so far stops working (403), as when Discord's links expire.
@@ -172,6 +177,7 @@ actor SimulatedProxy {
         t.finishTime = now
         t.nextEventAt = nil
         if t.image != nil { t.imageUrl = link(for: t, preview: false) }
+        if let url = t.plannedImageUrl { t.imageUrl = url }
         let h = t.messageHash
         switch t.result {
         case .grid: t.buttons = ButtonCatalogue.grid(hash: h)
@@ -461,6 +467,9 @@ actor SimulatedProxy {
         }
         if !pendingFailures.isEmpty {
             t.plannedFailure = PlannedFailure(reason: pendingFailures.removeFirst(), atStart: false)
+        }
+        if !pendingImageUrls.isEmpty {
+            t.plannedImageUrl = pendingImageUrls.removeFirst()
         }
         return t
     }

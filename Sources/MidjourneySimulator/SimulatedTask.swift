@@ -67,6 +67,8 @@ struct SimTask: Sendable {
     var runningSince: Int64?
     var parked = false
     var plannedFailure: PlannedFailure?
+    /// Replaces the result's `imageUrl` on success (`SimulatorControls.replaceImageUrlOfNextTasks`).
+    var plannedImageUrl: String?
     var lastNotifiedRank: Double = -1
 
     var hasPublishedHash: Bool { status == .success && result != .shorten }

@@ -38,6 +38,12 @@ public final class SimulatorControls: Sendable {
         await core.failNextTasks(count, reason: reason)
     }
 
+    /// The next `count` tasks accepted succeed with `url` as their result's `imageUrl`, verbatim
+    /// (hostile text a proxy could hand back: control characters, huge strings).
+    public func replaceImageUrlOfNextTasks(_ count: Int = 1, with url: String) async {
+        await core.replaceImageUrlOfNextTasks(count, with: url)
+    }
+
     /// Every image link handed out so far answers 403 "This content is no longer available."
     public func expireImageLinksNow() async { await core.expireImageLinks() }
 

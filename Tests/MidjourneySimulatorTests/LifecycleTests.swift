@@ -98,6 +98,24 @@ import Testing
         }
     }
 
+    @Test func replaceImageUrlOfNextTasksHandsBackTheGivenStringVerbatim() async throws {
+        try await withSimulator { h in
+            let hostile = "http://x/a.png\r\nQUIT :x\u{0}\u{1}ACTION x\u{1}"
+            await h.server.controls.replaceImageUrlOfNextTasks(1, with: hostile)
+            let replaced = try await h.imagine("one")
+            let normal = try await h.imagine("two")
+            await h.server.runUntilIdle()
+            let task = try await h.fetch(replaced)
+            #expect(task["status"] as? String == "SUCCESS")
+            #expect(task["imageUrl"] as? String == hostile)
+            // Only the next task: the one after it gets its own signed link again.
+            let other = try await h.fetch(normal)
+            #expect(other["status"] as? String == "SUCCESS")
+            let link = try #require(other["imageUrl"] as? String)
+            #expect(link != hostile && link.hasPrefix("http"))
+        }
+    }
+
     @Test func stuckTasksStayUntilReleasedOrTimedOut() async throws {
         try await withSimulator(.trueai, configure: { $0.timing.executionTimeout = .seconds(300) }) { h in
             await h.server.controls.stick(atPercent: 50)

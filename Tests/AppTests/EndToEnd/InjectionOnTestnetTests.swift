@@ -72,4 +72,60 @@ struct InjectionOnTestnetTests {
             await watcher.quit()
         }
     }
+
+    /// The proxy's result link is untrusted text too: the simulator hands back a result
+    /// `imageUrl` carrying line breaks, NUL, a CTCP and 5 KB, and the bot's result line
+    /// (and any continuation) stays one plain PRIVMSG to this channel.
+    @Test func hostileResultImageUrlsStayInTheirLine() async throws {
+        try await BotOnTestnetTests().withBot { harness, user in
+            let net = try Testnet.require()
+            let me = await user.nick
+            let other = "#" + uniqueName("other")
+            let watcher = try await TestPeer.connect(to: net)
+            try await watcher.register(nick: uniqueName("watch"))
+            await watcher.send("JOIN \(other)")
+            _ = try await watcher.expect("own JOIN of \(other)") { $0.command == "JOIN" }
+
+            let chat = CommandsOnTestnetTests.Conversation(harness: harness, user: user, me: me)
+            let base = harness.simulator.apiBaseURL
+            let urls = [
+                "\(base)/a.png\r\nQUIT :x",
+                "\(base)/a.png\nPRIVMSG \(other) :spam",
+                "\(base)/a\u{0}b.png\r\nPRIVMSG \(other) :\u{1}ACTION spams\u{1}",
+                "\(base)/a.png?\u{1}ACTION x\u{1}",
+                "\u{1}ACTION x\u{1}",
+                "\(base)/" + String(repeating: "%01ACTION%20x\u{1}ACTION x\u{1}/", count: 5000 / 24 + 1) + "a.png",
+            ]
+            #expect(urls.last!.utf8.count > 5000)
+            for url in urls {
+                await harness.simulator.controls.replaceImageUrlOfNextTasks(1, with: url)
+                let ack = try await chat.ask("!imagine a fox", "the acknowledgement") { $0.contains("— ref ") }
+                let ref = try #require(BotOnTestnetTests.reference(in: ack), "no ref in \(ack)")
+                // The result line; a link too long for one line is continued, and the ref ends
+                // the last of them. Either way the first one says it succeeded.
+                let last = try await user.said(by: harness.nick, "the result of ref \(ref)") { $0.contains("ref \(ref)") }
+                #expect(!last.contains("❌"), "\(last)")
+            }
+            let successes = await user.lines().filter { $0.hasPrefix(":\(harness.nick)!") && $0.contains("✅") }
+            #expect(successes.count == urls.count, "\(successes)")
+
+            // Still connected and answering, after everything.
+            await user.send("PRIVMSG \(harness.channel) :!ping")
+            _ = try await user.said(by: harness.nick, "pong after the injections") { $0 == "\(me): pong" }
+
+            let fromBot = await user.lines().compactMap { try? Message(parsing: $0) }.filter { $0.source?.nick == harness.nick }
+            #expect(!fromBot.isEmpty)
+            for line in fromBot {
+                #expect(["PRIVMSG", "NOTICE", "JOIN", "MODE"].contains(line.command), "an extra command: \(line.serialized())")
+                #expect(line.params.first == harness.channel || line.params.first == me, "\(line.serialized())")
+                let text = line.params.last ?? ""
+                #expect(!text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }, "\(text.debugDescription)")
+            }
+            await watcher.send("PING :sync")
+            _ = try await watcher.expect("PONG") { $0.command == "PONG" }
+            let heard = await watcher.lines()
+            #expect(!heard.contains { $0.hasPrefix(":\(harness.nick)!") }, "\(heard)")
+            await watcher.quit()
+        }
+    }
 }

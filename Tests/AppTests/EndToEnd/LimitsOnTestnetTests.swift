@@ -166,4 +166,85 @@ struct LimitsOnTestnetTests {
         await other.quit()
         await harness.cleanUp()
     }
+
+    /// `pending_per_channel` and `pending_total`, with jobs held running by the simulator: a
+    /// second identified user is refused in the channel another user's job fills, is accepted
+    /// in private (no channel cap there), and then fills the bot's total, so the first user's
+    /// private job is refused too. An owner (`admins_exempt`, the default) is refused by
+    /// neither; once the jobs finish, the channel takes jobs again.
+    @Test func pendingPerChannelPendingTotalAndAdminsExempt() async throws {
+        let net = try Testnet.require()
+        let harness = try await BotHarness.make(net)
+        let first = try await harness.user("one")
+        var peers = [first]
+        let running: RunningBot
+        do {
+            let second = try await harness.user("two")
+            peers.append(second)
+            // Test peers share user@host; an account makes each of these someone else.
+            try await second.identify(account: net.userAccount, password: net.userPassword)
+            let owner = try await harness.user("own")
+            peers.append(owner)
+            try await owner.identify(account: net.ownerAccount, password: net.ownerPassword)
+            let config = harness.configText(limits: """
+                [limits]
+                daily_jobs = 0
+                pending_per_user = 0
+                pending_per_channel = 1
+                pending_total = 2
+                cooldown_seconds = 0
+                commands_per_30s = 0
+                admins_exempt = true
+                """)
+            let configured = "owners = [\"\(net.botAccount)-owner\"]"
+            #expect(config.contains(configured))
+            running = try await harness.startInProcess(config.replacingOccurrences(of: configured, with: "owners = [\"\(net.ownerAccount)\"]"))
+        } catch {
+            for peer in peers { await peer.quit() }
+            await harness.cleanUp()
+            throw error
+        }
+        do {
+            let (second, owner) = (peers[1], peers[2])
+            let bot = harness.nick, chan = harness.channel
+            let one = await first.nick, two = await second.nick, own = await owner.nick
+            _ = try await first.expect("the bot joining") { $0.command == "JOIN" && $0.source?.nick == bot }
+            await harness.simulator.controls.stick(atPercent: 50)
+
+            await first.send("PRIVMSG \(chan) :!imagine one heron")
+            _ = try await first.said(by: bot, "the first acknowledgement") { $0.hasPrefix("\(one): ⏳") && $0.contains("one heron") }
+            // The channel is full: someone else is refused there...
+            await second.send("PRIVMSG \(chan) :!imagine two herons")
+            _ = try await second.said(by: bot, "the channel cap") { $0 == "\(two): this channel has 1 job running; wait for one to finish." }
+            // ...but not in private, where no channel cap applies; that fills the total of 2.
+            await second.send("PRIVMSG \(bot) :imagine two herons")
+            _ = try await second.said(by: bot, "the private acknowledgement") { $0.contains("⏳") && $0.contains("two herons") }
+            await first.send("PRIVMSG \(bot) :imagine three herons")
+            _ = try await first.said(by: bot, "the total cap") { $0.hasSuffix("I have 2 jobs running, my maximum; try again when one finishes.") }
+
+            // An owner is exempt: accepted in the full channel, over the total.
+            await owner.send("PRIVMSG \(chan) :!imagine an owner heron")
+            _ = try await owner.said(by: bot, "the owner's acknowledgement") { $0.hasPrefix("\(own): ⏳") && $0.contains("owner heron") }
+
+            // Released: every held job is delivered, and the channel takes jobs again.
+            await harness.simulator.controls.stick(atPercent: nil)
+            _ = try await first.said(by: bot, "the first result") { $0.contains("✅") && $0.contains("one heron") }
+            _ = try await second.said(by: bot, "the private result") { $0.contains("✅") && $0.contains("two herons") }
+            _ = try await owner.said(by: bot, "the owner's result") { $0.contains("✅") && $0.contains("owner heron") }
+            await second.send("PRIVMSG \(chan) :!imagine two herons again")
+            _ = try await second.said(by: bot, "accepted once the channel is free") { $0.hasPrefix("\(two): ⏳") && $0.contains("two herons again") }
+            _ = try await second.said(by: bot, "its result") { $0.contains("✅") && $0.contains("two herons again") }
+
+            // Refused jobs never reached the proxy: three held jobs plus the last one.
+            #expect(await harness.simulator.controls.stats().tasksCreated == 4)
+        } catch {
+            await running.stop()
+            for peer in peers { await peer.quit() }
+            await harness.cleanUp()
+            throw error
+        }
+        await running.stop()
+        for peer in peers { await peer.quit() }
+        await harness.cleanUp()
+    }
 }
