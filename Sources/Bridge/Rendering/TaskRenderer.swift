@@ -59,8 +59,18 @@ public struct TaskRenderer: Sendable {
                 .map { String($0).replacingOccurrences(of: "**", with: "").trimmingWhitespace() }.filter { !$0.isEmpty }.prefix(8)
             return ["✅ shortened \(quoted(prompt)) · ref \(ref)\(nextPart)"] + analysis.map { ChatText.truncated(ChatText.untrusted($0), to: 350) }
         }
-        let link = imageUrl.map { " → \(ChatText.untrusted($0))" } ?? ""
+        let link = imageUrl.map { Self.linkPart(ChatText.untrusted($0)) } ?? ""
         return ["✅ \(subject(kind: kind, prompt: prompt))\(link) · ref \(ref)\(nextPart)"]
+    }
+
+    /// Real result links (Discord CDN with `ex`/`is`/`hm`) are 200–300 bytes; a longer one
+    /// would be split over many IRC lines (a flood the proxy could cause at will) and be
+    /// unusable cut, so past this it is not posted.
+    static let maxLinkBytes = 600
+
+    static func linkPart(_ url: String) -> String {
+        guard url.utf8.count > maxLinkBytes else { return " → \(url)" }
+        return " → (the proxy's link is \(url.utf8.count) bytes long, too long to post here)"
     }
 
     public func failure(kind: String, prompt: String, reason: String?, ref: String) -> String {

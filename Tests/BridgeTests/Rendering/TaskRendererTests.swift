@@ -26,6 +26,18 @@ import Testing
         #expect(renderer.nextHints([]) == "")
     }
 
+    /// A Discord link (~300 bytes) is posted; one past 600 bytes is not (a dozen lines, useless cut).
+    @Test func aLinkTooLongForIRCIsNotPosted() {
+        let discord = "https://cdn.discordapp.com/attachments/1/2/fox.png?ex=6b0e&is=6b0d&hm=" + String(repeating: "a", count: 200)
+        let ok = renderer.success(kind: "imagine", action: "IMAGINE", prompt: "a fox", imageUrl: discord, finalPrompt: nil,
+                                  buttons: [], ref: "1828")
+        #expect(ok == ["✅ «a fox» → \(discord) · ref 1828"])
+        let huge = "https://evil.example/" + String(repeating: "x", count: 5000)
+        let refused = renderer.success(kind: "imagine", action: "IMAGINE", prompt: "a fox", imageUrl: huge, finalPrompt: nil,
+                                       buttons: [], ref: "1828")
+        #expect(refused == ["✅ «a fox» → (the proxy's link is 5021 bytes long, too long to post here) · ref 1828"])
+    }
+
     @Test func describeResultListsTheFourPrompts() {
         let text = "1️⃣ a fox in snow, watercolor --ar 3:2\n\n2️⃣ a red fox --ar 3:2\n\n3️⃣ fox\n\n4️⃣ winter fox"
         let pick = (1...4).map { TaskButton(customId: "MJ::Job::PicReader::\($0)", emoji: "\($0)️⃣") }
