@@ -23,10 +23,10 @@ import TestnetSupport
     }
 
     @Test func refusedConnectionOnLoopbackIsOneClearSentence() async throws {
-        // A port that was free a moment ago: nothing listens there.
-        let server = try await ScriptedIRCServer.start()
-        let port = server.port
-        await server.stop()
+        // A port bound but not listening: connecting is refused, and no other test can take it
+        // meanwhile (a port merely freed was taken by a parallel test's server once: "reset").
+        let (port, descriptor) = try Self.boundButNotListening()
+        defer { close(descriptor) }
         let client = IRCClient(configuration: IRCConnectionConfiguration(
             name: "closed", host: "127.0.0.1", port: port, tls: false, nick: "bot",
             reconnect: .init(minimum: .milliseconds(100), maximum: .milliseconds(100))))
@@ -35,5 +35,25 @@ import TestnetSupport
         let event = try await log.expect("disconnected") { if case .disconnected = $0 { true } else { false } }
         #expect(event == .disconnected(reason: "cannot connect to 127.0.0.1:\(port): connection refused", reconnectIn: .milliseconds(100)))
         await client.shutdown()
+    }
+
+    static func boundButNotListening() throws -> (port: Int, descriptor: Int32) {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(descriptor, raw, length) == 0 && getsockname(descriptor, raw, &length) == 0
+            }
+        }
+        guard bound else {
+            close(descriptor)
+            throw POSIXError(.EADDRINUSE)
+        }
+        return (Int(UInt16(bigEndian: address.sin_port)), descriptor)
     }
 }
