@@ -8,14 +8,16 @@ struct ProxyClients: Sendable {
     let main: MidjourneyClient
     let byMode: [SpeedMode: MidjourneyClient]
 
-    init(_ proxy: ProxySettings, httpClient: HTTPClient = MidjourneyClient.sharedHTTPClient, logger: Logger) throws(MJError) {
+    init(_ proxy: ProxySettings, httpClient: HTTPClient = MidjourneyClient.sharedHTTPClient, logger: Logger,
+         observer: ProxyRequestObserver? = nil) throws(MJError) {
         let timeouts = MidjourneyConfiguration.Timeouts(request: .milliseconds(Int64(proxy.requestTimeoutSeconds * 1000)))
         func configuration(_ baseURL: String) -> MidjourneyConfiguration {
             MidjourneyConfiguration(baseURL: baseURL, apiKey: proxy.apiKey?.value,
                                     authStyle: AuthStyle(configValue: proxy.authStyle) ?? .both,
                                     timeouts: timeouts, listBatchSize: proxy.pollBatchSize)
         }
-        main = try MidjourneyClient(configuration: configuration(proxy.baseURL), httpClient: httpClient, logger: logger)
+        main = try MidjourneyClient(configuration: configuration(proxy.baseURL), httpClient: httpClient, logger: logger,
+                                    observer: observer)
         var byMode: [SpeedMode: MidjourneyClient] = [:]
         if proxy.speedModeRouting == "path" {
             let base = try ProxyBaseURL(proxy.baseURL)
@@ -24,7 +26,7 @@ struct ProxyClients: Sendable {
             let root = base.origin + base.pathPrefix.map { "/" + $0 }.joined()
             for mode in SpeedMode.allCases {
                 byMode[mode] = try MidjourneyClient(configuration: configuration("\(root)/\(mode.rawValue)/mj"),
-                                                    httpClient: httpClient, logger: logger)
+                                                    httpClient: httpClient, logger: logger, observer: observer)
             }
         }
         self.byMode = byMode

@@ -87,11 +87,13 @@ struct CommandContext: Sendable {
     }
 
     func usage() async {
+        CommandOutcomeCell.mark(.usage)
         let spec = invocation.spec
         await reply("Usage: \(prefix)\(invocation.invokedName)\(spec.usage.isEmpty ? "" : " \(spec.usage)")")
     }
 
     func fail(_ error: MJError) async {
+        CommandOutcomeCell.mark(.error)
         bridge.counters.recordProxyError()
         if case .apiKeyRejected = error {
             bridge.logger.critical("the proxy rejected the API key", metadata: ["error": "\(error)"])
@@ -102,6 +104,7 @@ struct CommandContext: Sendable {
     }
 
     func storeFailed(_ error: any Error) async {
+        CommandOutcomeCell.mark(.error)
         bridge.logger.error("store failure", metadata: ["error": "\(error)"])
         await reply("Something went wrong on my side; the admins can find it in the log.")
     }

@@ -22,16 +22,21 @@ public actor TaskTracker {
     private let live: LiveSettingsHolder
     /// Counts failed polls as proxy errors for `!stats`.
     private let counters: ActivityCounters?
+    /// Jobs submitted and finished, for the operator's metrics.
+    private let metrics: BridgeMetrics
     /// Progress policies as changed from chat; nil = the configured ones.
     private let channels: ChannelSettings?
     /// When each task was last asked about; in memory, so after a restart everything is due.
     private var lastPolled: [String: Date] = [:]
     /// The last poll that asked the proxy anything, for `!pending`.
     public private(set) var lastPoll: PollReport?
+    /// When the polls started failing without a success since (for `/health`); nil while the
+    /// last poll reached the proxy.
+    public private(set) var pollFailingSince: Date?
 
     public init(store: Store, delivery: OutboxDelivery, source: any TaskSource, configuration: BridgeConfiguration,
                 clock: BridgeClock, logger: Logger, channels: ChannelSettings? = nil, live: LiveSettingsHolder? = nil,
-                counters: ActivityCounters? = nil) {
+                counters: ActivityCounters? = nil, metrics: BridgeMetrics = .none) {
         self.store = store
         self.channels = channels
         self.delivery = delivery
@@ -41,6 +46,7 @@ public actor TaskTracker {
         self.logger = logger
         self.live = live ?? LiveSettingsHolder(LiveSettings(configuration))
         self.counters = counters
+        self.metrics = metrics
     }
 
     /// Records a task the proxy just accepted, with the lines owed for it (the
@@ -49,6 +55,7 @@ public actor TaskTracker {
     public func track(_ task: TaskRecord, lines: [OutboxLine]) async throws {
         do {
             try await store.insert(task, lines: lines)
+            metrics.jobSubmitted()
         } catch {
             guard try await store.task(id: task.id) != nil else { throw error }
             let adopted = task
@@ -63,6 +70,7 @@ public actor TaskTracker {
                 if !existing.isTerminal { queued = lines }
                 return true
             }
+            metrics.jobSubmitted()
         }
         await delivery.flush()
     }
@@ -84,9 +92,16 @@ public actor TaskTracker {
             }
             guard let record else { return .unknownTask }
             let transition = try await transition(for: record)
-            return try await store.update(taskId: snapshot.id) { task, lines in
-                transition.apply(snapshot, to: &task, lines: &lines)
-            } ?? .unknownTask
+            let now = clock.now()
+            // The job's end is counted after the write commits, from what the write saw.
+            let result = try await store.update(taskId: snapshot.id) { task, lines -> (ApplyOutcome, Finished?) in
+                let wasTerminal = task.isTerminal
+                let outcome = transition.apply(snapshot, to: &task, lines: &lines)
+                return (outcome, wasTerminal ? nil : Self.finished(task, at: now))
+            }
+            guard let result else { return .unknownTask }
+            if let finished = result.1 { metrics.jobFinished(finished.outcome, finished.seconds) }
+            return result.0
         } catch {
             logger.error("cannot apply a task report", metadata: ["task": "\(snapshot.id)", "error": "\(error)"])
             return .duplicateOrStale
@@ -179,6 +194,7 @@ public actor TaskTracker {
                 let wanted = Set(batch)
                 let snapshots = try await source.tasks(ids: batch)
                 lastPoll = PollReport(at: now, failure: nil)
+                pollFailingSince = nil
                 for snapshot in snapshots where wanted.contains(snapshot.id) {
                     _ = await applyWithoutDelivery(snapshot)
                 }
@@ -186,12 +202,23 @@ public actor TaskTracker {
                 // The proxy is down or refusing: try again next cycle, the deadline still runs.
                 logger.warning("polling the proxy failed", metadata: ["error": "\(error)"])
                 lastPoll = PollReport(at: now, failure: "\(error)")
+                if pollFailingSince == nil { pollFailingSince = now }
                 counters?.recordProxyError()
                 break
             }
         }
         await expireOverdue()
         await delivery.flush()
+    }
+
+    struct Finished: Sendable {
+        var outcome: TaskOutcome
+        var seconds: Double
+    }
+
+    /// How a task that just became terminal ended, and how long after it was recorded.
+    static func finished(_ task: TaskRecord, at now: Date) -> Finished? {
+        TaskOutcome(task).map { Finished(outcome: $0, seconds: max(0, now.timeIntervalSince(task.createdAt))) }
     }
 
     /// Tasks past their deadline are reported as timed out, once.
@@ -201,9 +228,12 @@ public actor TaskTracker {
             for task in try await store.pendingTasks() where task.deadline <= now {
                 let transition = try await transition(for: task)
                 let minutes = Int((configuration.taskDeadline / 60).rounded())
-                _ = try await store.update(taskId: task.id) { task, lines in
-                    transition.timeOut(&task, lines: &lines, deadlineMinutes: minutes)
+                let finished = try await store.update(taskId: task.id) { task, lines -> Finished? in
+                    let wasTerminal = task.isTerminal
+                    _ = transition.timeOut(&task, lines: &lines, deadlineMinutes: minutes)
+                    return wasTerminal ? nil : Self.finished(task, at: now)
                 }
+                if let finished = finished ?? nil { metrics.jobFinished(finished.outcome, finished.seconds) }
                 lastPolled[task.id] = nil
             }
         } catch {
