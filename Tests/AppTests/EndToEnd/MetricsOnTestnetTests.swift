@@ -93,7 +93,8 @@ struct MetricsOnTestnetTests {
             // 2 acknowledgements, 2 results, a usage line, a pong.
             #expect(scrape.value("mjbridge_irc_lines_total", ["network": "testnet", "result": "sent"]) ?? 0 >= 6, "\(scrape)")
             #expect(scrape.value("mjbridge_pending_tasks") == 0, "\(scrape)")
-            #expect(!scrape.text.contains(harness.channel) && !scrape.text.contains(await user.nick)
+            let userNick = await user.nick
+            #expect(!scrape.text.contains(harness.channel) && !scrape.text.contains(userNick)
                     && !scrape.text.contains("metrics fox"), "no nick, channel or prompt in a label: \(scrape)")
 
             // The callback listener serves neither; the metrics listener not the callback.
