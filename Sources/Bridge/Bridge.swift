@@ -44,12 +44,15 @@ public final class Bridge: Sendable {
     /// The limits in force, rebuilt (banned-word matcher included) when a reload changed them.
     private let currentLimits: Mutex<LimitPolicy>
     let rateGate: CommandRateGate
+    /// Commands and jobs for the operator's metrics (the App's Prometheus registry).
+    let metrics: BridgeMetrics
 
     /// `hintSleep` waits out the callback coalescing window (default: `clock.sleep`).
     public init(configuration: BridgeConfiguration, client: MidjourneyClient, store: Store, transport: any ChatTransport,
                 imageFetcher: (any ImageFetcher)?, modeClients: [SpeedMode: MidjourneyClient] = [:],
                 clock: BridgeClock = .system, hintSleep: (@Sendable (Duration) async throws -> Void)? = nil,
-                live: LiveSettingsHolder? = nil, reloader: (any ConfigReloading)? = nil, logger: Logger) {
+                live: LiveSettingsHolder? = nil, reloader: (any ConfigReloading)? = nil, metrics: BridgeMetrics = .none,
+                logger: Logger) {
         self.configuration = configuration
         let live = live ?? LiveSettingsHolder(LiveSettings(configuration))
         self.live = live
@@ -63,6 +66,7 @@ public final class Bridge: Sendable {
         self.imageFetcher = imageFetcher
         self.clock = clock
         self.logger = logger
+        self.metrics = metrics
         self.currentLimits = Mutex(LimitPolicy(live.current.limits))
         self.rateGate = CommandRateGate(limit: configuration.limits.commandsPer30s)
         let delivery = OutboxDelivery(store: store, transport: transport, now: clock.now, logger: logger)
@@ -72,7 +76,7 @@ public final class Bridge: Sendable {
         self.roster = AdminRoster(live: live, store: store, logger: logger)
         self.tracker = TaskTracker(store: store, delivery: delivery, source: ClientTaskSource(client: client),
                                    configuration: configuration, clock: clock, logger: logger, channels: channels,
-                                   live: live, counters: counters)
+                                   live: live, counters: counters, metrics: metrics)
         self.callbackRefresher = CallbackRefresher(tracker: tracker, window: configuration.callbackWindow,
                                                    maxPending: configuration.maxPendingHints, sleep: hintSleep ?? clock.sleep)
     }
@@ -116,7 +120,10 @@ public final class Bridge: Sendable {
         // Ignored: no answer at all, not even to !help (owners are never ignored).
         guard role > .ignored else { return }
         // Before any lookup or reply is spent on the line: a flood costs nothing but a count.
-        guard await admitCommand(event, isAdmin: role >= .admin, parser: responder.parser) else { return }
+        guard await admitCommand(event, isAdmin: role >= .admin, parser: responder.parser) else {
+            if case .command(let invocation) = responder.parser.parse(event) { metrics.command(invocation.spec.name, .refused) }
+            return
+        }
         let access = settings.access(network: event.network)
         if case .command(let invocation) = responder.parser.parse(event), !event.accountVerified,
            invocation.spec.minimumRole > role || (access.requireAccount && invocation.spec.isSubmission && role < .admin)
@@ -130,6 +137,9 @@ public final class Bridge: Sendable {
         case .ignore:
             return
         case .replies(let lines):
+            if case .command(let invocation) = responder.parser.parse(event) {
+                metrics.command(invocation.spec.name, invocation.spec.minimumRole > role ? .refused : .ok)
+            }
             if case .command(let invocation) = responder.parser.parse(event), invocation.spec.minimumRole > role {
                 // The whole argument text: what they tried is what an owner wants to read later.
                 await audit(event: event, command: invocation.spec.name, target: Self.auditTarget(invocation),
@@ -140,9 +150,14 @@ public final class Bridge: Sendable {
             let pause = invocation.spec.isSubmission
                 ? await roster.pause(network: event.network, channel: event.target.channelName) : nil
             if let refusal = SubmissionGate.refusal(spec: invocation.spec, role: role, event: event, access: access, pause: pause) {
+                metrics.command(invocation.spec.name, .refused)
                 return await send(addressing.reply(to: event, refusal))
             }
-            await CommandContext(bridge: self, invocation: invocation, role: role).run()
+            let cell = CommandOutcomeCell()
+            await CommandOutcomeCell.$current.withValue(cell) {
+                await CommandContext(bridge: self, invocation: invocation, role: role).run()
+            }
+            metrics.command(invocation.spec.name, cell.outcome)
         }
     }
 

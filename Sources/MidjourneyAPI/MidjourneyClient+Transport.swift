@@ -41,7 +41,26 @@ extension MidjourneyClient {
     /// Sends once. Returns 2xx answers, and other statuses whose body is a proxy envelope (trueai
     /// answers 404 + code 3 for a missing parent task, 400 + code 4 for bad input); throws the
     /// matching `MJError` for everything else.
-    func exchange(_ method: Method, _ path: String, body: Data?, timeout: Duration, isSubmit: Bool)
+    /// `observed: false` leaves reporting the request to the caller (a submit, which knows
+    /// the envelope's code).
+    func exchange(_ method: Method, _ path: String, body: Data?, timeout: Duration, isSubmit: Bool, observed: Bool = true)
+        async throws(MJError) -> RawResponse {
+        guard observed, let observer else {
+            return try await sendOnce(method, path, body: body, timeout: timeout, isSubmit: isSubmit)
+        }
+        let started = ContinuousClock.now
+        do throws(MJError) {
+            let raw = try await sendOnce(method, path, body: body, timeout: timeout, isSubmit: isSubmit)
+            observer(ProxyRequestReport(endpoint: ProxyEndpoint(path: path), outcome: .ok, duration: ContinuousClock.now - started))
+            return raw
+        } catch {
+            observer(ProxyRequestReport(endpoint: ProxyEndpoint(path: path), outcome: ProxyRequestOutcome(error),
+                                        duration: ContinuousClock.now - started))
+            throw error
+        }
+    }
+
+    private func sendOnce(_ method: Method, _ path: String, body: Data?, timeout: Duration, isSubmit: Bool)
         async throws(MJError) -> RawResponse {
         let url = baseURL.url(for: path)
         var request = HTTPClientRequest(url: url)

@@ -14,11 +14,14 @@ public struct MidjourneyClient: Sendable {
     let httpClient: HTTPClient
     let logger: Logger
     let redactor: SecretRedactor
+    /// Told about every request sent (endpoint, outcome, duration); nil = nobody listens.
+    let observer: ProxyRequestObserver?
 
     /// Throws `.badBaseURL` when the configured base URL cannot be used. `httpClient` must not
     /// follow redirects (`sharedHTTPClient` does not): a redirect would carry the API key along.
     public init(configuration: MidjourneyConfiguration, httpClient: HTTPClient,
-                logger: Logger = Logger(label: "mjbridge.midjourney")) throws(MJError) {
+                logger: Logger = Logger(label: "mjbridge.midjourney"),
+                observer: ProxyRequestObserver? = nil) throws(MJError) {
         let redactor = SecretRedactor(apiKey: configuration.apiKey, otherSecrets: configuration.otherSecrets)
         do {
             self.baseURL = try ProxyBaseURL(configuration.baseURL)
@@ -29,6 +32,7 @@ public struct MidjourneyClient: Sendable {
         self.httpClient = httpClient
         self.logger = logger
         self.redactor = redactor
+        self.observer = observer
     }
 
     // MARK: Submits (never retried)
@@ -173,8 +177,23 @@ public struct MidjourneyClient: Sendable {
         try await guarded { () async throws(MJError) -> SubmitResponse in
             let body = try Self.encode(request)
             let timeout = carriesImages ? configuration.timeouts.upload : configuration.timeouts.request
-            let raw = try await exchange(.POST, path, body: body, timeout: timeout, isSubmit: true)
-            let response = try SubmitResponse.decode(raw.body)
+            // The outcome is recorded here, not in `exchange`: only the envelope's code says
+            // whether the proxy took the job.
+            let started = ContinuousClock.now
+            let report = { [observer] (outcome: ProxyRequestOutcome) in
+                observer?(ProxyRequestReport(endpoint: ProxyEndpoint(path: path), outcome: outcome,
+                                             duration: ContinuousClock.now - started))
+            }
+            let raw: RawResponse
+            let response: SubmitResponse
+            do throws(MJError) {
+                raw = try await exchange(.POST, path, body: body, timeout: timeout, isSubmit: true, observed: false)
+                response = try SubmitResponse.decode(raw.body)
+            } catch {
+                report(ProxyRequestOutcome(error))
+                throw error
+            }
+            report(accepts(response.code) ? .ok : .proxyCode(response.code.value))
             logger.debug("submit answered", metadata: [
                 "path": "\(path)", "code": "\(response.code)", "task": "\(redactor.redact(response.taskId ?? "-"))",
             ])

@@ -37,8 +37,10 @@ struct RunCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in
             LiveLevelLogHandler(StreamLogHandler.standardError(label: label), level: liveLevel)
         }
-        let metrics = MetricsRegistry()
-        MetricsSystem.bootstrap(metrics)
+        // The process's one bot: its registry also backs the global swift-metrics system, so
+        // libraries that record through swift-metrics land on the same `/metrics`.
+        let metrics = BotMetrics()
+        MetricsSystem.bootstrap(metrics.factory)
         var logger = Logger(label: "mjbridge")
         logger.logLevel = level
         logger.info("starting", metadata: ["version": "\(MJBridgeVersion.current)", "config": "\(config)"])

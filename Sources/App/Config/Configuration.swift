@@ -51,6 +51,9 @@ public struct HTTPSettings: Sendable {
     /// Path secret of `POST <public_base_url>/callback/<secret>`; generated and kept in the
     /// database when not configured.
     public var callbackSecret: Secret?
+    /// Where `/health` and `/metrics` are served instead of `listen`, `host:port`; empty =
+    /// on `listen` beside the callback. Lets the callback port be public and these private.
+    public var metricsListen: String = ""
 }
 
 public struct ChannelSettings: Sendable, Equatable {

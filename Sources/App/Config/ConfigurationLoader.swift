@@ -60,8 +60,13 @@ public struct ConfigurationLoader: Sendable {
         let http = HTTPSettings(
             listen: try httpTable.string("listen", default: "127.0.0.1:8089"),
             publicBaseURL: try httpTable.string("public_base_url", default: ""),
-            callbackSecret: try httpTable.secret("callback_secret", env: "MJBRIDGE_HTTP_CALLBACK_SECRET", environment: environment, readFile: readFile)
+            callbackSecret: try httpTable.secret("callback_secret", env: "MJBRIDGE_HTTP_CALLBACK_SECRET", environment: environment, readFile: readFile),
+            metricsListen: try httpTable.string("metrics_listen", default: "")
         )
+        _ = try http.metricsListenAddress()
+        if !http.metricsListen.isEmpty, http.metricsListen == http.listen {
+            throw .invalidValue(key: "http.metrics_listen", reason: "must differ from http.listen (leave it empty to serve /metrics there)")
+        }
         if !http.publicBaseURL.isEmpty, !(http.publicBaseURL.hasPrefix("http://") || http.publicBaseURL.hasPrefix("https://")) {
             throw .invalidValue(key: "http.public_base_url", reason: "must start with http:// or https://")
         }

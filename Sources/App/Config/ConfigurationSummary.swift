@@ -27,6 +27,7 @@ extension Configuration {
         lines.append("listen = \(q(http.listen))")
         lines.append("public_base_url = \(q(http.publicBaseURL))\(http.publicBaseURL.isEmpty ? "  # no callbacks: polling only" : "")")
         lines.append("callback_secret = \(http.callbackSecret.map { q($0.description) } ?? "(generated and kept in the database)")")
+        lines.append("metrics_listen = \(q(http.metricsListen))\(http.metricsListen.isEmpty ? "  # /health and /metrics on listen" : "")")
         lines.append("")
         lines.append("[limits]  # 0 = off")
         lines.append("daily_jobs = \(limits.dailyJobs)")

@@ -47,7 +47,9 @@ public struct DemoRuntime: Sendable {
         // The callback server first: its port goes into the notifyHook.
         let sink = BridgeCallbackSink()
         let secret = CallbackSecret.generate()
-        let routes = CallbackRoutes(secret: secret, sink: sink, health: DemoHealth(), metrics: MetricsRegistry())
+        let metrics = BotMetrics()
+        let routes: [any HTTPRouteGroup] = [CallbackRoutes(secret: secret, sink: sink, metrics: metrics),
+                                            ObservabilityRoutes(health: DemoHealth(), metrics: metrics)]
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let server = CallbackServer.application(routes: routes, host: "127.0.0.1", port: 0,
                                                 logger: Logger(label: "mjbridge.http", level: logger.logLevel),
@@ -113,7 +115,9 @@ enum DemoError: Error, CustomStringConvertible {
 }
 
 struct DemoHealth: HealthReporter {
-    func healthSnapshot() async -> [String: String] { ["status": "ok", "mode": "demo"] }
+    func healthReport() async -> HealthReport {
+        HealthReport(reasons: [], version: MJBridgeVersion.current, networks: ["demo": "registered"])
+    }
 }
 
 /// Lines typed on standard input. `readLine` blocks, so it runs on a thread of its own rather

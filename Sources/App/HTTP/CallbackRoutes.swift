@@ -21,34 +21,52 @@ public enum CallbackDisposition: String, Sendable, Equatable {
     case dropped
 }
 
+/// Every way a `POST /callback/…` ends: the `outcome` label of `mjbridge_callbacks_total`.
+public enum CallbackOutcome: String, Sendable, CaseIterable {
+    case known, adopted
+    case forgedState = "forged_state"
+    case invalidRoute = "invalid_route"
+    case unknown
+    case noTaskId = "no_task_id"
+    case dropped
+    /// Wrong path secret (404).
+    case rejected
+    /// Body over `CallbackRoutes.maxBodyBytes` (413).
+    case tooLarge = "too_large"
+    /// Not a JSON object (400).
+    case malformed
+
+    init(_ disposition: CallbackDisposition) {
+        self = CallbackOutcome(rawValue: disposition.rawValue)!
+    }
+}
+
 /// Receives the task JSON the proxy POSTs to `notifyHook`.
 public protocol CallbackSink: Sendable {
     func receiveCallback(_ body: Data) async -> CallbackDisposition
 }
 
-/// Liveness and a little state for `/health`.
-public protocol HealthReporter: Sendable {
-    func healthSnapshot() async -> [String: String]
+/// A set of routes one HTTP listener serves.
+public protocol HTTPRouteGroup: Sendable {
+    func add(to router: Router<BasicRequestContext>)
 }
 
-/// The bot's HTTP surface: `POST /callback/<secret>`, `GET /health`, `GET /metrics`.
+/// `POST /callback/<secret>`.
 ///
 /// The callback carries no signature (the proxies cannot sign), so the unguessable path
 /// secret keeps strangers out; but the proxy's operator knows it too, so a body is only ever
 /// a hint: the bridge asks the proxy about the id and believes the answer, never the body.
-public struct CallbackRoutes: Sendable {
+public struct CallbackRoutes: HTTPRouteGroup {
     /// Larger bodies are refused: a real task JSON is a few kilobytes.
     public static let maxBodyBytes = 256 * 1024
 
     public let secret: String
     public let sink: any CallbackSink
-    public let health: any HealthReporter
-    public let metrics: MetricsRegistry
+    public let metrics: BotMetrics
 
-    public init(secret: String, sink: any CallbackSink, health: any HealthReporter, metrics: MetricsRegistry) {
+    public init(secret: String, sink: any CallbackSink, metrics: BotMetrics) {
         self.secret = secret
         self.sink = sink
-        self.health = health
         self.metrics = metrics
     }
 
@@ -59,36 +77,25 @@ public struct CallbackRoutes: Sendable {
         router.post("callback/:secret") { request, context -> Response in
             // Compared in constant time so the secret can't be probed byte by byte.
             guard let given = context.parameters.get("secret"), constantTimeEqual(given, secret) else {
-                metrics.increment("mjbridge_callbacks_total", label: "rejected")
+                metrics.callback(.rejected)
                 return Response(status: .notFound)
             }
             let buffer: ByteBuffer
             do {
                 buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
             } catch {
-                metrics.increment("mjbridge_callbacks_total", label: "too_large")
+                metrics.callback(.tooLarge)
                 return Response(status: .contentTooLarge)
             }
             let data = Data(buffer: buffer)
             guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
-                metrics.increment("mjbridge_callbacks_total", label: "malformed")
+                metrics.callback(.malformed)
                 return Response(status: .badRequest)
             }
             // Returns at once: the bridge only notes which ids to ask the proxy about.
             let disposition = await sink.receiveCallback(data)
-            metrics.increment("mjbridge_callbacks_total", label: disposition.rawValue)
+            metrics.callback(CallbackOutcome(disposition))
             return Response(status: .ok)
-        }
-        let health = self.health
-        router.get("health") { _, _ -> Response in
-            let snapshot = await health.healthSnapshot()
-            let body = (try? JSONSerialization.data(withJSONObject: snapshot, options: [.sortedKeys])) ?? Data("{}".utf8)
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: body)))
-        }
-        router.get("metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: metrics.prometheusText())))
         }
     }
 }

@@ -198,6 +198,7 @@ public struct ConfigurationDiff: Sendable {
         check("http.listen") { $0.http.listen }
         check("http.public_base_url") { $0.http.publicBaseURL }
         check("http.callback_secret") { $0.http.callbackSecret?.value }
+        check("http.metrics_listen") { $0.http.metricsListen }
         // The image fetcher is built once at start.
         check("images.allow_networks") { $0.images.allowNetworks.map(\.description) }
         check("images.max_concurrent_downloads") { $0.images.maxConcurrentDownloads }

@@ -19,15 +19,20 @@ public struct BotRuntime: Sendable {
     public let notifyHook: String?
     /// Re-reads the config file for `!reload` and SIGHUP; nil when started without a path.
     public let reloader: ConfigReloader?
+    /// The runtime's own Prometheus registry (nothing global: see `BotMetrics`).
+    public let metrics: BotMetrics
     let routes: CallbackRoutes
+    let observability: ObservabilityRoutes
     let listen: (host: String, port: Int)?
+    /// Where `/health` and `/metrics` are served when not on `listen`.
+    let metricsListen: (host: String, port: Int)?
     let logger: Logger
 
     /// - Parameters:
     ///   - configPath: the file `configuration` was loaded from with `loader`; given, `!reload`
     ///     and SIGHUP (see `run()`) re-read it.
     ///   - logLevel: the level `mjbridge run`'s log handlers read, which a reload changes.
-    public static func make(configuration: Configuration, metrics: MetricsRegistry = MetricsRegistry(),
+    public static func make(configuration: Configuration, metrics: BotMetrics = BotMetrics(),
                             imageFetcher: (any ImageFetcher)? = nil, clock: BridgeClock = .system, configPath: String? = nil,
                             loader: ConfigurationLoader = ConfigurationLoader(), logLevel: LiveLogLevel? = nil,
                             logger: Logger) async throws -> BotRuntime {
@@ -41,6 +46,7 @@ public struct BotRuntime: Sendable {
             secret = try await store.metaValue(forKey: "callbackSecret", orInsert: { CallbackSecret.generate() })
         }
         let listen = try configuration.http.listenAddress()
+        let metricsListen = try configuration.http.metricsListenAddress()
         let notifyHook = configuration.http.notifyHook(secret: secret)
         if notifyHook == nil {
             logger.notice("no http.public_base_url: the proxy cannot call back, tasks are followed by polling alone")
@@ -51,7 +57,8 @@ public struct BotRuntime: Sendable {
             logger.warning("\(warning)")
         }
         let proxyLogger = Logger(label: "mjbridge.proxy", level: logger.logLevel)
-        let clients = try ProxyClients(configuration.proxy, otherSecrets: [secret], logger: proxyLogger)
+        let clients = try ProxyClients(configuration.proxy, otherSecrets: [secret], logger: proxyLogger,
+                                       observer: metrics.proxyObserver)
         let version = "mjbridge \(MJBridgeVersion.current)"
         let ircClients = configuration.networks.map { network in
             IRCClient(configuration: network.connectionConfiguration(version: version),
@@ -69,11 +76,29 @@ public struct BotRuntime: Sendable {
                             imageFetcher: try imageFetcher ?? GuardedImageFetcher(
                                 settings: configuration.images, logger: Logger(label: "mjbridge.images", level: logger.logLevel)),
                             modeClients: clients.byMode, clock: clock, live: live, reloader: reloader,
-                            logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
-        let routes = CallbackRoutes(secret: secret, sink: BridgeCallbackSink(bridge: bridge),
-                                    health: RuntimeHealth(clients: transport.clients), metrics: metrics)
+                            metrics: metrics.bridgeMetrics, logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
+        let routes = CallbackRoutes(secret: secret, sink: BridgeCallbackSink(bridge: bridge), metrics: metrics)
+        let health = RuntimeHealth(clients: transport.clients, tracker: bridge.tracker, clock: clock,
+                                   pollFailureThreshold: RuntimeHealth.threshold(pollInterval: configuration.proxy.pollIntervalSeconds))
+        let networkClients = transport.clients
+        let tracker = bridge.tracker
+        let observability = ObservabilityRoutes(health: health, metrics: metrics, beforeScrape: {
+            // Gauges are read at scrape time: two COUNTs and each client's state, no bookkeeping
+            // that could drift from the store.
+            do {
+                let gauges = try await store.gauges()
+                metrics.storeGauges(pendingTasks: gauges.pendingTasks, unsentLines: gauges.unsentLines)
+            } catch {
+                logger.warning("cannot read the store for /metrics", metadata: ["error": "\(error)"])
+            }
+            for (name, client) in networkClients {
+                metrics.connection(network: name, registered: await client.isRegistered)
+            }
+            if let last = await tracker.lastPoll { metrics.lastPoll(reachedProxy: last.failure == nil) }
+        })
         return BotRuntime(configuration: configuration, bridge: bridge, transport: transport, store: store,
-                          notifyHook: notifyHook, reloader: reloader, routes: routes, listen: listen, logger: logger)
+                          notifyHook: notifyHook, reloader: reloader, metrics: metrics, routes: routes,
+                          observability: observability, listen: listen, metricsListen: metricsListen, logger: logger)
     }
 
     /// What `lockDatabase(of:)` returns: keep it alive as long as the bot runs.
@@ -90,9 +115,15 @@ public struct BotRuntime: Sendable {
     /// The services in start order; graceful shutdown runs in reverse.
     public func services() -> [any Service] {
         var services: [any Service] = []
+        let httpLogger = Logger(label: "mjbridge.http", level: logger.logLevel)
         if let listen {
-            services.append(CallbackServer.application(routes: routes, host: listen.host, port: listen.port,
-                                                       logger: Logger(label: "mjbridge.http", level: logger.logLevel)))
+            // `/health` and `/metrics` beside the callback unless they have a listener of their own.
+            let groups: [any HTTPRouteGroup] = metricsListen == nil ? [routes, observability] : [routes]
+            services.append(CallbackServer.application(routes: groups, host: listen.host, port: listen.port, logger: httpLogger))
+        }
+        if let metricsListen {
+            services.append(CallbackServer.application(routes: [observability], host: metricsListen.host,
+                                                       port: metricsListen.port, logger: httpLogger))
         }
         services.append(BridgeService(bridge: bridge, logger: logger))
         services.append(IRCService(transport: transport, bridge: bridge))

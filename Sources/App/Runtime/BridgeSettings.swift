@@ -47,10 +47,19 @@ extension HTTPSettings {
 
     /// `listen` split into host and port.
     func listenAddress() throws(ConfigError) -> (host: String, port: Int)? {
+        try Self.split(listen, key: "http.listen", example: "127.0.0.1:8089")
+    }
+
+    /// `metrics_listen` split into host and port; nil = `/health` and `/metrics` on `listen`.
+    func metricsListenAddress() throws(ConfigError) -> (host: String, port: Int)? {
+        try Self.split(metricsListen, key: "http.metrics_listen", example: "127.0.0.1:9464")
+    }
+
+    private static func split(_ listen: String, key: String, example: String) throws(ConfigError) -> (host: String, port: Int)? {
         guard !listen.isEmpty else { return nil }
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
               (0...65535).contains(port) else {
-            throw .invalidValue(key: "http.listen", reason: "must be host:port, e.g. 127.0.0.1:8089")
+            throw .invalidValue(key: key, reason: "must be host:port, e.g. \(example)")
         }
         var host = String(listen[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

@@ -10,7 +10,7 @@ struct ProxyClients: Sendable {
 
     /// `otherSecrets`: the callback secret, which the proxy may echo back inside `notifyHook`.
     init(_ proxy: ProxySettings, otherSecrets: [String] = [], httpClient: HTTPClient = MidjourneyClient.sharedHTTPClient,
-         logger: Logger) throws(MJError) {
+         logger: Logger, observer: ProxyRequestObserver? = nil) throws(MJError) {
         let timeouts = MidjourneyConfiguration.Timeouts(request: .milliseconds(Int64(proxy.requestTimeoutSeconds * 1000)))
         func configuration(_ baseURL: String) -> MidjourneyConfiguration {
             var configuration = MidjourneyConfiguration(baseURL: baseURL, apiKey: proxy.apiKey?.value,
@@ -19,7 +19,8 @@ struct ProxyClients: Sendable {
             configuration.otherSecrets = otherSecrets
             return configuration
         }
-        main = try MidjourneyClient(configuration: configuration(proxy.baseURL), httpClient: httpClient, logger: logger)
+        main = try MidjourneyClient(configuration: configuration(proxy.baseURL), httpClient: httpClient, logger: logger,
+                                    observer: observer)
         var byMode: [SpeedMode: MidjourneyClient] = [:]
         if proxy.speedModeRouting == "path" {
             let base = try ProxyBaseURL(proxy.baseURL)
@@ -28,7 +29,7 @@ struct ProxyClients: Sendable {
             let root = base.origin + base.pathPrefix.map { "/" + $0 }.joined()
             for mode in SpeedMode.allCases {
                 byMode[mode] = try MidjourneyClient(configuration: configuration("\(root)/\(mode.rawValue)/mj"),
-                                                    httpClient: httpClient, logger: logger)
+                                                    httpClient: httpClient, logger: logger, observer: observer)
             }
         }
         self.byMode = byMode

@@ -9,9 +9,9 @@ public struct IRCTransport: ChatTransport {
     /// Keyed by network name as written in `bot.conf`.
     public let clients: [String: IRCClient]
     let logger: Logger
-    let metrics: MetricsRegistry?
+    let metrics: BotMetrics?
 
-    public init(clients: [IRCClient], logger: Logger, metrics: MetricsRegistry? = nil) {
+    public init(clients: [IRCClient], logger: Logger, metrics: BotMetrics? = nil) {
         var byName: [String: IRCClient] = [:]
         for client in clients { byName[client.configuration.name] = client }
         self.clients = byName
@@ -27,9 +27,9 @@ public struct IRCTransport: ChatTransport {
             case .privmsg: try await client.send(privmsg: line.target, text: line.text)
             case .notice: try await client.sendNotice(to: line.target, text: line.text)
             }
-            metrics?.increment("mjbridge_chat_replies_total", labels: [("network", line.network), ("result", "sent")])
+            metrics?.ircLine(network: line.network, sent: true)
         } catch {
-            metrics?.increment("mjbridge_chat_replies_total", labels: [("network", line.network), ("result", "failed")])
+            metrics?.ircLine(network: line.network, sent: false)
             throw error
         }
     }
@@ -77,7 +77,7 @@ public struct IRCTransport: ChatTransport {
     /// bounded so a burst of commands cannot pile up unbounded work.
     static let commandsInFlight = 8
 
-    static func pump(_ client: IRCClient, network: String, into bridge: Bridge, logger: Logger, metrics: MetricsRegistry?) async {
+    static func pump(_ client: IRCClient, network: String, into bridge: Bridge, logger: Logger, metrics: BotMetrics?) async {
         await withTaskGroup(of: Void.self) { group in
             var running = 0
             // A registration after the first is a reconnect, which `!stats` counts.
@@ -101,12 +101,15 @@ public struct IRCTransport: ChatTransport {
                         running -= 1
                     }
                     running += 1
-                    metrics?.increment("mjbridge_chat_messages_total", labels: [("network", network)])
+                    metrics?.chatMessage(network: network)
                     group.addTask { await bridge.handle(chat) }
                 case .joined(let channel):
                     await bridge.joined(network: network, channel: channel)
                 case .registered:
-                    if registeredBefore { bridge.counters.recordReconnect() }
+                    if registeredBefore {
+                        bridge.counters.recordReconnect()
+                        metrics?.reconnect(network: network)
+                    }
                     registeredBefore = true
                 default:
                     // IRCClient logs connection events itself; repeating them here adds nothing.

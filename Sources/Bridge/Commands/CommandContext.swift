@@ -87,6 +87,7 @@ struct CommandContext: Sendable {
     }
 
     func usage() async {
+        CommandOutcomeCell.mark(.usage)
         let spec = invocation.spec
         // An admin command given wrong is still an admin action the audit log shows.
         if spec.minimumRole >= .admin {
@@ -96,6 +97,7 @@ struct CommandContext: Sendable {
     }
 
     func fail(_ error: MJError) async {
+        CommandOutcomeCell.mark(.error)
         bridge.counters.recordProxyError()
         if case .apiKeyRejected = error {
             bridge.logger.critical("the proxy rejected the API key", metadata: ["error": "\(error)"])
@@ -106,6 +108,7 @@ struct CommandContext: Sendable {
     }
 
     func storeFailed(_ error: any Error) async {
+        CommandOutcomeCell.mark(.error)
         bridge.logger.error("store failure", metadata: ["error": "\(error)"])
         await reply("Something went wrong on my side; the admins can find it in the log.")
     }

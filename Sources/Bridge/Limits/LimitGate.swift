@@ -45,6 +45,7 @@ extension CommandContext {
 
     /// The refusals are written to follow `nick: ` in a channel; in private they start the line.
     func limitReply(_ sentence: String) async {
+        CommandOutcomeCell.mark(.refused)
         guard event.target.channelName == nil, let first = sentence.first else { return await reply(sentence) }
         await reply(first.uppercased() + sentence.dropFirst())
     }

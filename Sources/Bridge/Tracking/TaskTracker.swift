@@ -22,16 +22,21 @@ public actor TaskTracker {
     private let live: LiveSettingsHolder
     /// Counts failed polls as proxy errors for `!stats`.
     private let counters: ActivityCounters?
+    /// Jobs submitted and finished, for the operator's metrics.
+    private let metrics: BridgeMetrics
     /// Progress policies as changed from chat; nil = the configured ones.
     private let channels: ChannelSettings?
     /// When each task was last asked about; in memory, so after a restart everything is due.
     private var lastPolled: [String: Date] = [:]
     /// The last poll that asked the proxy anything, for `!pending`.
     public private(set) var lastPoll: PollReport?
+    /// When the polls started failing without a success since (for `/health`); nil while the
+    /// last poll reached the proxy.
+    public private(set) var pollFailingSince: Date?
 
     public init(store: Store, delivery: OutboxDelivery, source: any TaskSource, configuration: BridgeConfiguration,
                 clock: BridgeClock, logger: Logger, channels: ChannelSettings? = nil, live: LiveSettingsHolder? = nil,
-                counters: ActivityCounters? = nil) {
+                counters: ActivityCounters? = nil, metrics: BridgeMetrics = .none) {
         self.store = store
         self.channels = channels
         self.delivery = delivery
@@ -41,6 +46,7 @@ public actor TaskTracker {
         self.logger = logger
         self.live = live ?? LiveSettingsHolder(LiveSettings(configuration))
         self.counters = counters
+        self.metrics = metrics
     }
 
     /// Records a task the proxy just accepted, with the lines owed for it (the
@@ -49,6 +55,7 @@ public actor TaskTracker {
     public func track(_ task: TaskRecord, lines: [OutboxLine]) async throws {
         do {
             try await store.insert(task, lines: lines)
+            metrics.jobSubmitted()
         } catch {
             guard try await store.task(id: task.id) != nil else { throw error }
             let adopted = task
@@ -63,6 +70,7 @@ public actor TaskTracker {
                 if !existing.isTerminal { queued = lines }
                 return true
             }
+            metrics.jobSubmitted()
         }
         await delivery.flush()
     }
@@ -99,9 +107,14 @@ public actor TaskTracker {
         let batch = entries
         do {
             // Short references are read inside the transaction, and only for tasks that say something.
-            _ = try await store.updateTasks(ids: batch.map(\.snapshot.id)) { position, task, lines, reference in
-                batch[position].transition.apply(batch[position].snapshot, to: &task, lines: &lines, reference: reference)
+            let now = clock.now()
+            let results = try await store.updateTasks(ids: batch.map(\.snapshot.id)) { position, task, lines, reference -> Finished? in
+                let wasTerminal = task.isTerminal
+                _ = batch[position].transition.apply(batch[position].snapshot, to: &task, lines: &lines, reference: reference)
+                return wasTerminal ? nil : Self.finished(task, at: now)
             }
+            // Jobs that ended in this batch, counted after the write committed.
+            for case let finished?? in results { metrics.jobFinished(finished.outcome, finished.seconds) }
         } catch {
             logger.error("cannot apply task reports", metadata: ["tasks": "\(batch.count)", "error": "\(error)"])
         }
@@ -114,11 +127,18 @@ public actor TaskTracker {
                 record = try await adopt(snapshot)
             }
             guard let record else { return .unknownTask }
-            // The short reference is read inside the transaction, and only if a line is said.
+            // The short reference is read inside the transaction, and only if a line is said;
+            // the job's end is counted after the write commits, from what the write saw.
             let transition = await transition(for: record, ref: "")
-            return try await store.updateTask(id: snapshot.id) { task, lines, reference in
-                transition.apply(snapshot, to: &task, lines: &lines, reference: reference)
-            } ?? .unknownTask
+            let now = clock.now()
+            let result = try await store.updateTask(id: snapshot.id) { task, lines, reference -> (ApplyOutcome, Finished?) in
+                let wasTerminal = task.isTerminal
+                let outcome = transition.apply(snapshot, to: &task, lines: &lines, reference: reference)
+                return (outcome, wasTerminal ? nil : Self.finished(task, at: now))
+            }
+            guard let result else { return .unknownTask }
+            if let finished = result.1 { metrics.jobFinished(finished.outcome, finished.seconds) }
+            return result.0
         } catch {
             logger.error("cannot apply a task report", metadata: ["task": "\(snapshot.id)", "error": "\(error)"])
             return .duplicateOrStale
@@ -209,17 +229,29 @@ public actor TaskTracker {
                 let wanted = Set(batch)
                 let snapshots = try await source.tasks(ids: batch)
                 lastPoll = PollReport(at: now, failure: nil)
+                pollFailingSince = nil
                 await applyWithoutDelivery(snapshots.filter { wanted.contains($0.id) })
             } catch {
                 // The proxy is down or refusing: try again next cycle, the deadline still runs.
                 logger.warning("polling the proxy failed", metadata: ["error": "\(error)"])
                 lastPoll = PollReport(at: now, failure: "\(error)")
+                if pollFailingSince == nil { pollFailingSince = now }
                 counters?.recordProxyError()
                 break
             }
         }
         await expireOverdue()
         await delivery.flush()
+    }
+
+    struct Finished: Sendable {
+        var outcome: TaskOutcome
+        var seconds: Double
+    }
+
+    /// How a task that just became terminal ended, and how long after it was recorded.
+    static func finished(_ task: TaskRecord, at now: Date) -> Finished? {
+        TaskOutcome(task).map { Finished(outcome: $0, seconds: max(0, now.timeIntervalSince(task.createdAt))) }
     }
 
     /// Tasks past their deadline are reported as timed out, once.
@@ -230,9 +262,12 @@ public actor TaskTracker {
                 let ref = try await store.shortReference(for: task)
                 let transition = await transition(for: task, ref: ref)
                 let minutes = Int((configuration.taskDeadline / 60).rounded())
-                _ = try await store.update(taskId: task.id) { task, lines in
-                    transition.timeOut(&task, lines: &lines, deadlineMinutes: minutes)
+                let finished = try await store.update(taskId: task.id) { task, lines -> Finished? in
+                    let wasTerminal = task.isTerminal
+                    _ = transition.timeOut(&task, lines: &lines, deadlineMinutes: minutes)
+                    return wasTerminal ? nil : Self.finished(task, at: now)
                 }
+                if let finished = finished ?? nil { metrics.jobFinished(finished.outcome, finished.seconds) }
                 lastPolled[task.id] = nil
             }
         } catch {

@@ -15,13 +15,17 @@ actor RecordingSink: CallbackSink {
 }
 
 struct StaticHealth: HealthReporter {
-    func healthSnapshot() async -> [String: String] { ["status": "ok", "networks": "1/1 connected"] }
+    var reasons: [String] = []
+    func healthReport() async -> HealthReport {
+        HealthReport(reasons: reasons, version: "test", networks: ["net": reasons.isEmpty ? "registered" : "connecting"])
+    }
 }
 
 @Suite struct CallbackRoutesTests {
-    func app(_ sink: RecordingSink, metrics: MetricsRegistry = MetricsRegistry()) -> some ApplicationProtocol {
+    func app(_ sink: RecordingSink, metrics: BotMetrics = BotMetrics(), health: StaticHealth = StaticHealth()) -> some ApplicationProtocol {
         let router = Router()
-        CallbackRoutes(secret: "s3cret-path", sink: sink, health: StaticHealth(), metrics: metrics).add(to: router)
+        CallbackRoutes(secret: "s3cret-path", sink: sink, metrics: metrics).add(to: router)
+        ObservabilityRoutes(health: health, metrics: metrics).add(to: router)
         return Application(router: router)
     }
 
@@ -79,7 +83,7 @@ struct StaticHealth: HealthReporter {
     }
 
     @Test func healthAndMetricsAnswer() async throws {
-        let metrics = MetricsRegistry()
+        let metrics = BotMetrics()
         try await app(RecordingSink(), metrics: metrics).test(.live) { client in
             _ = try await client.execute(uri: "/callback/wrong", method: .post, body: ByteBuffer(string: task))
             let health = try await client.execute(uri: "/health", method: .get)
@@ -87,12 +91,22 @@ struct StaticHealth: HealthReporter {
             #expect(String(buffer: health.body).contains("\"status\":\"ok\""))
             let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(text.contains("# TYPE mjbridge_callbacks_total counter"))
-            #expect(text.contains("mjbridge_callbacks_total{result=\"rejected\"} 1"))
+            #expect(text.contains("mjbridge_callbacks_total{outcome=\"rejected\"} 1"))
+        }
+    }
+
+    @Test func unhealthyIs503WithTheReason() async throws {
+        try await app(RecordingSink(), health: StaticHealth(reasons: ["no network is registered"])).test(.live) { client in
+            let health = try await client.execute(uri: "/health", method: .get)
+            #expect(health.status == .serviceUnavailable)
+            let body = String(buffer: health.body)
+            #expect(body.contains("\"status\":\"unhealthy\""), "\(body)")
+            #expect(body.contains("no network is registered"), "\(body)")
         }
     }
 
     @Test func theMetricCountsWhatEachHintWas() async throws {
-        let metrics = MetricsRegistry()
+        let metrics = BotMetrics()
         let sink = RecordingSink()
         try await app(sink, metrics: metrics).test(.live) { client in
             for body in [task, task, #"{"id":"1","state":"mjb1 x #y z"}"#, #"{"id":"2"}"#] {
@@ -100,9 +114,9 @@ struct StaticHealth: HealthReporter {
                 #expect(response.status == .ok)
             }
             let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
-            #expect(text.contains("mjbridge_callbacks_total{result=\"known\"} 2"), "\(text)")
-            #expect(text.contains("mjbridge_callbacks_total{result=\"forged_state\"} 1"), "\(text)")
-            #expect(text.contains("mjbridge_callbacks_total{result=\"unknown\"} 1"), "\(text)")
+            #expect(text.contains("mjbridge_callbacks_total{outcome=\"known\"} 2"), "\(text)")
+            #expect(text.contains("mjbridge_callbacks_total{outcome=\"forged_state\"} 1"), "\(text)")
+            #expect(text.contains("mjbridge_callbacks_total{outcome=\"unknown\"} 1"), "\(text)")
         }
     }
 

@@ -171,6 +171,7 @@ import Testing
             ("proxy.pollBatchSize", "proxy.poll_batch_size", { $0.proxy.pollBatchSize = 9 }),
             ("proxy.taskDeadlineMinutes", "proxy.task_deadline_minutes", { $0.proxy.taskDeadlineMinutes = 9 }),
             ("http.listen", "http.listen", { $0.http.listen = "0.0.0.0:9000" }),
+            ("http.metricsListen", "http.metrics_listen", { $0.http.metricsListen = "127.0.0.1:9464" }),
             ("images.allowNetworks", "images.allow_networks", { $0.images.allowNetworks = ["10.1.2.0/24"] }),
             ("images.maxConcurrentDownloads", "images.max_concurrent_downloads", { $0.images.maxConcurrentDownloads = 9 }),
             ("images.downloadBudgetBytes", "images.download_budget_mb", { $0.images.downloadBudgetBytes = 90_000_000 }),
