@@ -24,7 +24,7 @@ public enum SpeedModeRouting: String, Sendable, Hashable {
 
 /// Everything the bridge's behaviour depends on; built by the App from `bot.conf`. The
 /// reloadable part (owners, prefix, reply style, progress) is only the starting value of
-/// `LiveSettings`: read it from `Bridge.live`, which `!reload` replaces.
+/// `LiveSettings`: read it from `ChatBridge.live`, which `!reload` replaces.
 public struct BridgeConfiguration: Sendable {
     public var commandPrefix: String
     public var replyStyle: ChatStyle

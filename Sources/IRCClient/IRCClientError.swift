@@ -1,4 +1,4 @@
-/// What can go wrong for a user of `IRCClient`, worded for the log or the person at the keyboard.
+/// What can go wrong for a user of `IRCConnection`, worded for the log or the person at the keyboard.
 public enum IRCClientError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The line could not be delivered because we are not (or no longer) registered.
     case notConnected

@@ -1,6 +1,6 @@
 import IRC
 
-/// What an `IRCClient` reports on its `events` stream, in order.
+/// What an `IRCConnection` reports on its `events` stream, in order.
 public enum IRCClientEvent: Sendable, Hashable {
     /// Opening connection number `attempt` (1 for the first, counting up across reconnects).
     case connecting(attempt: Int)
@@ -44,7 +44,7 @@ public struct IRCChatMessage: Sendable, Hashable {
     public var tags: [String: String]
     /// Whether `account` (nil included) is what the server says now: `account-tag` was ACKed,
     /// or `extended-join` and `account-notify` keep the client told about this nick. False =
-    /// unknown; `IRCClient.lookUpAccount` asks.
+    /// unknown; `IRCConnection.lookUpAccount` asks.
     public var accountVerified: Bool
     /// The network's CASEMAPPING when the line arrived.
     public var caseMapping: CaseMapping

@@ -1,7 +1,7 @@
 import IRC
 import NIOCore
 
-/// Per-connection state. Owned by the `IRCClient` actor and never handed out, so it needs
+/// Per-connection state. Owned by the `IRCConnection` actor and never handed out, so it needs
 /// no synchronisation of its own.
 final class Session {
     let id: Int

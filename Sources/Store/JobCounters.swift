@@ -42,13 +42,13 @@ public struct JobReservation: Sendable, Hashable {
     public var previousSubmissionAt: Date?
 }
 
-/// The answer of `Store.reserveJob`.
+/// The answer of `SQLiteStore.reserveJob`.
 public enum ReservationOutcome<Refusal: Sendable & Hashable>: Sendable, Hashable {
     case reserved(JobReservation)
     case refused(Refusal)
 }
 
-/// Who is asking, for `Store.reserveJob`.
+/// Who is asking, for `SQLiteStore.reserveJob`.
 public struct JobRequester: Sendable, Hashable {
     public var identity: String
     public var nick: String

@@ -33,7 +33,7 @@ import TestnetSupport
     }
 
     static func helpRows(role: Role) -> [Row] {
-        Bridge.commands.specs.filter { $0.minimumRole == role }.map { spec in
+        ChatBridge.commands.specs.filter { $0.minimumRole == role }.map { spec in
             let family = spec.listName != nil
             return Row(invocation: "!" + spec.displayName + (spec.usage.isEmpty ? "" : " " + spec.usage),
                        aliases: family ? [] : spec.aliases, summary: spec.summary)

@@ -27,7 +27,7 @@ import TestnetSupport
         // meanwhile (a port merely freed was taken by a parallel test's server once: "reset").
         let (port, descriptor) = try Self.boundButNotListening()
         defer { close(descriptor) }
-        let client = IRCClient(configuration: IRCConnectionConfiguration(
+        let client = IRCConnection(configuration: IRCConnectionConfiguration(
             name: "closed", host: "127.0.0.1", port: port, tls: false, nick: "bot",
             reconnect: .init(minimum: .milliseconds(100), maximum: .milliseconds(100))))
         let log = EventLog(client)

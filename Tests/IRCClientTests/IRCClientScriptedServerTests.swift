@@ -17,8 +17,8 @@ import TestnetSupport
         )
     }
 
-    private func started(_ configuration: IRCConnectionConfiguration) async -> (IRCClient, EventLog) {
-        let client = IRCClient(configuration: configuration, random: SeededGenerator(state: 11))
+    private func started(_ configuration: IRCConnectionConfiguration) async -> (IRCConnection, EventLog) {
+        let client = IRCConnection(configuration: configuration, random: SeededGenerator(state: 11))
         let log = EventLog(client)
         await client.start()
         return (client, log)

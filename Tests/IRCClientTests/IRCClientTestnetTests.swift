@@ -27,8 +27,8 @@ struct IRCClientTestnetTests {
         )
     }
 
-    func started(_ configuration: IRCConnectionConfiguration) async -> (IRCClient, EventLog) {
-        let client = IRCClient(configuration: configuration, random: SeededGenerator(state: 11))
+    func started(_ configuration: IRCConnectionConfiguration) async -> (IRCConnection, EventLog) {
+        let client = IRCConnection(configuration: configuration, random: SeededGenerator(state: 11))
         let log = EventLog(client)
         await client.start()
         return (client, log)

@@ -44,7 +44,7 @@ import TestnetSupport
             flood: .init(burst: 100, interval: .milliseconds(10)),
             reconnect: .init(minimum: .milliseconds(100), maximum: .seconds(2), resetAfter: .seconds(300)),
             registrationTimeout: .seconds(10))
-        let client = IRCClient(configuration: configuration, logger: capture.logger)
+        let client = IRCConnection(configuration: configuration, logger: capture.logger)
         let log = EventLog(client)
         await client.start()
         let connection = try await server.connection(1)

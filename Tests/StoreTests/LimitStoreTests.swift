@@ -16,7 +16,7 @@ import Testing
 
     @Test func reservingCountsAndReleasingGivesBack() async throws {
         let dir = try TemporaryDirectory()
-        let store = try Store.open(path: dir.databasePath)
+        let store = try SQLiteStore.open(path: dir.databasePath)
         guard case .reserved(let first) = try await store.reserveJob(Self.alice, at: t0, decide: Self.cap(5)) else {
             Issue.record("refused"); return
         }
@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func releasingAnOlderReservationKeepsALaterSubmissionTime() async throws {
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         guard case .reserved(let first) = try await store.reserveJob(Self.alice, at: t0, decide: { _ in nil as String? }),
               case .reserved = try await store.reserveJob(Self.alice, at: t0.addingTimeInterval(1), decide: { _ in nil as String? })
         else { Issue.record("refused"); return }
@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func pendingCountsSeparateUsersChannelsAndPrivate() async throws {
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         let bob = JobRequester(identity: "*!bob@host", nick: "bob", channelScopeKey: art.scopeKey, day: Self.day)
         let bobPrivate = JobRequester(identity: "*!bob@host", nick: "bob", channelScopeKey: nil, day: Self.day)
         let otherChannel = JobRequester(identity: "carol", nick: "carol",
@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test func aRefusalCountsNothing() async throws {
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         let outcome = try await store.reserveJob(Self.alice, at: t0) { _ in "no" }
         #expect(outcome == .refused("no"))
         let counters = try await store.jobCounters(Self.alice, at: t0)
@@ -90,9 +90,9 @@ import Testing
     }
 
     @Test func staleReservationsStopHoldingSlots() async throws {
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         _ = try await store.reserveJob(Self.alice, at: t0) { _ in nil as String? }
-        let later = t0.addingTimeInterval(Store.reservationLifetime + 1)
+        let later = t0.addingTimeInterval(SQLiteStore.reservationLifetime + 1)
         let counters = try await store.jobCounters(Self.alice, at: later)
         #expect(counters.pendingUser == 0 && counters.pendingTotal == 0)
         #expect(counters.usedToday == 1, "the unit stays spent")
@@ -101,7 +101,7 @@ import Testing
     @Test func countersAndOverridesSurviveARestart() async throws {
         let dir = try TemporaryDirectory()
         do {
-            let store = try Store.open(path: dir.databasePath)
+            let store = try SQLiteStore.open(path: dir.databasePath)
             for i in 0..<3 {
                 guard case .reserved(let r) = try await store.reserveJob(Self.alice, at: t0.addingTimeInterval(Double(i) * 60),
                                                                          decide: Self.cap(25)) else { Issue.record("refused"); return }
@@ -109,9 +109,9 @@ import Testing
             }
             try await store.setQuotaOverride(identity: "alice", day: Self.day, limit: 40, at: t0)
             try await store.setQuotaOverride(identity: "alice", day: nil, limit: 7, at: t0)
-            try await store.setQuotaOverride(identity: Store.everyoneQuotaKey, day: nil, limit: 0, at: t0)
+            try await store.setQuotaOverride(identity: SQLiteStore.everyoneQuotaKey, day: nil, limit: 0, at: t0)
         }
-        let reopened = try Store.open(path: dir.databasePath)
+        let reopened = try SQLiteStore.open(path: dir.databasePath)
         let counters = try await reopened.jobCounters(Self.alice, at: t0.addingTimeInterval(300))
         #expect(counters.usedToday == 3)
         #expect(counters.lastSubmissionAt == t0.addingTimeInterval(120))
@@ -136,7 +136,7 @@ import Testing
     }
 
     @Test func pastDaysArePruned() async throws {
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         var yesterday = Self.alice
         yesterday.day = "2025-05-26"
         _ = try await store.reserveJob(yesterday, at: t0) { _ in nil as String? }
@@ -158,7 +158,7 @@ import Testing
     /// identities): exactly one passes, each time, on a file with several connections.
     @Test func racingReservationsNeverBothPassACap() async throws {
         let dir = try TemporaryDirectory()
-        let store = try Store.open(path: dir.databasePath)
+        let store = try SQLiteStore.open(path: dir.databasePath)
         for round in 0..<20 {
             let requester = JobRequester(identity: "alice", nick: "Alice", channelScopeKey: art.scopeKey, day: "2025-06-\(round + 10)")
             let passed = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -173,7 +173,7 @@ import Testing
             #expect(passed == 1, "round \(round): \(passed) passed a cap of 1")
         }
         // A total cap over different users.
-        let other = try Store.open(path: dir.databasePath)
+        let other = try SQLiteStore.open(path: dir.databasePath)
         let passed = try await withThrowingTaskGroup(of: Bool.self) { group in
             for i in 0..<8 {
                 let requester = JobRequester(identity: "user\(i)", nick: "u\(i)", channelScopeKey: "net\u{1}#race", day: Self.day)
@@ -191,7 +191,7 @@ import Testing
     }
 
     @Test func theMigrationAddsTheIndexesPendingCountsUse() async throws {
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         let indexes = try await store.writer.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'task'")
         }

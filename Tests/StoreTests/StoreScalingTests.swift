@@ -33,14 +33,14 @@ func statementsScanningHistory(_ statements: [String], databasePath: String) thr
 @Suite struct StoreScalingTests {
     @Test func fileDatabaseSyncsEveryCommitFully() async throws {
         let dir = try TemporaryDirectory()
-        let store = try Store.open(path: dir.databasePath)
+        let store = try SQLiteStore.open(path: dir.databasePath)
         #expect(try await store.journalMode() == "wal")
         #expect(try await store.synchronousMode() == 2, "PRAGMA synchronous = FULL")
     }
 
     @Test func migrationV7AddsTheIndexes() async throws {
         let dir = try TemporaryDirectory()
-        _ = try Store.open(path: dir.databasePath)
+        _ = try SQLiteStore.open(path: dir.databasePath)
         let names = try await DatabaseQueue(path: dir.databasePath).read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")
         }
@@ -55,7 +55,7 @@ func statementsScanningHistory(_ statements: [String], databasePath: String) thr
 
     @Test func retentionPrunesOldFinishedTasksWithTheirLinesAndNeverPendingOnes() async throws {
         let dir = try TemporaryDirectory()
-        let store = try Store.open(path: dir.databasePath)
+        let store = try SQLiteStore.open(path: dir.databasePath)
         var old = makeTask("1000000000000001", at: 0, status: "SUCCESS", rank: 9, terminal: true)
         old.finishedAt = t0
         var recent = makeTask("1000000000000002", at: 0, status: "FAILURE", rank: 9, terminal: true)
@@ -80,7 +80,7 @@ func statementsScanningHistory(_ statements: [String], databasePath: String) thr
     @Test func everyQueryUsesAnIndex() async throws {
         let dir = try TemporaryDirectory()
         let log = StatementLog()
-        let store = try Store.open(path: dir.databasePath, statementObserver: { log.append($0) })
+        let store = try SQLiteStore.open(path: dir.databasePath, statementObserver: { log.append($0) })
         var history: [TaskRecord] = []
         for i in 0..<2000 {
             var task = makeTask(String(1_748_339_000_000_000 + i), at: Double(i), status: "SUCCESS", rank: 9, terminal: i % 10 != 0)

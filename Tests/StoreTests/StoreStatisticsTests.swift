@@ -6,7 +6,7 @@ import Testing
 /// The day window `!stats` reads: tasks submitted or ended in `[start, end)`.
 @Suite struct StoreStatisticsTests {
     @Test func tasksCreatedOrFinishedInTheWindowHalfOpen() async throws {
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         func finished(_ id: String, at offset: TimeInterval, endedAt end: TimeInterval) -> TaskRecord {
             var task = makeTask(id, at: offset, status: "SUCCESS", rank: 5, terminal: true)
             task.finishedAt = t0.addingTimeInterval(end)
@@ -24,7 +24,7 @@ import Testing
 
     @Test func theWindowIsServedByIndexes() async throws {
         let dir = try TemporaryDirectory()
-        _ = try Store.open(path: dir.databasePath)
+        _ = try SQLiteStore.open(path: dir.databasePath)
         let queue = try DatabaseQueue(path: dir.databasePath)
         let indexes = try await queue.read { db in try db.indexes(on: "task").map(\.name) }
         #expect(indexes.contains("task_created") && indexes.contains("task_finished"), "\(indexes)")

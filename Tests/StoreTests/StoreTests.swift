@@ -33,11 +33,11 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
     @Test func fileDatabaseUsesWALAndSurvivesReopening() async throws {
         let dir = try TemporaryDirectory()
         do {
-            let store = try Store.open(path: dir.databasePath)
+            let store = try SQLiteStore.open(path: dir.databasePath)
             #expect(try await store.journalMode() == "wal")
             try await store.insert(makeTask("1748339029401828"), lines: [line("ack", task: "1748339029401828")])
         }
-        let reopened = try Store.open(path: dir.databasePath)
+        let reopened = try SQLiteStore.open(path: dir.databasePath)
         let task = try #require(try await reopened.task(id: "1748339029401828"))
         #expect(task.route == art)
         #expect(task.scopeKey == "net\u{1}#art")
@@ -50,7 +50,7 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
     @Test func databaseAndWALAreCreatedOwnerOnly() async throws {
         let dir = try TemporaryDirectory()
         // With the usual umask (022) SQLite alone would create all three 0644.
-        let store = try Store.open(path: dir.databasePath)
+        let store = try SQLiteStore.open(path: dir.databasePath)
         try await store.insert(makeTask("1748339029401828"), lines: [line("ack", task: "1748339029401828")])
         // The -wal and -shm files exist while a connection is open.
         try withExtendedLifetime(store) {
@@ -65,9 +65,9 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
 
     @Test func anExistingDatabaseIsOpenedAsItIs() async throws {
         let dir = try TemporaryDirectory()
-        do { _ = try Store.open(path: dir.databasePath) }
+        do { _ = try SQLiteStore.open(path: dir.databasePath) }
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: dir.databasePath)
-        let reopened = try Store.open(path: dir.databasePath)
+        let reopened = try SQLiteStore.open(path: dir.databasePath)
         #expect(try await reopened.journalMode() == "wal")
         let mode = try #require(FileManager.default.attributesOfItem(atPath: dir.databasePath)[.posixPermissions] as? NSNumber)
         #expect(mode.intValue & 0o777 == 0o640)
@@ -75,14 +75,14 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
 
     @Test func unwritableLocationIsAClearError() {
         #expect(throws: StoreError.self) {
-            _ = try Store.open(path: "/proc/definitely/not/here.sqlite")
+            _ = try SQLiteStore.open(path: "/proc/definitely/not/here.sqlite")
         }
     }
 
     @Test func generatedSettingIsStableAcrossRestarts() async throws {
         let dir = try TemporaryDirectory()
-        let first = try await Store.open(path: dir.databasePath).metaValue(forKey: "callbackSecret", orInsert: { "s3cret" })
-        let second = try await Store.open(path: dir.databasePath).metaValue(forKey: "callbackSecret", orInsert: { "other" })
+        let first = try await SQLiteStore.open(path: dir.databasePath).metaValue(forKey: "callbackSecret", orInsert: { "s3cret" })
+        let second = try await SQLiteStore.open(path: dir.databasePath).metaValue(forKey: "callbackSecret", orInsert: { "other" })
         #expect(first == "s3cret")
         #expect(second == "s3cret")
     }
@@ -90,13 +90,13 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
 
 @Suite struct StoreTaskTests {
     @Test func insertingAnExistingIdFails() async throws {
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         try await store.insert(makeTask("1"))
         await #expect(throws: (any Error).self) { try await store.insert(makeTask("1")) }
     }
 
     @Test func updateWritesTaskAndLinesTogether() async throws {
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         try await store.insert(makeTask("100"))
         let result = try await store.update(taskId: "100") { task, lines in
             task.status = "SUCCESS"
@@ -114,7 +114,7 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
     }
 
     @Test func pendingTasksAreTheNonTerminalOnesOldestFirst() async throws {
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         try await store.insert(makeTask("3", at: 30))
         try await store.insert(makeTask("1", at: 10))
         try await store.insert(makeTask("2", at: 20, status: "SUCCESS", rank: 4, terminal: true))
@@ -122,7 +122,7 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
     }
 
     @Test func callerTasksMatchNickCaseInsensitivelyOrAccount() async throws {
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         try await store.insert(makeTask("1", at: 1))
         try await store.insert(makeTask("2", route: TaskRoute(network: "net", channel: "#art", nick: "bob"), at: 2))
         try await store.insert(makeTask("3", route: TaskRoute(network: "net", channel: "#ART", nick: "alice_", account: "alice"), at: 3))
@@ -145,7 +145,7 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
     }
 
     @Test func referencesResolveBySuffixWithinTheConversation() async throws {
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         try await store.insert(makeTask("1748339029401828", at: 1))
         try await store.insert(makeTask("1748339029491828", at: 2))
         try await store.insert(makeTask("1748339029405555", at: 3))
@@ -177,7 +177,7 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
 @Suite struct StoreOutboxTests {
     @Test func linesAreSentOnceInOrder() async throws {
         let dir = try TemporaryDirectory()
-        let store = try Store.open(path: dir.databasePath)
+        let store = try SQLiteStore.open(path: dir.databasePath)
         try await store.enqueue([line("one"), line("two", target: "alice"), line("three")])
         let unsent = try await store.unsentLines()
         #expect(unsent.map(\.text) == ["one", "two", "three"])
@@ -186,14 +186,14 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
         let id = try #require(unsent[1].id)
         #expect(try await store.markSent(lineId: id, at: t0))
         #expect(try await store.markSent(lineId: id, at: t0) == false)
-        let reopened = try Store.open(path: dir.databasePath)
+        let reopened = try SQLiteStore.open(path: dir.databasePath)
         #expect(try await reopened.unsentLines().map(\.text) == ["one", "three"])
         try await reopened.pruneSentLines(before: t0.addingTimeInterval(1))
         #expect(try await reopened.unsentLines().count == 2)
     }
 
     @Test func anyNewerLineAboutATaskSupersedesItsUnsentProgress() async throws {
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         var progress = line("at 25 %", task: "1")
         progress.isProgress = true
         try await store.insert(makeTask("1"), lines: [line("ack", task: "1"), progress])
@@ -222,7 +222,7 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
                     """)
             }
         }
-        let store = try Store.open(path: dir.databasePath)
+        let store = try SQLiteStore.open(path: dir.databasePath)
         let owed = try await store.unsentLines()
         #expect(owed.map(\.text) == ["owed before the upgrade"])
         #expect(owed.first?.isProgress == false)
@@ -233,7 +233,7 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
     @Test func settingsAreKeptPerFoldedChannelAcrossReopening() async throws {
         let dir = try TemporaryDirectory()
         do {
-            let store = try Store.open(path: dir.databasePath)
+            let store = try SQLiteStore.open(path: dir.databasePath)
             #expect(try await store.channelSettings().isEmpty)
             try await store.updateChannelSetting(network: "net", channel: "#Art[1]", at: t0) { $0.progress = "quarter" }
             try await store.updateChannelSetting(network: "net", channel: "#art{1}", at: t0.addingTimeInterval(5)) { setting in
@@ -242,7 +242,7 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
             }
             try await store.updateChannelSetting(network: "other", channel: "#art[1]", at: t0) { $0.membership = .parted }
         }
-        let settings = try await Store.open(path: dir.databasePath).channelSettings()
+        let settings = try await SQLiteStore.open(path: dir.databasePath).channelSettings()
         #expect(settings.count == 2)
         let art = try #require(settings.first { $0.network == "net" })
         #expect(art.channel == "#art{1}" && art.channelKey == "#art{1}")

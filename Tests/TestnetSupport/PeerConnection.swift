@@ -1,6 +1,6 @@
 import NIOCore
 
-/// The second client's own framing, deliberately independent of `IRCClient`'s: the peer is
+/// The second client's own framing, deliberately independent of `IRCConnection`'s: the peer is
 /// the witness of what the bot puts on the wire, so it must not share the bot's decoder (a bug
 /// there would hide itself), and a regular target cannot `@testable import` the product's
 /// internals without breaking `swift build -c release`.

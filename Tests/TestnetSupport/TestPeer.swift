@@ -107,13 +107,13 @@ public func uniqueName(_ prefix: String) -> String {
     prefix + String(UInt32.random(in: 0..<UInt32.max), radix: 36)
 }
 
-/// Collects an IRCClient's events until one matches.
+/// Collects an IRCConnection's events until one matches.
 public actor EventLog {
     private var events: [IRCClientEvent] = []
     private var cursor = 0
     private var finished = false
 
-    public init(_ client: IRCClient) {
+    public init(_ client: IRCConnection) {
         let stream = client.events
         Task { [weak self] in
             for await event in stream { await self?.append(event) }

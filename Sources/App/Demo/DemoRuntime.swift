@@ -8,7 +8,7 @@ import ServiceLifecycle
 import Store
 
 /// `mjbridge demo`: the real bridge, in-process with the simulator, chatting in the terminal.
-/// Same `Bridge`, same client over real loopback HTTP, same callback route and SQLite store as
+/// Same `ChatBridge`, same client over real loopback HTTP, same callback route and SQLite store as
 /// `run`; only the transport (console) and the proxy (simulated) differ.
 public struct DemoRuntime: Sendable {
     public var channel = "#demo"
@@ -42,7 +42,7 @@ public struct DemoRuntime: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mjbridge-demo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try Store.open(path: directory.appendingPathComponent("demo.sqlite").path)
+        let store = try SQLiteStore.open(path: directory.appendingPathComponent("demo.sqlite").path)
 
         // The callback server first: its port goes into the notifyHook.
         let sink = BridgeCallbackSink()
@@ -70,7 +70,7 @@ public struct DemoRuntime: Sendable {
         configuration.setProgress(.quarter, network: "demo", channel: channel)
         configuration.routeStateKey = RouteStateKey(callbackSecret: secret)
         configuration.routeTargets = RouteTargetRules(networks: ["demo"])
-        let bridge = Bridge(configuration: configuration, client: client, store: store,
+        let bridge = ChatBridge(configuration: configuration, client: client, store: store,
                             transport: ConsoleTransport(write: write), imageFetcher: try Self.imageFetcher(logger: logger),
                             logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
         await sink.attach(bridge)

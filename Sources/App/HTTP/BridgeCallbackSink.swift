@@ -4,13 +4,13 @@ import Foundation
 /// Hands callback bodies to the bridge. The bridge may not exist yet when the server starts
 /// (the demo learns its port first), so callbacks before `attach` are counted as unknown (polling finds their tasks).
 public actor BridgeCallbackSink: CallbackSink {
-    private var bridge: Bridge?
+    private var bridge: ChatBridge?
 
-    public init(bridge: Bridge? = nil) {
+    public init(bridge: ChatBridge? = nil) {
         self.bridge = bridge
     }
 
-    public func attach(_ bridge: Bridge) {
+    public func attach(_ bridge: ChatBridge) {
         self.bridge = bridge
     }
 

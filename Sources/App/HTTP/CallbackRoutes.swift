@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 
 /// What the bridge made of one callback body (a hint to ask the proxy, see
-/// `Bridge.receiveCallback`); only used for logging and metrics, the proxy always gets 200 for
+/// `ChatBridge.receiveCallback`); only used for logging and metrics, the proxy always gets 200 for
 /// a well-formed callback (it never retries anyway). The raw value is the metric label.
 public enum CallbackDisposition: String, Sendable, Equatable {
     /// A task the bot follows: the proxy will be asked about it.

@@ -12,9 +12,9 @@ import Store
 /// SIGTERM/SIGINT end it cleanly (QUIT on every network first, then the poller, then HTTP).
 public struct BotRuntime: Sendable {
     public let configuration: Configuration
-    public let bridge: Bridge
+    public let bridge: ChatBridge
     public let transport: IRCTransport
-    public let store: Store
+    public let store: SQLiteStore
     /// The URL passed to the proxy as `notifyHook`, nil when polling alone follows tasks.
     public let notifyHook: String?
     /// Re-reads the config file for `!reload` and SIGHUP; nil when started without a path.
@@ -36,7 +36,7 @@ public struct BotRuntime: Sendable {
                             imageFetcher: (any ImageFetcher)? = nil, clock: BridgeClock = .system, configPath: String? = nil,
                             loader: ConfigurationLoader = ConfigurationLoader(), logLevel: LiveLogLevel? = nil,
                             logger: Logger) async throws -> BotRuntime {
-        let store = try Store.open(path: configuration.bot.databasePath)
+        let store = try SQLiteStore.open(path: configuration.bot.databasePath)
         let secret: String
         if let configured = configuration.http.callbackSecret?.value, !configured.isEmpty {
             secret = configured
@@ -61,7 +61,7 @@ public struct BotRuntime: Sendable {
                                        observer: metrics.proxyObserver)
         let version = "mjbridge \(MJBridgeVersion.current)"
         let ircClients = configuration.networks.map { network in
-            IRCClient(configuration: network.connectionConfiguration(version: version),
+            IRCConnection(configuration: network.connectionConfiguration(version: version),
                       logger: Logger(label: "mjbridge.irc", level: logger.logLevel))
         }
         let transport = IRCTransport(clients: ircClients, logger: logger, metrics: metrics)
@@ -71,7 +71,7 @@ public struct BotRuntime: Sendable {
                            logLevel: logLevel ?? LiveLogLevel(logger.logLevel),
                            logger: Logger(label: "mjbridge.reload", level: logger.logLevel))
         }
-        let bridge = Bridge(configuration: configuration.bridgeConfiguration(notifyHook: notifyHook, callbackSecret: secret),
+        let bridge = ChatBridge(configuration: configuration.bridgeConfiguration(notifyHook: notifyHook, callbackSecret: secret),
                             client: clients.main, store: store, transport: transport,
                             imageFetcher: try imageFetcher ?? GuardedImageFetcher(
                                 settings: configuration.images, logger: Logger(label: "mjbridge.images", level: logger.logLevel)),

@@ -6,7 +6,7 @@ import IRCClient
 /// without a success for longer than `pollFailureThreshold`; the body says, per network,
 /// whether the bot is registered and whether the last poll reached the proxy.
 struct RuntimeHealth: HealthReporter {
-    let clients: [String: IRCClient]
+    let clients: [String: IRCConnection]
     let tracker: TaskTracker
     let clock: BridgeClock
     /// 3 poll intervals or 60 s, whichever is larger: one failed poll is a blip, not an outage.

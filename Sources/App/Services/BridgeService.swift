@@ -4,7 +4,7 @@ import ServiceLifecycle
 
 /// Recovery of pending tasks, then the polling loop; stops on graceful shutdown.
 struct BridgeService: Service {
-    let bridge: Bridge
+    let bridge: ChatBridge
     let logger: Logger
 
     func run() async throws {

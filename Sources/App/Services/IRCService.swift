@@ -5,7 +5,7 @@ import ServiceLifecycle
 /// QUIT everywhere and waits until it was written.
 struct IRCService: Service {
     let transport: IRCTransport
-    let bridge: Bridge
+    let bridge: ChatBridge
 
     func run() async throws {
         for client in transport.clients.values { await client.start() }

@@ -3,16 +3,16 @@ import IRC
 import IRCClient
 import Logging
 
-/// The bridge's `ChatTransport` over one `IRCClient` per configured network, and the pump
+/// The bridge's `ChatTransport` over one `IRCConnection` per configured network, and the pump
 /// that turns what those clients hear into `ChatEvent`s for the bridge.
 public struct IRCTransport: ChatTransport {
     /// Keyed by network name as written in `bot.conf`.
-    public let clients: [String: IRCClient]
+    public let clients: [String: IRCConnection]
     let logger: Logger
     let metrics: BotMetrics?
 
-    public init(clients: [IRCClient], logger: Logger, metrics: BotMetrics? = nil) {
-        var byName: [String: IRCClient] = [:]
+    public init(clients: [IRCConnection], logger: Logger, metrics: BotMetrics? = nil) {
+        var byName: [String: IRCConnection] = [:]
         for client in clients { byName[client.configuration.name] = client }
         self.clients = byName
         self.logger = logger
@@ -64,7 +64,7 @@ public struct IRCTransport: ChatTransport {
     }
 
     /// Feeds every client's events to the bridge until all clients have stopped.
-    public func pump(into bridge: Bridge) async {
+    public func pump(into bridge: ChatBridge) async {
         await withTaskGroup(of: Void.self) { group in
             for (name, client) in clients {
                 group.addTask { await Self.pump(client, network: name, into: bridge, logger: logger, metrics: metrics) }
@@ -77,7 +77,7 @@ public struct IRCTransport: ChatTransport {
     /// bounded so a burst of commands cannot pile up unbounded work.
     static let commandsInFlight = 8
 
-    static func pump(_ client: IRCClient, network: String, into bridge: Bridge, logger: Logger, metrics: BotMetrics?) async {
+    static func pump(_ client: IRCConnection, network: String, into bridge: ChatBridge, logger: Logger, metrics: BotMetrics?) async {
         await withTaskGroup(of: Void.self) { group in
             var running = 0
             // A registration after the first is a reconnect, which `!stats` counts.
@@ -112,7 +112,7 @@ public struct IRCTransport: ChatTransport {
                     }
                     registeredBefore = true
                 default:
-                    // IRCClient logs connection events itself; repeating them here adds nothing.
+                    // IRCConnection logs connection events itself; repeating them here adds nothing.
                     logger.trace("irc event", metadata: ["network": "\(network)", "event": "\(event)"])
                 }
             }

@@ -1,13 +1,28 @@
 /// What the bridge needs from a chat network. The IRC client, the demo console and the test
 /// transport implement it; the bridge never touches a socket.
 public protocol ChatTransport: Sendable {
-    /// Returns once the line has been handed to the wire (queued behind flood control is
-    /// fine), so the outbox can mark it sent. Throws when it could not be, e.g. disconnected;
-    /// the line then stays in the outbox and is retried.
+    /// For immediate answers to a command (not owed lines): returns once the line has been
+    /// queued for the wire. Throws when it could not be, e.g. disconnected; the answer is then
+    /// lost (the person is there and can ask again). Owed lines go through `deliver`.
     func send(_ line: OutgoingChat) async throws
 
+    /// Delivers an owed (outbox) line and reports what the server confirmed. `offset` is the
+    /// UTF-8 offset into `line.text` where sending starts: the pieces before it were confirmed
+    /// on an earlier attempt and must not be said again. The text from `offset` may be split
+    /// into several wire lines; each is confirmed on its own (IRC: echo-message, matched by
+    /// label or by target and text, else a PING barrier), so a report names the offset up to
+    /// which pieces were confirmed. Never resends a piece on the same connection: a piece
+    /// written but not confirmed when the connection ends is the caller's to send again after
+    /// the reconnect. Bounded in time by the transport (a server that stops answering is
+    /// treated as a dead connection).
+    func deliver(_ line: OutgoingChat, from offset: Int) async -> DeliveryReport
+
+    /// Where the bot stands with `channel` on `network`: decides whether an owed line for it
+    /// is sent, held, or dead-lettered.
+    func channelStatus(network: String, channel: String) async -> ChannelStatus
+
     /// Whether the bot is in `channel` on `network` right now. Results for channels the bot
-    /// is not in are held and delivered when `Bridge.joined(network:channel:)` is called.
+    /// is not in are held and delivered when `ChatBridge.joined(network:channel:)` is called.
     func isJoined(network: String, channel: String) async -> Bool
 
     /// Joins `channel` now (or as soon as connected) and after every reconnect. Returns once
@@ -32,7 +47,80 @@ public enum AccountLookup: Sendable, Hashable {
     case unavailable
 }
 
+/// What became of one `deliver`.
+public enum DeliveryReport: Sendable, Hashable {
+    /// Every piece from the requested offset to the end was confirmed by the server.
+    case confirmed
+    /// Not connected, or the connection ended (or stopped answering) before every piece was
+    /// confirmed. `confirmedOffset` (UTF-8, absolute, never below the requested offset) is
+    /// where the next attempt starts, after the reconnect.
+    case interrupted(confirmedOffset: Int)
+    /// The server (or the transport) refused a piece; the pieces before `confirmedOffset`
+    /// were confirmed, the rest was not sent.
+    case refused(DeliveryRefusal, confirmedOffset: Int)
+}
+
+/// Why a line could not be delivered.
+public struct DeliveryRefusal: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        /// ERR_CANNOTSENDTOCHAN (404) and kin: moderated (+m), banned, not in a +n channel,
+        /// needs a registered nick. People change these: hold and retry after the next
+        /// join, voice or unban.
+        case cannotSendToChannel
+        /// ERR_NOSUCHNICK (401) / ERR_NOSUCHCHANNEL (403): the person may come back; hold,
+        /// retry with backoff, dead-letter after the hold time.
+        case noSuchTarget
+        /// The target can never work (not a valid nick or channel name): dead-letter at once.
+        case invalidTarget
+        /// The transport has no such network (removed from the config): dead-letter at once.
+        case unknownNetwork
+        /// Anything else the server answered with an error (the reason says what): hold.
+        case other
+    }
+
+    public var kind: Kind
+    /// The server's words (or the transport's), for the log and `!pending`; untrusted text.
+    public var reason: String
+
+    public init(_ kind: Kind, reason: String) {
+        self.kind = kind
+        self.reason = reason
+    }
+
+    /// Whether retrying can never help.
+    public var isPermanent: Bool { kind == .invalidTarget || kind == .unknownNetwork }
+}
+
+/// The bot's standing in a channel, for delivering owed lines.
+public enum ChannelStatus: Sendable, Hashable {
+    /// In the channel now.
+    case joined
+    /// Wanted (configured or joined from chat) but not in it right now: connecting, kicked,
+    /// banned, rejoining. Lines wait.
+    case waiting
+    /// Not wanted any more (parted from chat, removed from the config) or the network is
+    /// unknown: lines for it are dead-lettered.
+    case notWanted
+}
+
 extension ChatTransport {
+    /// For transports without receipts (the demo console, test transports): handed over is
+    /// confirmed.
+    public func deliver(_ line: OutgoingChat, from offset: Int) async -> DeliveryReport {
+        var rest = line
+        rest.text = String(decoding: line.text.utf8.dropFirst(offset), as: UTF8.self)
+        do {
+            try await send(rest)
+            return .confirmed
+        } catch {
+            return .interrupted(confirmedOffset: offset)
+        }
+    }
+
+    public func channelStatus(network: String, channel: String) async -> ChannelStatus {
+        await isJoined(network: network, channel: channel) ? .joined : .waiting
+    }
+
     public func join(network: String, channel: String, key: String?) async throws {
         throw ChatTransportError.channelsNotSupported
     }

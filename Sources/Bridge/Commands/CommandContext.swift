@@ -5,7 +5,7 @@ import Store
 /// One command being run: the invocation, who asked, and the bridge's parts, with the
 /// helpers every command needs (reply, resolve a task reference, record a new task).
 struct CommandContext: Sendable {
-    let bridge: Bridge
+    let bridge: ChatBridge
     let invocation: CommandInvocation
     /// The sender's role, decided before the command runs (after an account lookup if needed).
     let role: Role
@@ -18,7 +18,7 @@ struct CommandContext: Sendable {
 
     var event: ChatEvent { invocation.event }
     var client: MidjourneyClient { bridge.client }
-    var store: Store { bridge.store }
+    var store: SQLiteStore { bridge.store }
     var renderer: TaskRenderer { bridge.renderer }
     var prefix: String { bridge.live.current.commandPrefix }
     var words: [String] { invocation.words }
@@ -91,7 +91,7 @@ struct CommandContext: Sendable {
         let spec = invocation.spec
         // An admin command given wrong is still an admin action the audit log shows.
         if spec.minimumRole >= .admin {
-            await audit("refused: usage", target: Bridge.auditTarget(invocation))
+            await audit("refused: usage", target: ChatBridge.auditTarget(invocation))
         }
         await reply("Usage: \(prefix)\(invocation.invokedName)\(spec.usage.isEmpty ? "" : " \(spec.usage)")")
     }

@@ -27,7 +27,7 @@ public enum ImageFetchError: Error, Sendable, Hashable, CustomStringConvertible 
 }
 
 /// Downloads an image named by URL and returns it as a data URL. The App gives an
-/// implementation that guards the download (GuardedFetch); Bridge stays free of I/O.
+/// implementation that guards the download (GuardedFetch); ChatBridge stays free of I/O.
 public protocol ImageFetcher: Sendable {
     func dataURL(for url: String) async throws(ImageFetchError) -> String
 }

@@ -16,7 +16,7 @@ actor JobTicket {
 /// channel would say what the operator keeps out.
 let bannedWordRefusal = "that prompt contains a word that isn't allowed here."
 
-extension Bridge {
+extension ChatBridge {
     /// The command rate limit, before anything else is done with a line. False = ignore it.
     func admitCommand(_ event: ChatEvent, isAdmin: Bool, parser: CommandParser) async -> Bool {
         let settings = limitPolicy.settings
@@ -91,7 +91,7 @@ extension CommandContext {
                     try await store.releaseReservation(reservation)
                 }
             } catch {
-                // A reservation left behind lapses after `Store.reservationLifetime`.
+                // A reservation left behind lapses after `SQLiteStore.reservationLifetime`.
                 bridge.logger.error("cannot settle a job reservation", metadata: ["error": "\(error)"])
             }
         }

@@ -41,7 +41,7 @@ public enum CommandOutcome: String, Sendable, Hashable, CaseIterable {
 }
 
 /// The outcome of the command running on this task: `CommandContext` marks it where it
-/// answers with a usage line, a refusal or an error, and `Bridge.handle` reads it once the
+/// answers with a usage line, a refusal or an error, and `ChatBridge.handle` reads it once the
 /// command returns. A task-local cell, so the many reply paths need no extra return value.
 final class CommandOutcomeCell: Sendable {
     @TaskLocal static var current: CommandOutcomeCell?

@@ -196,7 +196,7 @@ struct AuthorizationMatrixOnTestnetTests {
             _ = try await maskOwner.said(by: bot, "the mask owner's stats") { $0.hasPrefix("\(maskOwnerNick): Today (UTC): 2 submitted, ") }
 
             // Every attempt above is in the audit table, allowed or not, with who and outcome.
-            let store = try Store.open(path: harness.directory.appendingPathComponent("bot.sqlite").path)
+            let store = try SQLiteStore.open(path: harness.directory.appendingPathComponent("bot.sqlite").path)
             let rows = try await store.recentAudit(limit: 100).reversed()
             // The quota target is the user's `*!user@host` key (shown to work by their !quota
             // above); the cancel target is the full task id, whose tail is the ref.

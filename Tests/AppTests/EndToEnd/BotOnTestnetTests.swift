@@ -185,7 +185,7 @@ struct BotOnTestnetTests {
 
         // The jobs finish while the bot is down; their callbacks hit a closed port. Their ids
         // are in the bot's database; the test waits until the proxy reports all three done.
-        let store = try Store.open(path: harness.directory.appendingPathComponent("bot.sqlite").path)
+        let store = try SQLiteStore.open(path: harness.directory.appendingPathComponent("bot.sqlite").path)
         let ids = try await store.pendingTasks().map(\.id)
         #expect(ids.count == 3, "three tasks pending while the bot is down: \(ids)")
         await harness.simulator.controls.stick(atPercent: nil)

@@ -28,7 +28,7 @@ import Testing
         let live: LiveSettingsHolder
         let level: LiveLogLevel
         let transport: ChannelRequests
-        let store: Store
+        let store: SQLiteStore
 
         func write(_ text: String) throws {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -61,7 +61,7 @@ import Testing
         try Self.text().write(toFile: path, atomically: true, encoding: .utf8)
         let loader = ConfigurationLoader(environment: [:])
         let configuration = try loader.load(path: path)
-        let store = try Store.open(path: configuration.bot.databasePath)
+        let store = try SQLiteStore.open(path: configuration.bot.databasePath)
         let live = LiveSettingsHolder(configuration.liveSettings())
         let level = LiveLogLevel(.info)
         let transport = ChannelRequests()

@@ -17,7 +17,7 @@ struct IRCTransportAccountTests {
             name: "testnet", host: net.host, port: net.tlsPort, caFile: net.caFile, nick: uniqueName("lookbot"),
             username: "mjbridge", realname: "mjbridge test")
         configuration.capabilities = []
-        let client = IRCClient(configuration: configuration)
+        let client = IRCConnection(configuration: configuration)
         let events = EventLog(client)
         await client.start()
         let transport = IRCTransport(clients: [client], logger: Logger(label: "test"))

@@ -12,9 +12,9 @@ import Store
                    style: "notice", createdAt: t0)
     }
 
-    func makeStore() throws -> (Store, TemporaryDirectory) {
+    func makeStore() throws -> (SQLiteStore, TemporaryDirectory) {
         let dir = try TemporaryDirectory()
-        return (try Store.open(path: dir.databasePath), dir)
+        return (try SQLiteStore.open(path: dir.databasePath), dir)
     }
 
     @Test func linesGoOutOnceInOrder() async throws {
@@ -74,10 +74,10 @@ import Store
     @Test func aRestartedBotSendsWhatWasLeft() async throws {
         let dir = try TemporaryDirectory()
         do {
-            let store = try Store.open(path: dir.databasePath)
+            let store = try SQLiteStore.open(path: dir.databasePath)
             try await store.enqueue([line("owed")])
         }
-        let store = try Store.open(path: dir.databasePath)
+        let store = try SQLiteStore.open(path: dir.databasePath)
         let transport = RecordingTransport()
         await OutboxDelivery(store: store, transport: transport, now: { [t0] in t0 }, logger: Logger(label: "test")).flush()
         #expect(await transport.texts == ["owed"])

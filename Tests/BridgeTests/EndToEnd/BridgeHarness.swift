@@ -7,7 +7,7 @@ import Store
 import Synchronization
 import Testing
 
-/// A real `Bridge` over a real SQLite file, talking HTTP to an in-process simulator on a
+/// A real `ChatBridge` over a real SQLite file, talking HTTP to an in-process simulator on a
 /// manual clock, with callbacks caught by a loopback recorder and handed to the bridge when
 /// the test says so, and a recording chat transport. Nothing here is a mock.
 final class BridgeHarness: Sendable {
@@ -25,16 +25,16 @@ final class BridgeHarness: Sendable {
     let clock: ManualClock
     let fetcher: LoopbackImageFetcher
     let configuration: BridgeConfiguration
-    private let current: Mutex<(bridge: Bridge, store: Store)>
+    private let current: Mutex<(bridge: ChatBridge, store: SQLiteStore)>
     /// How many recorded callbacks were handed to a bridge (or dropped as "arrived while down").
     private let forwarded = Mutex(0)
 
-    var bridge: Bridge { current.withLock { $0.bridge } }
-    var store: Store { current.withLock { $0.store } }
+    var bridge: ChatBridge { current.withLock { $0.bridge } }
+    var store: SQLiteStore { current.withLock { $0.store } }
 
     private init(directory: TemporaryDirectory, sim: SimulatorServer, recorder: CallbackRecorder, client: MidjourneyClient,
                  transport: RecordingTransport, clock: ManualClock, fetcher: LoopbackImageFetcher,
-                 configuration: BridgeConfiguration, bridge: Bridge, store: Store) {
+                 configuration: BridgeConfiguration, bridge: ChatBridge, store: SQLiteStore) {
         self.directory = directory
         self.sim = sim
         self.recorder = recorder
@@ -78,7 +78,7 @@ final class BridgeHarness: Sendable {
                                                        retryPolicy: RetryPolicy(maxAttempts: 1)),
                 httpClient: MidjourneyClient.sharedHTTPClient)
             let directory = try TemporaryDirectory()
-            let store = try Store.open(path: directory.databasePath)
+            let store = try SQLiteStore.open(path: directory.databasePath)
             let transport = RecordingTransport()
             let clock = ManualClock()
             let fetcher = try LoopbackImageFetcher()
@@ -102,12 +102,12 @@ final class BridgeHarness: Sendable {
 
     /// `hintSleep` waits out the callback window; by default it passes at once (the harness
     /// hands callbacks over in bursts and then waits for `callbacksSettled()`).
-    static func makeBridge(configuration: BridgeConfiguration, client: MidjourneyClient, store: Store,
+    static func makeBridge(configuration: BridgeConfiguration, client: MidjourneyClient, store: SQLiteStore,
                            transport: RecordingTransport, fetcher: LoopbackImageFetcher, clock: BridgeClock,
-                           hintSleep: @escaping @Sendable (Duration) async throws -> Void = { _ in await Task.yield() }) -> Bridge {
+                           hintSleep: @escaping @Sendable (Duration) async throws -> Void = { _ in await Task.yield() }) -> ChatBridge {
         var logger = Logger(label: "bridge-e2e")
         logger.logLevel = .critical
-        return Bridge(configuration: configuration, client: client, store: store, transport: transport,
+        return ChatBridge(configuration: configuration, client: client, store: store, transport: transport,
                       imageFetcher: fetcher, clock: clock, hintSleep: hintSleep, logger: logger)
     }
 
@@ -211,10 +211,10 @@ final class BridgeHarness: Sendable {
 
     // MARK: Restart
 
-    /// The process died: a new `Store` and `Bridge` over the same SQLite file, nothing else kept.
+    /// The process died: a new `SQLiteStore` and `ChatBridge` over the same SQLite file, nothing else kept.
     func restart(clock bridgeClock: BridgeClock? = nil,
                  hintSleep: @escaping @Sendable (Duration) async throws -> Void = { _ in await Task.yield() }) throws {
-        let store = try Store.open(path: directory.databasePath)
+        let store = try SQLiteStore.open(path: directory.databasePath)
         let bridge = Self.makeBridge(configuration: configuration, client: client, store: store, transport: transport,
                                      fetcher: fetcher, clock: bridgeClock ?? clock.bridgeClock, hintSleep: hintSleep)
         current.withLock { $0 = (bridge, store) }

@@ -6,7 +6,7 @@ import Store
 import Testing
 @testable import Bridge
 
-/// Each command of issue 4 through a real Bridge, Store, HTTP client and simulator.
+/// Each command of issue 4 through a real ChatBridge, SQLiteStore, HTTP client and simulator.
 @Suite struct CommandFlowTests {
     @Test func imagineAcknowledgesThenPostsTheLinkAndTheNextActions() async throws {
         try await BridgeHarness.with { h in
@@ -392,7 +392,7 @@ import Testing
                 httpClient: MidjourneyClient.sharedHTTPClient)
             var logger = Logger(label: "bridge-e2e")
             logger.logLevel = .critical
-            let bridge = Bridge(configuration: h.configuration, client: h.client, store: h.store, transport: h.transport,
+            let bridge = ChatBridge(configuration: h.configuration, client: h.client, store: h.store, transport: h.transport,
                                 imageFetcher: h.fetcher, modeClients: [.relax: relax], clock: h.clock.bridgeClock, logger: logger)
             await bridge.handle(ChatEvent(network: BridgeHarness.network, target: .channel(BridgeHarness.channel),
                                           sender: "alice", text: "!imagine a slow fox --relax"))

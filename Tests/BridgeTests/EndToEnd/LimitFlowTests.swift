@@ -4,7 +4,7 @@ import Store
 import Testing
 @testable import Bridge
 
-/// The limits through a real Bridge, SQLite file and simulator, on a manual clock that starts
+/// The limits through a real ChatBridge, SQLite file and simulator, on a manual clock that starts
 /// at 2025-05-27 09:43:49 UTC (14 h 16 min 11 s before midnight).
 @Suite struct LimitFlowTests {
     /// Everything off but what a test turns on.

@@ -60,11 +60,11 @@ import Testing
     @Test func buttonsAreJobsQueriesAreNot() throws {
         for name in ["imagine", "niji", "u1", "v1", "reroll", "vary", "zoom", "pan", "upscale", "region", "btn", "describe",
                      "pick", "blend", "faceswap", "shorten"] {
-            let spec = try #require(Bridge.commands.lookup(name))
+            let spec = try #require(ChatBridge.commands.lookup(name))
             #expect(JobCommands.submitsJob(spec), "\(name)")
         }
         for name in ["status", "seed", "tasks", "cancel", "help", "version", "ping", "quota", "remix", "join", "pending"] {
-            let spec = try #require(Bridge.commands.lookup(name))
+            let spec = try #require(ChatBridge.commands.lookup(name))
             #expect(!JobCommands.submitsJob(spec), "\(name)")
         }
         #expect(JobCommands.sendsText(BridgeCommands.remix))

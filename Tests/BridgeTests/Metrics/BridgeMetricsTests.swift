@@ -23,7 +23,7 @@ import Testing
             let recorded = Recorded()
             var logger = Logger(label: "bridge-metrics")
             logger.logLevel = .critical
-            let bridge = Bridge(configuration: h.configuration, client: h.client, store: h.store, transport: h.transport,
+            let bridge = ChatBridge(configuration: h.configuration, client: h.client, store: h.store, transport: h.transport,
                                 imageFetcher: h.fetcher, clock: h.clock.bridgeClock, metrics: recorded.metrics, logger: logger)
             func say(_ text: String) async {
                 await bridge.handle(ChatEvent(network: BridgeHarness.network, target: .channel(BridgeHarness.channel),

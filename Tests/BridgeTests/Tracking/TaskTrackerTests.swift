@@ -15,7 +15,7 @@ struct NoPollingExpected: TaskSource {
 /// A tracker on a real SQLite file with a recording transport.
 struct TrackerHarness {
     let dir: TemporaryDirectory
-    let store: Store
+    let store: SQLiteStore
     let transport: RecordingTransport
     let clock: ManualClock
     let tracker: TaskTracker
@@ -25,7 +25,7 @@ struct TrackerHarness {
     init(configuration: BridgeConfiguration = BridgeConfiguration(), dir: TemporaryDirectory? = nil,
          transport: RecordingTransport = RecordingTransport(), clock: ManualClock = ManualClock()) throws {
         self.dir = try dir ?? TemporaryDirectory()
-        self.store = try Store.open(path: self.dir.databasePath)
+        self.store = try SQLiteStore.open(path: self.dir.databasePath)
         self.transport = transport
         self.clock = clock
         self.configuration = configuration

@@ -50,7 +50,7 @@ func scansOfHistory(_ statements: [String], databasePath: String) throws -> [Str
     @Test func tenThousandPendingTasksCostOneRequestPerBatchAndConstantStoreWorkPerSnapshot() async throws {
         let dir = try TemporaryDirectory()
         let log = SQLLog()
-        let store = try Store.open(path: dir.databasePath, statementObserver: { log.append($0) })
+        let store = try SQLiteStore.open(path: dir.databasePath, statementObserver: { log.append($0) })
         let clock = ManualClock()
         let now = clock.now
         let route = TaskRoute(network: "net", channel: "#art", nick: "alice")

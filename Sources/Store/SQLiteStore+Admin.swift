@@ -3,7 +3,7 @@ import GRDB
 
 /// Storage for roles, ignores, pauses and the audit log. Decisions are made in the bridge;
 /// the store only keeps the rows.
-extension Store {
+extension SQLiteStore {
     // MARK: Admins
 
     public func adminAccounts() async throws -> [AdminAccount] {

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-extension Store {
+extension SQLiteStore {
     /// Tasks created or finished in `[start, end)`, oldest first: what `!stats` counts for one
     /// day. The `createdAt` and `finishedAt` indexes (migration "v6-stats") keep this a range
     /// scan, not a walk over the whole history.

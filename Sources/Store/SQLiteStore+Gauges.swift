@@ -13,7 +13,7 @@ public struct StoreGauges: Sendable, Hashable {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     public func gauges() async throws -> StoreGauges {
         try await writer.read { db in
             StoreGauges(pendingTasks: try TaskRecord.filter(Column("isTerminal") == false).fetchCount(db),

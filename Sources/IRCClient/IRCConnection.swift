@@ -14,7 +14,7 @@ import NIOSSL
 ///
 /// Several networks in one process are several independent clients sharing an event loop group.
 /// The API for the App is summarised in `/work/dev/irc-API.md`.
-public actor IRCClient {
+public actor IRCConnection {
     public nonisolated let configuration: IRCConnectionConfiguration
     /// Everything that happens, in order; ends after `.stopped`. Consume it from one task.
     public nonisolated let events: AsyncStream<IRCClientEvent>

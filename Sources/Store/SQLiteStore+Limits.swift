@@ -4,7 +4,7 @@ import GRDB
 /// Counters for the limits: daily usage per identity and UTC day, the last submission, quota
 /// overrides set from chat, and reservations for jobs on their way to the proxy. The decisions
 /// are the bridge's; the store only counts, and counts atomically.
-extension Store {
+extension SQLiteStore {
     /// The identity `!quota default` stores everyone's limit under (no real identity has no `!`
     /// and is `*`).
     public static let everyoneQuotaKey = "*"
@@ -100,7 +100,7 @@ extension Store {
     }
 
     /// Sets (or with nil removes) a daily limit: for `day` only, or with `day` nil as the
-    /// identity's default. `0` = unlimited. `identity` `Store.everyoneQuotaKey` is everyone.
+    /// identity's default. `0` = unlimited. `identity` `SQLiteStore.everyoneQuotaKey` is everyone.
     public func setQuotaOverride(identity: String, day: String?, limit: Int?, at now: Date) async throws {
         try await writer.write { db in
             if let limit {

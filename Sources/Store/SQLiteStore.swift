@@ -8,7 +8,7 @@ import Darwin
 
 /// The bot's memory: tasks with their routes, the outbox of lines owed to people, and a few
 /// settings. SQLite through GRDB; a file in WAL mode in production, `:memory:` in unit tests.
-public final class Store: Sendable {
+public final class SQLiteStore: Sendable {
     let writer: any DatabaseWriter
 
     /// How many of a conversation's newest tasks short references are unique among.
@@ -24,7 +24,7 @@ public final class Store: Sendable {
     /// SQLite gives the `-wal` and `-shm` files the main file's mode.
     /// - Parameter statementObserver: sees the SQL (with `?` placeholders) of every statement
     ///   any connection runs; for tests that prove queries use indexes and count per-item work.
-    public static func open(path: String, statementObserver: (@Sendable (String) -> Void)? = nil) throws -> Store {
+    public static func open(path: String, statementObserver: (@Sendable (String) -> Void)? = nil) throws -> SQLiteStore {
         createPrivately(path)
         do {
             var configuration = Configuration()
@@ -41,7 +41,7 @@ public final class Store: Sendable {
             // last commits (a result marked sent, a task recorded) on power loss. The write rate
             // is tiny, so every commit is synced. Per connection: only the writer writes.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-            return try Store(writer: pool)
+            return try SQLiteStore(writer: pool)
         } catch {
             throw StoreError.cannotOpen(path: path, reason: "\(error)")
         }
@@ -60,8 +60,8 @@ public final class Store: Sendable {
     }
 
     /// A private in-memory database, for tests.
-    public static func inMemory() throws -> Store {
-        try Store(writer: DatabaseQueue())
+    public static func inMemory() throws -> SQLiteStore {
+        try SQLiteStore(writer: DatabaseQueue())
     }
 
     /// The journal mode in use (`wal` for files).
@@ -197,7 +197,7 @@ public final class Store: Sendable {
     }
 
     /// The newest tasks of a conversation (channel, or private conversation with one nick).
-    public func recentTasks(scopeKey: String, limit: Int = Store.recentWindow) async throws -> [TaskRecord] {
+    public func recentTasks(scopeKey: String, limit: Int = SQLiteStore.recentWindow) async throws -> [TaskRecord] {
         try await writer.read { db in
             try Self.recent(db, scopeKey: scopeKey, limit: limit)
         }
@@ -233,7 +233,7 @@ public final class Store: Sendable {
     private static func shortReference(_ db: Database, id: String, scopeKey: String) throws -> String {
         let others = try String.fetchAll(db, sql: """
             SELECT id FROM task WHERE scopeKey = ? ORDER BY createdAt DESC, id DESC LIMIT ?
-            """, arguments: [scopeKey, Store.recentWindow])
+            """, arguments: [scopeKey, SQLiteStore.recentWindow])
         return ShortReference.make(for: id, among: others)
     }
 
@@ -244,7 +244,7 @@ public final class Store: Sendable {
             if let exact = try TaskRecord.fetchOne(db, key: reference), exact.network == network {
                 return .found(exact)
             }
-            let matches = try Self.recent(db, scopeKey: scopeKey, limit: Store.recentWindow)
+            let matches = try Self.recent(db, scopeKey: scopeKey, limit: SQLiteStore.recentWindow)
                 .filter { $0.id.hasSuffix(reference) }
             switch matches.count {
             case 0: return .notFound

@@ -9,13 +9,13 @@ import Store
 ///
 /// Wiring (the App does this):
 /// ```swift
-/// let bridge = Bridge(configuration: config, client: client, store: store, transport: irc, imageFetcher: fetcher, logger: log)
+/// let bridge = ChatBridge(configuration: config, client: client, store: store, transport: irc, imageFetcher: fetcher, logger: log)
 /// Task { try await bridge.run() }            // recovery, then the polling loop
 /// await bridge.handle(event)                 // each chat line
 /// await bridge.joined(network: n, channel: c) // after each JOIN, to deliver held results
 /// await bridge.receiveCallback(body)         // each POST /callback/<secret>
 /// ```
-public final class Bridge: Sendable {
+public final class ChatBridge: Sendable {
     /// As the process started. Owners, prefix, reply style and progress policies are read from
     /// `live` instead, which `!reload` and SIGHUP replace.
     public let configuration: BridgeConfiguration
@@ -33,7 +33,7 @@ public final class Bridge: Sendable {
     let client: MidjourneyClient
     /// Clients whose base URL carries a speed-mode path (`/mj-fast`), for `speedModeRouting = .path`.
     let modeClients: [SpeedMode: MidjourneyClient]
-    let store: Store
+    let store: SQLiteStore
     let transport: any ChatTransport
     let delivery: OutboxDelivery
     let imageFetcher: (any ImageFetcher)?
@@ -48,7 +48,7 @@ public final class Bridge: Sendable {
     let metrics: BridgeMetrics
 
     /// `hintSleep` waits out the callback coalescing window (default: `clock.sleep`).
-    public init(configuration: BridgeConfiguration, client: MidjourneyClient, store: Store, transport: any ChatTransport,
+    public init(configuration: BridgeConfiguration, client: MidjourneyClient, store: SQLiteStore, transport: any ChatTransport,
                 imageFetcher: (any ImageFetcher)?, modeClients: [SpeedMode: MidjourneyClient] = [:],
                 clock: BridgeClock = .system, hintSleep: (@Sendable (Duration) async throws -> Void)? = nil,
                 live: LiveSettingsHolder? = nil, reloader: (any ConfigReloading)? = nil, metrics: BridgeMetrics = .none,
