@@ -10,6 +10,8 @@ enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
     case serverError(String)
     case registration(RegistrationFailure, retry: Bool)
     case pingTimeout(Duration)
+    /// A line we wrote had no answer (echo, error, PONG) within the confirm timeout.
+    case unconfirmed(Duration)
     /// Settings that cannot work (unreadable certificate, …): retrying would not help.
     case configuration(String)
     case shutdown
@@ -39,6 +41,7 @@ enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
         case .serverError(let text): return "the server closed the link: \(text)"
         case .registration(let failure, _): return failure.description
         case .pingTimeout(let after): return "no answer to PING within \(after)"
+        case .unconfirmed(let after): return "no answer to a line we sent within \(after)"
         case .configuration(let text): return text
         case .shutdown: return "shut down"
         }

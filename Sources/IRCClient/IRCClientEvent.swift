@@ -16,6 +16,10 @@ public enum IRCClientEvent: Sendable, Hashable {
     case parted(channel: String)
     /// Someone kicked us; with `rejoinOnKick` a `.joined` follows after `rejoinDelay`.
     case kicked(channel: String, by: String, reason: String)
+    /// Something happened that may let a line the server refused for `channel` (moderated,
+    /// banned, not joined) through now: we joined it, were given a status (voice, op, …), or
+    /// a mode was taken off it (-m, -b, …). Worth one more try; not a promise.
+    case channelAccessChanged(channel: String)
     /// Our own nick changed after registration.
     case nickChanged(String)
     /// A PRIVMSG or NOTICE for us or one of our channels (CTCP requests are answered and not shown).

@@ -108,6 +108,51 @@ public actor IRCConnection {
         try await send(.notice, to: target, text: text)
     }
 
+    /// Delivers `text` from the UTF-8 `offset` on (0: all of it) to `target` as PRIVMSG or
+    /// NOTICE lines, at the flood-control pace behind what is queued, and returns once the
+    /// server has answered every line: `.confirmed` when it passed all of them on (echo, label
+    /// or PING barrier, see `SendConfirmations`), `.refused` at the first line it would not
+    /// pass on (the lines after it are taken out of the queue), `.interrupted` when not
+    /// registered, shutting down, or the connection ended first. A line written and not
+    /// answered within `confirmTimeout` means the server stopped reading: the connection is
+    /// closed (and reopened) and the call reports `.interrupted`. Offsets in the result say
+    /// where the next attempt starts; a line is never written twice on one connection.
+    public func deliver(_ kind: IRCChatMessage.Kind, to target: String, text: String, from offset: Int = 0) async -> IRCDeliveryResult {
+        let start = Self.scalarBoundary(in: text, atOrBefore: offset)
+        guard Self.isUsableTarget(target) else {
+            return .refused(SendRefusal(.invalidTarget, code: "target", reason: "'\(target)' is not a nick or channel name"), confirmedOffset: start)
+        }
+        guard !stopping, let session, session.registration.isRegistered else { return .interrupted(confirmedOffset: start) }
+        let rest = String(decoding: text.utf8.dropFirst(start), as: UTF8.self)
+        let splitter = LineSplitter(sender: session.sender, lineLength: session.support.lineLength)
+        let pieces = splitter.pieces(of: rest, command: kind == .notice ? "NOTICE" : "PRIVMSG", target: target)
+        guard !pieces.isEmpty else { return .confirmed }
+        let delivery = nextTicket
+        nextTicket += 1
+        return await withCheckedContinuation { continuation in
+            var tickets: [Int] = []
+            func queue(_ line: String, as role: OutgoingRole) {
+                let ticket = nextTicket
+                nextTicket += 1
+                session.outgoingRoles[ticket] = role
+                session.queue.enqueue([line], lane: .chat, ticket: ticket)
+                tickets.append(ticket)
+            }
+            for (index, piece) in pieces.enumerated() {
+                var message = piece.message
+                if let label = session.confirmations.makeLabel() { message.tags["label"] = label }
+                queue(message.serialized(), as: .piece(.init(delivery: delivery, index: index), message))
+            }
+            if session.confirmations.mode.usesBarrier {
+                let token = session.confirmations.makeBarrierToken()
+                queue(Message("PING", token).serialized(), as: .barrier(token))
+            }
+            session.deliveries[delivery] = PendingDelivery(
+                start: start, progress: DeliveryProgress(ends: pieces.map(\.end)), tickets: tickets, continuation: continuation)
+            session.wake.yield()
+        }
+    }
+
     /// Sends one raw line through the flood-limited queue, ahead of chat; returns once written.
     /// A PRIVMSG or NOTICE loses any `\u{1}`: only the client's own CTCP replies carry it.
     public func send(_ message: Message) async throws(IRCClientError) {
@@ -294,6 +339,7 @@ public actor IRCConnection {
         self.session = session
         let writer = Task { await self.runWriter(id) }
         let watchdog = Task { await self.runWatchdog(id) }
+        let confirmWatchdog = Task { await self.runConfirmWatchdog(id) }
         let registrationTimeout = configuration.registrationTimeout
         let registrationTimer = Task {
             try? await Task.sleep(for: registrationTimeout)
@@ -306,6 +352,7 @@ public actor IRCConnection {
 
         writer.cancel()
         watchdog.cancel()
+        confirmWatchdog.cancel()
         registrationTimer.cancel()
         session.timers.forEach { $0.cancel() }
         session.wake.finish()
@@ -314,6 +361,12 @@ public actor IRCConnection {
             finish(ticket, .failure(stopping ? .shutDown : .connectionLost))
         }
         for ticket in session.accountWaiters.values.joined() { answerLookup(ticket, nil) }
+        session.confirmWake.finish()
+        // What was written and not confirmed is the caller's to send again after the reconnect.
+        for (_, pending) in session.deliveries.sorted(by: { $0.key < $1.key }) {
+            pending.continuation.resume(returning: .interrupted(confirmedOffset: pending.confirmedOffset))
+        }
+        session.deliveries = [:]
         self.session = nil
         let uptime = session.registeredAt.map { $0.duration(to: clock.now) } ?? .zero
         return (session.endReason ?? (stopping ? .shutdown : .closedByServer), uptime)
@@ -350,6 +403,8 @@ public actor IRCConnection {
             return
         }
         logger.trace("<< \(redaction.loggable(line: text))")
+        let decisions = session.confirmations.received(message, ourNick: session.nick, caseMapping: session.support.caseMapping)
+        if !decisions.isEmpty { apply(decisions, session: session) }
         switch message.command {
         case "PING":
             writeNow(Message(command: "PONG", params: message.params), session: session)
@@ -372,7 +427,10 @@ public actor IRCConnection {
         }
         let wasRegistered = session.registration.isRegistered
         execute(session.registration.handle(.received(message)), session: session)
-        if wasRegistered { afterRegistration(message, session: session) }
+        if wasRegistered {
+            afterRegistration(message, session: session)
+            noteAccessChange(message, session: session)
+        }
     }
 
     private func execute(_ actions: [RegistrationAction], session: Session) {
@@ -615,9 +673,7 @@ public actor IRCConnection {
     /// The wire lines carrying `text`, cut to fit as recipients receive them.
     private func chatLines(_ kind: IRCChatMessage.Kind, to target: String, text: String, session: Session) throws(IRCClientError) -> [String] {
         // A target is one nick or channel; a space or comma would address someone else.
-        guard !target.isEmpty, !target.utf8.contains(where: { [0, 0x0A, 0x0D, 0x20, 0x2C].contains($0) }) else {
-            throw .invalidTarget(target)
-        }
+        guard Self.isUsableTarget(target) else { throw .invalidTarget(target) }
         let splitter = LineSplitter(sender: session.sender, lineLength: session.support.lineLength)
         let command = kind == .notice ? "NOTICE" : "PRIVMSG"
         return splitter.split(text, command: command, target: target).map { $0.serialized() }
@@ -692,6 +748,7 @@ public actor IRCConnection {
                 continue
             }
             guard let (entry, completed) = session.queue.popNext() else { continue }
+            noteWriting(entry, session: session)
             _ = session.flood.reserve(bytes: entry.line.utf8.count + 2, now: clock.now)
             logger.trace(">> \(redaction.loggable(line: entry.line))")
             do {
@@ -726,6 +783,124 @@ public actor IRCConnection {
     private func session(_ id: Int) -> Session? {
         guard let session, session.id == id else { return nil }
         return session
+    }
+}
+
+// MARK: - Confirmed sends
+
+extension IRCConnection {
+    /// Whether `channel` is one we want to be in: configured or joined since, and not parted
+    /// (compared under the network's CASEMAPPING). Kicked, banned or disconnected, it still is.
+    public func wantsChannel(_ channel: String) -> Bool {
+        let mapping = session?.support.caseMapping ?? .rfc1459
+        return desiredChannels.contains { mapping.equal($0.name, channel) }
+    }
+
+    /// How lines are confirmed on the current connection (for tests).
+    var confirmationMode: SendConfirmations<ContinuousClock.Instant>.Mode? { session?.confirmations.mode }
+
+    /// One nick or channel: a space or comma would address someone else, CR/LF/NUL cannot travel.
+    static func isUsableTarget(_ target: String) -> Bool {
+        !target.isEmpty && !target.utf8.contains(where: { [0, 0x0A, 0x0D, 0x20, 0x2C].contains($0) })
+    }
+
+    /// `offset` clamped to the text and moved back to a scalar boundary (offsets this client
+    /// reports always are one; saying a few bytes twice beats cutting a character).
+    static func scalarBoundary(in text: String, atOrBefore offset: Int) -> Int {
+        let utf8 = text.utf8
+        var position = min(max(offset, 0), utf8.count)
+        while position > 0, position < utf8.count, UTF8.isContinuation(utf8[utf8.index(utf8.startIndex, offsetBy: position)]) {
+            position -= 1
+        }
+        return position
+    }
+
+    /// Tells `confirmations` about a chat line or barrier as it goes out, before the write
+    /// completes: its answer may be read first. Chat lines nobody waits for are registered too,
+    /// so their echoes and errors are not taken for a waiting line's.
+    private func noteWriting(_ entry: OutgoingQueue.Entry, session: Session) {
+        if let ticket = entry.ticket, let role = session.outgoingRoles.removeValue(forKey: ticket) {
+            switch role {
+            case .piece(let piece, let message):
+                session.confirmations.writing(message, piece: piece, at: clock.now)
+                session.confirmWake.yield()
+            case .barrier(let token):
+                session.confirmations.writingBarrier(token)
+            }
+        } else if session.confirmations.mode != .labeled, entry.line.hasPrefix("PRIVMSG ") || entry.line.hasPrefix("NOTICE "),
+                  let message = try? Message(parsing: entry.line) {
+            session.confirmations.writing(message, piece: nil, at: clock.now)
+        }
+    }
+
+    private func apply(_ decisions: [SendConfirmations<ContinuousClock.Instant>.Decision], session: Session) {
+        for decision in decisions {
+            switch decision {
+            case .confirmed(let piece):
+                guard var pending = session.deliveries[piece.delivery] else { continue }
+                pending.progress.confirm(piece.index)
+                if pending.progress.isComplete {
+                    session.deliveries[piece.delivery] = nil
+                    pending.continuation.resume(returning: .confirmed)
+                } else {
+                    session.deliveries[piece.delivery] = pending
+                }
+            case .refused(let piece, let refusal):
+                guard let pending = session.deliveries.removeValue(forKey: piece.delivery) else { continue }
+                // The rest of the text is not said after a refused piece: take back what is
+                // still queued; answers to pieces already written decide nothing now.
+                for ticket in pending.tickets where session.outgoingRoles.removeValue(forKey: ticket) != nil {
+                    session.queue.remove(ticket: ticket)
+                }
+                session.confirmations.forget(delivery: piece.delivery)
+                logger.debug("the server refused a line: \(refusal)")
+                pending.continuation.resume(returning: .refused(refusal, confirmedOffset: pending.confirmedOffset))
+            case .barrierPassed:
+                break
+            }
+        }
+    }
+
+    /// Closes the connection when a written piece waited longer than `confirmTimeout` for its
+    /// answer: a server that stopped reading (or a half-open connection) answers nothing, and
+    /// the ping watchdog would take up to ping idle + timeout to notice.
+    private func runConfirmWatchdog(_ id: Int) async {
+        guard let wakes = session(id)?.confirmWakes else { return }
+        var wake = wakes.makeAsyncIterator()
+        while !Task.isCancelled {
+            guard let session = session(id) else { return }
+            guard let deadline = session.confirmations.deadline else {
+                if await wake.next() == nil { return }
+                continue
+            }
+            if clock.now >= deadline {
+                logger.warning("no answer to a line we sent within \(configuration.confirmTimeout), reconnecting")
+                if session.endReason == nil { session.endReason = .unconfirmed(configuration.confirmTimeout) }
+                session.channel.close(promise: nil)
+                return
+            }
+            // The deadline only moves later while we sleep (answers remove the oldest pieces).
+            do { try await Task.sleep(until: deadline, clock: clock) } catch { return }
+        }
+    }
+
+    /// Reports what may let a held line through in a channel: our JOIN, a status given to us,
+    /// a mode taken off (-m, -b, …).
+    private func noteAccessChange(_ message: Message, session: Session) {
+        let params = message.params
+        switch message.command {
+        case "JOIN":
+            guard let channel = params.first, let source = message.source, session.same(source.nick, session.nick) else { return }
+            eventSink.yield(.channelAccessChanged(channel: channel))
+        case "MODE":
+            guard params.count >= 2, session.support.isChannel(params[0]) else { return }
+            let changes = ChannelModeChange.parse(params, support: session.support)
+            if ChannelModeChange.mayLetSpeak(changes, nick: session.nick, support: session.support) {
+                eventSink.yield(.channelAccessChanged(channel: params[0]))
+            }
+        default:
+            break
+        }
     }
 }
 

@@ -49,6 +49,13 @@ public struct IRCConnectionConfiguration: Sendable {
     /// `account-tag` (or without any), where accounts come from extended-join/account-notify
     /// or lookups.
     public var capabilities: [String] = RegistrationConfiguration.defaultCapabilities
+    /// How long a line given to `deliver` may wait, once written, for the server's answer (its
+    /// echo, an error, the PONG of the barrier after it). Servers answer within a round trip,
+    /// lag on a busy network is seconds; no answer in 30 s means the server stopped reading
+    /// (half-open connection, frozen process), so the connection is closed and reopened like
+    /// the ping watchdog would, only sooner (that takes up to ping idle + timeout), and the
+    /// unconfirmed lines are the caller's to send again.
+    public var confirmTimeout: Duration = .seconds(30)
 
     public struct Channel: Sendable, Hashable {
         public var name: String

@@ -17,7 +17,10 @@ final class Session {
     var hostmask: Source?
     var account: String?
     var capabilities: Set<String> = [] {
-        didSet { accounts.capabilities = capabilities }
+        didSet {
+            accounts.capabilities = capabilities
+            confirmations.mode = .init(capabilities: capabilities)
+        }
     }
     /// Who is logged in to which services account, as far as the server told us.
     var accounts = AccountTracker()
@@ -33,6 +36,15 @@ final class Session {
     var regainingNick = false
     let wakes: AsyncStream<Void>
     let wake: AsyncStream<Void>.Continuation
+    /// Which chat lines the server passed on (echo-message, labels, PING barriers).
+    var confirmations: SendConfirmations<ContinuousClock.Instant>
+    /// Queued lines `confirmations` must hear about when they are written, by queue ticket.
+    var outgoingRoles: [Int: OutgoingRole] = [:]
+    /// `deliver` calls waiting for the server's answers, by delivery id.
+    var deliveries: [Int: PendingDelivery] = [:]
+    /// Wakes the confirmation watchdog when a piece is written while nothing waited.
+    let confirmWakes: AsyncStream<Void>
+    let confirmWake: AsyncStream<Void>.Continuation
 
     init(id: Int, channel: any Channel, registration: RegistrationStateMachine, configuration: IRCConnectionConfiguration, now: ContinuousClock.Instant) {
         self.id = id
@@ -42,6 +54,8 @@ final class Session {
         self.flood = FloodControl(configuration.flood.control)
         self.nick = configuration.nick
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.confirmations = SendConfirmations(mode: .barrier, timeout: configuration.confirmTimeout)
+        (confirmWakes, confirmWake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Nick and channel comparison under the network's CASEMAPPING.

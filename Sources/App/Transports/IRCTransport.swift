@@ -34,6 +34,49 @@ public struct IRCTransport: ChatTransport {
         }
     }
 
+    /// Sends the text from `offset` and waits for the server's confirmation of every piece
+    /// (echo-message, labeled-response or a PING barrier: see `SendConfirmations`); bounded by
+    /// the connection's confirm timeout, after which the connection is reopened.
+    public func deliver(_ line: OutgoingChat, from offset: Int) async -> DeliveryReport {
+        guard let client = clients[line.network] else {
+            return .refused(DeliveryRefusal(.unknownNetwork, reason: IRCTransportError.unknownNetwork(line.network).description),
+                            confirmedOffset: offset)
+        }
+        let result = await client.deliver(line.style == .notice ? .notice : .privmsg, to: line.target, text: line.text, from: offset)
+        switch result {
+        case .confirmed:
+            metrics?.ircLine(network: line.network, sent: true)
+            return .confirmed
+        case .interrupted(let confirmedOffset):
+            metrics?.ircLine(network: line.network, sent: false)
+            return .interrupted(confirmedOffset: confirmedOffset)
+        case .refused(let refusal, let confirmedOffset):
+            metrics?.ircLine(network: line.network, sent: false)
+            return .refused(Self.deliveryRefusal(refusal), confirmedOffset: confirmedOffset)
+        }
+    }
+
+    static func deliveryRefusal(_ refusal: SendRefusal) -> DeliveryRefusal {
+        let kind: DeliveryRefusal.Kind = switch refusal.kind {
+        case .cannotSend: .cannotSendToChannel
+        case .noSuchTarget: .noSuchTarget
+        case .invalidTarget: .invalidTarget
+        case .other: .other
+        }
+        return DeliveryRefusal(kind, reason: refusal.description)
+    }
+
+    /// Joined now; wanted (configured or joined from chat, not parted) but not in it: waiting;
+    /// otherwise, or on a network not configured: not wanted. A nick is not a channel: there
+    /// is nothing to join, the send decides (`.joined`).
+    public func channelStatus(network: String, channel: String) async -> ChannelStatus {
+        guard let client = clients[network] else { return .notWanted }
+        // Disconnected, the usual channel types (#&) decide.
+        if !(await client.serverSupport ?? ISupport()).isChannel(channel) { return .joined }
+        if await client.isJoined(channel) { return .joined }
+        return await client.wantsChannel(channel) ? .waiting : .notWanted
+    }
+
     public func isJoined(network: String, channel: String) async -> Bool {
         guard let client = clients[network] else { return false }
         // Compared with the network's own CASEMAPPING.

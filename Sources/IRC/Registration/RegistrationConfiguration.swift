@@ -25,6 +25,9 @@ public struct RegistrationConfiguration: Sendable, Hashable {
     public static let defaultCapabilities = [
         "sasl", "server-time", "message-tags", "account-tag", "extended-join", "account-notify",
         "multi-prefix", "batch", "cap-notify", "away-notify", "chghost",
+        // Confirmed sends (`SendConfirmations`): the server echoes our lines, labelled with
+        // the label we put on them.
+        "echo-message", "labeled-response",
     ]
 
     public init(

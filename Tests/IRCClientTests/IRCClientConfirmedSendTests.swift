@@ -1,0 +1,252 @@
+import Foundation
+import IRC
+import Testing
+@testable import IRCClient
+import TestnetSupport
+
+/// `deliver` against `ScriptedIRCServer` on a real loopback socket: the server's answers
+/// (echoes, labels, errors, PONGs, silence, a dropped connection) come on cue, so every rule
+/// of a confirmed send is shown without InspIRCd.
+@Suite struct IRCClientConfirmedSendTests {
+    static let mask = "bot!u@h"
+    static let both = ["echo-message", "labeled-response", "batch", "message-tags"]
+
+    private func configuration(port: Int, confirmTimeout: Duration = .seconds(30)) -> IRCConnectionConfiguration {
+        var configuration = IRCConnectionConfiguration(
+            name: "scripted", host: "127.0.0.1", port: port, tls: false, nick: "bot", username: "u",
+            flood: .init(burst: 100, interval: .milliseconds(10)),
+            reconnect: .init(minimum: .milliseconds(100), maximum: .seconds(2), resetAfter: .seconds(300)),
+            registrationTimeout: .seconds(10)
+        )
+        configuration.confirmTimeout = confirmTimeout
+        return configuration
+    }
+
+    private func started(_ configuration: IRCConnectionConfiguration) async -> (IRCConnection, EventLog) {
+        let client = IRCConnection(configuration: configuration, random: SeededGenerator(state: 11))
+        let log = EventLog(client)
+        await client.start()
+        return (client, log)
+    }
+
+    /// Three lines' worth of words (each piece about 450 bytes as the splitter cuts it).
+    private func longText(_ tag: String) -> String {
+        (0..<240).map { "\(tag)\($0)" }.joined(separator: " ")
+    }
+
+    private var splitter: LineSplitter { LineSplitter(sender: Source(parsing: Substring(Self.mask))) }
+
+    private func registered(_ log: EventLog) async throws {
+        _ = try await log.expect("registered") { if case .registered = $0 { true } else { false } }
+    }
+
+    @Test func labeledEchoesConfirmEveryPieceAndNeverReachTheBridge() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let (client, log) = await started(configuration(port: server.port))
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask, offering: Self.both)
+        try await registered(log)
+
+        let text = longText("w")
+        let expected = splitter.pieces(of: text, target: "#c")
+        #expect(expected.count == 3)
+        let delivery = Task { await client.deliver(.privmsg, to: "#c", text: text) }
+        var labels: Set<String> = []
+        for piece in expected {
+            let line = try await connection.nextChat()
+            #expect(line.params == piece.message.params)
+            let label = try #require(line.tags["label"])
+            labels.insert(label)
+            // Echoed as the server shows it (another case for the channel): the label decides.
+            var shown = line
+            shown.params[0] = "#C"
+            await connection.echo(shown, from: Self.mask)
+        }
+        #expect(labels.count == 3)
+        #expect(try await within(.seconds(20), "deliver") { await delivery.value } == .confirmed)
+
+        // Labels answer every line: no PING barrier follows (the next PING or PONG the client
+        // sends is the answer to ours). Our echoes are not chat.
+        await connection.send("PING :after")
+        let next = try await connection.expect("PONG after") { $0.command == "PING" || $0.command == "PONG" }
+        #expect(next.command == "PONG" && next.params.last == "after")
+        #expect(!(await log.all).contains { if case .message = $0 { true } else { false } })
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func echoWithoutLabelsMatchesByTargetAndText() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let (client, log) = await started(configuration(port: server.port))
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask, offering: ["echo-message"])
+        try await registered(log)
+
+        // An immediate reply and an owed line to the same channel, answered in order.
+        try await client.send(privmsg: "#c", text: "immediate")
+        let delivery = Task { await client.deliver(.notice, to: "#c", text: "owed") }
+        let immediate = try await connection.nextChat()
+        let owed = try await connection.nextChat()
+        #expect(immediate.tags.isEmpty && owed.tags.isEmpty && owed.command == "NOTICE")
+        let barrier = try await connection.expect("barrier") { $0.command == "PING" }
+        #expect(barrier.params.last?.hasPrefix("mjb-") == true)
+        await connection.echo(immediate, from: Self.mask)
+        await connection.echo(owed, from: Self.mask)
+        #expect(try await within(.seconds(20), "deliver") { await delivery.value } == .confirmed)
+        await connection.send(":srv PONG srv :\(barrier.params.last ?? "")")
+        try await connection.roundTrip("after")
+        #expect(!(await log.all).contains { if case .message = $0 { true } else { false } })
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func withoutEchoThePongOfTheBarrierConfirms() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let (client, log) = await started(configuration(port: server.port))
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask)
+        try await registered(log)
+
+        let text = longText("b")
+        let delivery = Task { await client.deliver(.privmsg, to: "#c", text: text) }
+        var said = ""
+        for _ in 0..<3 { said += try await connection.nextChat().params[1] }
+        #expect(said == text)
+        let barrier = try await connection.expect("barrier") { $0.command == "PING" }
+        let token = try #require(barrier.params.last)
+        // A PONG for something else does not confirm; the barrier's does.
+        await connection.send(":srv PONG srv :mjbridge", ":srv PONG srv :\(token)")
+        #expect(try await within(.seconds(20), "deliver") { await delivery.value } == .confirmed)
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func refusalMidReplyReportsTheConfirmedOffsetAndTheRestFollowsLater() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let (client, log) = await started(configuration(port: server.port))
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask, offering: ["echo-message"])
+        try await registered(log)
+
+        let text = longText("r")
+        let delivery = Task { await client.deliver(.privmsg, to: "#m", text: text) }
+        let first = try await connection.nextChat()
+        let second = try await connection.nextChat()
+        _ = try await connection.nextChat()
+        let barrier = try await connection.expect("barrier") { $0.command == "PING" }
+        // As a server answers a channel that went +m after the first line.
+        await connection.echo(first, from: Self.mask)
+        await connection.send(":srv 404 bot #m :Cannot send to channel (+m)", ":srv 404 bot #m :Cannot send to channel (+m)",
+                              ":srv PONG srv :\(barrier.params.last ?? "")")
+        let report = try await within(.seconds(20), "deliver") { await delivery.value }
+        let confirmed = first.params[1].utf8.count
+        #expect(report == .refused(SendRefusal(.cannotSend, code: "404", reason: "Cannot send to channel (+m)"), confirmedOffset: confirmed))
+        #expect(second.params[1] != first.params[1])
+
+        // Voiced: the next attempt starts after the first piece and says it only once.
+        await connection.send(":op!o@h MODE #m +v bot")
+        _ = try await log.expect("access changed") { $0 == .channelAccessChanged(channel: "#m") }
+        let retry = Task { await client.deliver(.privmsg, to: "#m", text: text, from: confirmed) }
+        var rest = ""
+        var pieces = 0
+        while rest.utf8.count < text.utf8.count - confirmed {
+            let line = try await connection.nextChat()
+            if line.params[1] == first.params[1] { Issue.record("the confirmed piece was said again") }
+            rest += line.params[1]
+            pieces += 1
+            await connection.echo(line, from: Self.mask)
+        }
+        #expect(String(decoding: text.utf8.dropFirst(confirmed), as: UTF8.self) == rest)
+        #expect(try await within(.seconds(20), "retry") { await retry.value } == .confirmed)
+        #expect(pieces == 2)
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func connectionDroppedAfterTheFirstOfThreePiecesReportsItsOffset() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let (client, log) = await started(configuration(port: server.port))
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask, offering: Self.both)
+        try await registered(log)
+
+        let text = longText("d")
+        let delivery = Task { await client.deliver(.privmsg, to: "#c", text: text) }
+        let first = try await connection.nextChat()
+        await connection.echo(first, from: Self.mask)
+        try await connection.roundTrip("echo-read")
+        await connection.close()
+        let report = try await within(.seconds(20), "deliver") { await delivery.value }
+        #expect(report == .interrupted(confirmedOffset: first.params[1].utf8.count))
+
+        // After the reconnect the rest goes out, and only the rest.
+        let second = try await server.connection(2)
+        try await second.welcome("bot", mask: Self.mask, offering: Self.both)
+        _ = try await log.expect("registered again") { if case .registered = $0 { true } else { false } }
+        let retry = Task { await client.deliver(.privmsg, to: "#c", text: text, from: first.params[1].utf8.count) }
+        let lines = [try await second.nextChat(), try await second.nextChat()]
+        for line in lines { await second.echo(line, from: Self.mask) }
+        #expect(first.params[1] + lines.map { $0.params[1] }.joined() == text)
+        #expect(try await within(.seconds(20), "retry") { await retry.value } == .confirmed)
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func aSilentServerIsTreatedAsDeadAfterTheConfirmTimeout() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let (client, log) = await started(configuration(port: server.port, confirmTimeout: .milliseconds(500)))
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask, offering: Self.both)
+        try await registered(log)
+
+        let delivery = Task { await client.deliver(.privmsg, to: "#c", text: "into the void") }
+        _ = try await connection.nextChat()
+        // No answer at all: the client closes, reports nothing confirmed, and connects again.
+        #expect(try await within(.seconds(20), "deliver") { await delivery.value } == .interrupted(confirmedOffset: 0))
+        let event = try await log.expect("disconnected") { if case .disconnected = $0 { true } else { false } }
+        guard case .disconnected(let reason, let reconnectIn) = event else { return }
+        #expect(reason.hasPrefix("no answer to a line we sent within") && reconnectIn != nil, "\(reason)")
+        _ = try await server.connection(2)
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func notRegisteredInvalidTargetAndEmptyTextAnswerAtOnce() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let (client, log) = await started(configuration(port: server.port))
+        #expect(await client.deliver(.privmsg, to: "#c", text: "early", from: 2) == .interrupted(confirmedOffset: 2))
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask, offering: Self.both)
+        try await registered(log)
+        guard case .refused(let refusal, 0) = await client.deliver(.privmsg, to: "#a b", text: "x") else {
+            Issue.record("an invalid target was not refused")
+            return
+        }
+        #expect(refusal.kind == .invalidTarget)
+        #expect(await client.deliver(.privmsg, to: "#c", text: "\r\n") == .confirmed)
+        // An offset inside a character moves back to its start; past the end, nothing is left.
+        #expect(IRCConnection.scalarBoundary(in: "a🦊b", atOrBefore: 3) == 1)
+        #expect(IRCConnection.scalarBoundary(in: "a🦊b", atOrBefore: 99) == 6)
+        #expect(await client.deliver(.privmsg, to: "#c", text: "done", from: 4) == .confirmed)
+        await client.shutdown()
+        #expect(await client.deliver(.privmsg, to: "#c", text: "late") == .interrupted(confirmedOffset: 0))
+        await server.stop()
+    }
+
+    @Test func accessChangesAreReported() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let (client, log) = await started(configuration(port: server.port))
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask)
+        try await registered(log)
+        await connection.send(":bot!u@h JOIN #a", ":op!o@h MODE #a +v Dave", ":op!o@h MODE #a -b *!*@h",
+                              ":op!o@h MODE #b +o bot", ":op!o@h MODE #c -m", ":op!o@h MODE bot +i")
+        try await connection.roundTrip("modes")
+        let changes = await log.all.compactMap { event -> String? in
+            if case .channelAccessChanged(let channel) = event { channel } else { nil }
+        }
+        #expect(changes == ["#a", "#a", "#b", "#c"])
+        await client.shutdown()
+        await server.stop()
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import IRC
+import Testing
+@testable import IRCClient
+import TestnetSupport
+
+/// `deliver` against the real InspIRCd (ircv3_echomessage and ircv3_labeledresponse loaded):
+/// what the server confirms or refuses, and what another user sees, counted line by line.
+extension IRCClientTestnetTests {
+    /// The same long reply in each confirmation mode (labels, echo only, PING barrier), the
+    /// capabilities narrowed to force the latter two: confirmed, and seen exactly once.
+    @Test func longReplyIsConfirmedPieceByPieceInEveryMode() async throws {
+        let net = try Testnet.require()
+        let modes: [(SendConfirmations<ContinuousClock.Instant>.Mode, [String])] = [
+            (.labeled, RegistrationConfiguration.defaultCapabilities),
+            (.echo, RegistrationConfiguration.defaultCapabilities.filter { $0 != "labeled-response" }),
+            (.barrier, RegistrationConfiguration.defaultCapabilities.filter { $0 != "labeled-response" && $0 != "echo-message" }),
+        ]
+        for (mode, capabilities) in modes {
+            let channel = "#" + uniqueName("conf")
+            let peer = try await TestPeer.connect(to: net)
+            try await peer.register(nick: uniqueName("reader"))
+            await peer.send("JOIN \(channel)")
+            _ = try await peer.expect("own JOIN") { $0.command == "JOIN" }
+
+            let nick = uniqueName("confbot")
+            var config = configuration(net, nick: nick, channels: [.init(channel)])
+            config.capabilities = capabilities
+            let (client, log) = await started(config)
+            _ = try await log.expect("joined") { $0 == .joined(channel: channel) }
+            #expect(await client.confirmationMode == mode)
+
+            let text = (0..<200).map { "\(mode)\($0)" }.joined(separator: " ") + " ✓"
+            let report = try await within(.seconds(60), "deliver (\(mode))") { await client.deliver(.privmsg, to: channel, text: text) }
+            #expect(report == .confirmed, "\(mode)")
+            var said = ""
+            var pieces = 0
+            while said.utf8.count < text.utf8.count {
+                said += try await peer.expect("a piece (\(mode))") { $0.command == "PRIVMSG" && $0.source?.nick == nick }.params[1]
+                pieces += 1
+            }
+            #expect(pieces >= 3, "\(mode)")
+            #expect(said == text, "\(mode)")
+            #expect(try await within(.seconds(60), "marker (\(mode))") { await client.deliver(.privmsg, to: channel, text: "end") } == .confirmed)
+            _ = try await peer.expect("marker (\(mode))") { $0.command == "PRIVMSG" && $0.params.last == "end" }
+            let fromBot = await peer.lines().filter { $0.hasPrefix(":\(nick)!") && $0.contains(" PRIVMSG ") }
+            #expect(fromBot.count == pieces + 1, "\(mode): \(fromBot.count) lines from the bot for \(pieces) pieces")
+            #expect(!(await log.all).contains { if case .message = $0 { true } else { false } }, "our echoes are not chat")
+            await client.shutdown()
+            await peer.quit()
+        }
+    }
+
+    /// A +m channel answers 404: refused, nothing reaches the channel; voice is reported as a
+    /// reason to try again, and then the line arrives once.
+    @Test func moderatedChannelRefusesUntilVoiced() async throws {
+        let net = try Testnet.require()
+        let channel = "#" + uniqueName("modr")
+        let peer = try await TestPeer.connect(to: net)
+        try await peer.register(nick: uniqueName("chanop"))
+        await peer.send("JOIN \(channel)")
+        _ = try await peer.expect("own JOIN") { $0.command == "JOIN" }
+        await peer.send("MODE \(channel) +m")
+        _ = try await peer.expect("+m") { $0.command == "MODE" && $0.params.dropFirst().first == "+m" }
+
+        let nick = uniqueName("modbot")
+        let (client, log) = await started(configuration(net, nick: nick, channels: [.init(channel)]))
+        _ = try await log.expect("joined") { $0 == .joined(channel: channel) }
+        _ = try await log.expect("access on join") { $0 == .channelAccessChanged(channel: channel) }
+
+        let text = (0..<150).map { "held\($0)" }.joined(separator: " ")
+        let refused = try await within(.seconds(60), "deliver to +m") { await client.deliver(.privmsg, to: channel, text: text) }
+        guard case .refused(let refusal, let offset) = refused else {
+            Issue.record("not refused: \(refused)")
+            return
+        }
+        #expect(refusal.kind == .cannotSend && refusal.code == "404" && offset == 0, "\(refusal)")
+
+        await peer.send("MODE \(channel) +v \(nick)")
+        _ = try await log.expect("access after voice") { $0 == .channelAccessChanged(channel: channel) }
+        #expect(try await within(.seconds(60), "deliver voiced") { await client.deliver(.privmsg, to: channel, text: text, from: offset) } == .confirmed)
+        var said = ""
+        var pieces = 0
+        while said.utf8.count < text.utf8.count {
+            said += try await peer.expect("a piece") { $0.command == "PRIVMSG" && $0.source?.nick == nick }.params[1]
+            pieces += 1
+        }
+        #expect(pieces >= 2)
+        #expect(said == text)
+        #expect(try await within(.seconds(60), "marker") { await client.deliver(.privmsg, to: channel, text: "end") } == .confirmed)
+        _ = try await peer.expect("marker") { $0.command == "PRIVMSG" && $0.params.last == "end" }
+        // Nothing from the refused attempt reached the channel: every piece once, then the marker.
+        let fromBot = await peer.lines().filter { $0.hasPrefix(":\(nick)!") && $0.contains(" PRIVMSG ") }
+        #expect(fromBot.count == pieces + 1, "\(fromBot.count) lines from the bot for \(pieces) pieces")
+        await client.shutdown()
+        await peer.quit()
+    }
+}
