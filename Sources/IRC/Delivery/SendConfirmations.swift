@@ -219,12 +219,12 @@ public struct SendConfirmations<Instant: InstantProtocol>: Sendable where Instan
     }
 
     private mutating func unlabeledError(_ message: Message, caseMapping: CaseMapping) -> [Decision] {
-        guard let (refusal, target) = SendRefusal.targeted(message) else { return [] }
+        guard let found = SendRefusal.targeted(message) else { return [] }
         let index = written.firstIndex { line in
-            line.label == nil && (target.map { caseMapping.equal(line.target, $0) } ?? true)
+            line.label == nil && (found.target.map { caseMapping.equal(line.target, $0) } ?? true)
         }
         guard let index else { return [] }
-        return decide(index, refusal)
+        return decide(index, found.refusal)
     }
 
     private mutating func barrierAnswered(_ token: String) -> [Decision] {

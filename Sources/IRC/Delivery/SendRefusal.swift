@@ -61,7 +61,7 @@ public struct SendRefusal: Sendable, Hashable, CustomStringConvertible {
     /// Any error reply (a 4xx/5xx numeric or FAIL), for labeled responses, where the label
     /// already says which line it answers.
     public static func anyError(_ message: Message) -> SendRefusal? {
-        if let (refusal, _) = targeted(message) { return refusal }
+        if let found = targeted(message) { return found.refusal }
         if message.command == "FAIL" {
             return SendRefusal(.other, code: "FAIL \(message.params.count >= 2 ? message.params[1] : "?")", reason: message.params.last ?? "")
         }
