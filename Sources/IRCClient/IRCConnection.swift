@@ -774,7 +774,7 @@ public actor IRCConnection {
             case .timedOut:
                 logger.warning("no answer to PING within \(configuration.ping.timeout), reconnecting")
                 if session.endReason == nil { session.endReason = .pingTimeout(configuration.ping.timeout) }
-                session.channel.close(promise: nil)
+                Self.reset(session.channel)
                 return
             }
         }
@@ -876,12 +876,24 @@ extension IRCConnection {
             if clock.now >= deadline {
                 logger.warning("no answer to a line we sent within \(configuration.confirmTimeout), reconnecting")
                 if session.endReason == nil { session.endReason = .unconfirmed(configuration.confirmTimeout) }
-                session.channel.close(promise: nil)
+                Self.reset(session.channel)
                 return
             }
             // The deadline only moves later while we sleep (answers remove the oldest pieces).
             do { try await Task.sleep(until: deadline, clock: clock) } catch { return }
         }
+    }
+
+    /// Closes with a TCP reset (SO_LINGER 0) rather than a FIN: a frozen server's kernel then
+    /// drops what the server has not read yet, instead of handing it over when the server wakes
+    /// up, so the unconfirmed lines are less often said twice (once here, once after the
+    /// reconnect). A line the server already read may still be; never one lost.
+    private static func reset(_ channel: any Channel) {
+        guard let sockets = channel as? any SocketOptionProvider else {
+            channel.close(promise: nil)
+            return
+        }
+        sockets.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Reports what may let a held line through in a channel: our JOIN, a status given to us,

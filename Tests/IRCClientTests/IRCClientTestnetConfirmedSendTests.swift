@@ -95,4 +95,51 @@ extension IRCClientTestnetTests {
         await client.shutdown()
         await peer.quit()
     }
+
+    /// The server frozen (SIGSTOP) with a line due: the line is written into a connection
+    /// nobody reads, no answer comes, and after the confirm timeout the client gives the
+    /// connection up and reports nothing confirmed (not "sent"). After the server resumes and
+    /// the client is back, the line is delivered again and reaches the channel once.
+    @Test func frozenServerConfirmsNothingAndTheLineArrivesAfterResume() async throws {
+        let net = try Testnet.require()
+        let channel = "#" + uniqueName("frozen")
+        let peer = try await TestPeer.connect(to: net)
+        try await peer.register(nick: uniqueName("witness"))
+        await peer.send("JOIN \(channel)")
+        _ = try await peer.expect("own JOIN") { $0.command == "JOIN" }
+        let nick = uniqueName("frzbot")
+        var config = configuration(net, nick: nick, channels: [.init(channel)])
+        // Far longer than a working server under load takes to echo; far shorter than the ping
+        // watchdog (30 s idle + 10 s), so the timeout seen is the confirm timeout.
+        config.confirmTimeout = .seconds(8)
+        config.registrationTimeout = .seconds(5)
+        let (client, log) = await started(config)
+        _ = try await log.expect("joined") { $0 == .joined(channel: channel) }
+
+        let text = "result due while the server is frozen"
+        try await net.pauseServer()
+        do {
+            let report = try await within(.seconds(60), "deliver to a frozen server") { await client.deliver(.privmsg, to: channel, text: text) }
+            #expect(report == .interrupted(confirmedOffset: 0))
+            let event = try await log.expect("disconnected") { if case .disconnected = $0 { true } else { false } }
+            guard case .disconnected(let reason, _) = event else { return }
+            #expect(reason.hasPrefix("no answer to a line we sent within"), "reason: \(reason)")
+        } catch {
+            try? await net.resumeServer()
+            throw error
+        }
+        try await net.resumeServer()
+        _ = try await log.expect("rejoined", timeout: .seconds(90)) { $0 == .joined(channel: channel) }
+        #expect(try await within(.seconds(60), "deliver after resume") { await client.deliver(.privmsg, to: channel, text: text) } == .confirmed)
+        #expect(try await within(.seconds(60), "marker") { await client.deliver(.privmsg, to: channel, text: "end") } == .confirmed)
+        _ = try await peer.expect("marker", timeout: .seconds(60)) { $0.command == "PRIVMSG" && $0.params.last == "end" }
+        let copies = await peer.lines().filter { $0.hasSuffix(" PRIVMSG \(channel) :\(text)") }.count
+        // The server froze before the first copy was written, so it never read it, and the
+        // reset on giving up made its kernel drop it (closed with a FIN, the resumed server
+        // read it and said it: two copies). A server that read a line and then froze would
+        // still say it twice: the one duplicate the README allows.
+        #expect(copies == 1, "\(copies) copies")
+        await client.shutdown()
+        await peer.quit()
+    }
 }
