@@ -235,7 +235,8 @@ public actor IRCConnection {
     /// Lines waiting in the outgoing queue.
     public var queuedLineCount: Int { session?.queue.count ?? 0 }
 
-    /// Stops for good: waits up to `drainTimeout` for queued lines to go out, sends
+    /// Stops for good: waits up to `drainTimeout` for queued lines to go out (and delivered
+    /// ones to be confirmed), sends
     /// `QUIT :<quitMessage>` (default: the configured one), waits until it is written,
     /// closes, and returns when the client has stopped (`.stopped` is the last event).
     /// Lines still queued then fail with `.shutDown`. Calling it again just waits.
@@ -246,7 +247,10 @@ public actor IRCConnection {
         }
         stopping = true
         let deadline = clock.now.advanced(by: drainTimeout)
-        while let session, session.registration.isRegistered, !session.queue.isEmpty, clock.now < deadline {
+        // Lines delivered and not yet confirmed are waited for too: cut off now, they would be
+        // said again after the restart.
+        while let session, session.registration.isRegistered, !session.queue.isEmpty || !session.deliveries.isEmpty,
+              clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
         if let session {
@@ -795,6 +799,9 @@ extension IRCConnection {
         let mapping = session?.support.caseMapping ?? .rfc1459
         return desiredChannels.contains { mapping.equal($0.name, channel) }
     }
+
+    /// Whether `shutdown` has begun (for tests).
+    var isShuttingDown: Bool { stopping }
 
     /// How lines are confirmed on the current connection (for tests).
     var confirmationMode: SendConfirmations<ContinuousClock.Instant>.Mode? { session?.confirmations.mode }

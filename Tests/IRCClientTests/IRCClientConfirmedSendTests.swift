@@ -233,6 +233,26 @@ import TestnetSupport
         await server.stop()
     }
 
+    @Test func shutdownWaitsForDeliveredLinesToBeConfirmed() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let (client, log) = await started(configuration(port: server.port))
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask, offering: Self.both)
+        try await registered(log)
+
+        let delivery = Task { await client.deliver(.privmsg, to: "#c", text: "last words") }
+        let line = try await connection.nextChat()
+        let stopping = Task { await client.shutdown(quitMessage: "bye", drainTimeout: .seconds(30)) }
+        while !(await client.isShuttingDown) { try await Task.sleep(for: .milliseconds(10)) }
+        // Still connected and answering: cut off now, the line would be said again after a restart.
+        try await connection.roundTrip("still-there")
+        await connection.echo(line, from: Self.mask)
+        #expect(try await within(.seconds(20), "deliver") { await delivery.value } == .confirmed)
+        _ = try await connection.expect("QUIT") { $0.command == "QUIT" && $0.params == ["bye"] }
+        try await within(.seconds(20), "shutdown") { await stopping.value }
+        await server.stop()
+    }
+
     @Test func accessChangesAreReported() async throws {
         let server = try await ScriptedIRCServer.start()
         let (client, log) = await started(configuration(port: server.port))
