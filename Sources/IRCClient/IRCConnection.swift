@@ -124,7 +124,7 @@ public actor IRCConnection {
         }
         guard !stopping, let session, session.registration.isRegistered else { return .interrupted(confirmedOffset: start) }
         let rest = String(decoding: text.utf8.dropFirst(start), as: UTF8.self)
-        let splitter = LineSplitter(sender: session.sender, lineLength: session.support.lineLength)
+        let splitter = LineSplitter(sender: sender(of: session), lineLength: support(of: session).lineLength)
         let pieces = splitter.pieces(of: rest, command: kind == .notice ? "NOTICE" : "PRIVMSG", target: target)
         guard !pieces.isEmpty else { return .confirmed }
         let delivery = nextTicket
@@ -407,7 +407,7 @@ public actor IRCConnection {
             return
         }
         logger.trace("<< \(redaction.loggable(line: text))")
-        let decisions = session.confirmations.received(message, ourNick: session.nick, caseMapping: session.support.caseMapping)
+        let decisions = session.confirmations.received(message, ourNick: nick(of: session), caseMapping: support(of: session).caseMapping)
         if !decisions.isEmpty { apply(decisions, session: session) }
         switch message.command {
         case "PING":
@@ -793,12 +793,19 @@ public actor IRCConnection {
 // MARK: - Confirmed sends
 
 extension IRCConnection {
-    /// Whether `channel` is one we want to be in: configured or joined since, and not parted
-    /// (compared under the network's CASEMAPPING). Kicked, banned or disconnected, it still is.
-    public func wantsChannel(_ channel: String) -> Bool {
-        let mapping = session?.support.caseMapping ?? .rfc1459
+    /// Whether we mean to be in `channel`: configured or joined since, and not parted (compared
+    /// under the network's CASEMAPPING). Kicked, banned or disconnected, we still do.
+    /// (Main's session state machine has the same method: keep that one at the merge.)
+    public func isDesired(_ channel: String) -> Bool {
+        let mapping = session.map { support(of: $0).caseMapping } ?? .rfc1459
         return desiredChannels.contains { mapping.equal($0.name, channel) }
     }
+
+    // Where the connection's nick, 005 and mask live. After the merge with the session state
+    // machine: `machine.nick`, `machine.support`, `machine.sender`.
+    private func nick(of session: Session) -> String { session.nick }
+    private func support(of session: Session) -> ISupport { session.support }
+    private func sender(of session: Session) -> Source { session.sender }
 
     /// Whether `shutdown` has begun (for tests).
     var isShuttingDown: Bool { stopping }
@@ -909,12 +916,14 @@ extension IRCConnection {
         let params = message.params
         switch message.command {
         case "JOIN":
-            guard let channel = params.first, let source = message.source, session.same(source.nick, session.nick) else { return }
+            guard let channel = params.first, let source = message.source,
+                  support(of: session).caseMapping.equal(source.nick, nick(of: session)) else { return }
             eventSink.yield(.channelAccessChanged(channel: channel))
         case "MODE":
-            guard params.count >= 2, session.support.isChannel(params[0]) else { return }
-            let changes = ChannelModeChange.parse(params, support: session.support)
-            if ChannelModeChange.mayLetSpeak(changes, nick: session.nick, support: session.support) {
+            let support = support(of: session)
+            guard params.count >= 2, support.isChannel(params[0]) else { return }
+            let changes = ChannelModeChange.parse(params, support: support)
+            if ChannelModeChange.mayLetSpeak(changes, nick: nick(of: session), support: support) {
                 eventSink.yield(.channelAccessChanged(channel: params[0]))
             }
         default:

@@ -74,7 +74,7 @@ public struct IRCTransport: ChatTransport {
         // Disconnected, the usual channel types (#&) decide.
         if !(await client.serverSupport ?? ISupport()).isChannel(channel) { return .joined }
         if await client.isJoined(channel) { return .joined }
-        return await client.wantsChannel(channel) ? .waiting : .notWanted
+        return await client.isDesired(channel) ? .waiting : .notWanted
     }
 
     public func isJoined(network: String, channel: String) async -> Bool {
