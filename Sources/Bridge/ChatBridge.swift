@@ -33,7 +33,7 @@ public final class ChatBridge: Sendable {
     let client: MidjourneyClient
     /// Clients whose base URL carries a speed-mode path (`/mj-fast`), for `speedModeRouting = .path`.
     let modeClients: [SpeedMode: MidjourneyClient]
-    let store: SQLiteStore
+    let store: any BotStore
     let transport: any ChatTransport
     let delivery: OutboxDelivery
     let imageFetcher: (any ImageFetcher)?
@@ -48,7 +48,7 @@ public final class ChatBridge: Sendable {
     let metrics: BridgeMetrics
 
     /// `hintSleep` waits out the callback coalescing window (default: `clock.sleep`).
-    public init(configuration: BridgeConfiguration, client: MidjourneyClient, store: SQLiteStore, transport: any ChatTransport,
+    public init(configuration: BridgeConfiguration, client: MidjourneyClient, store: any BotStore, transport: any ChatTransport,
                 imageFetcher: (any ImageFetcher)?, modeClients: [SpeedMode: MidjourneyClient] = [:],
                 clock: BridgeClock = .system, hintSleep: (@Sendable (Duration) async throws -> Void)? = nil,
                 live: LiveSettingsHolder? = nil, reloader: (any ConfigReloading)? = nil, metrics: BridgeMetrics = .none,

@@ -12,7 +12,7 @@ public final class SQLiteStore: Sendable {
     let writer: any DatabaseWriter
 
     /// How many of a conversation's newest tasks short references are unique among.
-    public static let recentWindow = 200
+    public static let recentWindow = StoreConventions.recentWindow
 
     private init(writer: any DatabaseWriter) throws {
         self.writer = writer
@@ -78,7 +78,7 @@ public final class SQLiteStore: Sendable {
 
     /// Stores a new task together with the lines its creation owes (e.g. the acknowledgement),
     /// in one transaction. Inserting an id that exists replaces nothing and throws.
-    public func insert(_ task: TaskRecord, lines: [OutboxLine] = []) async throws {
+    public func insert(_ task: TaskRecord, lines: [OutboxLine]) async throws {
         try await writer.write { db in
             try task.insert(db)
             try Self.insert(lines, db)
@@ -197,7 +197,7 @@ public final class SQLiteStore: Sendable {
     }
 
     /// The newest tasks of a conversation (channel, or private conversation with one nick).
-    public func recentTasks(scopeKey: String, limit: Int = SQLiteStore.recentWindow) async throws -> [TaskRecord] {
+    public func recentTasks(scopeKey: String, limit: Int) async throws -> [TaskRecord] {
         try await writer.read { db in
             try Self.recent(db, scopeKey: scopeKey, limit: limit)
         }
@@ -219,7 +219,7 @@ public final class SQLiteStore: Sendable {
 
     /// The caller's newest task in this conversation that satisfies `predicate` (e.g. "is
     /// finished and offers a U2 button"), looking at most `searchLimit` tasks back.
-    public func mostRecentTask(of caller: TaskRoute, searchLimit: Int = 50,
+    public func mostRecentTask(of caller: TaskRoute, searchLimit: Int,
                                where predicate: @escaping @Sendable (TaskRecord) -> Bool) async throws -> TaskRecord? {
         try await tasks(of: caller, limit: searchLimit).first(where: predicate)
     }

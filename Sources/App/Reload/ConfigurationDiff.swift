@@ -41,7 +41,7 @@ public struct ConfigurationDiff: Sendable {
     /// the old fixed ones, so the next reload still names what is waiting for a restart.
     public let effective: Configuration
 
-    /// - Parameter chat: the channel settings changed from chat (`SQLiteStore.channelSettings()`).
+    /// - Parameter chat: the channel settings changed from chat (`BotStore.channelSettings()`).
     public init(from old: Configuration, to new: Configuration, chat: [ChannelSetting] = []) {
         effective = Self.liveParts(of: new, onto: old)
         compareBot(old.bot, new.bot)

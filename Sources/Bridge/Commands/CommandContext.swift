@@ -18,7 +18,7 @@ struct CommandContext: Sendable {
 
     var event: ChatEvent { invocation.event }
     var client: MidjourneyClient { bridge.client }
-    var store: SQLiteStore { bridge.store }
+    var store: any BotStore { bridge.store }
     var renderer: TaskRenderer { bridge.renderer }
     var prefix: String { bridge.live.current.commandPrefix }
     var words: [String] { invocation.words }

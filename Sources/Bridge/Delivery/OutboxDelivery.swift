@@ -7,14 +7,14 @@ import Store
 /// poll finishing together) cannot both send it. Lines for a channel the bot is not in wait
 /// until it joins again.
 public actor OutboxDelivery {
-    private let store: SQLiteStore
+    private let store: any BotStore
     private let transport: any ChatTransport
     private let now: @Sendable () -> Date
     private let logger: Logger
     private var isFlushing = false
     private var flushRequested = false
 
-    public init(store: SQLiteStore, transport: any ChatTransport, now: @escaping @Sendable () -> Date, logger: Logger) {
+    public init(store: any BotStore, transport: any ChatTransport, now: @escaping @Sendable () -> Date, logger: Logger) {
         self.store = store
         self.transport = transport
         self.now = now

@@ -12,7 +12,7 @@ public protocol TaskSource: Sendable {
 /// polls through `TaskTransition`, polls in batches the tasks it has not heard from lately,
 /// times out tasks past their deadline, and has the outbox delivered after each change.
 public actor TaskTracker {
-    private let store: SQLiteStore
+    private let store: any BotStore
     private let delivery: OutboxDelivery
     private let source: any TaskSource
     private let configuration: BridgeConfiguration
@@ -34,7 +34,7 @@ public actor TaskTracker {
     /// last poll reached the proxy.
     public private(set) var pollFailingSince: Date?
 
-    public init(store: SQLiteStore, delivery: OutboxDelivery, source: any TaskSource, configuration: BridgeConfiguration,
+    public init(store: any BotStore, delivery: OutboxDelivery, source: any TaskSource, configuration: BridgeConfiguration,
                 clock: BridgeClock, logger: Logger, channels: ChannelSettings? = nil, live: LiveSettingsHolder? = nil,
                 counters: ActivityCounters? = nil, metrics: BridgeMetrics = .none) {
         self.store = store
