@@ -78,6 +78,28 @@ import Testing
         #expect(try await store.openIntents(createdUpTo: t0.addingTimeInterval(1000)).map(\.id) == ["c", "d"])
     }
 
+    /// A database from before intents (migrated up to v7) gains the table and its indexes,
+    /// keeping its tasks.
+    @Test func migrationV9AddsTheIntentTableToAnExistingDatabase() async throws {
+        let dir = try TemporaryDirectory()
+        do {
+            let queue = try DatabaseQueue(path: dir.databasePath)
+            try StoreMigrations.migrator.migrate(queue, upTo: "v7-scaling")
+            try await queue.write { db in try makeTask("3001").insert(db) }
+        }
+        let store = try SQLiteStore.open(path: dir.databasePath)
+        #expect(try await store.task(id: "3001") != nil)
+        try await store.recordIntent(intent("in-9"))
+        #expect(try await store.intent(id: "in-9")?.state == .open)
+        let (applied, indexes) = try await DatabaseQueue(path: dir.databasePath).read { db in
+            (try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"),
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'intent'"))
+        }
+        let v9 = try #require(applied.firstIndex(of: "v9-intents"), "\(applied)")
+        #expect(v9 > (try #require(applied.firstIndex(of: "v7-scaling"))))
+        #expect(Set(indexes).isSuperset(of: ["intent_state_created", "intent_closed"]), "\(indexes)")
+    }
+
     @Test func aLongPromptIsCut() {
         let long = String(repeating: "fox ", count: 200)
         #expect(intent("x", prompt: long).prompt.count == IntentRecord.promptLimit)
