@@ -46,14 +46,17 @@ public final class ChatBridge: Sendable {
     let rateGate: CommandRateGate
     /// Commands and jobs for the operator's metrics (the App's Prometheus registry).
     let metrics: BridgeMetrics
+    /// Ids for intent rows (random; fixed in tests).
+    let intentIds: IntentIds
 
     /// `hintSleep` waits out the callback coalescing window (default: `clock.sleep`).
     public init(configuration: BridgeConfiguration, client: MidjourneyClient, store: any BotStore, transport: any ChatTransport,
                 imageFetcher: (any ImageFetcher)?, modeClients: [SpeedMode: MidjourneyClient] = [:],
                 clock: BridgeClock = .system, hintSleep: (@Sendable (Duration) async throws -> Void)? = nil,
                 live: LiveSettingsHolder? = nil, reloader: (any ConfigReloading)? = nil, metrics: BridgeMetrics = .none,
-                logger: Logger) {
+                intentIds: IntentIds = .random, logger: Logger) {
         self.configuration = configuration
+        self.intentIds = intentIds
         let live = live ?? LiveSettingsHolder(LiveSettings(configuration))
         self.live = live
         self.reloader = reloader
@@ -256,9 +259,10 @@ public final class ChatBridge: Sendable {
         await callbackRefresher.settled()
     }
 
-    /// The signed `state` for a task routed to `route`; nil when no key is set or it cannot fit.
-    func signedState(for route: TaskRoute) -> String? {
-        configuration.routeStateKey.flatMap { SignedRouteState(route: route).encoded(with: $0) }
+    /// The signed `state` for a task routed to `route`, naming the intent row it is submitted
+    /// for; nil when no key is set or it cannot fit.
+    func signedState(for route: TaskRoute, intent: String? = nil) -> String? {
+        configuration.routeStateKey.flatMap { SignedRouteState(route: route, intent: intent).encoded(with: $0) }
     }
 
     /// Channels the owners had the bot join or leave from chat (`!join`, `!part`) are joined
@@ -288,9 +292,14 @@ public final class ChatBridge: Sendable {
         await tracker.recover()
         await pruneOldRows()
         var lastPruned = clock.now()
+        var lastIntentCheck = clock.now()
         while !Task.isCancelled {
             try await clock.sleep(.milliseconds(Int64(configuration.pollSchedule.interval * 1000)))
             await tracker.poll()
+            if clock.now().timeIntervalSince(lastIntentCheck) >= configuration.intentCheckInterval {
+                await tracker.reconcileIntents(minimumAge: configuration.intentCheckAge)
+                lastIntentCheck = clock.now()
+            }
             if clock.now().timeIntervalSince(lastPruned) >= 3600 {
                 await pruneOldRows()
                 lastPruned = clock.now()
@@ -320,6 +329,8 @@ public final class ChatBridge: Sendable {
             do {
                 let pruned = try await store.pruneFinishedTasks(before: cutoff)
                 if pruned > 0 { logger.info("pruned finished tasks", metadata: ["count": "\(pruned)"]) }
+                // Intents closed that long ago (accepted, refused, lost) go with them.
+                try await store.pruneClosedIntents(before: cutoff)
             } catch {
                 logger.error("cannot prune finished tasks", metadata: ["error": "\(error)"])
             }
@@ -351,6 +362,10 @@ struct ClientTaskSource: TaskSource {
 
     func tasks(ids: [String]) async throws -> [TaskSnapshot] {
         try await client.list(ids: ids).map(TaskSnapshot.init)
+    }
+
+    func recentTasks() async throws -> [TaskSnapshot]? {
+        try await client.listRecent()?.map(TaskSnapshot.init)
     }
 }
 

@@ -87,7 +87,7 @@ public final class SQLiteStore: Sendable {
 
     /// Queues lines; a line about a task supersedes that task's progress lines still unsent
     /// (they are marked sent without being said).
-    private static func insert(_ lines: [OutboxLine], _ db: Database) throws {
+    static func insert(_ lines: [OutboxLine], _ db: Database) throws {
         for var line in lines {
             if let taskId = line.taskId {
                 try db.execute(sql: "UPDATE outbox SET sentAt = ? WHERE taskId = ? AND isProgress AND sentAt IS NULL",

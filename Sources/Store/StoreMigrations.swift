@@ -165,6 +165,30 @@ enum StoreMigrations {
             // The hourly clean-up drops audit rows by age; a year of them is worth an index.
             try db.create(index: "auditEntry_at", on: "auditEntry", columns: ["at"])
         }
+        // Appended after "v8-delivery" at merge; in this branch it follows "v7-scaling".
+        migrator.registerMigration("v9-intents") { db in
+            // A submission is written before the proxy is asked, so a crash (or a lost answer)
+            // between the proxy accepting a job and the task row being written cannot lose it
+            // without a word (`IntentRecord`).
+            try db.create(table: "intent") { t in
+                t.primaryKey("id", .text)
+                t.column("network", .text).notNull()
+                t.column("channel", .text)
+                t.column("nick", .text).notNull()
+                t.column("account", .text)
+                t.column("userKey", .text)
+                t.column("kind", .text).notNull()
+                t.column("prompt", .text).notNull()
+                t.column("parentId", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("taskIds", .text)
+                t.column("state", .text).notNull()
+                t.column("closedAt", .datetime)
+            }
+            // Reconciliation reads the open ones oldest first; retention drops closed ones by age.
+            try db.create(index: "intent_state_created", on: "intent", columns: ["state", "createdAt"])
+            try db.create(index: "intent_closed", on: "intent", columns: ["closedAt"])
+        }
         return migrator
     }
 }
