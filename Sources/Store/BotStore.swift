@@ -39,6 +39,22 @@ public protocol BotStore: Sendable {
     @discardableResult
     func pruneFinishedTasks(before date: Date) async throws -> Int
 
+    // MARK: Intents (a submission recorded before the proxy is called)
+
+    func recordIntent(_ intent: IntentRecord) async throws
+    func intent(id: String) async throws -> IntentRecord?
+    /// Inserts an accepted task with its lines and closes the intent it was submitted for, in
+    /// one transaction.
+    func insert(_ task: TaskRecord, lines: [OutboxLine], acceptingIntent intentId: String?, at date: Date) async throws
+    func acceptIntent(id: String, taskId: String, at date: Date) async throws
+    @discardableResult
+    func refuseIntent(id: String, at date: Date) async throws -> Bool
+    func openIntents(createdUpTo date: Date) async throws -> [IntentRecord]
+    @discardableResult
+    func declareIntentLost(id: String, at date: Date, lines: [OutboxLine]) async throws -> Bool
+    @discardableResult
+    func pruneClosedIntents(before date: Date) async throws -> Int
+
     // MARK: Outbox
 
     func enqueue(_ lines: [OutboxLine]) async throws

@@ -16,7 +16,7 @@ extension SQLiteStore {
     /// was submitted for as accepted — one transaction, so after a crash either the task exists
     /// or the intent is still open, never neither. `intentId` nil = plain `insert(_:lines:)`.
     /// Inserting an id that exists throws and changes nothing.
-    public func insert(_ task: TaskRecord, lines: [OutboxLine] = [], acceptingIntent intentId: String?, at date: Date) async throws {
+    public func insert(_ task: TaskRecord, lines: [OutboxLine], acceptingIntent intentId: String?, at date: Date) async throws {
         try await writer.write { db in
             try task.insert(db)
             try Self.insert(lines, db)

@@ -50,7 +50,7 @@ import Testing
         #expect(try await reopened.unsentLines().map(\.text) == [said.text])
         #expect(try await reopened.intent(id: "in-2")?.state == .lost)
         // A job declared lost that turns up after all (a late callback) is accepted.
-        try await reopened.insert(makeTask("2001"), acceptingIntent: "in-2", at: t0.addingTimeInterval(600))
+        try await reopened.insert(makeTask("2001"), lines: [], acceptingIntent: "in-2", at: t0.addingTimeInterval(600))
         #expect(try await reopened.intent(id: "in-2")?.state == .accepted)
     }
 

@@ -179,7 +179,7 @@ public actor TaskTracker {
                                 createdAt: intent?.createdAt ?? now, deadline: now.addingTimeInterval(configuration.taskDeadline))
         record.userKey = intent?.userKey
         do {
-            try await store.insert(record, acceptingIntent: intent?.id, at: now)
+            try await store.insert(record, lines: [], acceptingIntent: intent?.id, at: now)
         } catch {
             // Inserted concurrently by the command that started it: use that.
             guard let existing = try await store.task(id: snapshot.id) else { throw error }
