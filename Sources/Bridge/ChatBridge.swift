@@ -122,6 +122,9 @@ public final class ChatBridge: Sendable {
     public func handle(_ event: ChatEvent) async {
         let settings = live.current
         let responder = responder(settings)
+        // Conversation: no role, rate gate or store is consulted for it (the check transports
+        // make before they call this, repeated for those that do not).
+        guard responder.parser.mayBeCommand(event) else { return }
         var event = event
         let resolver = await roster.resolver(network: event.network)
         var role = resolver.role(of: event)
