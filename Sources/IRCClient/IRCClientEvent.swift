@@ -21,7 +21,8 @@ public enum IRCClientEvent: Sendable, Hashable {
     /// A PRIVMSG or NOTICE for us or one of our channels (CTCP requests are answered and not shown).
     case message(IRCChatMessage)
     /// The consumer of `events` lagged `eventBacklogLimit` events behind and `count` chat
-    /// messages were dropped meanwhile (sent once it caught up, or when the connection ended).
+    /// messages were dropped meanwhile; sent just before the first chat message that gets
+    /// through again, or when the connection ends.
     case chatDropped(count: Int)
     /// The connection ended; `reconnectIn` is nil when the client will not try again.
     case disconnected(reason: String, reconnectIn: Duration?)
