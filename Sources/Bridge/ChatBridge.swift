@@ -112,11 +112,22 @@ public final class ChatBridge: Sendable {
 
     // MARK: Inputs
 
+    /// Whether `handle` could do anything with the line: a command with the prefix as of the
+    /// last reload, the addressed form (`mjbridge: help`, with `event.botNick`), or anything
+    /// said in private. Synchronous and cheap, so a transport decides before it spends a task
+    /// or an actor hop on ordinary chatter; `handle` ignores every line this says no to.
+    public func mayBeCommand(_ event: ChatEvent) -> Bool {
+        CommandParser(registry: Self.registry, prefix: live.current.commandPrefix).mayBeCommand(event)
+    }
+
     /// Handles one chat line. Returns when its immediate answers have been sent or queued;
     /// results arrive later through the tracker.
     public func handle(_ event: ChatEvent) async {
         let settings = live.current
         let responder = responder(settings)
+        // Conversation: no role, rate gate or store is consulted for it (the check transports
+        // make before they call this, repeated for those that do not).
+        guard responder.parser.mayBeCommand(event) else { return }
         var event = event
         let resolver = await roster.resolver(network: event.network)
         var role = resolver.role(of: event)

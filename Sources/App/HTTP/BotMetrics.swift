@@ -79,6 +79,12 @@ public final class BotMetrics: Sendable {
         registry.makeCounter(name: "mjbridge_chat_messages_total", labels: [("network", network)]).increment()
     }
 
+    /// Chat lines the IRC client dropped because the event pump lagged too far behind
+    /// (`IRCConnection.eventBacklogLimit`); connection events are never dropped.
+    public func chatDropped(network: String, count: Int) {
+        registry.makeCounter(name: "mjbridge_irc_chat_dropped_total", labels: [("network", network)]).increment(by: Int64(count))
+    }
+
     /// Registered again after a drop.
     public func reconnect(network: String) {
         registry.makeCounter(name: "mjbridge_irc_reconnects_total", labels: [("network", network)]).increment()
