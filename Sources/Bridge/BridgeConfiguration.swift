@@ -64,6 +64,8 @@ public struct BridgeConfiguration: Sendable {
     /// Finished tasks older than this many days (and their outbox lines) are pruned by the
     /// hourly clean-up; 0 keeps them forever. Pending tasks are never pruned.
     public var taskRetentionDays = 30
+    /// Retry pacing and when owed lines are given up on (`bot.outbox_hold_hours`).
+    public var deliveryPolicy = DeliveryPolicy()
 
     public init(commandPrefix: String = "!", replyStyle: ChatStyle = .privmsg, versionText: String = "mjbridge",
                 ownerAccounts: [String] = [], notifyHook: String? = nil, speedModeRouting: SpeedModeRouting = .filter,

@@ -50,7 +50,7 @@ func statementsScanningHistory(_ statements: [String], databasePath: String) thr
         let applied = try await DatabaseQueue(path: dir.databasePath).read { db in
             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
         }
-        #expect(applied.last == "v7-scaling")
+        #expect(applied.contains("v7-scaling"))
     }
 
     @Test func retentionPrunesOldFinishedTasksWithTheirLinesAndNeverPendingOnes() async throws {

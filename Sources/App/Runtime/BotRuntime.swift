@@ -87,7 +87,8 @@ public struct BotRuntime: Sendable {
             // that could drift from the store.
             do {
                 let gauges = try await store.gauges()
-                metrics.storeGauges(pendingTasks: gauges.pendingTasks, unsentLines: gauges.unsentLines)
+                metrics.storeGauges(pendingTasks: gauges.pendingTasks, unsentLines: gauges.unsentLines,
+                                    heldLines: gauges.heldLines, deadLetteredLines: gauges.deadLetteredLines)
             } catch {
                 logger.warning("cannot read the store for /metrics", metadata: ["error": "\(error)"])
             }

@@ -10,7 +10,8 @@ public protocol TaskSource: Sendable {
 
 /// Follows every task the bot started until it finishes: applies reports from callbacks and
 /// polls through `TaskTransition`, polls in batches the tasks it has not heard from lately,
-/// times out tasks past their deadline, and has the outbox delivered after each change.
+/// times out tasks past their deadline, and signals the outbox's delivery workers after each
+/// change (never waiting for delivery).
 public actor TaskTracker {
     private let store: SQLiteStore
     private let delivery: OutboxDelivery
@@ -50,7 +51,7 @@ public actor TaskTracker {
     }
 
     /// Records a task the proxy just accepted, with the lines owed for it (the
-    /// acknowledgement), and delivers them. If a callback got there first and adopted the
+    /// acknowledgement), and has them delivered (returns once they are committed). If a callback got there first and adopted the
     /// task through its `state`, the richer record from the command replaces what it knew.
     public func track(_ task: TaskRecord, lines: [OutboxLine]) async throws {
         do {
@@ -72,7 +73,7 @@ public actor TaskTracker {
             }
             metrics.jobSubmitted()
         }
-        await delivery.flush()
+        await delivery.wake(network: task.network)
     }
 
     /// Applies one report from the proxy about a task (a poll or fetch result; never a
@@ -80,7 +81,7 @@ public actor TaskTracker {
     @discardableResult
     public func apply(_ snapshot: TaskSnapshot) async -> ApplyOutcome {
         let outcome = await applyWithoutDelivery(snapshot)
-        if outcome == .applied { await delivery.flush() }
+        if outcome == .applied { await delivery.wake() }
         return outcome
     }
 
@@ -194,12 +195,13 @@ public actor TaskTracker {
                 break
             }
         }
-        await delivery.flush()
+        await delivery.wake()
     }
 
-    /// After a start: everything pending is polled at once and what the outbox still owes is sent.
+    /// After a start: the networks that owe lines get their delivery workers, and everything
+    /// pending is polled at once.
     public func recover() async {
-        await delivery.flush()
+        await delivery.wake()
         await poll(everything: true)
     }
 
@@ -241,7 +243,7 @@ public actor TaskTracker {
             }
         }
         await expireOverdue()
-        await delivery.flush()
+        await delivery.wake()
     }
 
     struct Finished: Sendable {

@@ -58,7 +58,7 @@ import Testing
             #expect(await h.transport.channelRequests
                     == ["JOIN testnet #new sesame", "PART testnet #new :see you", "JOIN testnet #other"])
 
-            try h.restart()
+            try await h.restart()
             await h.bridge.restoreChannels()
             #expect(await h.transport.channelRequests.dropFirst(3) == ["PART testnet #new", "JOIN testnet #other"])
         }
@@ -85,7 +85,7 @@ import Testing
             await asOwner(h, "!part #art")
             #expect(await h.lastLine == "root: I cannot leave #art: this chat connection cannot join or leave channels.")
             await h.transport.setRefusesChannels(false)
-            try h.restart()
+            try await h.restart()
             await h.bridge.restoreChannels()
             #expect(await h.transport.channelRequests.isEmpty)
         }
@@ -102,7 +102,7 @@ import Testing
             await asOwner(h, "progress #Other started", in: nil)
             #expect(await h.lastLine == "Progress in #Other is now started: one line when the job starts.")
 
-            try h.restart()
+            try await h.restart()
             await asOwner(h, "!progress")
             #expect(await h.lastLine == "root: Progress in #art: quarter — a line at 25, 50 and 75 % (set from chat).")
             // The tracker of the restarted bridge follows it.
