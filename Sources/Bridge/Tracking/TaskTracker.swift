@@ -256,9 +256,11 @@ public actor TaskTracker {
         TaskOutcome(task).map { Finished(outcome: $0, seconds: max(0, now.timeIntervalSince(task.createdAt))) }
     }
 
-    /// Tasks past their deadline are reported as timed out, once.
+    /// Tasks past their deadline are reported as timed out, once (the delivery workers are
+    /// signalled when any was).
     public func expireOverdue() async {
         let now = clock.now()
+        var expired = 0
         do {
             for task in try await store.pendingTasks() where task.deadline <= now {
                 let ref = try await store.shortReference(for: task)
@@ -271,10 +273,12 @@ public actor TaskTracker {
                 }
                 if let finished = finished ?? nil { metrics.jobFinished(finished.outcome, finished.seconds) }
                 lastPolled[task.id] = nil
+                expired += 1
             }
         } catch {
             logger.error("cannot expire overdue tasks", metadata: ["error": "\(error)"])
         }
+        if expired > 0 { await delivery.wake() }
     }
 }
 

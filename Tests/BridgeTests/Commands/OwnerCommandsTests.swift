@@ -131,7 +131,7 @@ import Testing
             await asOwner(h, "!pending")
             #expect(await h.lastLine == "root: 1 task pending, the oldest for 3 min 25 s (ref \(ref) in #art) · outbox empty · last poll 5 s ago reached the proxy.")
 
-            // The bot is out of #art when the result comes: it waits in the outbox.
+            // The bot is out of #art when the result comes: it is held in the outbox.
             await h.transport.setJoined(only: [], network: BridgeHarness.network)
             await h.finishJobs()
             h.clock.advance(by: 60)
@@ -142,7 +142,7 @@ import Testing
             await asOwner(h, "pending", in: nil)
             let report = await h.lastLine
             #expect(report.hasPrefix("1 task pending, the oldest for 1 s (ref "), "\(report)")
-            #expect(report.contains(" in private) · 1 line waiting in the outbox (for #art) · last poll 0 s ago did not reach the proxy: "),
+            #expect(report.contains(" in private) · 1 line held (#art for 1 min 1 s: the bot is not in #art (yet)) · last poll 0 s ago did not reach the proxy: "),
                     "\(report)")
             await h.sim.controls.setOutage(false)
         }

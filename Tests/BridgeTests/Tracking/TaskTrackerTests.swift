@@ -88,6 +88,8 @@ func gridButtons(_ hash: String = "0ddb91a0") -> [TaskButton] {
             if step > 0 { h.clock.advance(by: 10) }
             await h.tracker.apply(TaskSnapshot(id: "2001", status: "IN_PROGRESS", progress: progress))
             await h.tracker.apply(TaskSnapshot(id: "2002", status: "IN_PROGRESS", progress: progress))
+            // Said before the next report (an unsent progress line is superseded by a newer one).
+            await h.delivery.settled()
         }
         // 31 % at t=10 → 25; 46 % at t=20 is the same quarter; 62 % at t=30 → 50;
         // 78 % at t=40 is only 10 s later: held; 93 % at t=50 → 75.
