@@ -2,6 +2,7 @@ import Bridge
 import Foundation
 import MidjourneyAPI
 import Prometheus
+import Store
 
 /// The bot's Prometheus series (see NOTES/README "Metrics"), over one
 /// `PrometheusCollectorRegistry` per runtime. Nothing is global: each bot (and each test) owns
@@ -86,6 +87,12 @@ public final class BotMetrics: Sendable {
 
     public func connection(network: String, registered: Bool) {
         registry.makeGauge(name: "mjbridge_irc_connected", labels: [("network", network)]).set(to: registered ? 1 : 0)
+    }
+
+    /// The store's counts, as read at scrape time.
+    public func storeGauges(_ gauges: StoreGauges) {
+        storeGauges(pendingTasks: gauges.pendingTasks, unsentLines: gauges.unsentLines,
+                    heldLines: gauges.heldLines, deadLetteredLines: gauges.deadLetteredLines)
     }
 
     /// `state="waiting"`: not yet confirmed and not given up on (= owed + held, as before);
