@@ -120,18 +120,24 @@ public actor OutboxDelivery {
         await withCheckedContinuation { settledWaiters.append($0) }
     }
 
-    /// Stops every worker (after its current line) and every timer; later wakes do nothing.
-    public func shutdown() async {
+    /// Stops every worker and timer; later wakes do nothing. A worker inside `deliver` gets
+    /// `grace` to finish its line (so a confirmed line is marked, not said again at the next
+    /// start), then is cancelled; what stays owed goes out after the next start.
+    public func shutdown(grace: Duration = .seconds(2)) async {
         isStopped = true
-        let running = workers.values
+        let running = Array(workers.values)
         workers = [:]
         discoveryTask?.cancel()
         for worker in running {
             worker.retry?.cancel()
             worker.signal.finish()
-            worker.task.cancel()
+        }
+        let cancelAfterGrace = Task { [sleep] in
+            do { try await sleep(grace) } catch { return }
+            for worker in running { worker.task.cancel() }
         }
         for worker in running { await worker.task.value }
+        cancelAfterGrace.cancel()
         resumeSettledWaiters()
     }
 
@@ -173,7 +179,7 @@ public actor OutboxDelivery {
             guard !Task.isCancelled, let progress = workers[network]?.progress, !progress.isIdle else { continue }
             let target = progress.requested
             let end = await round(network)
-            guard !Task.isCancelled, workers[network] != nil else { break }
+            guard !Task.isCancelled, !isStopped, workers[network] != nil else { break }
             workers[network]?.progress.done = target
             switch end {
             case .idle: break
@@ -220,7 +226,7 @@ public actor OutboxDelivery {
         var statuses: [String: ChannelStatus] = [:]
         var end = RoundEnd.idle
         lineLoop: for line in lines {
-            guard let id = line.id, !Task.isCancelled else { break }
+            guard let id = line.id, !Task.isCancelled, !isStopped else { break }
             let key = HoldKey(line)
             let now = self.now()
             if let reason = rules.expiry(of: line, now: now) {
@@ -264,8 +270,9 @@ public actor OutboxDelivery {
                     logger.info("held lines go out again", metadata: ["network": "\(network)", "target": "\(line.target)",
                                                                       "held": "\(hold.reason)"])
                 }
+                let at = self.now()
                 do {
-                    try await store.markSent(lineId: id, at: self.now())
+                    try await Self.uncancelled { [store] in try await store.markSent(lineId: id, at: at) }
                 } catch {
                     // Confirmed but the mark did not stick: it may be said again after a restart.
                     logger.error("cannot mark a delivered line", metadata: ["line": "\(id)", "error": "\(error)"])
@@ -275,8 +282,11 @@ public actor OutboxDelivery {
                 end = .retry(after: rules.policy.interruptedRetry)
                 break lineLoop
             case .hold(let offset, let reason, let retryAt):
+                let at = self.now()
                 do {
-                    try await store.recordRefusal(lineId: id, offset: offset, reason: reason, at: self.now())
+                    _ = try await Self.uncancelled { [store] in
+                        try await store.recordRefusal(lineId: id, offset: offset, reason: reason, at: at)
+                    }
                 } catch {
                     logger.error("cannot record a refusal", metadata: ["line": "\(id)", "error": "\(error)"])
                 }
@@ -287,8 +297,9 @@ public actor OutboxDelivery {
             }
         }
         for (reason, ids) in toHold {
+            let at = self.now()
             do {
-                try await store.hold(lineIds: ids, reason: reason, at: self.now())
+                try await Self.uncancelled { [store] in try await store.hold(lineIds: ids, reason: reason, at: at) }
             } catch {
                 logger.error("cannot record held lines", metadata: ["network": "\(network)", "error": "\(error)"])
             }
@@ -315,8 +326,9 @@ public actor OutboxDelivery {
 
     private func deadLetter(_ line: OutboxLine, offset: Int, reason: String) async {
         guard let id = line.id else { return }
+        let at = now()
         do {
-            if try await store.deadLetter(lineId: id, offset: offset, reason: reason, at: now()) {
+            if try await Self.uncancelled({ [store] in try await store.deadLetter(lineId: id, offset: offset, reason: reason, at: at) }) {
                 logger.warning("gave up on a line", metadata: ["network": "\(line.network)", "target": "\(line.target)",
                                                               "line": "\(id)", "reason": "\(ChatText.truncated(reason, to: 200))"])
             }
@@ -327,11 +339,18 @@ public actor OutboxDelivery {
 
     private func recordOffset(_ id: Int64, _ offset: Int) async {
         do {
-            try await store.recordConfirmedOffset(lineId: id, offset: offset)
+            try await Self.uncancelled { [store] in try await store.recordConfirmedOffset(lineId: id, offset: offset) }
         } catch {
             // The confirmed pieces may be said again after the reconnect.
             logger.error("cannot record a confirmed offset", metadata: ["line": "\(id)", "error": "\(error)"])
         }
+    }
+
+    /// Runs a store write outside the worker's cancellation: what the server confirmed is
+    /// recorded even while the worker is being stopped (a cancelled GRDB write would throw, and
+    /// the line would be said again at the next start).
+    private static func uncancelled<T: Sendable>(_ write: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await Task { try await write() }.value
     }
 
     /// `deliver` from the stored offset, bounded by `sendTimeout`: past it (or when the worker

@@ -319,6 +319,20 @@ import Store
         await delivery.shutdown()
     }
 
+    @Test func shutdownReturnsWhileADeliveryHangs() async throws {
+        let (store, dir) = try makeStore()
+        _ = dir
+        let transport = ScriptedTransport()
+        await transport.hang("#art")
+        let delivery = makeDelivery(store, transport)
+        try await store.enqueue([line("stuck")])
+        await delivery.wake()
+        #expect(await transport.waitForAttempts(1))
+        #expect(await returnsWithin(.seconds(60)) { await delivery.shutdown(grace: .milliseconds(50)) })
+        #expect(try await store.unsentLines().map(\.text) == ["stuck"], "not confirmed: owed for the next start")
+        await transport.release()
+    }
+
     // MARK: Callers never wait
 
     @Test func callersReturnWhileTheTransportIsBlocked() async throws {
