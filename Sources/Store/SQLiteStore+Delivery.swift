@@ -1,26 +1,6 @@
 import Foundation
 import GRDB
 
-/// Held and dead-lettered lines for `!pending`: counts and the oldest few of each.
-public struct OutboxSummary: Sendable, Hashable {
-    /// Owed lines not held: they go out as soon as the connection allows.
-    public var owed: Int
-    public var held: Int
-    public var deadLettered: Int
-    /// The longest-held lines, oldest hold first.
-    public var oldestHeld: [OutboxLine]
-    /// The earliest dead letters still kept, oldest first.
-    public var oldestDeadLettered: [OutboxLine]
-
-    public init(owed: Int, held: Int, deadLettered: Int, oldestHeld: [OutboxLine], oldestDeadLettered: [OutboxLine]) {
-        self.owed = owed
-        self.held = held
-        self.deadLettered = deadLettered
-        self.oldestHeld = oldestHeld
-        self.oldestDeadLettered = oldestDeadLettered
-    }
-}
-
 /// What the per-network delivery workers read and record. Every query finds its rows through
 /// `outbox_owed` or `outbox_dead_lettered` (migration v8-delivery): none reads sent history.
 extension SQLiteStore {
@@ -39,6 +19,15 @@ extension SQLiteStore {
             try OutboxLine.fetchAll(db, sql: """
                 SELECT * FROM outbox WHERE sentAt IS NULL AND deadLetteredAt IS NULL AND network = ? ORDER BY id
                 """, arguments: [network])
+        }
+    }
+
+    /// Whether the line is still owed (a newer progress line may have superseded it since the
+    /// worker read it). By primary key.
+    public func isOwed(lineId: Int64) async throws -> Bool {
+        try await writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT sentAt IS NULL AND deadLetteredAt IS NULL FROM outbox WHERE id = ?",
+                              arguments: [lineId]) ?? false
         }
     }
 

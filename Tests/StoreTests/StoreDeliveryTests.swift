@@ -50,7 +50,10 @@ import Testing
 
         try await store.pruneDeadLetters(before: t0.addingTimeInterval(31))
         #expect(try await store.outboxSummary().deadLettered == 0)
+        #expect(try await store.isOwed(lineId: one))
+        #expect(try await store.isOwed(lineId: two) == false, "dead-lettered")
         #expect(try await store.markSent(lineId: one, at: t0))
+        #expect(try await store.isOwed(lineId: one) == false, "sent")
         #expect(try await store.markSent(lineId: three, at: t0))
         #expect(try await store.networksOwingLines().isEmpty)
     }
@@ -72,6 +75,7 @@ import Testing
         try await store.recordRefusal(lineId: try #require(owed[1].id), offset: 0, reason: "no such nick", at: t0)
         try await store.hold(lineIds: [try #require(owed[1].id)], reason: "no such nick", at: t0)
         try await store.deadLetter(lineId: try #require(owed[2].id), offset: 0, reason: "gone", at: t0)
+        _ = try await store.isOwed(lineId: try #require(owed[0].id))
         _ = try await store.outboxSummary()
         _ = try await store.gauges()
         try await store.pruneDeadLetters(before: t0)

@@ -263,6 +263,8 @@ public actor OutboxDelivery {
                     continue
                 }
             }
+            // A progress line superseded while this round ran is skipped, as at queue time.
+            if line.isProgress, (try? await store.isOwed(lineId: id)) == false { continue }
             let report = await deliverWithDeadline(line)
             switch rules.step(after: report, line: line, now: self.now()) {
             case .delivered:

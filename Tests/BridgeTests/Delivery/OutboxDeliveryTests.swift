@@ -319,6 +319,30 @@ import Store
         await delivery.shutdown()
     }
 
+    @Test func aProgressLineSupersededDuringARoundIsSkipped() async throws {
+        let (store, dir) = try makeStore()
+        _ = dir
+        let transport = ScriptedTransport()
+        await transport.hang("#art")
+        let delivery = makeDelivery(store, transport)
+        var progress = line("⏳ ref 7 at 25 %")
+        progress.taskId = "7"
+        progress.isProgress = true
+        try await store.enqueue([line("before"), progress])
+        await delivery.wake()
+        #expect(await transport.waitForAttempts(1), "the round holds both lines and waits on the first")
+        // The result arrives meanwhile: the progress report is no longer worth saying.
+        var result = line("✅ ref 7")
+        result.taskId = "7"
+        try await store.enqueue([result])
+        await delivery.wake(network: "net")
+        await transport.release()
+        await delivery.settled()
+        let wire = await transport.wire
+        #expect(wire == ["before", "✅ ref 7"], "\(wire)")
+        await delivery.shutdown()
+    }
+
     @Test func shutdownReturnsWhileADeliveryHangs() async throws {
         let (store, dir) = try makeStore()
         _ = dir
