@@ -306,6 +306,11 @@ public actor OutboxDelivery {
                 logger.error("cannot record held lines", metadata: ["network": "\(network)", "error": "\(error)"])
             }
         }
+        if case .idle = end {
+            // Holds of targets that owe nothing any more (delivered, dead-lettered) are forgotten.
+            let owing = Set(lines.map(HoldKey.init))
+            holds = holds.filter { $0.key.network != network || owing.contains($0.key) }
+        }
         guard case .idle = end, !blocked.isEmpty else { return end }
         // Held targets: back at the earliest retry date, and at least every `heldRecheck` so
         // the hold time is enforced even when nothing wakes the worker.
