@@ -198,7 +198,7 @@ public actor OutboxDelivery {
         worker.retryAt = at
         worker.retry = Task { [sleep] in
             do { try await sleep(after) } catch { return }
-            await self.retryFired(network)
+            self.retryFired(network)
         }
         workers[network] = worker
     }
@@ -274,7 +274,7 @@ public actor OutboxDelivery {
                 }
                 let at = self.now()
                 do {
-                    try await Self.uncancelled { [store] in try await store.markSent(lineId: id, at: at) }
+                    _ = try await Self.uncancelled { [store] in try await store.markSent(lineId: id, at: at) }
                 } catch {
                     // Confirmed but the mark did not stick: it may be said again after a restart.
                     logger.error("cannot mark a delivered line", metadata: ["line": "\(id)", "error": "\(error)"])
