@@ -260,6 +260,23 @@ import Store
         await delivery.shutdown()
     }
 
+    @Test func anInterruptedNetworkIsRetriedAfterTheBackoffUnwoken() async throws {
+        let (store, dir) = try makeStore()
+        _ = dir
+        let transport = ScriptedTransport()
+        await transport.queue([.interrupted(confirmedOffset: 0), .interrupted(confirmedOffset: 0)], for: "alice")
+        let delivery = makeDelivery(store, transport, policy: DeliveryPolicy(interruptedRetry: .milliseconds(20)))
+        try await store.enqueue([line("eventually", target: "alice")])
+        await delivery.wake()
+        // Nobody wakes the worker again: its own timer does, until the line is confirmed.
+        #expect(await transport.waitForAttempts(3))
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while try await !store.unsentLines().isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await transport.wire == ["eventually"])
+        #expect(await transport.attempts.count == 3)
+        await delivery.shutdown()
+    }
+
     @Test func failedSendsStayQueuedAndKeepTheirOrder() async throws {
         let (store, dir) = try makeStore()
         _ = dir
