@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 
 /// A line the bot owes someone. Written in the same transaction as the state change that
-/// caused it and marked sent only after the transport took it, so a result is said once
-/// even across crashes and restarts.
+/// caused it and marked sent only once the server confirmed it (piece by piece: a reply cut
+/// off resumes at `confirmedOffset`), so a result is said once even across crashes and
+/// restarts. A line its target keeps refusing is held, then dead-lettered (kept, never sent).
 public struct OutboxLine: Sendable, Hashable, Codable {
     public var id: Int64?
     public var network: String
