@@ -72,6 +72,8 @@ public struct BridgeConfiguration: Sendable {
     public var intentCheckInterval: TimeInterval = 60
     /// Open intents younger than this may still have their submit in flight: left alone.
     public var intentCheckAge: TimeInterval = 60
+    /// Retry pacing and when owed lines are given up on (`bot.outbox_hold_hours`).
+    public var deliveryPolicy = DeliveryPolicy()
 
     public init(commandPrefix: String = "!", replyStyle: ChatStyle = .privmsg, versionText: String = "mjbridge",
                 ownerAccounts: [String] = [], notifyHook: String? = nil, speedModeRouting: SpeedModeRouting = .filter,

@@ -13,6 +13,7 @@ import Store
 /// Task { try await bridge.run() }            // recovery, then the polling loop
 /// await bridge.handle(event)                 // each chat line
 /// await bridge.joined(network: n, channel: c) // after each JOIN, to deliver held results
+/// await bridge.registered(network: n)        // after each registration, to deliver owed lines
 /// await bridge.receiveCallback(body)         // each POST /callback/<secret>
 /// ```
 public final class ChatBridge: Sendable {
@@ -72,7 +73,8 @@ public final class ChatBridge: Sendable {
         self.metrics = metrics
         self.currentLimits = Mutex(LimitPolicy(live.current.limits))
         self.rateGate = CommandRateGate(limit: configuration.limits.commandsPer30s)
-        let delivery = OutboxDelivery(store: store, transport: transport, now: clock.now, logger: logger)
+        let delivery = OutboxDelivery(store: store, transport: transport, policy: configuration.deliveryPolicy,
+                                      now: clock.now, logger: logger)
         self.delivery = delivery
         let channels = ChannelSettings(configuration: configuration, store: store, logger: logger, live: live)
         self.channels = channels
@@ -224,9 +226,34 @@ public final class ChatBridge: Sendable {
         }
     }
 
-    /// The bot (re)joined a channel: results held for it go out now.
+    /// The bot (re)joined a channel: results held for it go out now. Returns at once; the
+    /// network's delivery worker sends them.
     public func joined(network: String, channel: String) async {
-        await delivery.flush()
+        await delivery.channelAccessChanged(network: network, channel: channel)
+    }
+
+    /// The bot's standing in a channel changed (voiced, unbanned, a mode change such as -m):
+    /// lines held because the channel refused them are tried again now. Returns at once.
+    public func channelAccessChanged(network: String, channel: String) async {
+        await delivery.channelAccessChanged(network: network, channel: channel)
+    }
+
+    /// The bot registered (connected or reconnected) on `network`: lines owed there, and
+    /// pieces interrupted by the drop, go out now. Returns at once.
+    public func registered(network: String) async {
+        await delivery.wake(network: network)
+    }
+
+    /// Returns once every delivery worker finished a round after the last signal: lines that
+    /// could go out went out, the rest are held or dead-lettered (tests, clean shutdown).
+    public func deliverySettled() async {
+        await delivery.settled()
+    }
+
+    /// Stops the delivery workers; `run()` does this when it ends. Lines still owed stay in
+    /// the store for the next start.
+    public func shutdown() async {
+        await delivery.shutdown()
     }
 
     /// The body of a `POST /callback/<secret>`: only a hint to ask the proxy about one task
@@ -298,32 +325,41 @@ public final class ChatBridge: Sendable {
     /// cancelled. Sent outbox lines older than `sentLineRetention`, audit rows older than
     /// `auditRetention`, the limits' counts of past days and finished tasks older than
     /// `taskRetentionDays` are dropped at the start and then hourly, so the file stays small.
+    /// The delivery workers stop when it ends (cancelled or thrown out of).
     public func run() async throws {
-        await restoreChannels()
-        await tracker.recover()
-        await pruneOldRows()
-        var lastPruned = clock.now()
-        var lastIntentCheck = clock.now()
-        while !Task.isCancelled {
-            try await clock.sleep(.milliseconds(Int64(configuration.pollSchedule.interval * 1000)))
-            await tracker.poll()
-            if clock.now().timeIntervalSince(lastIntentCheck) >= configuration.intentCheckInterval {
-                await tracker.reconcileIntents(minimumAge: configuration.intentCheckAge)
-                lastIntentCheck = clock.now()
+        do {
+            await restoreChannels()
+            await tracker.recover()
+            await pruneOldRows()
+            var lastPruned = clock.now()
+            var lastIntentCheck = clock.now()
+            while !Task.isCancelled {
+                try await clock.sleep(.milliseconds(Int64(configuration.pollSchedule.interval * 1000)))
+                await tracker.poll()
+                if clock.now().timeIntervalSince(lastIntentCheck) >= configuration.intentCheckInterval {
+                    await tracker.reconcileIntents(minimumAge: configuration.intentCheckAge)
+                    lastIntentCheck = clock.now()
+                }
+                if clock.now().timeIntervalSince(lastPruned) >= 3600 {
+                    await pruneOldRows()
+                    lastPruned = clock.now()
+                }
             }
-            if clock.now().timeIntervalSince(lastPruned) >= 3600 {
-                await pruneOldRows()
-                lastPruned = clock.now()
-            }
+        } catch {
+            await delivery.shutdown()
+            throw error
         }
+        await delivery.shutdown()
     }
 
-    /// How long sent lines are kept (for diagnostics) before `run()` drops them.
+    /// How long sent and dead-lettered lines are kept (for diagnostics) before `run()` drops them.
     public static let sentLineRetention: TimeInterval = 7 * 24 * 3600
 
     private func pruneOldRows() async {
         do {
             try await store.pruneSentLines(before: clock.now().addingTimeInterval(-Self.sentLineRetention))
+            // Dead letters stay as long as sent lines, for `!pending` and diagnostics.
+            try await store.pruneDeadLetters(before: clock.now().addingTimeInterval(-Self.sentLineRetention))
             // Yesterday's daily counts and today-only quotas mean nothing any more.
             try await store.pruneLimitCounts(before: UTCDay(containing: clock.now()).key)
         } catch {

@@ -64,6 +64,21 @@ public protocol BotStore: Sendable {
     func lines(forTask taskId: String) async throws -> [OutboxLine]
     func pruneSentLines(before date: Date) async throws
     func gauges() async throws -> StoreGauges
+    /// Networks with lines owed (not sent, not dead-lettered), for the delivery workers' start.
+    func networksOwingLines() async throws -> [String]
+    /// A network's owed lines in order.
+    func owedLines(network: String) async throws -> [OutboxLine]
+    func isOwed(lineId: Int64) async throws -> Bool
+    /// The server confirmed the text up to `offset` (UTF-8): a resend starts there.
+    func recordConfirmedOffset(lineId: Int64, offset: Int) async throws
+    /// Counts a refusal; returns the line's refusals so far.
+    @discardableResult
+    func recordRefusal(lineId: Int64, offset: Int, reason: String, at date: Date) async throws -> Int
+    func hold(lineIds: [Int64], reason: String, at date: Date) async throws
+    @discardableResult
+    func deadLetter(lineId: Int64, offset: Int, reason: String, at date: Date) async throws -> Bool
+    func outboxSummary(limit: Int) async throws -> OutboxSummary
+    func pruneDeadLetters(before date: Date) async throws
 
     // MARK: Channels and settings
 
@@ -128,6 +143,11 @@ public enum StoreConventions {
 }
 
 extension BotStore {
+    /// Held and dead-lettered lines, with the oldest three of each.
+    public func outboxSummary() async throws -> OutboxSummary {
+        try await outboxSummary(limit: 3)
+    }
+
     /// Inserts a task with no owed lines.
     public func insert(_ task: TaskRecord) async throws {
         try await insert(task, lines: [])

@@ -271,10 +271,10 @@ public final class SQLiteStore: Sendable {
         }
     }
 
-    /// Every line not yet handed to a transport, in the order they were queued.
+    /// Every line still owed (not confirmed, not dead-lettered), in the order they were queued.
     public func unsentLines() async throws -> [OutboxLine] {
         try await writer.read { db in
-            try OutboxLine.filter(Column("sentAt") == nil).order(Column("id")).fetchAll(db)
+            try OutboxLine.filter(Column("sentAt") == nil && Column("deadLetteredAt") == nil).order(Column("id")).fetchAll(db)
         }
     }
 

@@ -165,7 +165,24 @@ enum StoreMigrations {
             // The hourly clean-up drops audit rows by age; a year of them is worth an index.
             try db.create(index: "auditEntry_at", on: "auditEntry", columns: ["at"])
         }
-        // Appended after "v8-delivery" at merge; in this branch it follows "v7-scaling".
+        migrator.registerMigration("v8-delivery") { db in
+            // Per-network delivery workers: a line remembers how far it was confirmed (a reply
+            // split over several IRC lines resumes after its last confirmed piece), how often
+            // it was refused, since when it is held and why, and whether it was given up on.
+            try db.alter(table: "outbox") { t in
+                t.add(column: "confirmedOffset", .integer).notNull().defaults(to: 0)
+                t.add(column: "attempts", .integer).notNull().defaults(to: 0)
+                t.add(column: "heldSince", .datetime)
+                t.add(column: "heldReason", .text)
+                t.add(column: "deadLetteredAt", .datetime)
+                t.add(column: "deadLetterReason", .text)
+            }
+            // A worker reads its network's owed lines in order, and the start finds the networks
+            // that owe any: both seek past sent history and dead letters.
+            try db.create(index: "outbox_owed", on: "outbox", columns: ["sentAt", "deadLetteredAt", "network", "id"])
+            // `!pending`, the gauges and the clean-up read dead letters by age.
+            try db.create(index: "outbox_dead_lettered", on: "outbox", columns: ["deadLetteredAt"])
+        }
         migrator.registerMigration("v9-intents") { db in
             // A submission is written before the proxy is asked, so a crash (or a lost answer)
             // between the proxy accepting a job and the task row being written cannot lose it

@@ -187,6 +187,8 @@ public struct ConfigurationDiff: Sendable {
         check("bot.database") { $0.bot.databasePath }
         // The bridge's hourly clean-up is built with it at start.
         check("bot.task_retention_days") { $0.bot.taskRetentionDays }
+        // The delivery workers are built with it at start.
+        check("bot.outbox_hold_hours") { $0.bot.outboxHoldHours }
         check("proxy.base_url") { $0.proxy.baseURL }
         check("proxy.api_key") { $0.proxy.apiKey?.value }
         check("proxy.auth_style") { $0.proxy.authStyle }

@@ -106,6 +106,9 @@ public struct IRCTransport: ChatTransport {
                 case .joined(let channel):
                     await bridge.joined(network: network, channel: channel)
                 case .registered:
+                    // Owed lines, and pieces the drop interrupted, go out now (the worker
+                    // sends them; the pump does not wait).
+                    await bridge.registered(network: network)
                     if registeredBefore {
                         bridge.counters.recordReconnect()
                         metrics?.reconnect(network: network)

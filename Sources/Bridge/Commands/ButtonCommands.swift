@@ -179,7 +179,7 @@ extension CommandContext {
                 lines.append(OutboxLine(network: reply.network, target: reply.target, isChannel: isChannel, text: reply.text,
                                         style: reply.style.rawValue, taskId: task.id, createdAt: now))
             }
-            await bridge.delivery.flush()
+            await bridge.delivery.wake(network: waiting.network)
         } catch {
             await storeFailed(error)
         }

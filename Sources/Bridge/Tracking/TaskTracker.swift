@@ -17,7 +17,8 @@ extension TaskSource {
 
 /// Follows every task the bot started until it finishes: applies reports from callbacks and
 /// polls through `TaskTransition`, polls in batches the tasks it has not heard from lately,
-/// times out tasks past their deadline, and has the outbox delivered after each change.
+/// times out tasks past their deadline, and signals the outbox's delivery workers after each
+/// change (never waiting for delivery).
 public actor TaskTracker {
     private let store: any BotStore
     private let delivery: OutboxDelivery
@@ -57,7 +58,7 @@ public actor TaskTracker {
     }
 
     /// Records a task the proxy just accepted, with the lines owed for it (the
-    /// acknowledgement), and delivers them. If a callback got there first and adopted the
+    /// acknowledgement), and has them delivered (returns once they are committed). If a callback got there first and adopted the
     /// task through its `state`, the richer record from the command replaces what it knew.
     /// `intent` is the intent row the submission was made for: it is closed as accepted in the
     /// transaction that records the task.
@@ -82,7 +83,7 @@ public actor TaskTracker {
             if let intent { try await store.acceptIntent(id: intent, taskId: task.id, at: clock.now()) }
             metrics.jobSubmitted()
         }
-        await delivery.flush()
+        await delivery.wake(network: task.network)
     }
 
     /// Applies one report from the proxy about a task (a poll or fetch result; never a
@@ -90,7 +91,7 @@ public actor TaskTracker {
     @discardableResult
     public func apply(_ snapshot: TaskSnapshot) async -> ApplyOutcome {
         let outcome = await applyWithoutDelivery(snapshot)
-        if outcome == .applied { await delivery.flush() }
+        if outcome == .applied { await delivery.wake() }
         return outcome
     }
 
@@ -241,7 +242,7 @@ public actor TaskTracker {
                 logger.error("cannot declare an intent lost", metadata: ["intent": "\(intent.id)", "error": "\(error)"])
             }
         }
-        await delivery.flush()
+        if !plan.lost.isEmpty { await delivery.wake() }
     }
 
     private func transition(for record: TaskRecord, ref: String) async -> TaskTransition {
@@ -271,12 +272,13 @@ public actor TaskTracker {
                 break
             }
         }
-        await delivery.flush()
+        await delivery.wake()
     }
 
-    /// After a start: everything pending is polled at once and what the outbox still owes is sent.
+    /// After a start: the networks that owe lines get their delivery workers, and everything
+    /// pending is polled at once.
     public func recover() async {
-        await delivery.flush()
+        await delivery.wake()
         await poll(everything: true)
         // Submissions the last run made but never recorded: found in the proxy's list now, or
         // told as lost once their grace period is over (the periodic round).
@@ -321,7 +323,7 @@ public actor TaskTracker {
             }
         }
         await expireOverdue()
-        await delivery.flush()
+        await delivery.wake()
     }
 
     struct Finished: Sendable {
@@ -334,9 +336,11 @@ public actor TaskTracker {
         TaskOutcome(task).map { Finished(outcome: $0, seconds: max(0, now.timeIntervalSince(task.createdAt))) }
     }
 
-    /// Tasks past their deadline are reported as timed out, once.
+    /// Tasks past their deadline are reported as timed out, once (the delivery workers are
+    /// signalled when any was).
     public func expireOverdue() async {
         let now = clock.now()
+        var expired = 0
         do {
             for task in try await store.pendingTasks() where task.deadline <= now {
                 let ref = try await store.shortReference(for: task)
@@ -349,10 +353,12 @@ public actor TaskTracker {
                 }
                 if let finished = finished ?? nil { metrics.jobFinished(finished.outcome, finished.seconds) }
                 lastPolled[task.id] = nil
+                expired += 1
             }
         } catch {
             logger.error("cannot expire overdue tasks", metadata: ["error": "\(error)"])
         }
+        if expired > 0 { await delivery.wake() }
     }
 }
 

@@ -29,7 +29,7 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(10))
         }
-        try h.restart()
+        try await h.restart()
         command.cancel()
         await command.value
         #expect(await h.sim.controls.stats().tasksCreated == 1)
@@ -61,7 +61,7 @@ import Testing
             // Past the grace period, and across another restart: nothing more is said.
             h.clock.advance(by: 3600)
             await h.bridge.tracker.reconcileIntents(minimumAge: 60)
-            try h.restart()
+            try await h.restart()
             await h.bridge.tracker.recover()
             await h.bridge.tracker.reconcileIntents(minimumAge: 60)
             #expect(await results(h).count == 1)
@@ -87,7 +87,7 @@ import Testing
             #expect(try await h.store.intent(id: intent.id)?.state == .lost)
 
             await h.bridge.tracker.reconcileIntents(minimumAge: 0)
-            try h.restart()
+            try await h.restart()
             await h.bridge.tracker.recover()
             h.clock.advance(by: 3600)
             await h.bridge.tracker.reconcileIntents(minimumAge: 60)
