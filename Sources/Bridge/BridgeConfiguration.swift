@@ -64,6 +64,16 @@ public struct BridgeConfiguration: Sendable {
     /// Finished tasks older than this many days (and their outbox lines) are pruned by the
     /// hourly clean-up; 0 keeps them forever. Pending tasks are never pruned.
     public var taskRetentionDays = 30
+    /// A submission neither recorded as a task nor found again (callback, the proxy's task
+    /// list) this long after it was written is reported to its user as lost track of. Long
+    /// enough for a callback, longer than any submit request may take.
+    public var intentGracePeriod: TimeInterval = 5 * 60
+    /// How often open intents older than `intentCheckAge` are looked for while running.
+    public var intentCheckInterval: TimeInterval = 60
+    /// Open intents younger than this may still have their submit in flight: left alone.
+    public var intentCheckAge: TimeInterval = 60
+    /// Retry pacing and when owed lines are given up on (`bot.outbox_hold_hours`).
+    public var deliveryPolicy = DeliveryPolicy()
 
     public init(commandPrefix: String = "!", replyStyle: ChatStyle = .privmsg, versionText: String = "mjbridge",
                 ownerAccounts: [String] = [], notifyHook: String? = nil, speedModeRouting: SpeedModeRouting = .filter,

@@ -13,6 +13,7 @@ import Store
 /// Task { try await bridge.run() }            // recovery, then the polling loop
 /// await bridge.handle(event)                 // each chat line
 /// await bridge.joined(network: n, channel: c) // after each JOIN, to deliver held results
+/// await bridge.registered(network: n)        // after each registration, to deliver owed lines
 /// await bridge.receiveCallback(body)         // each POST /callback/<secret>
 /// ```
 public final class ChatBridge: Sendable {
@@ -33,7 +34,7 @@ public final class ChatBridge: Sendable {
     let client: MidjourneyClient
     /// Clients whose base URL carries a speed-mode path (`/mj-fast`), for `speedModeRouting = .path`.
     let modeClients: [SpeedMode: MidjourneyClient]
-    let store: SQLiteStore
+    let store: any BotStore
     let transport: any ChatTransport
     let delivery: OutboxDelivery
     let imageFetcher: (any ImageFetcher)?
@@ -46,14 +47,17 @@ public final class ChatBridge: Sendable {
     let rateGate: CommandRateGate
     /// Commands and jobs for the operator's metrics (the App's Prometheus registry).
     let metrics: BridgeMetrics
+    /// Ids for intent rows (random; fixed in tests).
+    let intentIds: IntentIds
 
     /// `hintSleep` waits out the callback coalescing window (default: `clock.sleep`).
-    public init(configuration: BridgeConfiguration, client: MidjourneyClient, store: SQLiteStore, transport: any ChatTransport,
+    public init(configuration: BridgeConfiguration, client: MidjourneyClient, store: any BotStore, transport: any ChatTransport,
                 imageFetcher: (any ImageFetcher)?, modeClients: [SpeedMode: MidjourneyClient] = [:],
                 clock: BridgeClock = .system, hintSleep: (@Sendable (Duration) async throws -> Void)? = nil,
                 live: LiveSettingsHolder? = nil, reloader: (any ConfigReloading)? = nil, metrics: BridgeMetrics = .none,
-                logger: Logger) {
+                intentIds: IntentIds = .random, logger: Logger) {
         self.configuration = configuration
+        self.intentIds = intentIds
         let live = live ?? LiveSettingsHolder(LiveSettings(configuration))
         self.live = live
         self.reloader = reloader
@@ -69,7 +73,8 @@ public final class ChatBridge: Sendable {
         self.metrics = metrics
         self.currentLimits = Mutex(LimitPolicy(live.current.limits))
         self.rateGate = CommandRateGate(limit: configuration.limits.commandsPer30s)
-        let delivery = OutboxDelivery(store: store, transport: transport, now: clock.now, logger: logger)
+        let delivery = OutboxDelivery(store: store, transport: transport, policy: configuration.deliveryPolicy,
+                                      now: clock.now, logger: logger)
         self.delivery = delivery
         let channels = ChannelSettings(configuration: configuration, store: store, logger: logger, live: live)
         self.channels = channels
@@ -109,11 +114,22 @@ public final class ChatBridge: Sendable {
 
     // MARK: Inputs
 
+    /// Whether `handle` could do anything with the line: a command with the prefix as of the
+    /// last reload, the addressed form (`mjbridge: help`, with `event.botNick`), or anything
+    /// said in private. Synchronous and cheap, so a transport decides before it spends a task
+    /// or an actor hop on ordinary chatter; `handle` ignores every line this says no to.
+    public func mayBeCommand(_ event: ChatEvent) -> Bool {
+        CommandParser(registry: Self.registry, prefix: live.current.commandPrefix).mayBeCommand(event)
+    }
+
     /// Handles one chat line. Returns when its immediate answers have been sent or queued;
     /// results arrive later through the tracker.
     public func handle(_ event: ChatEvent) async {
         let settings = live.current
         let responder = responder(settings)
+        // Conversation: no role, rate gate or store is consulted for it (the check transports
+        // make before they call this, repeated for those that do not).
+        guard responder.parser.mayBeCommand(event) else { return }
         var event = event
         let resolver = await roster.resolver(network: event.network)
         var role = resolver.role(of: event)
@@ -210,9 +226,34 @@ public final class ChatBridge: Sendable {
         }
     }
 
-    /// The bot (re)joined a channel: results held for it go out now.
+    /// The bot (re)joined a channel: results held for it go out now. Returns at once; the
+    /// network's delivery worker sends them.
     public func joined(network: String, channel: String) async {
-        await delivery.flush()
+        await delivery.channelAccessChanged(network: network, channel: channel)
+    }
+
+    /// The bot's standing in a channel changed (voiced, unbanned, a mode change such as -m):
+    /// lines held because the channel refused them are tried again now. Returns at once.
+    public func channelAccessChanged(network: String, channel: String) async {
+        await delivery.channelAccessChanged(network: network, channel: channel)
+    }
+
+    /// The bot registered (connected or reconnected) on `network`: lines owed there, and
+    /// pieces interrupted by the drop, go out now. Returns at once.
+    public func registered(network: String) async {
+        await delivery.wake(network: network)
+    }
+
+    /// Returns once every delivery worker finished a round after the last signal: lines that
+    /// could go out went out, the rest are held or dead-lettered (tests, clean shutdown).
+    public func deliverySettled() async {
+        await delivery.settled()
+    }
+
+    /// Stops the delivery workers; `run()` does this when it ends. Lines still owed stay in
+    /// the store for the next start.
+    public func shutdown() async {
+        await delivery.shutdown()
     }
 
     /// The body of a `POST /callback/<secret>`: only a hint to ask the proxy about one task
@@ -256,9 +297,10 @@ public final class ChatBridge: Sendable {
         await callbackRefresher.settled()
     }
 
-    /// The signed `state` for a task routed to `route`; nil when no key is set or it cannot fit.
-    func signedState(for route: TaskRoute) -> String? {
-        configuration.routeStateKey.flatMap { SignedRouteState(route: route).encoded(with: $0) }
+    /// The signed `state` for a task routed to `route`, naming the intent row it is submitted
+    /// for; nil when no key is set or it cannot fit.
+    func signedState(for route: TaskRoute, intent: String? = nil) -> String? {
+        configuration.routeStateKey.flatMap { SignedRouteState(route: route, intent: intent).encoded(with: $0) }
     }
 
     /// Channels the owners had the bot join or leave from chat (`!join`, `!part`) are joined
@@ -283,27 +325,41 @@ public final class ChatBridge: Sendable {
     /// cancelled. Sent outbox lines older than `sentLineRetention`, audit rows older than
     /// `auditRetention`, the limits' counts of past days and finished tasks older than
     /// `taskRetentionDays` are dropped at the start and then hourly, so the file stays small.
+    /// The delivery workers stop when it ends (cancelled or thrown out of).
     public func run() async throws {
-        await restoreChannels()
-        await tracker.recover()
-        await pruneOldRows()
-        var lastPruned = clock.now()
-        while !Task.isCancelled {
-            try await clock.sleep(.milliseconds(Int64(configuration.pollSchedule.interval * 1000)))
-            await tracker.poll()
-            if clock.now().timeIntervalSince(lastPruned) >= 3600 {
-                await pruneOldRows()
-                lastPruned = clock.now()
+        do {
+            await restoreChannels()
+            await tracker.recover()
+            await pruneOldRows()
+            var lastPruned = clock.now()
+            var lastIntentCheck = clock.now()
+            while !Task.isCancelled {
+                try await clock.sleep(.milliseconds(Int64(configuration.pollSchedule.interval * 1000)))
+                await tracker.poll()
+                if clock.now().timeIntervalSince(lastIntentCheck) >= configuration.intentCheckInterval {
+                    await tracker.reconcileIntents(minimumAge: configuration.intentCheckAge)
+                    lastIntentCheck = clock.now()
+                }
+                if clock.now().timeIntervalSince(lastPruned) >= 3600 {
+                    await pruneOldRows()
+                    lastPruned = clock.now()
+                }
             }
+        } catch {
+            await delivery.shutdown()
+            throw error
         }
+        await delivery.shutdown()
     }
 
-    /// How long sent lines are kept (for diagnostics) before `run()` drops them.
+    /// How long sent and dead-lettered lines are kept (for diagnostics) before `run()` drops them.
     public static let sentLineRetention: TimeInterval = 7 * 24 * 3600
 
     private func pruneOldRows() async {
         do {
             try await store.pruneSentLines(before: clock.now().addingTimeInterval(-Self.sentLineRetention))
+            // Dead letters stay as long as sent lines, for `!pending` and diagnostics.
+            try await store.pruneDeadLetters(before: clock.now().addingTimeInterval(-Self.sentLineRetention))
             // Yesterday's daily counts and today-only quotas mean nothing any more.
             try await store.pruneLimitCounts(before: UTCDay(containing: clock.now()).key)
         } catch {
@@ -320,6 +376,8 @@ public final class ChatBridge: Sendable {
             do {
                 let pruned = try await store.pruneFinishedTasks(before: cutoff)
                 if pruned > 0 { logger.info("pruned finished tasks", metadata: ["count": "\(pruned)"]) }
+                // Intents closed that long ago (accepted, refused, lost) go with them.
+                try await store.pruneClosedIntents(before: cutoff)
             } catch {
                 logger.error("cannot prune finished tasks", metadata: ["error": "\(error)"])
             }
@@ -351,6 +409,10 @@ struct ClientTaskSource: TaskSource {
 
     func tasks(ids: [String]) async throws -> [TaskSnapshot] {
         try await client.list(ids: ids).map(TaskSnapshot.init)
+    }
+
+    func recentTasks() async throws -> [TaskSnapshot]? {
+        try await client.listRecent()?.map(TaskSnapshot.init)
     }
 }
 

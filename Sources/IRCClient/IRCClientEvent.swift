@@ -24,6 +24,10 @@ public enum IRCClientEvent: Sendable, Hashable {
     case nickChanged(String)
     /// A PRIVMSG or NOTICE for us or one of our channels (CTCP requests are answered and not shown).
     case message(IRCChatMessage)
+    /// The consumer of `events` lagged `eventBacklogLimit` events behind and `count` chat
+    /// messages were dropped meanwhile; sent just before the first chat message that gets
+    /// through again, or when the connection ends.
+    case chatDropped(count: Int)
     /// The connection ended; `reconnectIn` is nil when the client will not try again.
     case disconnected(reason: String, reconnectIn: Duration?)
     /// The client stopped for good (shutdown or a non-retryable error); the stream ends after this.
@@ -52,13 +56,17 @@ public struct IRCChatMessage: Sendable, Hashable {
     public var accountVerified: Bool
     /// The network's CASEMAPPING when the line arrived.
     public var caseMapping: CaseMapping
+    /// Our own nick when the line arrived (nil when not known), so a consumer can tell a
+    /// line addressed to us (`mjbridge: help`) or from us without asking the client.
+    public var ownNick: String?
 
     public var isPrivate: Bool { channel == nil }
     /// Where a reply goes: the channel, or the sender for a private message.
     public var replyTarget: String { channel ?? sender.nick }
 
     public init(network: String, kind: Kind, sender: Source, target: String, channel: String?, text: String, account: String?,
-                tags: [String: String], accountVerified: Bool = false, caseMapping: CaseMapping = .rfc1459) {
+                tags: [String: String], accountVerified: Bool = false, caseMapping: CaseMapping = .rfc1459, ownNick: String? = nil) {
+        self.ownNick = ownNick
         self.accountVerified = accountVerified
         self.caseMapping = caseMapping
         self.network = network

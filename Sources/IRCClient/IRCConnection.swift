@@ -17,9 +17,13 @@ import NIOSSL
 public actor IRCConnection {
     public nonisolated let configuration: IRCConnectionConfiguration
     /// Everything that happens, in order; ends after `.stopped`. Consume it from one task.
-    public nonisolated let events: AsyncStream<IRCClientEvent>
+    /// While `configuration.eventBacklogLimit` events wait unread, further chat messages are
+    /// dropped (counted in `droppedChatMessages`, reported by `.chatDropped`); no other event is.
+    public nonisolated let events: IRCEventStream
 
-    private let eventSink: AsyncStream<IRCClientEvent>.Continuation
+    private let eventSink: EventSink
+    /// Chat messages dropped since the last one that got through (logged once per lag).
+    private var droppingChat = 0
     private let group: any EventLoopGroup
     private let logger: Logger
     private let clock = ContinuousClock()
@@ -32,13 +36,13 @@ public actor IRCConnection {
     private var nextSessionID = 0
     private var nextTicket = 0
     private var waiting: [Int: CheckedContinuation<Result<Void, IRCClientError>, Never>] = [:]
-    /// Channels we want to be in: the configured ones plus `join(_:key:)`; rejoined after
-    /// every reconnect and after a kick.
-    private var desiredChannels: [IRCConnectionConfiguration.Channel]
+    /// Nick, channels (wanted and joined), kicks, rejoins, nick regain, hostmask and 005:
+    /// the protocol decisions after registration, kept across reconnects. The actor only
+    /// executes its actions (`execute(_:[SessionAction])`).
+    private var machine: IRCSessionStateMachine
+    private var nextTimerSerial = 0
     /// Every channel key given to `join`, kept out of the logs even after a part.
     private var joinedKeys: Set<String> = []
-    /// NICKLEN from the last 005, so fallback nicks fit on the next connection.
-    private var learnedNickLength: Int?
     private var ctcpLimiter = CTCPRateLimiter()
     /// `lookUpAccount` continuations by ticket; answered by the server, a timeout or the end
     /// of the connection, whichever comes first.
@@ -51,7 +55,7 @@ public actor IRCConnection {
         random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
     ) {
         self.configuration = configuration
-        (events, eventSink) = AsyncStream.makeStream(of: IRCClientEvent.self)
+        (events, eventSink) = IRCEventStream.make(chatLimit: configuration.eventBacklogLimit)
         self.group = eventLoopGroup
         var logger = logger
         logger[metadataKey: "network"] = "\(configuration.name)"
@@ -62,7 +66,7 @@ public actor IRCConnection {
             maximum: configuration.reconnect.maximum,
             resetAfter: configuration.reconnect.resetAfter
         )
-        self.desiredChannels = configuration.channels
+        self.machine = IRCSessionStateMachine(configuration: configuration.session)
     }
 
     // MARK: - Public API
@@ -162,46 +166,43 @@ public actor IRCConnection {
 
     /// Joins a channel now (when registered) and after every reconnect.
     public func join(_ channel: String, key: String? = nil) {
-        let wanted = IRCConnectionConfiguration.Channel(channel, key: key)
         if let key { joinedKeys.insert(key) }
-        let mapping = session?.support.caseMapping ?? .rfc1459
-        if !desiredChannels.contains(where: { mapping.equal($0.name, channel) }) {
-            desiredChannels.append(wanted)
-        }
-        if let session, session.registration.isRegistered {
-            enqueueUnawaited([joinLine(wanted)], lane: .control, session: session)
-        }
+        execute(machine.handle(.joinRequested(WantedChannel(channel, key: key))), session: session)
     }
 
     /// Leaves a channel and stops rejoining it.
     public func part(_ channel: String, reason: String? = nil) {
-        let mapping = session?.support.caseMapping ?? .rfc1459
-        desiredChannels.removeAll { mapping.equal($0.name, channel) }
-        if let session, session.registration.isRegistered {
-            let line = reason.map { Message("PART", channel, $0) } ?? Message("PART", channel)
-            enqueueUnawaited([line.serialized()], lane: .control, session: session)
-        }
+        execute(machine.handle(.partRequested(channel: channel, reason: reason)), session: session)
     }
 
     /// Our nick while registered.
     public var currentNick: String? {
         guard let session, session.registration.isRegistered else { return nil }
-        return session.nick
+        return machine.nick
     }
 
     /// Channels the server confirmed we are in (names as the server spelled them).
-    public var joinedChannels: [String] { session?.joined ?? [] }
+    public var joinedChannels: [String] { session == nil ? [] : machine.joinedChannels }
 
     /// Whether the server confirmed we are in `channel` on the current connection (compared
     /// under the network's CASEMAPPING). False while disconnected, kicked or parted.
     public func isJoined(_ channel: String) -> Bool {
-        session?.isJoined(channel) ?? false
+        session != nil && machine.isJoined(channel)
+    }
+
+    /// Channels we mean to be in (configured, plus `join`, minus `part`), joined or not:
+    /// rejoined after every reconnect and, with `rejoinOnKick`, after a kick.
+    public var desiredChannels: [IRCConnectionConfiguration.Channel] { machine.desiredChannels }
+
+    /// Whether we mean to be in `channel` (under the network's CASEMAPPING), joined or not.
+    public func isDesired(_ channel: String) -> Bool {
+        machine.isDesired(channel)
     }
 
     public var isRegistered: Bool { session?.registration.isRegistered ?? false }
 
     /// The services account we are logged in as on this connection (SASL or NickServ), if any.
-    public var account: String? { session?.account }
+    public var account: String? { session == nil ? nil : machine.account }
 
     /// Asks the server which services account `nick` is logged in to (WHOX `WHO nick %tna`
     /// when offered, else WHOIS / 330). Nil when there is no answer within `timeout`, the nick
@@ -212,7 +213,7 @@ public actor IRCConnection {
         let ticket = nextTicket
         nextTicket += 1
         let key = session.accounts.caseMapping.lowercased(nick)
-        let query = session.accounts.lookup(for: nick, support: session.support)
+        let query = session.accounts.lookup(for: nick, support: machine.support)
         session.accountWaiters[key, default: []].append(ticket)
         let timer = Task {
             try? await Task.sleep(for: timeout)
@@ -230,7 +231,10 @@ public actor IRCConnection {
     }
 
     /// What the server told us in 005 (case mapping, channel types, line length, …).
-    public var serverSupport: ISupport? { session?.support }
+    public var serverSupport: ISupport? { session == nil ? nil : machine.support }
+
+    /// Chat messages dropped from `events` since the client started because the consumer lagged.
+    public nonisolated var droppedChatMessages: Int { events.backlog.dropped }
 
     /// Lines waiting in the outgoing queue.
     public var queuedLineCount: Int { session?.queue.count ?? 0 }
@@ -309,6 +313,7 @@ public actor IRCConnection {
         }
         let hostname = TLSSetup.serverHostname(for: configuration.host)
         let (inputs, sink) = AsyncStream.makeStream(of: ConnectionInput.self)
+        let backlog = InboundBacklog(limit: configuration.readBacklogLimit)
         let server = "\(configuration.host):\(configuration.port)"
         let channel: any Channel
         do {
@@ -321,7 +326,7 @@ public actor IRCConnection {
                             try pipeline.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: hostname))
                         }
                         try pipeline.addHandler(ByteToMessageHandler(IRCLineDecoder()))
-                        try pipeline.addHandler(IRCInboundHandler(sink: sink, waitsForTLS: sslContext != nil, server: server))
+                        try pipeline.addHandler(IRCInboundHandler(sink: sink, backlog: backlog, waitsForTLS: sslContext != nil, server: server))
                     }
                 }
                 .connect(host: configuration.host, port: configuration.port)
@@ -336,7 +341,7 @@ public actor IRCConnection {
         let session = Session(
             id: id,
             channel: channel,
-            registration: RegistrationStateMachine(configuration: configuration.registration(maxNickLength: learnedNickLength)),
+            registration: RegistrationStateMachine(configuration: configuration.registration(maxNickLength: machine.learnedNickLength)),
             configuration: configuration,
             now: clock.now
         )
@@ -352,13 +357,28 @@ public actor IRCConnection {
 
         for await input in inputs {
             handle(input, session: session)
+            switch input {
+            case .line, .overlong:
+                if backlog.consumed() {
+                    // Caught up: read again, unless one socket read refilled the backlog meanwhile.
+                    channel.eventLoop.execute {
+                        if backlog.mayResume { _ = channel.setOption(ChannelOptions.autoRead, value: true) }
+                    }
+                }
+            default:
+                break
+            }
         }
 
         writer.cancel()
         watchdog.cancel()
         confirmWatchdog.cancel()
         registrationTimer.cancel()
-        session.timers.forEach { $0.cancel() }
+        execute(machine.handle(.connectionEnded), session: session)
+        reportDroppedChat()
+        // The machine cancelled every timer it knew of; nothing may outlive the connection.
+        for timer in session.timers.values { timer.task.cancel() }
+        session.timers = [:]
         session.wake.finish()
         channel.close(promise: nil)
         for ticket in session.queue.removeAll() {
@@ -420,16 +440,12 @@ public actor IRCConnection {
             if session.endReason == nil { session.endReason = .serverError(text) }
             logger.warning("server closed the link: \(text)")
             return
-        case "001":
-            // "Welcome to the … Network nick!user@host": our mask, for the line splitter.
-            if let last = message.params.last?.split(separator: " ").last, last.contains("!"), last.contains("@") {
-                let mask = Source(parsing: last)
-                if mask.nick == message.params.first { session.hostmask = mask }
-            }
         default:
             break
         }
         let wasRegistered = session.registration.isRegistered
+        // 001 carries our hostmask: the session machine reads it before registration acts on it.
+        if !wasRegistered { execute(machine.handle(.received(message)), session: session) }
         execute(session.registration.handle(.received(message)), session: session)
         if wasRegistered {
             afterRegistration(message, session: session)
@@ -445,16 +461,12 @@ public actor IRCConnection {
             case .log(let level, let text):
                 logger.log(level: level.loggerLevel, "\(text)")
             case .registered(let nick):
-                session.nick = nick
                 session.registeredAt = clock.now
                 logger.info("registered as \(nick)")
                 eventSink.yield(.registered(nick: nick))
-                regainNickIfNeeded(session: session)
-                let joins = desiredChannels.map(joinLine)
-                if !joins.isEmpty { enqueueUnawaited(joins, lane: .control, session: session) }
+                execute(machine.handle(.registered(nick: nick)), session: session)
             case .loggedIn(let account, let mask):
-                session.account = account
-                if let mask { session.hostmask = Source(parsing: Substring(mask)) }
+                execute(machine.handle(.loggedIn(account: account, mask: mask)), session: session)
                 eventSink.yield(.loggedIn(account: account))
             case .capabilitiesChanged(let capabilities):
                 session.capabilities = capabilities
@@ -467,143 +479,66 @@ public actor IRCConnection {
 
     /// Everything that matters once we are on the network.
     private func afterRegistration(_ message: Message, session: Session) {
-        let params = message.params
         for result in session.accounts.handle(message) {
             let key = session.accounts.caseMapping.lowercased(result.nick)
             for ticket in session.accountWaiters.removeValue(forKey: key) ?? [] { answerLookup(ticket, result.knowledge) }
         }
-        let fromUs = message.source.map { session.same($0.nick, session.nick) } ?? false
+        execute(machine.handle(.received(message)), session: session)
         switch message.command {
         case "005":
-            session.support.apply(message)
-            session.accounts.caseMapping = session.support.caseMapping
-            if session.support.value("NICKLEN") != nil { learnedNickLength = session.support.nickLength }
-        case "396":
-            // RPL_VISIBLEHOST <nick> <host> :is now your displayed host
-            if params.count >= 2 {
-                var mask = session.hostmask ?? Source(nick: session.nick)
-                mask.host = params[1]
-                session.hostmask = mask
-            }
-        case "CHGHOST":
-            if fromUs, params.count >= 2 {
-                session.hostmask = Source(nick: session.nick, user: params[0], host: params[1])
-            }
-        case "NICK":
-            if fromUs, let new = params.first {
-                session.nick = new
-                session.hostmask?.nick = new
-                logger.info("our nick is now \(new)")
-                eventSink.yield(.nickChanged(new))
-                regainNickIfNeeded(session: session)
-            }
-        case "JOIN":
-            if fromUs, let channel = params.first {
-                if let source = message.source, source.user != nil { session.hostmask = source }
-                if !session.isJoined(channel) { session.joined.append(channel) }
-                session.joinRefusals[session.support.caseMapping.lowercased(channel)] = nil
-                logger.info("joined \(channel)")
-                eventSink.yield(.joined(channel: channel))
-            }
-        case "PART":
-            if fromUs, let channel = params.first {
-                session.joined.removeAll { session.same($0, channel) }
-                logger.info("left \(channel)")
-                eventSink.yield(.parted(channel: channel))
-            }
-        case "KICK":
-            guard params.count >= 2, session.same(params[1], session.nick) else { return }
-            kicked(from: params[0], by: message.source?.nick ?? "?", reason: params.count >= 3 ? params[2] : "", session: session)
-        case "901":
-            // RPL_LOGGEDOUT (services dropped us, e.g. the account was deleted).
-            session.account = nil
+            session.accounts.caseMapping = machine.support.caseMapping
         case "PRIVMSG", "NOTICE":
             chat(message, session: session)
-        case "471", "473", "474", "475":
-            // Full, invite-only, banned, wrong key: states that people change, so ask again.
-            guard params.count >= 2 else { return }
-            joinRefused(params[1], reason: "\(params.count >= 3 ? params[params.count - 1] : "") (\(message.command))", session: session)
-        case "403", "405", "477":
-            logger.warning("cannot join \(params.count >= 2 ? params[1] : "?"): \(params.last ?? message.command) (\(message.command))")
         default:
             break
         }
     }
 
-    private func kicked(from channel: String, by kicker: String, reason: String, session: Session) {
-        session.joined.removeAll { session.same($0, channel) }
-        logger.warning("kicked from \(channel) by \(kicker): \(reason)")
-        eventSink.yield(.kicked(channel: channel, by: kicker, reason: reason))
-        guard configuration.rejoinOnKick,
-              let wanted = desiredChannels.first(where: { session.same($0.name, channel) })
-        else { return }
-        let id = session.id
-        let delay = configuration.rejoinDelay
-        session.timers.append(Task {
-            try? await Task.sleep(for: delay)
-            if !Task.isCancelled { self.rejoin(wanted, sessionID: id) }
-        })
-    }
-
-    private func joinRefused(_ channel: String, reason: String, session: Session) {
-        guard let wanted = desiredChannels.first(where: { session.same($0.name, channel) }) else {
-            logger.warning("cannot join \(channel): \(reason)")
-            return
-        }
-        let key = session.support.caseMapping.lowercased(channel)
-        let refusals = (session.joinRefusals[key] ?? 0) + 1
-        session.joinRefusals[key] = refusals
-        let delay = JoinRetryBackoff(base: configuration.rejoinDelay, maximum: configuration.joinRetryMaximum)
-            .delay(afterRefusals: refusals)
-        logger.warning("cannot join \(channel): \(reason); trying again in \(delay) (refusal \(refusals) in a row)")
-        let id = session.id
-        session.timers.append(Task {
-            try? await Task.sleep(for: delay)
-            if !Task.isCancelled { self.rejoin(wanted, sessionID: id) }
-        })
-    }
-
-    /// Starts asking for the configured nick every `nickRegainInterval` while we are on a
-    /// fallback one (taken at connect time, or changed by services); the timer ends once we
-    /// have it or the connection ends. A refusal (433) after registration changes nothing.
-    private func regainNickIfNeeded(session: Session) {
-        guard let configured = configuration.nickRegainInterval, configured > .zero, !session.regainingNick,
-              !session.same(session.nick, configuration.nick)
-        else { return }
-        // A NICK per round trip would crowd out chat on the control lane.
-        let interval = max(configured, .milliseconds(100))
-        session.regainingNick = true
-        logger.info("on fallback nick \(session.nick); asking for \(configuration.nick) every \(interval)")
-        let id = session.id
-        session.timers.append(Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard !Task.isCancelled, self.askForConfiguredNick(sessionID: id) else { return }
+    /// Runs what the session state machine decided. `session` is nil while disconnected:
+    /// the machine sends nothing and runs no timer then.
+    private func execute(_ actions: [SessionAction], session: Session?) {
+        for action in actions {
+            switch action {
+            case .send(let message):
+                guard let session else { continue }
+                enqueueUnawaited([message.serialized()], lane: .control, session: session)
+            case .startTimer(let timer, let delay):
+                guard let session else { continue }
+                session.timers.removeValue(forKey: timer)?.task.cancel()
+                let serial = nextTimerSerial
+                nextTimerSerial += 1
+                let id = session.id
+                session.timers[timer] = RunningTimer(serial: serial, task: Task {
+                    try? await Task.sleep(for: delay)
+                    if !Task.isCancelled { self.sessionTimerFired(timer, serial: serial, sessionID: id) }
+                })
+            case .cancelTimer(let timer):
+                session?.timers.removeValue(forKey: timer)?.task.cancel()
+            case .emit(let change):
+                switch change {
+                case .joined(let channel): eventSink.yield(.joined(channel: channel))
+                case .parted(let channel): eventSink.yield(.parted(channel: channel))
+                case .kicked(let channel, let kicker, let reason): eventSink.yield(.kicked(channel: channel, by: kicker, reason: reason))
+                case .nickChanged(let nick): eventSink.yield(.nickChanged(nick))
+                }
+            case .log(let level, let text):
+                logger.log(level: level.loggerLevel, "\(text)")
             }
-        })
+        }
+    }
+
+    private func sessionTimerFired(_ timer: SessionTimer, serial: Int, sessionID: Int) {
+        // Only the timer that is still current: a replaced or cancelled one may wake late.
+        guard let session, session.id == sessionID, session.timers[timer]?.serial == serial else { return }
+        session.timers[timer] = nil
+        execute(machine.handle(.timerFired(timer)), session: session)
     }
 
     /// Whether the nick regain timer runs (for tests).
-    var isRegainingNick: Bool { session?.regainingNick ?? false }
+    var isRegainingNick: Bool { machine.isRegainingNick }
 
-    /// Sends `NICK <configured>`; false once there is nothing more to ask for.
-    private func askForConfiguredNick(sessionID: Int) -> Bool {
-        guard let session, session.id == sessionID else { return false }
-        guard !session.same(session.nick, configuration.nick) else {
-            session.regainingNick = false
-            return false
-        }
-        enqueueUnawaited([Message("NICK", configuration.nick).serialized()], lane: .control, session: session)
-        return true
-    }
-
-    private func rejoin(_ channel: IRCConnectionConfiguration.Channel, sessionID: Int) {
-        guard let session, session.id == sessionID,
-              desiredChannels.contains(where: { session.same($0.name, channel.name) })
-        else { return }
-        logger.info("rejoining \(channel.name)")
-        enqueueUnawaited([joinLine(channel)], lane: .control, session: session)
-    }
+    /// Session timers running now (for tests: they must not pile up).
+    var runningTimerCount: Int { session?.timers.count ?? 0 }
 
     private func chat(_ message: Message, session: Session) {
         guard message.params.count >= 2, let sender = message.source else { return }
@@ -618,12 +553,13 @@ public actor IRCConnection {
             logger.debug("server notice: \(text)")
             return
         }
-        guard !session.same(sender.nick, session.nick) else { return }
+        guard !machine.same(sender.nick, machine.nick) else { return }
         var channel: String?
-        let statusPrefixes = session.support.value("STATUSMSG") ?? "@+"
-        if session.support.isChannel(target) {
+        let support = machine.support
+        let statusPrefixes = support.value("STATUSMSG") ?? "@+"
+        if support.isChannel(target) {
             channel = target
-        } else if let first = target.first, statusPrefixes.contains(first), session.support.isChannel(String(target.dropFirst())) {
+        } else if let first = target.first, statusPrefixes.contains(first), support.isChannel(String(target.dropFirst())) {
             // STATUSMSG (`@#chan`): still a channel message.
             channel = String(target.dropFirst())
         }
@@ -638,11 +574,33 @@ public actor IRCConnection {
             // before); the bridge looks it up where a permission depends on it.
             account = nil
         }
-        eventSink.yield(.message(IRCChatMessage(
+        publishChat(IRCChatMessage(
             network: configuration.name, kind: kind, sender: sender, target: target, channel: channel,
             text: text, account: account, tags: message.tags, accountVerified: knowledge != nil,
-            caseMapping: session.support.caseMapping
-        )))
+            caseMapping: support.caseMapping, ownNick: machine.nick
+        ))
+    }
+
+    /// Chat goes out unless the consumer of `events` is `eventBacklogLimit` events behind;
+    /// then it is dropped and counted, with one log line per lag and a `.chatDropped` once the
+    /// consumer caught up. Chat only: losing a JOIN or a disconnect would break the consumer.
+    private func publishChat(_ message: IRCChatMessage) {
+        guard eventSink.backlog.admitChat() else {
+            if droppingChat == 0 {
+                logger.warning("events are \(eventSink.backlog.count) behind: dropping chat messages until the consumer catches up")
+            }
+            droppingChat += 1
+            return
+        }
+        reportDroppedChat()
+        eventSink.yield(.message(message))
+    }
+
+    private func reportDroppedChat() {
+        guard droppingChat > 0 else { return }
+        logger.warning("events caught up; \(droppingChat) chat messages were dropped")
+        eventSink.yield(.chatDropped(count: droppingChat))
+        droppingChat = 0
     }
 
     /// CTCP requests are answered here, never shown as chat. `CTCP.reply` ignores NOTICEs (two
@@ -678,13 +636,9 @@ public actor IRCConnection {
     private func chatLines(_ kind: IRCChatMessage.Kind, to target: String, text: String, session: Session) throws(IRCClientError) -> [String] {
         // A target is one nick or channel; a space or comma would address someone else.
         guard Self.isUsableTarget(target) else { throw .invalidTarget(target) }
-        let splitter = LineSplitter(sender: session.sender, lineLength: session.support.lineLength)
+        let splitter = LineSplitter(sender: machine.sender, lineLength: machine.support.lineLength)
         let command = kind == .notice ? "NOTICE" : "PRIVMSG"
         return splitter.split(text, command: command, target: target).map { $0.serialized() }
-    }
-
-    private func joinLine(_ channel: IRCConnectionConfiguration.Channel) -> String {
-        (channel.key.map { Message("JOIN", channel.name, $0) } ?? Message("JOIN", channel.name)).serialized()
     }
 
     private func enqueue(_ lines: [String], lane: OutgoingQueue.Lane, session: Session) async -> Result<Void, IRCClientError> {
@@ -793,19 +747,10 @@ public actor IRCConnection {
 // MARK: - Confirmed sends
 
 extension IRCConnection {
-    /// Whether we mean to be in `channel`: configured or joined since, and not parted (compared
-    /// under the network's CASEMAPPING). Kicked, banned or disconnected, we still do.
-    /// (Main's session state machine has the same method: keep that one at the merge.)
-    public func isDesired(_ channel: String) -> Bool {
-        let mapping = session.map { support(of: $0).caseMapping } ?? .rfc1459
-        return desiredChannels.contains { mapping.equal($0.name, channel) }
-    }
-
-    // Where the connection's nick, 005 and mask live. After the merge with the session state
-    // machine: `machine.nick`, `machine.support`, `machine.sender`.
-    private func nick(of session: Session) -> String { session.nick }
-    private func support(of session: Session) -> ISupport { session.support }
-    private func sender(of session: Session) -> Source { session.sender }
+    // The connection's nick, 005 and mask, from the session state machine.
+    private func nick(of session: Session) -> String { machine.nick }
+    private func support(of session: Session) -> ISupport { machine.support }
+    private func sender(of session: Session) -> Source { machine.sender }
 
     /// Whether `shutdown` has begun (for tests).
     var isShuttingDown: Bool { stopping }

@@ -56,15 +56,15 @@ public struct IRCConnectionConfiguration: Sendable {
     /// the ping watchdog would, only sooner (that takes up to ping idle + timeout), and the
     /// unconfirmed lines are the caller's to send again.
     public var confirmTimeout: Duration = .seconds(30)
+    /// Lines read from the server and not handled yet, at most: then the client stops reading
+    /// from the socket until it is down to a quarter (TCP makes the server wait; nothing lost).
+    public var readBacklogLimit = 1024
+    /// Events not yet taken from `IRCConnection.events`, at most, before chat messages are
+    /// dropped (and counted); other events are never dropped.
+    public var eventBacklogLimit = 1024
 
-    public struct Channel: Sendable, Hashable {
-        public var name: String
-        public var key: String?
-        public init(_ name: String, key: String? = nil) {
-            self.name = name
-            self.key = key
-        }
-    }
+    /// A channel with its key (the same value the session state machine keeps).
+    public typealias Channel = WantedChannel
 
     public struct Flood: Sendable, Hashable {
         /// Lines that may go out back to back.
@@ -166,6 +166,12 @@ public struct IRCConnectionConfiguration: Sendable {
         self.registrationTimeout = registrationTimeout
         self.connectTimeout = connectTimeout
         self.version = version
+    }
+
+    /// What the session state machine needs.
+    var session: SessionConfiguration {
+        SessionConfiguration(nick: nick, channels: channels, rejoinOnKick: rejoinOnKick, rejoinDelay: rejoinDelay,
+                             nickRegainInterval: nickRegainInterval, joinRetryMaximum: joinRetryMaximum)
     }
 
     /// What the registration state machine needs; `maxNickLength` is learned from 005.

@@ -13,17 +13,21 @@ enum ConnectionInput: Sendable, Hashable {
 }
 
 /// The last handler in the pipeline: forwards framed lines and connection state into an
-/// AsyncStream the client actor consumes. It decides nothing.
+/// AsyncStream the client actor consumes. It decides nothing, except to stop reading from the
+/// socket while `backlog` says the client is that far behind (the client resumes reading).
 final class IRCInboundHandler: ChannelInboundHandler {
     typealias InboundIn = IRCLineDecoder.Line
 
     private let sink: AsyncStream<ConnectionInput>.Continuation
+    /// Nil: never pause (the tests' scripted server, whose reader keeps no count).
+    private let backlog: InboundBacklog?
     private let waitsForTLS: Bool
     /// `host:port`, for error sentences.
     private let server: String
 
-    init(sink: AsyncStream<ConnectionInput>.Continuation, waitsForTLS: Bool, server: String = "the server") {
+    init(sink: AsyncStream<ConnectionInput>.Continuation, backlog: InboundBacklog? = nil, waitsForTLS: Bool, server: String = "the server") {
         self.sink = sink
+        self.backlog = backlog
         self.waitsForTLS = waitsForTLS
         self.server = server
     }
@@ -44,6 +48,10 @@ final class IRCInboundHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .line(let text): sink.yield(.line(text))
         case .overlong(let length): sink.yield(.overlong(length: length))
+        }
+        if let backlog, backlog.produced(), let options = context.channel.syncOptions, (try? options.getOption(ChannelOptions.autoRead)) == true {
+            // The client is `pauseAt` lines behind: let TCP make the server wait.
+            try? options.setOption(ChannelOptions.autoRead, value: false)
         }
     }
 

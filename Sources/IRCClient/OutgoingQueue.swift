@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The lines waiting for the flood limiter, in two lanes: `control` (JOIN, NickServ, CTCP
 /// replies) goes before `chat`, and each lane keeps its order. Lines that must never wait
 /// (PONG, registration, QUIT) do not enter the queue at all. Every line may carry a ticket:
@@ -10,8 +12,10 @@ struct OutgoingQueue: Sendable {
         let ticket: Int?
     }
 
-    private var control: [Entry] = []
-    private var chat: [Entry] = []
+    // Ring buffers: every line leaves from the front, which an Array pays for by moving the
+    // whole rest of the lane (O(n) per line, O(n²) for a long backlog).
+    private var control = CircularBuffer<Entry>()
+    private var chat = CircularBuffer<Entry>()
     /// Lines still queued per ticket.
     private var remaining: [Int: Int] = [:]
 
@@ -22,8 +26,8 @@ struct OutgoingQueue: Sendable {
         let entries = lines.map { Entry(line: $0, ticket: ticket) }
         if let ticket { remaining[ticket, default: 0] += entries.count }
         switch lane {
-        case .control: control += entries
-        case .chat: chat += entries
+        case .control: control.append(contentsOf: entries)
+        case .chat: chat.append(contentsOf: entries)
         }
     }
 
@@ -59,8 +63,8 @@ struct OutgoingQueue: Sendable {
     /// Empties the queue and returns the tickets that never completed.
     mutating func removeAll() -> [Int] {
         let tickets = Array(remaining.keys).sorted()
-        control = []
-        chat = []
+        control.removeAll()
+        chat.removeAll()
         remaining = [:]
         return tickets
     }

@@ -1,8 +1,9 @@
 import IRC
 import NIOCore
 
-/// Per-connection state. Owned by the `IRCConnection` actor and never handed out, so it needs
-/// no synchronisation of its own.
+/// Per-connection I/O state. Owned by the `IRCConnection` actor and never handed out, so it
+/// needs no synchronisation of its own. What the connection means on the network (nick,
+/// channels, hostmask, 005) lives in the actor's `IRCSessionStateMachine`.
 final class Session {
     let id: Int
     let channel: any Channel
@@ -10,12 +11,6 @@ final class Session {
     var watchdog: PingWatchdog<ContinuousClock.Instant>
     var flood: FloodControl
     var queue = OutgoingQueue()
-    var support = ISupport()
-    var nick: String
-    /// Our `nick!user@host` as others see it (001, JOIN echo, 396, CHGHOST, SASL 900); the
-    /// line splitter budgets with it, and with a worst case for the parts still unknown.
-    var hostmask: Source?
-    var account: String?
     var capabilities: Set<String> = [] {
         didSet {
             accounts.capabilities = capabilities
@@ -26,14 +21,12 @@ final class Session {
     var accounts = AccountTracker()
     /// `lookUpAccount` callers waiting for an answer, by folded nick.
     var accountWaiters: [String: [Int]] = [:]
-    var joined: [String] = []
     var registeredAt: ContinuousClock.Instant?
     var endReason: DisconnectReason?
-    var timers: [Task<Void, Never>] = []
-    /// Refused JOINs in a row per channel (lower-cased by CASEMAPPING), for the retry backoff.
-    var joinRefusals: [String: Int] = [:]
-    /// A timer asks for the configured nick while we are on a fallback one.
-    var regainingNick = false
+    /// The session state machine's timers that run now, one per id; each removes itself when
+    /// it fires and is removed when cancelled, so this never holds more than the machine's
+    /// live timers.
+    var timers: [SessionTimer: RunningTimer] = [:]
     let wakes: AsyncStream<Void>
     let wake: AsyncStream<Void>.Continuation
     /// Which chat lines the server passed on (echo-message, labels, PING barriers).
@@ -52,23 +45,14 @@ final class Session {
         self.registration = registration
         self.watchdog = PingWatchdog(idle: configuration.ping.idle, timeout: configuration.ping.timeout, now: now)
         self.flood = FloodControl(configuration.flood.control)
-        self.nick = configuration.nick
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.confirmations = SendConfirmations(mode: .barrier, timeout: configuration.confirmTimeout)
         (confirmWakes, confirmWake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
+}
 
-    /// Nick and channel comparison under the network's CASEMAPPING.
-    func same(_ a: String, _ b: String) -> Bool {
-        support.caseMapping.equal(a, b)
-    }
-
-    func isJoined(_ channel: String) -> Bool {
-        joined.contains { same($0, channel) }
-    }
-
-    /// How others see us, as far as we know it.
-    var sender: Source {
-        hostmask.map { Source(nick: nick, user: $0.user, host: $0.host) } ?? Source(nick: nick)
-    }
+/// One running session timer; `serial` tells its fire from that of a timer that replaced it.
+struct RunningTimer {
+    let serial: Int
+    let task: Task<Void, Never>
 }

@@ -15,8 +15,11 @@ public enum MJError: Error, Sendable, Hashable, CustomStringConvertible {
     /// No complete answer within the request timeout. For a submit the task may still have been
     /// created, so it is not resubmitted blindly.
     case timeout(submit: Bool)
-    /// Could not connect (refused, DNS, TLS, connection reset).
+    /// Could not connect (refused, DNS, TLS): the request never reached the proxy.
     case unreachable(String)
+    /// The connection broke after the request went out (closed or reset before a complete
+    /// answer). For a submit the task may have been created, as with `timeout(submit: true)`.
+    case connectionLost(String)
     case badBaseURL(String)
     /// HTTP 3xx: the base URL points at something that redirects (http→https, a moved host, a
     /// login page). Not followed, so the API key never travels to `location` (as sent, maybe
@@ -36,9 +39,22 @@ public enum MJError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Worth retrying after a pause (reads are retried automatically, submits never).
     public var isRetryable: Bool {
         switch self {
-        case .rateLimited, .server, .timeout, .unreachable: true
+        case .rateLimited, .server, .timeout, .unreachable, .connectionLost: true
         case .rejected(let response): response.code.isTransient
         default: false
+        }
+    }
+
+    /// For a submit: the proxy may have taken the job although no acceptance was read (no
+    /// answer in time, the connection broke after sending, a 5xx, an accepting answer that
+    /// could not be read, the caller cancelled mid-request). Submits are never retried, so such
+    /// a job is found again by its `state` or reported as lost track of. False = the proxy
+    /// provably did not take it (it refused, or the request never reached it).
+    public var submitOutcomeUnknown: Bool {
+        switch self {
+        case .timeout, .connectionLost, .server, .decoding, .cancelled: true
+        case .httpStatus(let status, _): status >= 500
+        case .apiKeyRejected, .notFound, .rateLimited, .unreachable, .badBaseURL, .redirected, .rejected, .invalidRequest: false
         }
     }
 
@@ -62,6 +78,8 @@ public enum MJError: Error, Sendable, Hashable, CustomStringConvertible {
             return "The Midjourney proxy did not answer in time."
         case .unreachable(let reason):
             return "Cannot reach the Midjourney proxy: \(reason)."
+        case .connectionLost(let reason):
+            return "The connection to the Midjourney proxy broke before it answered: \(reason)."
         case .badBaseURL(let hint):
             return "Bad Midjourney proxy base URL: \(hint)."
         case .redirected(let status, let location):

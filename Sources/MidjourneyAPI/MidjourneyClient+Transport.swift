@@ -96,12 +96,18 @@ extension MidjourneyClient {
                 throw .unreachable("connecting to \(baseURL.origin) timed out")
             case .bodyLengthMismatch:
                 throw .decoding("the answer to \(path) was truncated")
+            case .remoteConnectionClosed:
+                throw .connectionLost("\(baseURL.origin) closed the connection before answering")
             default:
                 throw .unreachable("\(baseURL.origin): \(error)")
             }
         } catch {
             if Task.isCancelled { throw .cancelled }
-            throw .unreachable("\(baseURL.origin): \(error)")
+            // A reset or broken pipe (NIO's IOError, read only by its text here: this target does
+            // not import NIO) can come after the request went out; refused and DNS cannot.
+            let text = "\(error)"
+            if Self.isAfterSending(text) { throw .connectionLost("\(baseURL.origin): \(text)") }
+            throw .unreachable("\(baseURL.origin): \(text)")
         }
         logger.debug("proxy answered", metadata: [
             "method": "\(method)", "path": "\(path)", "status": "\(raw.status)", "bytes": "\(raw.body.count)",
@@ -134,6 +140,11 @@ extension MidjourneyClient {
             if raw.status == 404 { throw .notFound(path: url) }
             throw .httpStatus(raw.status, raw.body.isEmpty ? "" : redactor.redact(MJError.snippet(of: raw.body)))
         }
+    }
+
+    /// Errors that only happen on an established connection (ECONNRESET 104, EPIPE 32).
+    static func isAfterSending(_ errorText: String) -> Bool {
+        ["Connection reset by peer", "Broken pipe", "errno: 104)", "errno: 32)"].contains { errorText.contains($0) }
     }
 
     struct TimeoutReached: Error {}

@@ -206,7 +206,7 @@ public struct MidjourneyClient: Sendable {
     }
 
     /// Redacts the key out of every error leaving the client.
-    private func guarded<T>(_ body: () async throws(MJError) -> T) async throws(MJError) -> T {
+    func guarded<T>(_ body: () async throws(MJError) -> T) async throws(MJError) -> T {
         do {
             return try await body()
         } catch {

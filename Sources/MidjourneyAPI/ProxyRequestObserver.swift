@@ -70,7 +70,7 @@ public struct ProxyRequestOutcome: Sendable, Hashable, CustomStringConvertible {
         case .httpStatus(let status, _): self = status >= 500 ? .http5xx : .http4xx
         case .server: self = .http5xx
         case .timeout: self = .timeout
-        case .unreachable, .badBaseURL: self = .unreachable
+        case .unreachable, .connectionLost, .badBaseURL: self = .unreachable
         case .decoding, .invalidRequest: self = .invalid
         case .rejected(let response): self = .proxyCode(response.code.value)
         case .cancelled: self = .cancelled

@@ -48,6 +48,7 @@ struct SecretRedactor: Sendable {
         case .apiKeyRejected(let status, let hint): .apiKeyRejected(status: status, hint: redact(hint))
         case .notFound(let path): .notFound(path: redact(path))
         case .unreachable(let why): .unreachable(redact(why))
+        case .connectionLost(let why): .connectionLost(redact(why))
         case .badBaseURL(let why): .badBaseURL(redact(why))
         case .redirected(let status, let location): .redirected(status: status, location: redact(location))
         case .decoding(let why): .decoding(redact(why))

@@ -340,7 +340,28 @@ actor SimulatedProxy {
             return (injectedError(status: status), delay)
         }
         if route != .notFound, let denied = authorize(request) { return (denied, delay) }
-        return (dispatch(route, mode: mode, request: request), delay)
+        let reply = dispatch(route, mode: mode, request: request)
+        if switches.loseSubmitAnswers > 0, Self.isSubmit(route), Self.isAcceptance(reply) {
+            switches.loseSubmitAnswers -= 1
+            stats.submitAnswersLost += 1
+            return (.text("<html><body><h1>504 Gateway Time-out</h1></body></html>", status: 504),
+                    max(delay, switches.lostAnswerDelay))
+        }
+        return (reply, delay)
+    }
+
+    private static func isSubmit(_ route: SimRoute) -> Bool {
+        switch route {
+        case .submit(let name): name != "upload-discord-images"
+        case .swapFace: true
+        default: false
+        }
+    }
+
+    /// Codes 1, 21 and 22: the proxy created a task.
+    private static func isAcceptance(_ reply: SimReply) -> Bool {
+        guard reply.status == 200, let code = JSONValue.parse(reply.body)?["code"] else { return false }
+        return [.int(1), .int(21), .int(22)].contains(code)
     }
 
     private func injectedError(status: Int) -> SimReply {
@@ -388,7 +409,11 @@ actor SimulatedProxy {
             }
             return .json(t.json(flavor: flavor, instanceId: instanceId(t)))
         case .listAll:
-            return .json(.array(order.suffix(100).reversed().compactMap { tasks[$0] }
+            // A gateway in front (new-api) has no such route.
+            guard switches.taskListAvailable else { return .text("404 page not found", status: 404) }
+            // novicezk lists every task it keeps; trueai the newest 100. Newest first.
+            let listed = flavor == .trueai ? Array(order.suffix(100)) : order
+            return .json(.array(listed.reversed().compactMap { tasks[$0] }
                 .map { $0.json(flavor: flavor, instanceId: instanceId($0)) }))
         default:
             break

@@ -32,6 +32,16 @@ public final class SimulatorControls: Sendable {
     public func setOutage(_ on: Bool) async { await update { $0.outage = on } }
     public func setRemix(_ on: Bool) async { await update { $0.remix = on } }
     public func setBannedWords(_ words: [String]) async { await update { $0.bannedWords = words } }
+    /// Whether `GET /mj/task/list` is served (false: 404, like a gateway that does not relay it).
+    public func setTaskListAvailable(_ on: Bool) async { await update { $0.taskListAvailable = on } }
+    /// The next `count` accepted submits create their task but their answer is held for
+    /// `delay`, then replaced by a 504: the proxy took the job, the client never heard.
+    public func loseSubmitAnswers(_ count: Int = 1, heldFor delay: Duration = .seconds(60)) async {
+        await update {
+            $0.loseSubmitAnswers = count
+            $0.lostAnswerDelay = delay
+        }
+    }
 
     /// The next `count` tasks accepted fail after their first progress with `reason`.
     public func failNextTasks(_ count: Int = 1, reason: String) async {

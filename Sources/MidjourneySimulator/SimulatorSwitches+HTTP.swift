@@ -74,7 +74,7 @@ extension SimulatorSwitches {
     static let httpKeys = [
         "callbackDropFraction", "callbackDuplicateFraction", "callbackReorder", "callbackDelayMs",
         "httpErrorFraction", "httpErrorStatuses", "retryAfterSeconds", "responseDelayMs", "stuckAtPercent",
-        "outage", "remix", "bannedWords",
+        "outage", "remix", "bannedWords", "taskListAvailable", "loseSubmitAnswers", "lostAnswerDelayMs",
     ]
 
     var httpJSON: JSONValue {
@@ -91,6 +91,9 @@ extension SimulatorSwitches {
             "outage": .bool(outage),
             "remix": .bool(remix),
             "bannedWords": .array(bannedWords.map(JSONValue.string)),
+            "taskListAvailable": .bool(taskListAvailable),
+            "loseSubmitAnswers": .int(Int64(loseSubmitAnswers)),
+            "lostAnswerDelayMs": .int(lostAnswerDelay.milliseconds),
         ]
     }
 
@@ -141,6 +144,13 @@ extension SimulatorSwitches {
                 throw SwitchError("bannedWords must be a list of strings")
             }
             bannedWords = words
+        case "taskListAvailable": taskListAvailable = try flag()
+        case "loseSubmitAnswers":
+            guard let n = SwitchValue.int(value), (0...10_000).contains(n) else {
+                throw SwitchError("loseSubmitAnswers must be a whole number from 0 to 10000")
+            }
+            loseSubmitAnswers = n
+        case "lostAnswerDelayMs": lostAnswerDelay = try milliseconds()
         default:
             throw SwitchError("unknown switch '\(key)'")
         }

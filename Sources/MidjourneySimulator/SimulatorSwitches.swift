@@ -25,6 +25,15 @@ public struct SimulatorSwitches: Sendable, Equatable {
     public var remix: Bool = false
     /// Words that make a prompt banned (starts as `SimulatorConfiguration.bannedWords`).
     public var bannedWords: [String] = []
+    /// `GET /mj/task/list` is served (as the contract says per flavour); false = it answers 404
+    /// like a gateway that does not relay it (new-api).
+    public var taskListAvailable: Bool = true
+    /// The next this-many submits the proxy accepts (task created, running) get no acceptance:
+    /// the answer is held for `lostAnswerDelay` and then replaced by a 504, as a gateway in front
+    /// that gave up waiting answers. "The proxy took the job, the client never heard."
+    public var loseSubmitAnswers: Int = 0
+    /// How long a lost answer keeps the client waiting before the 504 (cut short at shutdown).
+    public var lostAnswerDelay: Duration = .seconds(60)
 
     public init() {}
 }
@@ -39,4 +48,6 @@ public struct SimulatorStats: Sendable, Equatable {
     public var injectedHTTPErrors = 0
     public var callbacksDelivered = 0
     public var callbacksFailed = 0
+    /// Submits accepted whose answer was lost (`loseSubmitAnswers`).
+    public var submitAnswersLost = 0
 }

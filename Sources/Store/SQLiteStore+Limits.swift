@@ -7,11 +7,11 @@ import GRDB
 extension SQLiteStore {
     /// The identity `!quota default` stores everyone's limit under (no real identity has no `!`
     /// and is `*`).
-    public static let everyoneQuotaKey = "*"
+    public static let everyoneQuotaKey = StoreConventions.everyoneQuotaKey
 
     /// A reservation older than this is from a process that died between reserving and
     /// recording: it no longer holds a pending slot (its daily unit stays spent).
-    public static let reservationLifetime: TimeInterval = 600
+    public static let reservationLifetime: TimeInterval = StoreConventions.reservationLifetime
 
     /// Reads the counters, lets `decide` judge them and, when it has no refusal, counts the job
     /// and reserves its pending slot — in one write transaction, so two submissions racing for

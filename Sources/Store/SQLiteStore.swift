@@ -12,7 +12,7 @@ public final class SQLiteStore: Sendable {
     let writer: any DatabaseWriter
 
     /// How many of a conversation's newest tasks short references are unique among.
-    public static let recentWindow = 200
+    public static let recentWindow = StoreConventions.recentWindow
 
     private init(writer: any DatabaseWriter) throws {
         self.writer = writer
@@ -78,7 +78,7 @@ public final class SQLiteStore: Sendable {
 
     /// Stores a new task together with the lines its creation owes (e.g. the acknowledgement),
     /// in one transaction. Inserting an id that exists replaces nothing and throws.
-    public func insert(_ task: TaskRecord, lines: [OutboxLine] = []) async throws {
+    public func insert(_ task: TaskRecord, lines: [OutboxLine]) async throws {
         try await writer.write { db in
             try task.insert(db)
             try Self.insert(lines, db)
@@ -87,7 +87,7 @@ public final class SQLiteStore: Sendable {
 
     /// Queues lines; a line about a task supersedes that task's progress lines still unsent
     /// (they are marked sent without being said).
-    private static func insert(_ lines: [OutboxLine], _ db: Database) throws {
+    static func insert(_ lines: [OutboxLine], _ db: Database) throws {
         for var line in lines {
             if let taskId = line.taskId {
                 try db.execute(sql: "UPDATE outbox SET sentAt = ? WHERE taskId = ? AND isProgress AND sentAt IS NULL",
@@ -197,7 +197,7 @@ public final class SQLiteStore: Sendable {
     }
 
     /// The newest tasks of a conversation (channel, or private conversation with one nick).
-    public func recentTasks(scopeKey: String, limit: Int = SQLiteStore.recentWindow) async throws -> [TaskRecord] {
+    public func recentTasks(scopeKey: String, limit: Int) async throws -> [TaskRecord] {
         try await writer.read { db in
             try Self.recent(db, scopeKey: scopeKey, limit: limit)
         }
@@ -219,7 +219,7 @@ public final class SQLiteStore: Sendable {
 
     /// The caller's newest task in this conversation that satisfies `predicate` (e.g. "is
     /// finished and offers a U2 button"), looking at most `searchLimit` tasks back.
-    public func mostRecentTask(of caller: TaskRoute, searchLimit: Int = 50,
+    public func mostRecentTask(of caller: TaskRoute, searchLimit: Int,
                                where predicate: @escaping @Sendable (TaskRecord) -> Bool) async throws -> TaskRecord? {
         try await tasks(of: caller, limit: searchLimit).first(where: predicate)
     }
@@ -271,10 +271,10 @@ public final class SQLiteStore: Sendable {
         }
     }
 
-    /// Every line not yet handed to a transport, in the order they were queued.
+    /// Every line still owed (not confirmed, not dead-lettered), in the order they were queued.
     public func unsentLines() async throws -> [OutboxLine] {
         try await writer.read { db in
-            try OutboxLine.filter(Column("sentAt") == nil).order(Column("id")).fetchAll(db)
+            try OutboxLine.filter(Column("sentAt") == nil && Column("deadLetteredAt") == nil).order(Column("id")).fetchAll(db)
         }
     }
 

@@ -165,6 +165,47 @@ enum StoreMigrations {
             // The hourly clean-up drops audit rows by age; a year of them is worth an index.
             try db.create(index: "auditEntry_at", on: "auditEntry", columns: ["at"])
         }
+        migrator.registerMigration("v8-delivery") { db in
+            // Per-network delivery workers: a line remembers how far it was confirmed (a reply
+            // split over several IRC lines resumes after its last confirmed piece), how often
+            // it was refused, since when it is held and why, and whether it was given up on.
+            try db.alter(table: "outbox") { t in
+                t.add(column: "confirmedOffset", .integer).notNull().defaults(to: 0)
+                t.add(column: "attempts", .integer).notNull().defaults(to: 0)
+                t.add(column: "heldSince", .datetime)
+                t.add(column: "heldReason", .text)
+                t.add(column: "deadLetteredAt", .datetime)
+                t.add(column: "deadLetterReason", .text)
+            }
+            // A worker reads its network's owed lines in order, and the start finds the networks
+            // that owe any: both seek past sent history and dead letters.
+            try db.create(index: "outbox_owed", on: "outbox", columns: ["sentAt", "deadLetteredAt", "network", "id"])
+            // `!pending`, the gauges and the clean-up read dead letters by age.
+            try db.create(index: "outbox_dead_lettered", on: "outbox", columns: ["deadLetteredAt"])
+        }
+        migrator.registerMigration("v9-intents") { db in
+            // A submission is written before the proxy is asked, so a crash (or a lost answer)
+            // between the proxy accepting a job and the task row being written cannot lose it
+            // without a word (`IntentRecord`).
+            try db.create(table: "intent") { t in
+                t.primaryKey("id", .text)
+                t.column("network", .text).notNull()
+                t.column("channel", .text)
+                t.column("nick", .text).notNull()
+                t.column("account", .text)
+                t.column("userKey", .text)
+                t.column("kind", .text).notNull()
+                t.column("prompt", .text).notNull()
+                t.column("parentId", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("taskIds", .text)
+                t.column("state", .text).notNull()
+                t.column("closedAt", .datetime)
+            }
+            // Reconciliation reads the open ones oldest first; retention drops closed ones by age.
+            try db.create(index: "intent_state_created", on: "intent", columns: ["state", "createdAt"])
+            try db.create(index: "intent_closed", on: "intent", columns: ["closedAt"])
+        }
         return migrator
     }
 }

@@ -181,6 +181,8 @@ struct IRCClientTestnetTests {
         _ = try await log.expect("kicked") { if case .kicked(channel, _, "out") = $0 { true } else { false } }
         _ = try await log.expect("joined again") { $0 == .joined(channel: channel) }
         _ = try await peer.expect("bot JOIN again") { $0.command == "JOIN" && $0.source?.nick == nick }
+        // The rejoin timer removed itself when it fired.
+        #expect(await client.runningTimerCount == 0)
         await client.shutdown()
         await peer.quit()
     }

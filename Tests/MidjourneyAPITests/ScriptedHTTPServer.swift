@@ -25,6 +25,8 @@ final class ScriptedHTTPServer: Sendable {
         case respond(status: Int, headers: [(String, String)] = [], body: String = "")
         /// Never answer (until the server shuts down).
         case hang
+        /// Read the whole request, then close the connection without a word.
+        case close
 
         static func json(_ body: String, status: Int = 200) -> Response {
             .respond(status: status, headers: [("Content-Type", "application/json")], body: body)
@@ -160,6 +162,7 @@ final class ScriptedHTTPServer: Sendable {
         }
 
         private static func write(_ response: Response, keepAlive: Bool, context: ChannelHandlerContext) {
+            if case .close = response { return context.close(promise: nil) }
             guard case .respond(let status, let extraHeaders, let text) = response else { return }
             var headers = HTTPHeaders(extraHeaders)
             headers.replaceOrAdd(name: "Content-Length", value: String(text.utf8.count))

@@ -28,6 +28,9 @@ public struct BotSettings: Sendable {
     /// Days a finished task (and its outbox lines) is kept before the hourly clean-up prunes
     /// it; 0 keeps finished tasks forever. Pending tasks are never pruned.
     public var taskRetentionDays: Int = 30
+    /// Hours an owed line may wait for its target (refused by the network, or the bot not in
+    /// the channel) before it is given up on (dead-lettered: kept for `!pending`, never sent).
+    public var outboxHoldHours: Double = 24
 }
 
 public struct ProxySettings: Sendable {

@@ -39,7 +39,8 @@ public struct ConfigurationLoader: Sendable {
             owners: try botTable.stringArray("owners"),
             replyWithNotice: try botTable.oneOf("reply_style", ["privmsg", "notice"], default: "privmsg") == "notice",
             databasePath: resolve(try botTable.string("database", default: "mjbridge.sqlite")),
-            taskRetentionDays: try botTable.int("task_retention_days", default: 30, range: 0...36_500)
+            taskRetentionDays: try botTable.int("task_retention_days", default: 30, range: 0...36_500),
+            outboxHoldHours: try botTable.double("outbox_hold_hours", default: 24, range: 0.01...8760)
         )
         try botTable.finish()
 

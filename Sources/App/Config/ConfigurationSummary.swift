@@ -12,6 +12,7 @@ extension Configuration {
         lines.append("reply_style = \(q(bot.replyWithNotice ? "notice" : "privmsg"))")
         lines.append("database = \(q(bot.databasePath))")
         lines.append("task_retention_days = \(bot.taskRetentionDays)")
+        lines.append("outbox_hold_hours = \(bot.outboxHoldHours)")
         lines.append("")
         lines.append("[proxy]")
         lines.append("base_url = \(q(proxy.baseURL))")

@@ -2,6 +2,7 @@ import Bridge
 import Foundation
 import MidjourneyAPI
 import Prometheus
+import Store
 
 /// The bot's Prometheus series (see NOTES/README "Metrics"), over one
 /// `PrometheusCollectorRegistry` per runtime. Nothing is global: each bot (and each test) owns
@@ -79,6 +80,12 @@ public final class BotMetrics: Sendable {
         registry.makeCounter(name: "mjbridge_chat_messages_total", labels: [("network", network)]).increment()
     }
 
+    /// Chat lines the IRC client dropped because the event pump lagged too far behind
+    /// (`IRCConnection.eventBacklogLimit`); connection events are never dropped.
+    public func chatDropped(network: String, count: Int) {
+        registry.makeCounter(name: "mjbridge_irc_chat_dropped_total", labels: [("network", network)]).increment(by: Int64(count))
+    }
+
     /// Registered again after a drop.
     public func reconnect(network: String) {
         registry.makeCounter(name: "mjbridge_irc_reconnects_total", labels: [("network", network)]).increment()
@@ -88,9 +95,21 @@ public final class BotMetrics: Sendable {
         registry.makeGauge(name: "mjbridge_irc_connected", labels: [("network", network)]).set(to: registered ? 1 : 0)
     }
 
-    public func storeGauges(pendingTasks: Int, unsentLines: Int) {
+    /// The store's counts, as read at scrape time.
+    public func storeGauges(_ gauges: StoreGauges) {
+        storeGauges(pendingTasks: gauges.pendingTasks, unsentLines: gauges.unsentLines,
+                    heldLines: gauges.heldLines, deadLetteredLines: gauges.deadLetteredLines)
+    }
+
+    /// `state="waiting"`: not yet confirmed and not given up on (= owed + held, as before);
+    /// `owed`: will go out as soon as the connection allows; `held`: waiting for the target
+    /// (refused, or the bot not in the channel); `dead_lettered`: given up on, never sent.
+    public func storeGauges(pendingTasks: Int, unsentLines: Int, heldLines: Int = 0, deadLetteredLines: Int = 0) {
         registry.makeGauge(name: "mjbridge_pending_tasks").set(to: Double(pendingTasks))
         registry.makeGauge(name: "mjbridge_outbox_lines", labels: [("state", "waiting")]).set(to: Double(unsentLines))
+        registry.makeGauge(name: "mjbridge_outbox_lines", labels: [("state", "owed")]).set(to: Double(unsentLines - heldLines))
+        registry.makeGauge(name: "mjbridge_outbox_lines", labels: [("state", "held")]).set(to: Double(heldLines))
+        registry.makeGauge(name: "mjbridge_outbox_lines", labels: [("state", "dead_lettered")]).set(to: Double(deadLetteredLines))
     }
 
     /// Set once the last poll is known: 1 when it reached the proxy, 0 when it failed.

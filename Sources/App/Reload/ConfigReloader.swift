@@ -13,13 +13,13 @@ public actor ConfigReloader: ConfigReloading {
     /// What the process runs with now (see `ConfigurationDiff.effective`).
     public private(set) var running: Configuration
     private let live: LiveSettingsHolder
-    private let store: SQLiteStore
+    private let store: any BotStore
     private let transport: any ChatTransport
     private let logLevel: LiveLogLevel
     private let logger: Logger
     private var inFlight: Task<ReloadReport, Never>?
 
-    public init(path: String, loader: ConfigurationLoader, running: Configuration, live: LiveSettingsHolder, store: SQLiteStore,
+    public init(path: String, loader: ConfigurationLoader, running: Configuration, live: LiveSettingsHolder, store: any BotStore,
                 transport: any ChatTransport, logLevel: LiveLogLevel, logger: Logger) {
         self.path = path
         self.loader = loader

@@ -41,7 +41,7 @@ public struct ConfigurationDiff: Sendable {
     /// the old fixed ones, so the next reload still names what is waiting for a restart.
     public let effective: Configuration
 
-    /// - Parameter chat: the channel settings changed from chat (`SQLiteStore.channelSettings()`).
+    /// - Parameter chat: the channel settings changed from chat (`BotStore.channelSettings()`).
     public init(from old: Configuration, to new: Configuration, chat: [ChannelSetting] = []) {
         effective = Self.liveParts(of: new, onto: old)
         compareBot(old.bot, new.bot)
@@ -187,6 +187,8 @@ public struct ConfigurationDiff: Sendable {
         check("bot.database") { $0.bot.databasePath }
         // The bridge's hourly clean-up is built with it at start.
         check("bot.task_retention_days") { $0.bot.taskRetentionDays }
+        // The delivery workers are built with it at start.
+        check("bot.outbox_hold_hours") { $0.bot.outboxHoldHours }
         check("proxy.base_url") { $0.proxy.baseURL }
         check("proxy.api_key") { $0.proxy.apiKey?.value }
         check("proxy.auth_style") { $0.proxy.authStyle }

@@ -87,7 +87,7 @@ public struct BotRuntime: Sendable {
             // that could drift from the store.
             do {
                 let gauges = try await store.gauges()
-                metrics.storeGauges(pendingTasks: gauges.pendingTasks, unsentLines: gauges.unsentLines)
+                metrics.storeGauges(gauges)
             } catch {
                 logger.warning("cannot read the store for /metrics", metadata: ["error": "\(error)"])
             }

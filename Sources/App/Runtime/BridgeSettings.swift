@@ -31,6 +31,7 @@ extension Configuration {
         bridge.routeStateKey = RouteStateKey(callbackSecret: callbackSecret)
         bridge.routeTargets = RouteTargetRules(networks: Set(networks.map(\.name)))
         bridge.taskRetentionDays = bot.taskRetentionDays
+        bridge.deliveryPolicy = DeliveryPolicy(holdHours: bot.outboxHoldHours)
         return bridge
     }
 }

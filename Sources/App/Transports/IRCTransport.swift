@@ -131,24 +131,27 @@ public struct IRCTransport: ChatTransport {
                     // NOTICEs are never answered (RFC 2812 §3.3.2: no automatic replies to them),
                     // and our own lines coming back (echo-message) are not commands.
                     guard message.kind == .privmsg else { continue }
-                    let botNick = await client.currentNick
-                    if let botNick, CaseMapping.rfc1459.equal(message.sender.nick, botNick) { continue }
-                    let target: ChatTarget = message.channel.map { .channel($0) } ?? .privateMessage
-                    let userHost = message.sender.user.flatMap { user in message.sender.host.map { "\(user)@\($0)" } }
-                    let chat = ChatEvent(network: network, target: target, sender: message.sender.nick,
-                                         account: message.account, text: message.text, botNick: botNick,
-                                         accountVerified: message.accountVerified, userHost: userHost,
-                                         caseMapping: message.caseMapping)
+                    // Our nick as the client knew it when the line arrived: no hop to ask for it.
+                    let botNick = message.ownNick
+                    if let botNick, message.caseMapping.equal(message.sender.nick, botNick) { continue }
+                    let chat = Self.chatEvent(message, network: network)
+                    metrics?.chatMessage(network: network)
+                    // Ordinary chatter ends here, before any task or actor hop is spent on it.
+                    guard bridge.mayBeCommand(chat) else { continue }
                     if running >= commandsInFlight {
                         await group.next()
                         running -= 1
                     }
                     running += 1
-                    metrics?.chatMessage(network: network)
                     group.addTask { await bridge.handle(chat) }
+                case .chatDropped(let count):
+                    metrics?.chatDropped(network: network, count: count)
                 case .joined(let channel):
                     await bridge.joined(network: network, channel: channel)
                 case .registered:
+                    // Owed lines, and pieces the drop interrupted, go out now (the worker
+                    // sends them; the pump does not wait).
+                    await bridge.registered(network: network)
                     if registeredBefore {
                         bridge.counters.recordReconnect()
                         metrics?.reconnect(network: network)
@@ -160,6 +163,16 @@ public struct IRCTransport: ChatTransport {
                 }
             }
         }
+    }
+
+    /// The bridge's view of a chat line heard on `network`.
+    static func chatEvent(_ message: IRCChatMessage, network: String) -> ChatEvent {
+        let target: ChatTarget = message.channel.map { .channel($0) } ?? .privateMessage
+        let userHost = message.sender.user.flatMap { user in message.sender.host.map { "\(user)@\($0)" } }
+        return ChatEvent(network: network, target: target, sender: message.sender.nick,
+                         account: message.account, text: message.text, botNick: message.ownNick,
+                         accountVerified: message.accountVerified, userHost: userHost,
+                         caseMapping: message.caseMapping)
     }
 
     /// Sends QUIT with `message` on every network and waits for it to be written.

@@ -9,14 +9,14 @@ import Store
 public actor AdminRoster {
     /// Owners and network access rules as of the last reload.
     private let live: LiveSettingsHolder
-    private let store: SQLiteStore
+    private let store: any BotStore
     private let logger: Logger
     private var loaded = false
     private var admins: [AdminAccount] = []
     private var ignores: [IgnoreEntry] = []
     private var pauses: [PauseSetting] = []
 
-    public init(live: LiveSettingsHolder, store: SQLiteStore, logger: Logger) {
+    public init(live: LiveSettingsHolder, store: any BotStore, logger: Logger) {
         self.live = live
         self.store = store
         self.logger = logger

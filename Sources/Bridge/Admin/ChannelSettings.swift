@@ -8,12 +8,12 @@ import Store
 public actor ChannelSettings {
     /// The configured policies, as of the last reload.
     private let live: LiveSettingsHolder
-    private let store: SQLiteStore
+    private let store: any BotStore
     private let logger: Logger
     /// Keyed by `BridgeConfiguration.channelKey`; nil until loaded.
     private var changed: [String: ChannelSetting]?
 
-    public init(configuration: BridgeConfiguration, store: SQLiteStore, logger: Logger = Logger(label: "mjbridge.bridge"),
+    public init(configuration: BridgeConfiguration, store: any BotStore, logger: Logger = Logger(label: "mjbridge.bridge"),
                 live: LiveSettingsHolder? = nil) {
         self.live = live ?? LiveSettingsHolder(LiveSettings(configuration))
         self.store = store

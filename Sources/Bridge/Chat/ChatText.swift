@@ -8,6 +8,8 @@ public enum ChatText {
     /// formatting still parse and no input can smuggle a line break or a CTCP. TAB stays: the
     /// command parser treats it as a space.
     public static func stripFormatting(_ text: String) -> String {
+        // Most chat has no control character at all: nothing to copy.
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
         var out = String.UnicodeScalarView()
         let scalars = Array(text.unicodeScalars)
         var i = 0

@@ -179,7 +179,7 @@ extension CommandContext {
                 lines.append(OutboxLine(network: reply.network, target: reply.target, isChannel: isChannel, text: reply.text,
                                         style: reply.style.rawValue, taskId: task.id, createdAt: now))
             }
-            await bridge.delivery.flush()
+            await bridge.delivery.wake(network: waiting.network)
         } catch {
             await storeFailed(error)
         }
@@ -205,23 +205,26 @@ extension CommandContext {
     }
 
     func press(_ button: TaskButton, of parent: TaskRecord, newKind: String, modal: ModalInput?) async {
+        let kind = button.kind == .imagineAll ? "imagine" : newKind
+        guard let submission = await beginSubmission(kind: kind, prompt: parent.prompt, parentId: parent.id) else { return }
         let response: SubmitResponse
         do {
             response = try await client.action(ActionRequest(taskId: parent.id, customId: button.customId,
-                                                             notifyHook: notifyHook, state: state))
+                                                             notifyHook: notifyHook, state: submission.state))
         } catch {
-            return await fail(error)
+            return await fail(error, submission: submission)
         }
         switch response.code {
         case .submitted, .queued:
             if button.kind == .imagineAll {
                 await accept(response, kind: "imagine", prompt: parent.prompt, parentId: parent.id,
-                             prompts: TaskRenderer.describedPrompts(parent.finalPrompt ?? ""))
+                             prompts: TaskRenderer.describedPrompts(parent.finalPrompt ?? ""), submission: submission)
             } else {
-                await accept(response, kind: newKind, prompt: parent.prompt, parentId: parent.id)
+                await accept(response, kind: newKind, prompt: parent.prompt, parentId: parent.id, submission: submission)
             }
         case .modalRequired:
             guard let modalTaskId = response.taskId else {
+                await refused(submission)
                 return await reply("The image service asked for more input but gave no task id.")
             }
             guard let modal else {
@@ -229,21 +232,28 @@ extension CommandContext {
                 let renderer = self.renderer
                 let prefilled = response.finalPrompt ?? parent.prompt
                 await track(taskId: modalTaskId, kind: newKind, prompt: prefilled, parentId: parent.id, status: "MODAL",
+                            submission: submission,
                             acknowledgement: { ref in renderer.remixWaiting(ref: ref, prefilled: prefilled) })
                 return
             }
+            // The MODAL task carries the intent's `state`; the intent stays open until the
+            // confirmation is answered, so a crash in between still finds it.
             let prompt = modal.prompt(parent, response.finalPrompt)
             let confirmed: SubmitResponse
             do {
                 confirmed = try await client.modal(ModalRequest(taskId: modalTaskId, prompt: prompt, maskBase64: modal.mask))
             } catch {
-                return await fail(error)
+                return await fail(error, submission: submission)
             }
-            guard confirmed.code.isAccepted else { return await reply(ProxyErrorText.sentence(for: confirmed)) }
+            guard confirmed.code.isAccepted else {
+                await refused(submission)
+                return await reply(ProxyErrorText.sentence(for: confirmed))
+            }
             await track(taskId: confirmed.taskId ?? modalTaskId, kind: newKind, prompt: prompt ?? response.finalPrompt ?? parent.prompt,
                         parentId: parent.id,
-                        queuePosition: confirmed.code == .queued ? confirmed.numberOfQueues : nil)
+                        queuePosition: confirmed.code == .queued ? confirmed.numberOfQueues : nil, submission: submission)
         default:
+            await refused(submission)
             await reply(ProxyErrorText.sentence(for: response))
         }
     }

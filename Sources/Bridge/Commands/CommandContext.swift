@@ -18,7 +18,7 @@ struct CommandContext: Sendable {
 
     var event: ChatEvent { invocation.event }
     var client: MidjourneyClient { bridge.client }
-    var store: SQLiteStore { bridge.store }
+    var store: any BotStore { bridge.store }
     var renderer: TaskRenderer { bridge.renderer }
     var prefix: String { bridge.live.current.commandPrefix }
     var words: [String] { invocation.words }
@@ -28,8 +28,6 @@ struct CommandContext: Sendable {
         TaskRoute(network: event.network, channel: event.target.channelName, nick: event.sender, account: event.account)
     }
 
-    /// The signed route for the task's `state` (see `SignedRouteState`).
-    var state: String? { bridge.signedState(for: route) }
     var notifyHook: String? { bridge.configuration.notifyHook }
 
     func run() async {
@@ -184,12 +182,60 @@ struct CommandContext: Sendable {
         (try? await store.shortReference(for: task)) ?? String(task.id.suffix(ShortReference.minimumLength))
     }
 
+    // MARK: Intents
+
+    /// Writes the intent row for a submission about to be sent, before the proxy is asked, and
+    /// returns it with the signed `state` naming it. Nil (the user told) when it cannot be
+    /// written: a job the bot could lose without a word is not sent.
+    func beginSubmission(kind: String, prompt: String, parentId: String? = nil) async -> PendingSubmission? {
+        let intent = IntentRecord(id: bridge.intentIds.make(), route: route, userKey: LimitIdentity.key(of: event), kind: kind,
+                                  prompt: prompt, parentId: parentId, createdAt: bridge.clock.now())
+        do {
+            try await store.recordIntent(intent)
+        } catch {
+            await storeFailed(error)
+            return nil
+        }
+        return PendingSubmission(intentId: intent.id, state: bridge.signedState(for: route, intent: intent.id))
+    }
+
+    /// The proxy refused the submission, or provably never got it: the intent is closed.
+    func refused(_ submission: PendingSubmission?) async {
+        guard let submission else { return }
+        do {
+            try await store.refuseIntent(id: submission.intentId, at: bridge.clock.now())
+        } catch {
+            // Left open, it is looked for and, not found, reported as lost track of: noisy, not silent.
+            bridge.logger.error("cannot close a refused intent", metadata: ["intent": "\(submission.intentId)", "error": "\(error)"])
+        }
+    }
+
+    /// A submit failed. When the proxy may have taken the job anyway (no answer in time, the
+    /// connection broke after sending, a 5xx — submits are never retried) the intent stays
+    /// open for reconciliation and the user hears that the job may still come; otherwise it is
+    /// closed and the user hears why.
+    func fail(_ error: MJError, submission: PendingSubmission?) async {
+        guard let submission, error.submitOutcomeUnknown else {
+            await refused(submission)
+            return await fail(error)
+        }
+        bridge.logger.warning("submit outcome unknown; its intent stays open", metadata: [
+            "command": "\(invocation.spec.name)", "intent": "\(submission.intentId)", "error": "\(error)",
+        ])
+        if case .cancelled = error { return await fail(error) }
+        CommandOutcomeCell.mark(.error)
+        bridge.counters.recordProxyError()
+        await reply(renderer.unconfirmedSubmit(error))
+    }
+
     // MARK: Recording new tasks
 
     /// Records a task the proxy accepted and acknowledges it in the same transaction.
     /// `acknowledgement` gets the short reference; nil uses the standard sentence.
+    /// `submission` is the intent it was submitted for: closed in the same transaction.
     func track(taskId: String, kind: String, prompt: String, parentId: String? = nil, queuePosition: Int? = nil,
-               status: String = "NOT_START", acknowledgement: ((String) -> String)? = nil) async {
+               status: String = "NOT_START", submission: PendingSubmission?,
+               acknowledgement: ((String) -> String)? = nil) async {
         // The proxy has the job: its reservation becomes these tasks even if storing fails.
         await job?.markAccepted()
         let now = bridge.clock.now()
@@ -204,7 +250,7 @@ struct CommandContext: Sendable {
             let reply = bridge.addressing.reply(to: event, text)
             let line = OutboxLine(network: reply.network, target: reply.target, isChannel: event.target.channelName != nil,
                                   text: reply.text, style: reply.style.rawValue, taskId: taskId, createdAt: now)
-            try await bridge.tracker.track(record, lines: [line])
+            try await bridge.tracker.track(record, lines: [line], intent: submission?.intentId)
         } catch {
             await storeFailed(error)
         }
@@ -214,15 +260,20 @@ struct CommandContext: Sendable {
     /// answers start several tasks at once (TrueAI's "Imagine all" after describe answers
     /// `"id1,id2,id3,id4"`): each is tracked, `prompts[i]` naming the i-th when given.
     func accept(_ response: SubmitResponse, kind: String, prompt: String, parentId: String? = nil,
-                prompts: [String] = []) async {
+                prompts: [String] = [], submission: PendingSubmission?) async {
         let ids = response.taskIds
-        guard response.code.isAccepted, !ids.isEmpty else {
+        guard response.code.isAccepted else {
+            await refused(submission)
             await reply(ProxyErrorText.sentence(for: response))
             return
         }
+        guard !ids.isEmpty else {
+            // Accepted without an id: the job may run; its intent stays open to be found.
+            return await fail(.decoding("the proxy accepted the job but sent no task id"), submission: submission)
+        }
         for (index, taskId) in ids.enumerated() {
             await track(taskId: taskId, kind: kind, prompt: index < prompts.count ? prompts[index] : prompt, parentId: parentId,
-                        queuePosition: response.code == .queued ? response.numberOfQueues : nil)
+                        queuePosition: response.code == .queued ? response.numberOfQueues : nil, submission: submission)
         }
     }
 
@@ -254,4 +305,10 @@ struct CommandContext: Sendable {
         guard let mode, bridge.configuration.speedModeRouting == .filter else { return nil }
         return AccountFilter(modes: [String(mode.rawValue.dropFirst("mj-".count)).uppercased()])
     }
+}
+
+/// A submission whose intent row is written: its id, and the signed `state` that carries it.
+struct PendingSubmission: Sendable {
+    let intentId: String
+    let state: String?
 }

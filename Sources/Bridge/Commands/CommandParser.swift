@@ -35,15 +35,28 @@ public struct CommandParser: Sendable {
     }
 
     public func parse(_ event: ChatEvent) -> ParsedLine {
-        let clean = ChatText.stripFormatting(event.text).trimmingWhitespace()
-        guard let body = commandBody(clean, event: event) else { return .notACommand }
-        let (name, rest) = body.splitFirstWord()
-        guard !name.isEmpty else { return .notACommand }
+        guard let (name, rest) = nameAndArguments(event) else { return .notACommand }
         guard let spec = registry.lookup(name) else {
             return .unknown(name: name.lowercased(), event: event)
         }
         return .command(CommandInvocation(spec: spec, invokedName: name.lowercased(),
                                           arguments: rest.trimmingWhitespace(), event: event))
+    }
+
+    /// Whether `parse` finds more than ordinary conversation in the line (a command, or an
+    /// unknown name the bot may answer or count against the rate limit): the same test `parse`
+    /// starts with, without the lookup. A transport asks it before it spends a task or an
+    /// actor hop on a line, so it must never say no to a line `parse` would act on.
+    public func mayBeCommand(_ event: ChatEvent) -> Bool {
+        nameAndArguments(event) != nil
+    }
+
+    /// The command name as typed and the rest of the line, or nil for ordinary conversation.
+    private func nameAndArguments(_ event: ChatEvent) -> (String, String)? {
+        let clean = ChatText.stripFormatting(event.text).trimmingWhitespace()
+        guard let body = commandBody(clean, event: event) else { return nil }
+        let (name, rest) = body.splitFirstWord()
+        return name.isEmpty ? nil : (name, rest)
     }
 
     /// The text after the prefix or address, or nil when the line is not meant for the bot.

@@ -145,10 +145,10 @@ extension CommandContext {
         await audit("ok")
         let now = bridge.clock.now()
         let pending: [TaskRecord]
-        let unsent: [OutboxLine]
+        let outbox: OutboxSummary
         do {
             pending = try await store.pendingTasks()
-            unsent = try await store.unsentLines()
+            outbox = try await store.outboxSummary(limit: 3)
         } catch {
             return await storeFailed(error)
         }
@@ -160,14 +160,7 @@ extension CommandContext {
         } else {
             parts.append("No tasks pending")
         }
-        if unsent.isEmpty {
-            parts.append("outbox empty")
-        } else {
-            var targets: [String] = []
-            for line in unsent where !targets.contains(line.target) { targets.append(line.target) }
-            let shown = targets.prefix(3).joined(separator: ", ") + (targets.count > 3 ? ", …" : "")
-            parts.append("\(Self.count(unsent.count, "line")) waiting in the outbox (for \(shown))")
-        }
+        parts.append(contentsOf: Self.outboxParts(outbox, owedTargets: outbox.owed > 0 ? await owedTargets() : [], now: now))
         switch await bridge.tracker.lastPoll {
         case nil:
             parts.append("no poll has asked the proxy yet")
@@ -180,6 +173,45 @@ extension CommandContext {
             }
         }
         await reply(parts.joined(separator: " · ") + ".")
+    }
+
+    /// `outbox empty`, or what waits: lines owed (with their first targets), held (the oldest
+    /// few with how long and why) and dead-lettered (the oldest few with when and why). The
+    /// reasons are the server's words: shortened, and made wire-safe by the reply.
+    static func outboxParts(_ outbox: OutboxSummary, owedTargets: [String], now: Date) -> [String] {
+        guard outbox.owed + outbox.held + outbox.deadLettered > 0 else { return ["outbox empty"] }
+        var parts: [String] = []
+        if outbox.owed > 0 {
+            let shown = owedTargets.prefix(3).joined(separator: ", ") + (owedTargets.count > 3 ? ", …" : "")
+            parts.append("\(count(outbox.owed, "line")) waiting in the outbox" + (shown.isEmpty ? "" : " (for \(shown))"))
+        }
+        if outbox.held > 0 {
+            let oldest = outbox.oldestHeld.map { line in
+                "\(line.target) for \(age(now.timeIntervalSince(line.heldSince ?? now))): "
+                    + ChatText.truncated(line.heldReason ?? "no reason given", to: 80)
+            }
+            parts.append("\(count(outbox.held, "line")) held (\(oldest.joined(separator: "; "))\(outbox.held > oldest.count ? "; …" : ""))")
+        }
+        if outbox.deadLettered > 0 {
+            let oldest = outbox.oldestDeadLettered.map { line in
+                "\(line.target) \(age(now.timeIntervalSince(line.deadLetteredAt ?? now))) ago: "
+                    + ChatText.truncated(line.deadLetterReason ?? "no reason given", to: 80)
+            }
+            parts.append("\(count(outbox.deadLettered, "line")) dead-lettered, never sent (\(oldest.joined(separator: "; "))"
+                         + "\(outbox.deadLettered > oldest.count ? "; …" : ""))")
+        }
+        return parts
+    }
+
+    /// The first few targets of owed (not held) lines, in queue order.
+    private func owedTargets() async -> [String] {
+        guard let owed = try? await store.unsentLines() else { return [] }
+        var targets: [String] = []
+        for line in owed where line.heldSince == nil && !targets.contains(line.target) {
+            targets.append(line.target)
+            if targets.count > 3 { break }
+        }
+        return targets
     }
 
     static func count(_ n: Int, _ noun: String) -> String {

@@ -92,10 +92,10 @@ extension CommandContext {
                 await quotaChanged(target: identity, request: request, outcome: text)
                 await reply(text)
             case .setEveryone(let limit):
-                try await store.setQuotaOverride(identity: SQLiteStore.everyoneQuotaKey, day: nil, limit: limit, at: now)
+                try await store.setQuotaOverride(identity: StoreConventions.everyoneQuotaKey, day: nil, limit: limit, at: now)
                 let text = limit.map { "Everyone's daily limit is now \(Self.limitText($0)) (set from chat)." }
                     ?? "Everyone's daily limit is back to the configured \(Self.limitText(bridge.limitPolicy.settings.dailyJobs))."
-                await quotaChanged(target: SQLiteStore.everyoneQuotaKey, request: request, outcome: text)
+                await quotaChanged(target: StoreConventions.everyoneQuotaKey, request: request, outcome: text)
                 await reply(text)
             }
         } catch {
@@ -121,7 +121,7 @@ extension CommandContext {
     }
 
     private func globalLimit() async throws -> Int {
-        let usage = try await store.quotaUsage(identity: SQLiteStore.everyoneQuotaKey, day: "")
+        let usage = try await store.quotaUsage(identity: StoreConventions.everyoneQuotaKey, day: "")
         return usage.userDefaultLimit ?? bridge.limitPolicy.settings.dailyJobs
     }
 

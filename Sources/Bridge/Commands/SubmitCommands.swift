@@ -19,29 +19,32 @@ extension CommandContext {
                 text = (prompt.imageURLs + [text]).joined(separator: " ")
             }
         }
-        let request = ImagineRequest(prompt: text, base64Array: images, botType: niji ? .niji : nil, state: state,
+        let kind = niji ? "niji" : "imagine"
+        guard let submission = await beginSubmission(kind: kind, prompt: prompt.text) else { return }
+        let request = ImagineRequest(prompt: text, base64Array: images, botType: niji ? .niji : nil, state: submission.state,
                                      notifyHook: notifyHook, accountFilter: accountFilter(for: prompt.mode))
         do {
             let response = try await bridge.client(for: pathMode(prompt.mode)).imagine(request)
-            await accept(response, kind: niji ? "niji" : "imagine", prompt: prompt.text)
+            await accept(response, kind: kind, prompt: prompt.text, submission: submission)
         } catch {
-            await fail(error)
+            await fail(error, submission: submission)
         }
     }
 
     func describe() async {
         guard words.count == 1, let url = words.first else { return await usage() }
-        let request: DescribeRequest
+        var image: String?
         if bridge.imageFetcher != nil {
-            guard let image = await dataURLs(for: [url])?.first else { return }
-            request = DescribeRequest(base64: image, state: state, notifyHook: notifyHook)
-        } else {
-            request = DescribeRequest(link: url, state: state, notifyHook: notifyHook)
+            guard let fetched = await dataURLs(for: [url])?.first else { return }
+            image = fetched
         }
+        guard let submission = await beginSubmission(kind: "describe", prompt: "") else { return }
+        let request = image.map { DescribeRequest(base64: $0, state: submission.state, notifyHook: notifyHook) }
+            ?? DescribeRequest(link: url, state: submission.state, notifyHook: notifyHook)
         do {
-            await accept(try await client.describe(request), kind: "describe", prompt: "")
+            await accept(try await client.describe(request), kind: "describe", prompt: "", submission: submission)
         } catch {
-            await fail(error)
+            await fail(error, submission: submission)
         }
     }
 
@@ -61,33 +64,37 @@ extension CommandContext {
             return
         }
         guard let images = await dataURLs(for: urls) else { return }
-        let request = BlendRequest(base64Array: images, dimensions: dimensions, state: state, notifyHook: notifyHook)
+        guard let submission = await beginSubmission(kind: "blend", prompt: "\(urls.count) images") else { return }
+        let request = BlendRequest(base64Array: images, dimensions: dimensions, state: submission.state, notifyHook: notifyHook)
         do {
-            await accept(try await client.blend(request), kind: "blend", prompt: "\(urls.count) images")
+            await accept(try await client.blend(request), kind: "blend", prompt: "\(urls.count) images", submission: submission)
         } catch {
-            await fail(error)
+            await fail(error, submission: submission)
         }
     }
 
     func faceswap() async {
         guard words.count == 2 else { return await usage() }
         guard let images = await dataURLs(for: words) else { return }
-        let request = SwapFaceRequest(sourceBase64: images[0], targetBase64: images[1], state: state, notifyHook: notifyHook)
+        guard let submission = await beginSubmission(kind: "faceswap", prompt: "") else { return }
+        let request = SwapFaceRequest(sourceBase64: images[0], targetBase64: images[1], state: submission.state,
+                                      notifyHook: notifyHook)
         do {
-            await accept(try await client.swapFace(request), kind: "faceswap", prompt: "")
+            await accept(try await client.swapFace(request), kind: "faceswap", prompt: "", submission: submission)
         } catch {
-            await fail(error)
+            await fail(error, submission: submission)
         }
     }
 
     func shorten() async {
         let prompt = PromptSanitizer.sanitize(invocation.arguments)
         guard !prompt.text.isEmpty else { return await usage() }
+        guard let submission = await beginSubmission(kind: "shorten", prompt: prompt.text) else { return }
         do {
-            let request = ShortenRequest(prompt: prompt.text, state: state, notifyHook: notifyHook)
-            await accept(try await client.shorten(request), kind: "shorten", prompt: prompt.text)
+            let request = ShortenRequest(prompt: prompt.text, state: submission.state, notifyHook: notifyHook)
+            await accept(try await client.shorten(request), kind: "shorten", prompt: prompt.text, submission: submission)
         } catch {
-            await fail(error)
+            await fail(error, submission: submission)
         }
     }
 

@@ -81,7 +81,7 @@ extension CommandContext {
         do {
             // The store matches by nick or account; only the caller's own, by `TaskPrivacy`, are listed.
             let privacy = self.privacy
-            let tasks = try await store.tasks(of: route, limit: SQLiteStore.recentWindow)
+            let tasks = try await store.tasks(of: route, limit: StoreConventions.recentWindow)
                 .filter { privacy.maySee($0) && privacy.isOwner(of: $0) }.prefix(bridge.configuration.tasksListed)
             guard !tasks.isEmpty else { return await reply("You have no tasks here yet.") }
             let ids = try await store.recentTasks(scopeKey: route.scopeKey).map(\.id)

@@ -2,80 +2,388 @@ import Foundation
 import Logging
 import Store
 
-/// Hands the outbox to the transport, each line once: a line is marked sent only after the
-/// transport took it, and only one flush runs at a time so two triggers (a callback and a
-/// poll finishing together) cannot both send it. Lines for a channel the bot is not in wait
-/// until it joins again.
+/// Delivers the outbox: one worker per network, woken by a signal when lines are committed
+/// (or a channel's access changes, or the network registers), never on the caller's task.
+///
+/// A worker sends its network's owed lines in order per target, each through
+/// `ChatTransport.deliver` from the offset confirmed so far, and records what the server
+/// confirmed: a line is marked sent only when every piece was confirmed. A refusal holds that
+/// target's lines (others go on); an interruption ends the round and keeps the offset. Lines
+/// held past the hold time, refused too often or refused for good are dead-lettered: kept
+/// with their reason, never sent, logged once. Callers only signal (`wake`); `settled()`
+/// waits for the workers (tests, clean shutdown).
 public actor OutboxDelivery {
-    private let store: SQLiteStore
+    private let store: any BotStore
     private let transport: any ChatTransport
     private let now: @Sendable () -> Date
+    /// Real time, for retry timers and the send timeout: decisions (hold time, retry dates)
+    /// read `now`, so a test's manual clock stays exact and a timer never spins.
+    private let sleep: @Sendable (Duration) async throws -> Void
+    private let rules: DeliveryRules
     private let logger: Logger
-    private var isFlushing = false
-    private var flushRequested = false
 
-    public init(store: SQLiteStore, transport: any ChatTransport, now: @escaping @Sendable () -> Date, logger: Logger) {
+    /// One per network, spawned when a line for it is committed or at the start.
+    private var workers: [String: Worker] = [:]
+    /// Finding the networks that owe lines, after a wake that named none.
+    private var discovery = WakeCount()
+    private var discoveryTask: Task<Void, Never>?
+    /// Targets whose lines wait, by network and target: the reason is logged once per hold.
+    private var holds: [HoldKey: Hold] = [:]
+    private var settledWaiters: [CheckedContinuation<Void, Never>] = []
+    private var isStopped = false
+
+    /// Wakes asked for and rounds finished: settled when every wake was followed by a round.
+    private struct WakeCount {
+        var requested = 0
+        var done = 0
+        var isIdle: Bool { done >= requested }
+    }
+
+    private struct Worker {
+        var progress = WakeCount()
+        let signal: AsyncStream<Void>.Continuation
+        let task: Task<Void, Never>
+        var retry: Task<Void, Never>?
+        var retryAt: ContinuousClock.Instant?
+    }
+
+    struct HoldKey: Hashable {
+        var network: String
+        /// The case-folded channel, or `nick:` and the lower-cased nick.
+        var target: String
+
+        init(_ line: OutboxLine) {
+            network = line.network
+            target = line.channelKey ?? "nick:" + line.target.lowercased()
+        }
+
+        init(network: String, channel: String) {
+            self.network = network
+            target = TaskRoute.fold(channel)
+        }
+    }
+
+    private struct Hold {
+        var reason: String
+        /// Not tried before this (nil: until woken, e.g. the bot joins the channel).
+        var retryAt: Date?
+    }
+
+    private enum RoundEnd {
+        case idle
+        case retry(after: Duration)
+    }
+
+    public init(store: any BotStore, transport: any ChatTransport, policy: DeliveryPolicy = DeliveryPolicy(),
+                now: @escaping @Sendable () -> Date,
+                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+                logger: Logger) {
         self.store = store
         self.transport = transport
+        self.rules = DeliveryRules(policy: policy)
         self.now = now
+        self.sleep = sleep
         self.logger = logger
     }
 
-    /// Sends every line it can now. Returns when the outbox holds only lines that must wait
-    /// (channel not joined, or the transport failed and they will be retried on the next flush).
-    public func flush() async {
-        if isFlushing {
-            flushRequested = true
+    // MARK: Signals
+
+    /// Lines were committed (or may be owed, after a start): `network`'s worker runs a round;
+    /// without a network, every network that owes lines gets one. Returns at once.
+    public func wake(network: String? = nil) {
+        guard !isStopped else { return }
+        guard let network else {
+            discovery.requested += 1
+            if discoveryTask == nil { discoveryTask = Task { await self.discover() } }
             return
         }
-        isFlushing = true
-        defer { isFlushing = false }
-        repeat {
-            flushRequested = false
-            await flushOnce()
-        } while flushRequested
+        if workers[network] == nil { workers[network] = spawn(network) }
+        workers[network]?.progress.requested += 1
+        workers[network]?.signal.yield()
     }
 
-    private func flushOnce() async {
+    /// The bot's standing in a channel changed (joined, voiced, unbanned, a mode change): its
+    /// held lines are tried again now.
+    public func channelAccessChanged(network: String, channel: String) {
+        if let hold = holds.removeValue(forKey: HoldKey(network: network, channel: channel)) {
+            logger.info("retrying held lines: the channel's access changed",
+                        metadata: ["network": "\(network)", "channel": "\(channel)", "held": "\(hold.reason)"])
+        }
+        wake(network: network)
+    }
+
+    /// Returns once every wake so far was followed by a finished round on each network (lines
+    /// that must wait are then held; nothing deliverable is left unattempted). For tests and
+    /// a clean shutdown; delivery itself never waits on this.
+    public func settled() async {
+        guard !isSettled else { return }
+        await withCheckedContinuation { settledWaiters.append($0) }
+    }
+
+    /// Stops every worker and timer; later wakes do nothing. A worker inside `deliver` gets
+    /// `grace` to finish its line (so a confirmed line is marked, not said again at the next
+    /// start), then is cancelled; what stays owed goes out after the next start.
+    public func shutdown(grace: Duration = .seconds(2)) async {
+        isStopped = true
+        let running = Array(workers.values)
+        workers = [:]
+        discoveryTask?.cancel()
+        for worker in running {
+            worker.retry?.cancel()
+            worker.signal.finish()
+        }
+        let cancelAfterGrace = Task { [sleep] in
+            do { try await sleep(grace) } catch { return }
+            for worker in running { worker.task.cancel() }
+        }
+        for worker in running { await worker.task.value }
+        cancelAfterGrace.cancel()
+        resumeSettledWaiters()
+    }
+
+    private var isSettled: Bool {
+        isStopped || (discovery.isIdle && workers.values.allSatisfy(\.progress.isIdle))
+    }
+
+    private func resumeSettledWaiters() {
+        guard isSettled else { return }
+        let waiters = settledWaiters
+        settledWaiters = []
+        for waiter in waiters { waiter.resume() }
+    }
+
+    // MARK: Workers
+
+    private func discover() async {
+        while !discovery.isIdle && !Task.isCancelled {
+            let target = discovery.requested
+            do {
+                for network in try await store.networksOwingLines() { wake(network: network) }
+            } catch {
+                logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
+            }
+            discovery.done = target
+        }
+        discoveryTask = nil
+        resumeSettledWaiters()
+    }
+
+    private func spawn(_ network: String) -> Worker {
+        let (stream, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let task = Task { await self.work(network, signals: stream) }
+        return Worker(signal: signal, task: task)
+    }
+
+    private func work(_ network: String, signals: AsyncStream<Void>) async {
+        for await _ in signals {
+            guard !Task.isCancelled, let progress = workers[network]?.progress, !progress.isIdle else { continue }
+            let target = progress.requested
+            let end = await round(network)
+            guard !Task.isCancelled, !isStopped, workers[network] != nil else { break }
+            workers[network]?.progress.done = target
+            switch end {
+            case .idle: break
+            case .retry(let after): scheduleRetry(network, after: after)
+            }
+            resumeSettledWaiters()
+        }
+    }
+
+    /// One timer per network: the earliest retry wins.
+    private func scheduleRetry(_ network: String, after: Duration) {
+        guard var worker = workers[network] else { return }
+        let at = ContinuousClock.now.advanced(by: after)
+        if let existing = worker.retryAt, existing <= at, existing > ContinuousClock.now { return }
+        worker.retry?.cancel()
+        worker.retryAt = at
+        worker.retry = Task { [sleep] in
+            do { try await sleep(after) } catch { return }
+            self.retryFired(network)
+        }
+        workers[network] = worker
+    }
+
+    private func retryFired(_ network: String) {
+        workers[network]?.retryAt = nil
+        workers[network]?.retry = nil
+        wake(network: network)
+    }
+
+    // MARK: A round
+
+    /// Sends what `network` owes now, in order per target; a held or refused target's later
+    /// lines wait behind it, other targets go on.
+    private func round(_ network: String) async -> RoundEnd {
         let lines: [OutboxLine]
         do {
-            lines = try await store.unsentLines()
+            lines = try await store.owedLines(network: network)
         } catch {
-            logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
-            return
+            logger.error("cannot read the outbox", metadata: ["network": "\(network)", "error": "\(error)"])
+            return .retry(after: rules.policy.interruptedRetry)
         }
-        // A failed network keeps its remaining lines for later, in order.
-        var failedNetworks: Set<String> = []
-        var joined: [String: Bool] = [:]
-        for line in lines {
-            guard let id = line.id, !failedNetworks.contains(line.network) else { continue }
-            if line.channelKey != nil {
-                let key = "\(line.network)\u{1}\(line.channelKey ?? "")"
-                let isIn: Bool
-                if let known = joined[key] {
-                    isIn = known
-                } else {
-                    isIn = await transport.isJoined(network: line.network, channel: line.target)
-                    joined[key] = isIn
-                }
-                if !isIn { continue }
-            }
-            let outgoing = OutgoingChat(network: line.network, target: line.target, text: line.text,
-                                        style: ChatStyle(rawValue: line.style) ?? .privmsg)
-            do {
-                try await transport.send(outgoing)
-            } catch {
-                logger.warning("delivery failed, will retry", metadata: ["network": "\(line.network)", "error": "\(error)"])
-                failedNetworks.insert(line.network)
+        var blocked: [HoldKey: String] = [:]
+        var toHold: [String: [Int64]] = [:]
+        var statuses: [String: ChannelStatus] = [:]
+        var end = RoundEnd.idle
+        lineLoop: for line in lines {
+            guard let id = line.id, !Task.isCancelled, !isStopped else { break }
+            let key = HoldKey(line)
+            let now = self.now()
+            if let reason = rules.expiry(of: line, now: now) {
+                await deadLetter(line, offset: line.confirmedOffset, reason: reason)
                 continue
             }
-            do {
-                try await store.markSent(lineId: id, at: now())
-            } catch {
-                // The line went out but the mark did not stick: it may be said again after a
-                // restart. Nothing better is possible without two-phase commit with IRC.
-                logger.error("cannot mark a delivered line", metadata: ["line": "\(id)", "error": "\(error)"])
+            if let reason = blocked[key] {
+                if line.heldSince == nil || line.heldReason != reason { toHold[reason, default: []].append(id) }
+                continue
+            }
+            if let hold = holds[key], let retryAt = hold.retryAt, retryAt > now {
+                blocked[key] = hold.reason
+                if line.heldSince == nil || line.heldReason != hold.reason { toHold[hold.reason, default: []].append(id) }
+                continue
+            }
+            if let channel = line.channelKey {
+                let status: ChannelStatus
+                if let known = statuses[channel] {
+                    status = known
+                } else {
+                    status = await transport.channelStatus(network: network, channel: line.target)
+                    statuses[channel] = status
+                }
+                switch rules.check(channel: line.target, status: status) {
+                case .send:
+                    break
+                case .hold(let reason):
+                    startHold(key, reason: reason, retryAt: nil)
+                    blocked[key] = reason
+                    if line.heldSince == nil || line.heldReason != reason { toHold[reason, default: []].append(id) }
+                    continue
+                case .deadLetter(let reason):
+                    await deadLetter(line, offset: line.confirmedOffset, reason: reason)
+                    continue
+                }
+            }
+            // A progress line superseded while this round ran is skipped, as at queue time.
+            if line.isProgress, (try? await store.isOwed(lineId: id)) == false { continue }
+            let report = await deliverWithDeadline(line)
+            switch rules.step(after: report, line: line, now: self.now()) {
+            case .delivered:
+                if let hold = holds.removeValue(forKey: key) {
+                    logger.info("held lines go out again", metadata: ["network": "\(network)", "target": "\(line.target)",
+                                                                      "held": "\(hold.reason)"])
+                }
+                let at = self.now()
+                do {
+                    _ = try await Self.uncancelled { [store] in try await store.markSent(lineId: id, at: at) }
+                } catch {
+                    // Confirmed but the mark did not stick: it may be said again after a restart.
+                    logger.error("cannot mark a delivered line", metadata: ["line": "\(id)", "error": "\(error)"])
+                }
+            case .interrupted(let offset):
+                if offset > line.confirmedOffset { await recordOffset(id, offset) }
+                end = .retry(after: rules.policy.interruptedRetry)
+                break lineLoop
+            case .hold(let offset, let reason, let retryAt):
+                let at = self.now()
+                do {
+                    _ = try await Self.uncancelled { [store] in
+                        try await store.recordRefusal(lineId: id, offset: offset, reason: reason, at: at)
+                    }
+                } catch {
+                    logger.error("cannot record a refusal", metadata: ["line": "\(id)", "error": "\(error)"])
+                }
+                startHold(key, reason: reason, retryAt: retryAt)
+                blocked[key] = reason
+            case .deadLetter(let offset, let reason):
+                await deadLetter(line, offset: offset, reason: reason)
             }
         }
+        for (reason, ids) in toHold {
+            let at = self.now()
+            do {
+                try await Self.uncancelled { [store] in try await store.hold(lineIds: ids, reason: reason, at: at) }
+            } catch {
+                logger.error("cannot record held lines", metadata: ["network": "\(network)", "error": "\(error)"])
+            }
+        }
+        if case .idle = end {
+            // Holds of targets that owe nothing any more (delivered, dead-lettered) are forgotten.
+            let owing = Set(lines.map(HoldKey.init))
+            holds = holds.filter { $0.key.network != network || owing.contains($0.key) }
+        }
+        guard case .idle = end, !blocked.isEmpty else { return end }
+        // Held targets: back at the earliest retry date, and at least every `heldRecheck` so
+        // the hold time is enforced even when nothing wakes the worker.
+        let now = self.now()
+        var wait = rules.policy.heldRecheck
+        for key in blocked.keys {
+            if let retryAt = holds[key]?.retryAt { wait = min(wait, max(1, retryAt.timeIntervalSince(now))) }
+        }
+        return .retry(after: .milliseconds(Int64(wait * 1000)))
+    }
+
+    /// A hold starts (logged once) or its reason and retry date change (not logged again).
+    private func startHold(_ key: HoldKey, reason: String, retryAt: Date?) {
+        if holds[key] == nil {
+            logger.notice("holding lines", metadata: ["network": "\(key.network)", "target": "\(key.target)",
+                                                      "reason": "\(ChatText.truncated(reason, to: 200))"])
+        }
+        holds[key] = Hold(reason: reason, retryAt: retryAt)
+    }
+
+    private func deadLetter(_ line: OutboxLine, offset: Int, reason: String) async {
+        guard let id = line.id else { return }
+        let at = now()
+        do {
+            if try await Self.uncancelled({ [store] in try await store.deadLetter(lineId: id, offset: offset, reason: reason, at: at) }) {
+                logger.warning("gave up on a line", metadata: ["network": "\(line.network)", "target": "\(line.target)",
+                                                              "line": "\(id)", "reason": "\(ChatText.truncated(reason, to: 200))"])
+            }
+        } catch {
+            logger.error("cannot dead-letter a line", metadata: ["line": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    private func recordOffset(_ id: Int64, _ offset: Int) async {
+        do {
+            try await Self.uncancelled { [store] in try await store.recordConfirmedOffset(lineId: id, offset: offset) }
+        } catch {
+            // The confirmed pieces may be said again after the reconnect.
+            logger.error("cannot record a confirmed offset", metadata: ["line": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    /// Runs a store write outside the worker's cancellation: what the server confirmed is
+    /// recorded even while the worker is being stopped (a cancelled GRDB write would throw, and
+    /// the line would be said again at the next start).
+    private static func uncancelled<T: Sendable>(_ write: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await Task { try await write() }.value
+    }
+
+    /// `deliver` from the stored offset, bounded by `sendTimeout`: past it (or when the worker
+    /// is cancelled) the attempt counts as interrupted at the stored offset.
+    private func deliverWithDeadline(_ line: OutboxLine) async -> DeliveryReport {
+        let outgoing = OutgoingChat(network: line.network, target: line.target, text: line.text,
+                                    style: ChatStyle(rawValue: line.style) ?? .privmsg)
+        let offset = min(max(0, line.confirmedOffset), outgoing.text.utf8.count)
+        // Every piece was confirmed before, only the mark was missing.
+        if offset > 0 && offset == outgoing.text.utf8.count { return .confirmed }
+        let (results, sink) = AsyncStream<DeliveryReport>.makeStream(bufferingPolicy: .unbounded)
+        let transport = self.transport
+        let attempt = Task {
+            sink.yield(await transport.deliver(outgoing, from: offset))
+        }
+        let timeout = rules.policy.sendTimeout
+        let timer = Task { [sleep, logger] in
+            do { try await sleep(timeout) } catch { return }
+            logger.warning("a delivery timed out", metadata: ["network": "\(line.network)", "target": "\(line.target)"])
+            sink.yield(.interrupted(confirmedOffset: offset))
+        }
+        var iterator = results.makeAsyncIterator()
+        let report = await iterator.next() ?? .interrupted(confirmedOffset: offset)
+        attempt.cancel()
+        timer.cancel()
+        sink.finish()
+        return report
     }
 }

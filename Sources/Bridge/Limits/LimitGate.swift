@@ -91,7 +91,7 @@ extension CommandContext {
                     try await store.releaseReservation(reservation)
                 }
             } catch {
-                // A reservation left behind lapses after `SQLiteStore.reservationLifetime`.
+                // A reservation left behind lapses after `StoreConventions.reservationLifetime`.
                 bridge.logger.error("cannot settle a job reservation", metadata: ["error": "\(error)"])
             }
         }

@@ -16,6 +16,8 @@ public enum ProxyErrorText {
                 : "The bot cannot talk to the image service properly right now — the bot's admins need to look at it."
         case .unreachable:
             return forOwner ? error.description : "The image service cannot be reached right now; try again in a few minutes."
+        case .connectionLost:
+            return forOwner ? error.description : "The connection to the image service broke; try again in a minute."
         case .rateLimited, .server, .invalidRequest:
             return error.description.replacingOccurrences(of: "Midjourney proxy", with: "image service")
         case .cancelled:

@@ -6,13 +6,21 @@ import Store
 public protocol TaskSource: Sendable {
     /// The proxy's current view of these tasks; unknown ids are simply missing.
     func tasks(ids: [String]) async throws -> [TaskSnapshot]
+    /// The proxy's list of recent tasks (`GET /mj/task/list`), to find jobs submitted but never
+    /// recorded; nil = this proxy cannot list.
+    func recentTasks() async throws -> [TaskSnapshot]?
+}
+
+extension TaskSource {
+    public func recentTasks() async throws -> [TaskSnapshot]? { nil }
 }
 
 /// Follows every task the bot started until it finishes: applies reports from callbacks and
 /// polls through `TaskTransition`, polls in batches the tasks it has not heard from lately,
-/// times out tasks past their deadline, and has the outbox delivered after each change.
+/// times out tasks past their deadline, and signals the outbox's delivery workers after each
+/// change (never waiting for delivery).
 public actor TaskTracker {
-    private let store: SQLiteStore
+    private let store: any BotStore
     private let delivery: OutboxDelivery
     private let source: any TaskSource
     private let configuration: BridgeConfiguration
@@ -34,7 +42,7 @@ public actor TaskTracker {
     /// last poll reached the proxy.
     public private(set) var pollFailingSince: Date?
 
-    public init(store: SQLiteStore, delivery: OutboxDelivery, source: any TaskSource, configuration: BridgeConfiguration,
+    public init(store: any BotStore, delivery: OutboxDelivery, source: any TaskSource, configuration: BridgeConfiguration,
                 clock: BridgeClock, logger: Logger, channels: ChannelSettings? = nil, live: LiveSettingsHolder? = nil,
                 counters: ActivityCounters? = nil, metrics: BridgeMetrics = .none) {
         self.store = store
@@ -50,11 +58,13 @@ public actor TaskTracker {
     }
 
     /// Records a task the proxy just accepted, with the lines owed for it (the
-    /// acknowledgement), and delivers them. If a callback got there first and adopted the
+    /// acknowledgement), and has them delivered (returns once they are committed). If a callback got there first and adopted the
     /// task through its `state`, the richer record from the command replaces what it knew.
-    public func track(_ task: TaskRecord, lines: [OutboxLine]) async throws {
+    /// `intent` is the intent row the submission was made for: it is closed as accepted in the
+    /// transaction that records the task.
+    public func track(_ task: TaskRecord, lines: [OutboxLine], intent: String? = nil) async throws {
         do {
-            try await store.insert(task, lines: lines)
+            try await store.insert(task, lines: lines, acceptingIntent: intent, at: clock.now())
             metrics.jobSubmitted()
         } catch {
             guard try await store.task(id: task.id) != nil else { throw error }
@@ -70,9 +80,10 @@ public actor TaskTracker {
                 if !existing.isTerminal { queued = lines }
                 return true
             }
+            if let intent { try await store.acceptIntent(id: intent, taskId: task.id, at: clock.now()) }
             metrics.jobSubmitted()
         }
-        await delivery.flush()
+        await delivery.wake(network: task.network)
     }
 
     /// Applies one report from the proxy about a task (a poll or fetch result; never a
@@ -80,7 +91,7 @@ public actor TaskTracker {
     @discardableResult
     public func apply(_ snapshot: TaskSnapshot) async -> ApplyOutcome {
         let outcome = await applyWithoutDelivery(snapshot)
-        if outcome == .applied { await delivery.flush() }
+        if outcome == .applied { await delivery.wake() }
         return outcome
     }
 
@@ -146,25 +157,92 @@ public actor TaskTracker {
     }
 
     /// A task the store does not know but whose `state` is one we signed, naming a route we
-    /// would send to: the bot crashed between the proxy accepting it and recording it. Route
-    /// it anyway. Anything else (unsigned, tampered, another network) is not ours to say.
+    /// would send to: the bot crashed (or lost the proxy's answer) between the proxy accepting
+    /// it and recording it. Route it anyway. When the state names an intent row, the task is
+    /// recorded as that submission (who, what, which parent) and the intent closed with it, in
+    /// one transaction. Anything else (unsigned, tampered, another network) is not ours to say.
     private func adopt(_ snapshot: TaskSnapshot) async throws -> TaskRecord? {
         guard let key = configuration.routeStateKey,
               case .valid(let signed) = SignedRouteState.verify(snapshot.state, with: key),
               configuration.routeTargets.accepts(signed) else { return nil }
-        let route = signed.route
         let now = clock.now()
-        let record = TaskRecord(id: snapshot.id, route: route, kind: (snapshot.action ?? "task").lowercased(),
-                                action: snapshot.action, prompt: snapshot.prompt ?? "", status: "NOT_START", statusRank: 0,
-                                createdAt: now, deadline: now.addingTimeInterval(configuration.taskDeadline))
+        var intent: IntentRecord?
+        if let intentId = signed.intent {
+            intent = try await store.intent(id: intentId)
+            // Our own row, but it must agree with the signed route it claims to be for.
+            if let found = intent, found.network != signed.route.network || found.channel != signed.route.channel
+                || found.nick != signed.route.nick { intent = nil }
+        }
+        var record = TaskRecord(id: snapshot.id, route: intent?.route ?? signed.route,
+                                kind: intent?.kind ?? (snapshot.action ?? "task").lowercased(),
+                                action: snapshot.action, prompt: intent?.prompt ?? snapshot.prompt ?? "",
+                                status: "NOT_START", statusRank: 0, parentId: intent?.parentId,
+                                createdAt: intent?.createdAt ?? now, deadline: now.addingTimeInterval(configuration.taskDeadline))
+        record.userKey = intent?.userKey
         do {
-            try await store.insert(record)
+            try await store.insert(record, lines: [], acceptingIntent: intent?.id, at: now)
         } catch {
             // Inserted concurrently by the command that started it: use that.
-            return try await store.task(id: snapshot.id)
+            guard let existing = try await store.task(id: snapshot.id) else { throw error }
+            if let intent { try await store.acceptIntent(id: intent.id, taskId: snapshot.id, at: now) }
+            return existing
         }
-        logger.notice("adopted a task from its state", metadata: ["task": "\(snapshot.id)"])
+        logger.notice("adopted a task from its state",
+                      metadata: ["task": "\(snapshot.id)", "intent": "\(intent?.id ?? "-")"])
         return record
+    }
+
+    // MARK: Intents
+
+    /// Open intents written at least `minimumAge` ago are looked for in the proxy's task list
+    /// (where it has one) and adopted; those unmatched after the grace period are declared
+    /// lost and their users told, once. Run at start (`recover`) and periodically.
+    public func reconcileIntents(minimumAge: TimeInterval) async {
+        let now = clock.now()
+        let open: [IntentRecord]
+        do {
+            open = try await store.openIntents(createdUpTo: now.addingTimeInterval(-minimumAge))
+        } catch {
+            logger.error("cannot read open intents", metadata: ["error": "\(error)"])
+            return
+        }
+        guard !open.isEmpty else { return }
+        let listing: IntentReconciliation.Listing
+        do {
+            if let tasks = try await source.recentTasks() { listing = .tasks(tasks) } else { listing = .cannotList }
+        } catch {
+            logger.warning("cannot read the proxy's task list", metadata: ["error": "\(error)"])
+            listing = .failed
+        }
+        let rules = IntentReconciliation(gracePeriod: configuration.intentGracePeriod,
+                                         gracePeriodWithoutListing: configuration.taskDeadline)
+        let plan = rules.plan(open: open, listing: listing, key: configuration.routeStateKey, now: now)
+        for (intentId, snapshot) in plan.adopt {
+            let outcome = await applyWithoutDelivery(snapshot)
+            if outcome == .unknownTask { continue }
+            // Known already (recorded by a path that left the intent open): close it.
+            do {
+                try await store.acceptIntent(id: intentId, taskId: snapshot.id, at: now)
+            } catch {
+                logger.error("cannot close an intent", metadata: ["intent": "\(intentId)", "error": "\(error)"])
+            }
+        }
+        let settings = live.current
+        for intent in plan.lost {
+            let text = settings.renderer.lostTrack(kind: intent.kind, prompt: intent.prompt)
+            let outgoing = settings.addressing.reply(network: intent.network, channel: intent.channel, nick: intent.nick, text)
+            let line = OutboxLine(network: outgoing.network, target: outgoing.target, isChannel: intent.channel != nil,
+                                  text: outgoing.text, style: outgoing.style.rawValue, createdAt: now)
+            do {
+                if try await store.declareIntentLost(id: intent.id, at: now, lines: [line]) {
+                    logger.warning("lost track of a submission; the user is told",
+                                   metadata: ["intent": "\(intent.id)", "network": "\(intent.network)", "kind": "\(intent.kind)"])
+                }
+            } catch {
+                logger.error("cannot declare an intent lost", metadata: ["intent": "\(intent.id)", "error": "\(error)"])
+            }
+        }
+        if !plan.lost.isEmpty { await delivery.wake() }
     }
 
     private func transition(for record: TaskRecord, ref: String) async -> TaskTransition {
@@ -194,13 +272,17 @@ public actor TaskTracker {
                 break
             }
         }
-        await delivery.flush()
+        await delivery.wake()
     }
 
-    /// After a start: everything pending is polled at once and what the outbox still owes is sent.
+    /// After a start: the networks that owe lines get their delivery workers, and everything
+    /// pending is polled at once.
     public func recover() async {
-        await delivery.flush()
+        await delivery.wake()
         await poll(everything: true)
+        // Submissions the last run made but never recorded: found in the proxy's list now, or
+        // told as lost once their grace period is over (the periodic round).
+        await reconcileIntents(minimumAge: 0)
     }
 
     /// One polling cycle: asks the proxy about due tasks in batches, then times out tasks
@@ -241,7 +323,7 @@ public actor TaskTracker {
             }
         }
         await expireOverdue()
-        await delivery.flush()
+        await delivery.wake()
     }
 
     struct Finished: Sendable {
@@ -254,9 +336,11 @@ public actor TaskTracker {
         TaskOutcome(task).map { Finished(outcome: $0, seconds: max(0, now.timeIntervalSince(task.createdAt))) }
     }
 
-    /// Tasks past their deadline are reported as timed out, once.
+    /// Tasks past their deadline are reported as timed out, once (the delivery workers are
+    /// signalled when any was).
     public func expireOverdue() async {
         let now = clock.now()
+        var expired = 0
         do {
             for task in try await store.pendingTasks() where task.deadline <= now {
                 let ref = try await store.shortReference(for: task)
@@ -269,10 +353,12 @@ public actor TaskTracker {
                 }
                 if let finished = finished ?? nil { metrics.jobFinished(finished.outcome, finished.seconds) }
                 lastPolled[task.id] = nil
+                expired += 1
             }
         } catch {
             logger.error("cannot expire overdue tasks", metadata: ["error": "\(error)"])
         }
+        if expired > 0 { await delivery.wake() }
     }
 }
 

@@ -118,6 +118,16 @@ import Testing
         #expect(try load(withBot("90")).bridgeConfiguration(notifyHook: nil, callbackSecret: "s").taskRetentionDays == 90)
     }
 
+    @Test func outboxHoldHoursDefaultsToADayAndReachesTheDeliveryPolicy() throws {
+        #expect(try load(minimal).bot.outboxHoldHours == 24)
+        #expect(try load(minimal).bridgeConfiguration(notifyHook: nil, callbackSecret: "s").deliveryPolicy.holdTime == 24 * 3600)
+        let withBot = { (value: String) in "[bot]\noutbox_hold_hours = \(value)\n" + self.minimal }
+        #expect(try load(withBot("0.5")).bot.outboxHoldHours == 0.5)
+        #expect(try load(withBot("6")).bridgeConfiguration(notifyHook: nil, callbackSecret: "s").deliveryPolicy.holdTime == 6 * 3600)
+        #expect(self.error(withBot("0")) == .invalidValue(key: "bot.outbox_hold_hours", reason: "must be between 0.01 and 8760.0, found 0.0"))
+        #expect(try load(withBot("48")).redactedSummary.contains("outbox_hold_hours = 48.0"))
+    }
+
     @Test func exampleConfigShippedInTheRepoIsValid() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()

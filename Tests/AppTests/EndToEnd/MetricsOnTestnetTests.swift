@@ -57,7 +57,10 @@ struct MetricsOnTestnetTests {
             _ = try await user.expect("the bot joining") { $0.command == "JOIN" && $0.source?.nick == harness.nick }
             func say(_ line: String) async { await user.send("PRIVMSG \(harness.channel) :\(line)") }
 
-            // 2 imagines (one fails at the proxy), a usage error, a ping.
+            // Chatter (no task is spent on it, but it is heard and counted), 2 imagines (one
+            // fails at the proxy), a usage error, a ping.
+            await say("hello everyone, just chatting")
+            await say("imagine that, no prefix")
             await say("!imagine a counted metrics fox")
             _ = try await user.said(by: harness.nick, "the result") { $0.contains("✅") && $0.contains("counted metrics fox") }
             await harness.simulator.controls.failNextTasks(1, reason: "no foxes today")
@@ -93,6 +96,8 @@ struct MetricsOnTestnetTests {
             // 2 acknowledgements, 2 results, a usage line, a pong.
             #expect(scrape.value("mjbridge_irc_lines_total", ["network": "testnet", "result": "sent"]) ?? 0 >= 6, "\(scrape)")
             #expect(scrape.value("mjbridge_pending_tasks") == 0, "\(scrape)")
+            #expect(scrape.value("mjbridge_chat_messages_total", ["network": "testnet"]) == 6, "\(scrape)")
+            #expect(scrape.value("mjbridge_irc_chat_dropped_total", ["network": "testnet"]) == nil, "\(scrape)")
             let userNick = await user.nick
             #expect(!scrape.text.contains(harness.channel) && !scrape.text.contains(userNick)
                     && !scrape.text.contains("metrics fox"), "no nick, channel or prompt in a label: \(scrape)")

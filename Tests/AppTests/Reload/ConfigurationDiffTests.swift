@@ -162,6 +162,7 @@ import Testing
         let edits: [Edit] = [
             ("bot.databasePath", "bot.database", { $0.bot.databasePath = "/var/lib/other.sqlite" }),
             ("bot.taskRetentionDays", "bot.task_retention_days", { $0.bot.taskRetentionDays = 7 }),
+            ("bot.outboxHoldHours", "bot.outbox_hold_hours", { $0.bot.outboxHoldHours = 6 }),
             ("proxy.baseURL", "proxy.base_url", { $0.proxy.baseURL = "http://127.0.0.1:9090/mj" }),
             ("proxy.apiKey", "proxy.api_key", { $0.proxy.apiKey = secret }),
             ("proxy.authStyle", "proxy.auth_style", { $0.proxy.authStyle = "bearer" }),

@@ -94,7 +94,7 @@ import Testing
             #expect(await h.lastLine == "New jobs are paused for now; running jobs still finish. Try again later.")
 
             // Survives a restart.
-            try h.restart()
+            try await h.restart()
             await h.say("!imagine a fox", in: "#other")
             #expect(await h.lastLine == "alice: New jobs are paused for now; running jobs still finish. Try again later.")
             await asAdmin(h, "!resume #other")
@@ -138,7 +138,7 @@ import Testing
             await h.say("!ping", as: "eve", account: "someoneelse")
             #expect(await h.lastLine == "eve: pong")
 
-            try h.restart()
+            try await h.restart()
             await h.say("!ping", as: "eve2", account: "EVE")
             #expect(await h.lines.count == before + 2, "still ignored after a restart")
             await asAdmin(h, "!ignored")
@@ -173,7 +173,7 @@ import Testing
             #expect(await h.lastLine == "root: Owners: root, carol · admins: helper (by root 2025-05-27).")
             await asAdmin(h, "!pause")
             #expect(await h.lastLine.hasPrefix("helper: New jobs are paused in #art"))
-            try h.restart()
+            try await h.restart()
             await asAdmin(h, "!resume")
             #expect(await h.lastLine == "helper: New jobs are welcome again in #art.")
             await asOwner(h, "!admin remove helper")

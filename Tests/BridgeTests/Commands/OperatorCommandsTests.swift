@@ -84,6 +84,10 @@ import Testing
             let before = await h.lines.count
             await h.say("!ping")
             #expect(await h.lines.count == before, "the old prefix is no longer a command")
+            // The transports' pre-check follows the reload too.
+            let line = { (text: String) in ChatEvent(network: BridgeHarness.network, target: .channel("#art"), sender: "alice", text: text) }
+            #expect(!h.bridge.mayBeCommand(line("!ping")))
+            #expect(h.bridge.mayBeCommand(line(".ping")))
             await h.say(".imagine a fox")
             #expect(await h.lastLine.contains("ref "))
             await h.finishJobs()

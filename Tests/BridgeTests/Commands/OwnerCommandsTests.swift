@@ -58,7 +58,7 @@ import Testing
             #expect(await h.transport.channelRequests
                     == ["JOIN testnet #new sesame", "PART testnet #new :see you", "JOIN testnet #other"])
 
-            try h.restart()
+            try await h.restart()
             await h.bridge.restoreChannels()
             #expect(await h.transport.channelRequests.dropFirst(3) == ["PART testnet #new", "JOIN testnet #other"])
         }
@@ -85,7 +85,7 @@ import Testing
             await asOwner(h, "!part #art")
             #expect(await h.lastLine == "root: I cannot leave #art: this chat connection cannot join or leave channels.")
             await h.transport.setRefusesChannels(false)
-            try h.restart()
+            try await h.restart()
             await h.bridge.restoreChannels()
             #expect(await h.transport.channelRequests.isEmpty)
         }
@@ -102,7 +102,7 @@ import Testing
             await asOwner(h, "progress #Other started", in: nil)
             #expect(await h.lastLine == "Progress in #Other is now started: one line when the job starts.")
 
-            try h.restart()
+            try await h.restart()
             await asOwner(h, "!progress")
             #expect(await h.lastLine == "root: Progress in #art: quarter — a line at 25, 50 and 75 % (set from chat).")
             // The tracker of the restarted bridge follows it.
@@ -131,7 +131,7 @@ import Testing
             await asOwner(h, "!pending")
             #expect(await h.lastLine == "root: 1 task pending, the oldest for 3 min 25 s (ref \(ref) in #art) · outbox empty · last poll 5 s ago reached the proxy.")
 
-            // The bot is out of #art when the result comes: it waits in the outbox.
+            // The bot is out of #art when the result comes: it is held in the outbox.
             await h.transport.setJoined(only: [], network: BridgeHarness.network)
             await h.finishJobs()
             h.clock.advance(by: 60)
@@ -142,7 +142,7 @@ import Testing
             await asOwner(h, "pending", in: nil)
             let report = await h.lastLine
             #expect(report.hasPrefix("1 task pending, the oldest for 1 s (ref "), "\(report)")
-            #expect(report.contains(" in private) · 1 line waiting in the outbox (for #art) · last poll 0 s ago did not reach the proxy: "),
+            #expect(report.contains(" in private) · 1 line held (#art for 1 min 1 s: the bot is not in #art (yet)) · last poll 0 s ago did not reach the proxy: "),
                     "\(report)")
             await h.sim.controls.setOutage(false)
         }

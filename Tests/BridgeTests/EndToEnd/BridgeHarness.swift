@@ -115,6 +115,7 @@ final class BridgeHarness: Sendable {
     /// by cancellation while accepting a connection traps in NIO (apple/swift-nio#2813).
     func shutdown() async {
         await bridge.callbacksSettled()
+        await bridge.shutdown()
         await sim.waitForCallbacks()
         await sim.shutdown()
         await recorder.shutdown()
@@ -127,11 +128,13 @@ final class BridgeHarness: Sendable {
         let event = ChatEvent(network: Self.network, target: channel.map { .channel($0) } ?? .privateMessage, sender: nick,
                               account: account, text: text, botNick: Self.botNick)
         await bridge.handle(event)
+        await bridge.deliverySettled()
     }
 
     /// Hands the bridge an event built by the test (unverified accounts, hostmasks).
     func hear(_ event: ChatEvent) async {
         await bridge.handle(event)
+        await bridge.deliverySettled()
     }
 
     /// An event as the IRC transport builds it.
@@ -141,7 +144,9 @@ final class BridgeHarness: Sendable {
                   text: text, botNick: botNick, accountVerified: verified, userHost: userHost)
     }
 
-    var lines: [String] { get async { await transport.texts } }
+    /// What was said once the delivery workers finished with every line committed so far
+    /// (delivery runs beside the commands; the transcript is read when it has caught up).
+    var lines: [String] { get async { await bridge.deliverySettled(); return await transport.texts } }
 
     /// Lines sent since `count` lines had been sent.
     func lines(after count: Int) async -> [String] { Array(await lines.dropFirst(count)) }
@@ -184,6 +189,7 @@ final class BridgeHarness: Sendable {
             _ = await bridge.receiveCallback(Data(callback.body))
         }
         await bridge.callbacksSettled()
+        await bridge.deliverySettled()
     }
 
     /// A `state` signed with the harness's key.
@@ -207,13 +213,18 @@ final class BridgeHarness: Sendable {
     var allCallbacks: [RecordedCallback] { get async { await recorder.received } }
 
     /// One polling cycle, as `run()` performs it.
-    func poll() async { await bridge.tracker.poll() }
+    func poll() async {
+        await bridge.tracker.poll()
+        await bridge.deliverySettled()
+    }
 
     // MARK: Restart
 
-    /// The process died: a new `SQLiteStore` and `ChatBridge` over the same SQLite file, nothing else kept.
+    /// The process died: a new `SQLiteStore` and `ChatBridge` over the same SQLite file, nothing
+    /// else kept (the old bridge's delivery workers are stopped, as the process would be).
     func restart(clock bridgeClock: BridgeClock? = nil,
-                 hintSleep: @escaping @Sendable (Duration) async throws -> Void = { _ in await Task.yield() }) throws {
+                 hintSleep: @escaping @Sendable (Duration) async throws -> Void = { _ in await Task.yield() }) async throws {
+        await bridge.shutdown()
         let store = try SQLiteStore.open(path: directory.databasePath)
         let bridge = Self.makeBridge(configuration: configuration, client: client, store: store, transport: transport,
                                      fetcher: fetcher, clock: bridgeClock ?? clock.bridgeClock, hintSleep: hintSleep)

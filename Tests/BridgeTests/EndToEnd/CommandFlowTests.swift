@@ -396,6 +396,9 @@ import Testing
                                 imageFetcher: h.fetcher, modeClients: [.relax: relax], clock: h.clock.bridgeClock, logger: logger)
             await bridge.handle(ChatEvent(network: BridgeHarness.network, target: .channel(BridgeHarness.channel),
                                           sender: "alice", text: "!imagine a slow fox --relax"))
+            // This bridge's own delivery worker says the acknowledgement.
+            await bridge.deliverySettled()
+            await bridge.shutdown()
             let ack = await h.lastLine
             #expect(ack.contains("«a slow fox»"), "\(ack)")
             let ref = try #require(BridgeHarness.ref(in: ack))

@@ -104,7 +104,7 @@ import Testing
     @Test func theRunLoopPollsInBatches() async throws {
         try await BridgeHarness.with(callbacks: false, bridge: { $0.pollBatchSize = 2 }) { h in
             let gate = PollGate()
-            try h.restart(clock: gate.clock(h.clock))
+            try await h.restart(clock: gate.clock(h.clock))
             let refs = try await Self.imagine(h, ["one", "two", "three", "four", "five"])
             await h.sim.runUntilIdle()
             let requestsBefore = await h.sim.controls.stats().requests
@@ -141,7 +141,7 @@ import Testing
 
             // Crash, restart over the same file.
             await h.transport.setDown(false)
-            try h.restart(clock: PollGate().clock(h.clock))
+            try await h.restart(clock: PollGate().clock(h.clock))
             let run = Task { try await h.bridge.run() }
             defer { run.cancel() }
             #expect(await h.transport.waitUntil { sent in
@@ -198,7 +198,7 @@ import Testing
             await h.finishJobs() // the young result stays owed
             await h.transport.setDown(false)
             let gate = PollGate()
-            try h.restart(clock: gate.clock(h.clock))
+            try await h.restart(clock: gate.clock(h.clock))
             let run = Task { try await h.bridge.run() }
             defer { run.cancel() }
             await gate.waitUntilSleeping()

@@ -132,7 +132,7 @@ import Testing
         try await BridgeHarness.with { h in
             await h.sim.controls.duplicateCallbacks(fraction: 1)
             let gate = HintGate()
-            try h.restart(hintSleep: { _ in await gate.sleep() })
+            try await h.restart(hintSleep: { _ in await gate.sleep() })
             do {
                 var refs: [String] = []
                 for prompt in ["one", "two", "three", "four", "five", "six"] {

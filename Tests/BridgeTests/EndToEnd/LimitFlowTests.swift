@@ -34,7 +34,7 @@ import Testing
             #expect(!(await h.lastLine.contains("daily limit")))
 
             // A restart keeps the count.
-            try h.restart()
+            try await h.restart()
             await h.say("!imagine after a restart")
             #expect(await h.lastLine.hasPrefix("alice: daily limit of 2 jobs reached"))
             await h.say("!quota")
@@ -193,7 +193,7 @@ import Testing
 
             // Overrides are kept across a restart.
             await h.say("!quota bob 9 always", as: "boss", account: "root")
-            try h.restart()
+            try await h.restart()
             await h.say("!quota", as: "bob")
             #expect(await h.lastLine.hasPrefix("bob: 1 job of 9 used today (set for you)"))
 

@@ -58,7 +58,7 @@ import Testing
             await h.say("!imagine a red fox")
             let before = await h.lines.count
             await h.advance(milliseconds: 2) // SUBMITTED, 25 %
-            try h.restart()
+            try await h.restart()
             h.clock.advance(by: 5)
             await h.advance(milliseconds: 1) // 50 %, 5 s later: held back by the stored throttle
             let said = await h.lines(after: before)

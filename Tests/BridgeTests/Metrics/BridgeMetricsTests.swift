@@ -41,6 +41,8 @@ import Testing
                     "\(recorded.commands)")
             #expect(recorded.submitted == 1)
             await bridge.callbacksSettled()
+            await bridge.deliverySettled()
+            await bridge.shutdown()
         }
     }
 }

@@ -34,6 +34,11 @@ struct TrackerHarness {
                                    clock: clock.bridgeClock, logger: Logger(label: "test"))
     }
 
+    /// What the transport was given once the delivery workers finished with every line
+    /// committed so far.
+    var texts: [String] { get async { await delivery.settled(); return await transport.texts } }
+    var sent: [OutgoingChat] { get async { await delivery.settled(); return await transport.sent } }
+
     func start(_ id: String, prompt: String = "a red fox in snow", route: TaskRoute = TaskRoute(network: "net", channel: "#art", nick: "alice")) async throws {
         let now = clock.now
         let record = TaskRecord(id: id, route: route, kind: "imagine", prompt: prompt, status: "SUBMITTED", statusRank: 1,
@@ -57,7 +62,7 @@ func gridButtons(_ hash: String = "0ddb91a0") -> [TaskButton] {
         #expect(await h.tracker.apply(success) == .applied)
         #expect(await h.tracker.apply(success) == .duplicateOrStale)
         #expect(await h.tracker.apply(TaskSnapshot(id: "1748339029401828", status: "IN_PROGRESS", progress: 50)) == .duplicateOrStale)
-        #expect(await h.transport.texts == ["alice: ✅ «a red fox in snow» → https://cdn.example/x.png · ref 1828 · next: !u1–4 !v1–4 !reroll"])
+        #expect(await h.texts == ["alice: ✅ «a red fox in snow» → https://cdn.example/x.png · ref 1828 · next: !u1–4 !v1–4 !reroll"])
         let stored = try #require(try await h.store.task(id: "1748339029401828"))
         #expect(stored.isTerminal)
         #expect(TaskButton.decode(stored.buttonsJSON) == gridButtons())
@@ -70,7 +75,7 @@ func gridButtons(_ hash: String = "0ddb91a0") -> [TaskButton] {
         #expect(await h.tracker.apply(TaskSnapshot(id: "1001", status: "IN_PROGRESS", progress: 31)) == .duplicateOrStale)
         #expect(await h.tracker.apply(TaskSnapshot(id: "1001", status: "SUBMITTED", progress: 0)) == .duplicateOrStale)
         #expect(try await h.store.task(id: "1001")?.progress == 62)
-        #expect(await h.transport.texts.isEmpty)
+        #expect(await h.texts.isEmpty)
     }
 
     @Test func progressFollowsTheChannelPolicyAndThrottle() async throws {
@@ -83,10 +88,12 @@ func gridButtons(_ hash: String = "0ddb91a0") -> [TaskButton] {
             if step > 0 { h.clock.advance(by: 10) }
             await h.tracker.apply(TaskSnapshot(id: "2001", status: "IN_PROGRESS", progress: progress))
             await h.tracker.apply(TaskSnapshot(id: "2002", status: "IN_PROGRESS", progress: progress))
+            // Said before the next report (an unsent progress line is superseded by a newer one).
+            await h.delivery.settled()
         }
         // 31 % at t=10 → 25; 46 % at t=20 is the same quarter; 62 % at t=30 → 50;
         // 78 % at t=40 is only 10 s later: held; 93 % at t=50 → 75.
-        #expect(await h.transport.texts == ["alice: ⏳ ref 2001 at 25 %", "alice: ⏳ ref 2001 at 50 %", "alice: ⏳ ref 2001 at 75 %"])
+        #expect(await h.texts == ["alice: ⏳ ref 2001 at 25 %", "alice: ⏳ ref 2001 at 50 %", "alice: ⏳ ref 2001 at 75 %"])
     }
 
     @Test func startedPolicySaysItOnce() async throws {
@@ -96,7 +103,7 @@ func gridButtons(_ hash: String = "0ddb91a0") -> [TaskButton] {
         await h.tracker.apply(TaskSnapshot(id: "3001", status: "IN_PROGRESS", progress: 15))
         h.clock.advance(by: 60)
         await h.tracker.apply(TaskSnapshot(id: "3001", status: "IN_PROGRESS", progress: 46))
-        let sent = await h.transport.sent
+        let sent = await h.sent
         #expect(sent == [OutgoingChat(network: "net", target: "alice", text: "⏳ ref 3001 started")])
     }
 
@@ -106,7 +113,7 @@ func gridButtons(_ hash: String = "0ddb91a0") -> [TaskButton] {
         await h.tracker.apply(TaskSnapshot(id: "4001", status: "FAILURE", failReason: "可能包含敏感词"))
         try await h.start("4002", prompt: "a cat")
         await h.tracker.apply(TaskSnapshot(id: "4002", status: "FAILURE", failReason: "[Invalid parameter]\r\nPRIVMSG #x :pwned"))
-        #expect(await h.transport.texts == [
+        #expect(await h.texts == [
             "alice: ❌ «a red fox in snow» failed: Midjourney flagged the prompt · ref 4001",
             "alice: ❌ «a cat» failed: [Invalid parameter] PRIVMSG #x :pwned · ref 4002",
         ])
@@ -133,7 +140,7 @@ func gridButtons(_ hash: String = "0ddb91a0") -> [TaskButton] {
         let state = SignedRouteState(route: TaskRoute(network: "net", channel: "#art", nick: "carol")).encoded(with: key)
         #expect(await h.tracker.apply(TaskSnapshot(id: "5003", action: "IMAGINE", status: "SUCCESS", prompt: "a boat",
                                                    imageUrl: "https://x/b.png", state: state)) == .applied)
-        #expect(await h.transport.texts == ["carol: ✅ «a boat» → https://x/b.png · ref 5003"])
+        #expect(await h.texts == ["carol: ✅ «a boat» → https://x/b.png · ref 5003"])
     }
 
     @Test func aTaskWithoutResultTimesOutOnceAtItsDeadline() async throws {
@@ -142,12 +149,11 @@ func gridButtons(_ hash: String = "0ddb91a0") -> [TaskButton] {
         await h.tracker.apply(TaskSnapshot(id: "6001", status: "IN_PROGRESS", progress: 46))
         h.clock.advance(by: 15 * 60 - 1)
         await h.tracker.expireOverdue()
-        #expect(await h.transport.texts == ["alice: ⏳ ref 6001 started"])
+        #expect(await h.texts == ["alice: ⏳ ref 6001 started"])
         h.clock.advance(by: 1)
         await h.tracker.expireOverdue()
         await h.tracker.expireOverdue()
-        await h.delivery.flush()
-        #expect(await h.transport.texts == [
+        #expect(await h.texts == [
             "alice: ⏳ ref 6001 started",
             "alice: ⏱ «a red fox in snow» got no result within 15 min (last seen at 46 %) · ref 6001 — !status 6001 checks again",
         ])
@@ -156,8 +162,8 @@ func gridButtons(_ hash: String = "0ddb91a0") -> [TaskButton] {
         #expect(await h.tracker.apply(TaskSnapshot(id: "6001", status: "SUCCESS", imageUrl: "https://x")) == .applied)
         #expect(await h.tracker.apply(TaskSnapshot(id: "6001", status: "SUCCESS", imageUrl: "https://x")) == .duplicateOrStale)
         #expect(await h.tracker.apply(TaskSnapshot(id: "6001", status: "FAILURE", failReason: "late")) == .duplicateOrStale)
-        #expect(await h.transport.texts.last == "alice: ✅ «a red fox in snow» → https://x · ref 6001")
-        #expect(await h.transport.texts.count == 3)
+        #expect(await h.texts.last == "alice: ✅ «a red fox in snow» → https://x · ref 6001")
+        #expect(await h.texts.count == 3)
     }
 
     @Test func resultsForChannelsTheBotIsNotInWaitForTheRejoin() async throws {
@@ -165,10 +171,10 @@ func gridButtons(_ hash: String = "0ddb91a0") -> [TaskButton] {
         let h = try TrackerHarness(configuration: BridgeConfiguration(defaultProgress: .off), transport: transport)
         try await h.start("7001")
         await h.tracker.apply(TaskSnapshot(id: "7001", status: "SUCCESS", imageUrl: "https://x/z.png"))
-        #expect(await transport.texts.isEmpty)
+        #expect(await h.texts.isEmpty)
         await transport.join(network: "net", channel: "#art")
-        await h.delivery.flush()
-        #expect(await transport.texts == ["alice: ✅ «a red fox in snow» → https://x/z.png · ref 7001"])
+        await h.delivery.channelAccessChanged(network: "net", channel: "#art")
+        #expect(await h.texts == ["alice: ✅ «a red fox in snow» → https://x/z.png · ref 7001"])
     }
 
     @Test func aResultQueuedBeforeACrashIsSentOnceAfterRestart() async throws {
@@ -179,11 +185,13 @@ func gridButtons(_ hash: String = "0ddb91a0") -> [TaskButton] {
             let first = try TrackerHarness(configuration: BridgeConfiguration(defaultProgress: .off), dir: dir, transport: downTransport)
             try await first.start("8001")
             await first.tracker.apply(TaskSnapshot(id: "8001", status: "SUCCESS", imageUrl: "https://x/r.png"))
+            await first.delivery.settled()
+            await first.delivery.shutdown()
         }
         let second = try TrackerHarness(configuration: BridgeConfiguration(defaultProgress: .off), dir: dir)
         await second.tracker.recover()
         await second.tracker.recover()
-        #expect(await second.transport.texts == ["alice: ✅ «a red fox in snow» → https://x/r.png · ref 8001"])
+        #expect(await second.texts == ["alice: ✅ «a red fox in snow» → https://x/r.png · ref 8001"])
         #expect(await downTransport.texts.isEmpty)
     }
 }

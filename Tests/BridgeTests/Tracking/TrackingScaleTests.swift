@@ -80,6 +80,8 @@ func scansOfHistory(_ statements: [String], databasePath: String) throws -> [Str
         _ = log.take()
 
         await tracker.poll(everything: true)
+        // The delivery worker's reads are part of the cycle's cost (and must not scan either).
+        await delivery.settled()
         let requests = source.requests
         let expected = (Self.pendingCount + Self.batch - 1) / Self.batch
         #expect(requests.count == expected, "⌈\(Self.pendingCount) / \(Self.batch)⌉ list-by-condition requests")
@@ -103,6 +105,7 @@ func scansOfHistory(_ statements: [String], databasePath: String) throws -> [Str
                 "a duplicate writes nothing: \(duplicate)")
         #expect(await tracker.apply(TaskSnapshot(id: pendingIds[43], status: "SUCCESS", progress: 100,
                                                  imageUrl: "https://cdn.example/43.png")) == .applied)
+        await delivery.settled()
         let result = log.take()
         #expect(result.filter { $0.contains("ORDER BY createdAt DESC") }.count == 1, "the reference is read once, for the line: \(result)")
         let scanning = try scansOfHistory(duplicate + result, databasePath: dir.databasePath)

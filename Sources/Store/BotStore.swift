@@ -1,0 +1,168 @@
+import Foundation
+
+/// The bot's memory as the bridge sees it: tasks with their routes, the outbox of lines owed to
+/// people, limits, admins, audit and settings. `SQLiteStore` is the one implementation today;
+/// a shared database (several bot processes, each network held by one of them) implements the
+/// same requirements without the bridge changing.
+///
+/// Every method is one transaction. The closures of `update…`, `reserveJob` and
+/// `updateChannelSetting` run inside it, synchronously, and may run again if the
+/// implementation retries a serialization failure: they must be pure.
+public protocol BotStore: Sendable {
+    // MARK: Tasks
+
+    /// Inserts a task the proxy accepted, with the lines owed for it, in one transaction.
+    func insert(_ task: TaskRecord, lines: [OutboxLine]) async throws
+    func insertAll(_ tasks: [TaskRecord]) async throws
+    func task(id: String) async throws -> TaskRecord?
+    func tasks(ids: [String]) async throws -> [String: TaskRecord]
+    func pendingTasks() async throws -> [TaskRecord]
+    func recentTasks(scopeKey: String, limit: Int) async throws -> [TaskRecord]
+    func tasks(of caller: TaskRoute, limit: Int) async throws -> [TaskRecord]
+    func mostRecentTask(of caller: TaskRoute, searchLimit: Int,
+                        where predicate: @escaping @Sendable (TaskRecord) -> Bool) async throws -> TaskRecord?
+    func tasks(createdOrFinishedFrom start: Date, to end: Date) async throws -> [TaskRecord]
+    func update<T: Sendable>(
+        taskId: String,
+        _ body: @escaping @Sendable (inout TaskRecord, inout [OutboxLine]) -> T
+    ) async throws -> T?
+    func updateTask<T: Sendable>(
+        id taskId: String,
+        _ body: @escaping @Sendable (inout TaskRecord, inout [OutboxLine], _ reference: () -> String) -> T
+    ) async throws -> T?
+    func updateTasks<T: Sendable>(
+        ids: [String],
+        _ body: @escaping @Sendable (Int, inout TaskRecord, inout [OutboxLine], _ reference: () -> String) -> T
+    ) async throws -> [T?]
+    func shortReference(for task: TaskRecord) async throws -> String
+    func resolveReference(_ reference: String, scopeKey: String, network: String) async throws -> TaskReferenceResolution
+    @discardableResult
+    func pruneFinishedTasks(before date: Date) async throws -> Int
+
+    // MARK: Intents (a submission recorded before the proxy is called)
+
+    func recordIntent(_ intent: IntentRecord) async throws
+    func intent(id: String) async throws -> IntentRecord?
+    /// Inserts an accepted task with its lines and closes the intent it was submitted for, in
+    /// one transaction.
+    func insert(_ task: TaskRecord, lines: [OutboxLine], acceptingIntent intentId: String?, at date: Date) async throws
+    func acceptIntent(id: String, taskId: String, at date: Date) async throws
+    @discardableResult
+    func refuseIntent(id: String, at date: Date) async throws -> Bool
+    func openIntents(createdUpTo date: Date) async throws -> [IntentRecord]
+    @discardableResult
+    func declareIntentLost(id: String, at date: Date, lines: [OutboxLine]) async throws -> Bool
+    @discardableResult
+    func pruneClosedIntents(before date: Date) async throws -> Int
+
+    // MARK: Outbox
+
+    func enqueue(_ lines: [OutboxLine]) async throws
+    func unsentLines() async throws -> [OutboxLine]
+    @discardableResult
+    func markSent(lineId: Int64, at date: Date) async throws -> Bool
+    func lines(forTask taskId: String) async throws -> [OutboxLine]
+    func pruneSentLines(before date: Date) async throws
+    func gauges() async throws -> StoreGauges
+    /// Networks with lines owed (not sent, not dead-lettered), for the delivery workers' start.
+    func networksOwingLines() async throws -> [String]
+    /// A network's owed lines in order.
+    func owedLines(network: String) async throws -> [OutboxLine]
+    func isOwed(lineId: Int64) async throws -> Bool
+    /// The server confirmed the text up to `offset` (UTF-8): a resend starts there.
+    func recordConfirmedOffset(lineId: Int64, offset: Int) async throws
+    /// Counts a refusal; returns the line's refusals so far.
+    @discardableResult
+    func recordRefusal(lineId: Int64, offset: Int, reason: String, at date: Date) async throws -> Int
+    func hold(lineIds: [Int64], reason: String, at date: Date) async throws
+    @discardableResult
+    func deadLetter(lineId: Int64, offset: Int, reason: String, at date: Date) async throws -> Bool
+    func outboxSummary(limit: Int) async throws -> OutboxSummary
+    func pruneDeadLetters(before date: Date) async throws
+
+    // MARK: Channels and settings
+
+    func channelSettings() async throws -> [ChannelSetting]
+    @discardableResult
+    func updateChannelSetting(network: String, channel: String, at date: Date,
+                              _ body: @escaping @Sendable (inout ChannelSetting) -> Void) async throws -> ChannelSetting
+    func metaValue(forKey key: String) async throws -> String?
+    func setMetaValue(_ value: String, forKey key: String) async throws
+    func metaValue(forKey key: String, orInsert make: @escaping @Sendable () -> String) async throws -> String
+
+    // MARK: Limits
+
+    func reserveJob<Refusal: Sendable & Hashable>(
+        _ requester: JobRequester, at now: Date,
+        decide: @escaping @Sendable (JobCounters) -> Refusal?
+    ) async throws -> ReservationOutcome<Refusal>
+    func jobCounters(_ requester: JobRequester, at now: Date) async throws -> JobCounters
+    func completeReservation(_ reservation: JobReservation) async throws
+    func releaseReservation(_ reservation: JobReservation) async throws
+    func quotaUsage(identity: String, day: String) async throws -> QuotaUsage
+    func identity(lastUsingNick nick: String) async throws -> String?
+    func knowsIdentity(_ identity: String) async throws -> Bool
+    func setQuotaOverride(identity: String, day: String?, limit: Int?, at now: Date) async throws
+    func clearQuotaOverrides(identity: String) async throws
+    func pruneLimitCounts(before day: String) async throws
+
+    // MARK: Admins, ignores, pauses, audit
+
+    func adminAccounts() async throws -> [AdminAccount]
+    @discardableResult
+    func addAdmin(_ admin: AdminAccount) async throws -> Bool
+    @discardableResult
+    func removeAdmin(account: String) async throws -> Bool
+    func ignoreEntries() async throws -> [IgnoreEntry]
+    @discardableResult
+    func addIgnore(_ entry: IgnoreEntry) async throws -> Bool
+    @discardableResult
+    func removeIgnore(key: String) async throws -> Bool
+    func pauseSettings() async throws -> [PauseSetting]
+    func setPause(_ pause: PauseSetting) async throws
+    @discardableResult
+    func removePause(network: String, channel: String?) async throws -> Bool
+    @discardableResult
+    func removeAllPauses() async throws -> Int
+    @discardableResult
+    func appendAudit(_ entry: AuditEntry) async throws -> AuditEntry
+    @discardableResult
+    func pruneAudit(before date: Date) async throws -> Int
+    func recentAudit(limit: Int) async throws -> [AuditEntry]
+}
+
+/// Conventions every store shares (they are part of the data, not of one implementation).
+public enum StoreConventions {
+    /// How many of a conversation's newest tasks short references are unique among.
+    public static let recentWindow = 200
+    /// The quota identity that stands for everyone (a default override).
+    public static let everyoneQuotaKey = "*"
+    /// A job reservation not completed or released within this many seconds lapses (the
+    /// process died between reserving and submitting).
+    public static let reservationLifetime: TimeInterval = 600
+}
+
+extension BotStore {
+    /// Held and dead-lettered lines, with the oldest three of each.
+    public func outboxSummary() async throws -> OutboxSummary {
+        try await outboxSummary(limit: 3)
+    }
+
+    /// Inserts a task with no owed lines.
+    public func insert(_ task: TaskRecord) async throws {
+        try await insert(task, lines: [])
+    }
+
+    /// The newest `StoreConventions.recentWindow` tasks of a conversation.
+    public func recentTasks(scopeKey: String) async throws -> [TaskRecord] {
+        try await recentTasks(scopeKey: scopeKey, limit: StoreConventions.recentWindow)
+    }
+
+    /// The caller's newest task (among their last 50) that satisfies `predicate`.
+    public func mostRecentTask(of caller: TaskRoute,
+                               where predicate: @escaping @Sendable (TaskRecord) -> Bool) async throws -> TaskRecord? {
+        try await mostRecentTask(of: caller, searchLimit: 50, where: predicate)
+    }
+}
+
+extension SQLiteStore: BotStore {}

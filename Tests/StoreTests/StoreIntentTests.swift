@@ -1,0 +1,107 @@
+import Foundation
+import GRDB
+import Testing
+@testable import Store
+
+/// Intents on a real SQLite file: written before the submit, closed with the task row in one
+/// transaction, declared lost (and the user's line queued) exactly once, pruned when closed.
+@Suite struct StoreIntentTests {
+    func intent(_ id: String, at offset: TimeInterval = 0, prompt: String = "a red fox") -> IntentRecord {
+        IntentRecord(id: id, route: art, userKey: "acct:alice", kind: "imagine", prompt: prompt, createdAt: t0.addingTimeInterval(offset))
+    }
+
+    @Test func anIntentSurvivesReopeningAndIsClosedWithItsTaskInOneTransaction() async throws {
+        let dir = try TemporaryDirectory()
+        do {
+            let store = try SQLiteStore.open(path: dir.databasePath)
+            try await store.recordIntent(intent("in-1"))
+        }
+        let store = try SQLiteStore.open(path: dir.databasePath)
+        let open = try await store.openIntents(createdUpTo: t0.addingTimeInterval(1))
+        #expect(open.map(\.id) == ["in-1"])
+        #expect(open[0].route == art && open[0].userKey == "acct:alice" && open[0].state == .open)
+
+        // A task id that exists already: the insert throws and the intent stays open (same transaction).
+        try await store.insert(makeTask("1001"))
+        await #expect(throws: (any Error).self) {
+            try await store.insert(makeTask("1001"), lines: [line("ack", task: "1001")], acceptingIntent: "in-1", at: t0)
+        }
+        #expect(try await store.intent(id: "in-1")?.state == .open)
+        #expect(try await store.lines(forTask: "1001").isEmpty)
+
+        try await store.insert(makeTask("1002"), lines: [line("ack", task: "1002")], acceptingIntent: "in-1", at: t0)
+        try await store.acceptIntent(id: "in-1", taskId: "1003", at: t0.addingTimeInterval(5))
+        try await store.acceptIntent(id: "in-1", taskId: "1002", at: t0.addingTimeInterval(9))
+        let closed = try #require(try await store.intent(id: "in-1"))
+        #expect(closed.state == .accepted && closed.acceptedTaskIds == ["1002", "1003"] && closed.closedAt == t0)
+        #expect(try await store.openIntents(createdUpTo: t0.addingTimeInterval(3600)).isEmpty)
+        #expect(try await store.lines(forTask: "1002").count == 1)
+    }
+
+    @Test func aLostIntentIsDeclaredAndItsLineQueuedOnce() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try SQLiteStore.open(path: dir.databasePath)
+        try await store.recordIntent(intent("in-2"))
+        let said = line("alice: I lost track of your imagine")
+        #expect(try await store.declareIntentLost(id: "in-2", at: t0.addingTimeInterval(300), lines: [said]))
+        #expect(try await !store.declareIntentLost(id: "in-2", at: t0.addingTimeInterval(400), lines: [said]))
+        let reopened = try SQLiteStore.open(path: dir.databasePath)
+        #expect(try await !reopened.declareIntentLost(id: "in-2", at: t0.addingTimeInterval(500), lines: [said]))
+        #expect(try await reopened.unsentLines().map(\.text) == [said.text])
+        #expect(try await reopened.intent(id: "in-2")?.state == .lost)
+        // A job declared lost that turns up after all (a late callback) is accepted.
+        try await reopened.insert(makeTask("2001"), lines: [], acceptingIntent: "in-2", at: t0.addingTimeInterval(600))
+        #expect(try await reopened.intent(id: "in-2")?.state == .accepted)
+    }
+
+    @Test func refusingClosesOnlyAnOpenIntent() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try SQLiteStore.open(path: dir.databasePath)
+        try await store.recordIntent(intent("in-3"))
+        #expect(try await store.refuseIntent(id: "in-3", at: t0))
+        #expect(try await !store.refuseIntent(id: "in-3", at: t0))
+        #expect(try await store.intent(id: "in-3")?.state == .refused)
+        #expect(try await !store.declareIntentLost(id: "in-3", at: t0, lines: [line("no")]))
+        #expect(try await store.unsentLines().isEmpty)
+    }
+
+    @Test func openIntentsAreListedOldestFirstAndOnlyClosedOnesArePruned() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try SQLiteStore.open(path: dir.databasePath)
+        for (id, offset) in [("b", 20.0), ("a", 10.0), ("c", 30.0), ("d", 40.0)] { try await store.recordIntent(intent(id, at: offset)) }
+        #expect(try await store.openIntents(createdUpTo: t0.addingTimeInterval(30)).map(\.id) == ["a", "b", "c"])  // inclusive: "c" was written at 30
+        try await store.refuseIntent(id: "a", at: t0.addingTimeInterval(100))
+        _ = try await store.declareIntentLost(id: "b", at: t0.addingTimeInterval(200), lines: [])
+        #expect(try await store.pruneClosedIntents(before: t0.addingTimeInterval(150)) == 1)
+        #expect(try await store.intent(id: "a") == nil)
+        #expect(try await store.pruneClosedIntents(before: t0.addingTimeInterval(10_000)) == 1)
+        #expect(try await store.openIntents(createdUpTo: t0.addingTimeInterval(1000)).map(\.id) == ["c", "d"])
+    }
+
+    /// A database from before intents (migrated up to v7) gains the table and its indexes,
+    /// keeping its tasks.
+    @Test func migrationV9AddsTheIntentTableToAnExistingDatabase() async throws {
+        let dir = try TemporaryDirectory()
+        do {
+            let queue = try DatabaseQueue(path: dir.databasePath)
+            try StoreMigrations.migrator.migrate(queue, upTo: "v7-scaling")
+            try await queue.write { db in try makeTask("3001").insert(db) }
+        }
+        let store = try SQLiteStore.open(path: dir.databasePath)
+        #expect(try await store.task(id: "3001") != nil)
+        try await store.recordIntent(intent("in-9"))
+        #expect(try await store.intent(id: "in-9")?.state == .open)
+        let (applied, indexes) = try await DatabaseQueue(path: dir.databasePath).read { db in
+            (try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"),
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'intent'"))
+        }
+        let v9 = try #require(applied.firstIndex(of: "v9-intents"), "\(applied)")
+        #expect(v9 > (try #require(applied.firstIndex(of: "v7-scaling"))))
+        #expect(Set(indexes).isSuperset(of: ["intent_state_created", "intent_closed"]), "\(indexes)")
+    }
+
+    @Test func aLongPromptIsCut() {
+        let long = String(repeating: "fox ", count: 200)
+        #expect(intent("x", prompt: long).prompt.count == IntentRecord.promptLimit)
+    }
+}
