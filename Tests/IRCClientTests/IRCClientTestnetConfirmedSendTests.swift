@@ -109,9 +109,10 @@ extension IRCClientTestnetTests {
         _ = try await peer.expect("own JOIN") { $0.command == "JOIN" }
         let nick = uniqueName("frzbot")
         var config = configuration(net, nick: nick, channels: [.init(channel)])
-        // Far longer than a working server under load takes to echo; far shorter than the ping
-        // watchdog (30 s idle + 10 s), so the timeout seen is the confirm timeout.
-        config.confirmTimeout = .seconds(8)
+        // Far longer than a working server under load takes to echo (also just after it
+        // resumes); shorter than the ping watchdog (30 s idle + 10 s), so the timeout seen is
+        // the confirm timeout.
+        config.confirmTimeout = .seconds(20)
         config.registrationTimeout = .seconds(5)
         let (client, log) = await started(config)
         _ = try await log.expect("joined") { $0 == .joined(channel: channel) }
