@@ -148,6 +148,9 @@ public struct IRCTransport: ChatTransport {
                     metrics?.chatDropped(network: network, count: count)
                 case .joined(let channel):
                     await bridge.joined(network: network, channel: channel)
+                case .channelAccessChanged(let channel):
+                    // Voice, op, -m, -b: lines held for the channel are tried again (signal only).
+                    await bridge.channelAccessChanged(network: network, channel: channel)
                 case .registered:
                     // Owed lines, and pieces the drop interrupted, go out now (the worker
                     // sends them; the pump does not wait).
