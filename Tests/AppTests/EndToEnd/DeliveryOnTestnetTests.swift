@@ -154,7 +154,14 @@ struct DeliveryOnTestnetTests {
     @Test func connectionCutAfterTheFirstPieceResendsOnlyTheRest() async throws {
         let net = try Testnet.require()
         let server = ServerControl(net)
-        let harness = try await BotHarness.make(net)
+        // The longest nick (30) and channel (64) the testnet allows: the server prepends both
+        // to every line, so each line carries less text.
+        let made = try await BotHarness.make(net)
+        let shortNick = uniqueName("mjbcut"), shortChannel = "#" + uniqueName("cut")
+        let harness = BotHarness(net: net, simulator: made.simulator, directory: made.directory,
+                                 nick: shortNick + String(repeating: "n", count: 30 - shortNick.count),
+                                 channel: shortChannel + String(repeating: "c", count: 64 - shortChannel.count),
+                                 httpPort: made.httpPort)
         var text = harness.configText(pollSeconds: 1)
         #expect(text.contains("flood_burst = 5\n") && text.contains("flood_interval_seconds = 1\n"), "BotHarness.configText changed its flood lines")
         text = text.replacingOccurrences(of: "flood_burst = 5\n", with: "flood_burst = 1\n")
@@ -176,9 +183,12 @@ struct DeliveryOnTestnetTests {
             await user.send("OPER \(net.operName) \(net.operPassword)")
             _ = try await user.expect("381 (oper)") { $0.command == "381" }
             await user.send("CHGHOST \(harness.nick) \(longHost)")
-            // cyclehosts: the channel sees the bot leave and come back with the new host.
-            _ = try await user.expect("the bot's new host") {
-                $0.command == "JOIN" && $0.source?.nick == harness.nick && $0.source?.host == longHost
+            // The bot hears of it (CHGHOST, its cap is on; 396); the user asks the server, as a
+            // plain user again (an oper's USERHOST shows the real host).
+            await user.send("MODE \(me) -o")
+            await user.send("USERHOST \(harness.nick)")
+            _ = try await user.expect("the bot's new host in USERHOST") {
+                $0.command == "302" && ($0.params.last ?? "").trimmingCharacters(in: .whitespaces).hasSuffix("@\(longHost)")
             }
 
             let base = harness.simulator.baseURL + "/long-link/"
@@ -218,17 +228,24 @@ struct DeliveryOnTestnetTests {
             await user.send("PRIVMSG \(harness.nick) :ping")
             _ = try await user.said(by: harness.nick, "pong after the result") { $0.lowercased().contains("pong") }
             let afterCut = await user.privmsgs(from: harness.nick, to: harness.channel)
-            #expect(!afterCut.contains { $0.contains("✅") },
-                    "the first piece was said again after the reconnect: \(afterCut)")
-            let restPieces = rest.filter { !$0.contains("✅") }
+            let repeats = afterCut.filter { $0.contains("✅") }.count
+            #expect(repeats == 0, "the first piece was said again after the reconnect: \(afterCut)")
+            // The rest reassembles the reply (after the reconnect the bot's host is short again,
+            // so the rest may come in one line or two).
+            let restPieces = repeats == 0 ? rest : []
             let whole = first + restPieces.joined()
-            #expect(whole.components(separatedBy: url).count == 2, "the link reassembles exactly once: \(whole)")
-            #expect(whole.components(separatedBy: "ref \(ref)").count == 2, "the end of the reply arrives once: \(whole)")
-            #expect(whole.hasPrefix("\(me): ✅"), "\(whole)")
+            if repeats == 0 {
+                #expect(whole.components(separatedBy: url).count == 2, "the link reassembles exactly once: \(whole)")
+                #expect(whole.components(separatedBy: "ref \(ref)").count == 2, "the end of the reply arrives once: \(whole)")
+                #expect(whole.hasPrefix("\(me): ✅"), "\(whole)")
+                #expect(restPieces.last?.contains("ref \(ref)") == true, "\(restPieces)")
+            }
             // The original cut: three pieces of at most the first one's length each.
-            #expect(whole.utf8.count > 2 * first.utf8.count, "the reply needed three lines: \(first.utf8.count) of \(whole.utf8.count) bytes in the first")
+            let replyBytes = repeats == 0 ? whole.utf8.count : (afterCut.first { $0.contains("✅") } ?? "").utf8.count
+                + afterCut.drop { !$0.contains("✅") }.dropFirst().map(\.utf8.count).reduce(0, +)
+            #expect(replyBytes > 2 * first.utf8.count, "the reply needed three lines: \(first.utf8.count) of \(replyBytes) bytes in the first")
             print("DeliveryOnTestnet cut: first piece \(first.utf8.count) bytes, \(restPieces.count) piece(s) after the reconnect, "
-                  + "\(afterCut.filter { $0 == first }.count) repeat(s) of the first")
+                  + "\(repeats) repeat(s) of the first")
         } cleanup: {
             if let bot {
                 bot.signal(SIGKILL)
