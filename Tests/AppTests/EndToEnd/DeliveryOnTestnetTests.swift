@@ -348,11 +348,19 @@ struct DeliveryOnTestnetTests {
             #expect(later.contains("ref "))
 
             // The line for the parted channel is dead-lettered, and !pending says so.
+            // (The contract with the delivery worker: `!pending` mentions dead-lettered lines
+            // with the word "dead".)
             let me = await owner.nick
-            let report = try await eventually("!pending reporting a dead-lettered line", timeout: .seconds(90), interval: .seconds(3)) {
-                await owner.send("PRIVMSG \(harness.channel) :!pending")
-                let answer = try await owner.said(by: harness.nick, "the !pending answer") { $0.hasPrefix("\(me): ") && $0.contains("pending") }
-                return answer.lowercased().contains("dead") ? answer : nil
+            var lastAnswer = ""
+            let report: String
+            do {
+                report = try await eventually("!pending reporting a dead-lettered line", timeout: .seconds(90), interval: .seconds(3)) {
+                    await owner.send("PRIVMSG \(harness.channel) :!pending")
+                    lastAnswer = try await owner.said(by: harness.nick, "the !pending answer") { $0.hasPrefix("\(me): ") && $0.contains("pending") }
+                    return lastAnswer.lowercased().contains("dead") ? lastAnswer : nil
+                }
+            } catch {
+                throw TestnetError("\(error); the last !pending answer: \(lastAnswer)")
             }
             print("DeliveryOnTestnet dead letter: \(report)")
             #expect(!(await owner.privmsgs(from: harness.nick, to: gone).contains { $0.contains("nobody will see") && $0.contains("✅") }))
@@ -406,8 +414,13 @@ struct DeliveryOnTestnetTests {
             #expect(response.status == .ok)
 
             await user.send("PRIVMSG \(harness.nick) :ping")
-            _ = try await user.said(by: harness.nick, "a private pong while 100 lines are held", timeout: .seconds(15)) {
-                $0.lowercased().contains("pong")
+            do {
+                _ = try await user.said(by: harness.nick, "a private pong while 100 lines are held", timeout: .seconds(15)) {
+                    $0.lowercased().contains("pong")
+                }
+            } catch {
+                // Recorded, not thrown: the state of the 100 lines is worth reporting too.
+                Issue.record("the event pump waits for the outbox: \(error)")
             }
             let unsent = try await store.unsentLines().filter { $0.text.hasPrefix("held line ") }
             #expect(unsent.count == 100, "held lines for a +m channel stay unsent: \(100 - unsent.count) marked sent")
