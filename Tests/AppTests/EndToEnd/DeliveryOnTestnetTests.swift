@@ -141,10 +141,10 @@ struct DeliveryOnTestnetTests {
 
     // MARK: 2. Connection cut after the first piece of a long reply
 
-    /// A result line too long for one IRC line goes out in three pieces, paced 6 s apart
-    /// (`flood_burst = 1`, `flood_interval_seconds = 6`: the gap makes "after the first piece"
+    /// A result line too long for one IRC line goes out in three pieces, paced 8 s apart
+    /// (`flood_burst = 1`, `flood_interval_seconds = 8`: the gap makes "after the first piece"
     /// a window of seconds, not a race). The server is killed once the first piece reached
-    /// the channel (and a second later, so the bot has its echo too): after the reconnect the
+    /// the channel (and two seconds later, so the bot has its echo too): after the reconnect the
     /// rest arrives and the first piece is not said again.
     ///
     /// Three pieces: a 600-byte result link (the longest the bot posts) and an 80-byte prompt,
@@ -165,7 +165,7 @@ struct DeliveryOnTestnetTests {
         var text = harness.configText(pollSeconds: 1)
         #expect(text.contains("flood_burst = 5\n") && text.contains("flood_interval_seconds = 1\n"), "BotHarness.configText changed its flood lines")
         text = text.replacingOccurrences(of: "flood_burst = 5\n", with: "flood_burst = 1\n")
-            .replacingOccurrences(of: "flood_interval_seconds = 1\n", with: "flood_interval_seconds = 6\n")
+            .replacingOccurrences(of: "flood_interval_seconds = 1\n", with: "flood_interval_seconds = 8\n")
         let config = try harness.writeConfig(text)
         var peers: [TestPeer] = []
         var bot: ChildProcess?
@@ -201,15 +201,15 @@ struct DeliveryOnTestnetTests {
             let ref = try #require(BotOnTestnetTests.reference(in: ack), "no ref in \(ack)")
             let first = try await user.said(by: harness.nick, "the first piece of the result", timeout: .seconds(90)) { $0.contains("✅") }
             #expect(!first.contains("ref \(ref)"), "the whole result fit in one line: \(first)")
-            // The bot gets its echo of the piece when the user gets the piece; a second more is
-            // margin on a loaded machine, five remain before the next piece may go.
-            try await Task.sleep(for: .seconds(1))
+            // The bot gets its echo of the piece when the user gets the piece; two seconds more
+            // are margin on a loaded machine, six remain before the next piece may go.
+            try await Task.sleep(for: .seconds(2))
             bot?.signal(SIGSTOP)
             let before = await user.privmsgs(from: harness.nick, to: harness.channel)
             let firstIndex = try #require(before.firstIndex(of: first))
             let seenBeforeCut = Array(before[firstIndex...])
             try #require(seenBeforeCut.count == 1,
-                         "precondition: only the first piece went out before the cut (machine too slow for the 6 s gap?): \(seenBeforeCut)")
+                         "precondition: only the first piece went out before the cut (machine too slow for the 8 s gap?): \(seenBeforeCut)")
             try await server.killAndRestart()
             user = try await TestPeer.joined(net, nick: uniqueName("alice"), channel: harness.channel)
             peers.append(user)
