@@ -363,6 +363,8 @@ struct DeliveryOnTestnetTests {
                 throw TestnetError("\(error); the last !pending answer: \(lastAnswer)")
             }
             print("DeliveryOnTestnet dead letter: \(report)")
+            let scrape = PrometheusScrape(try await Self.get("http://127.0.0.1:\(harness.httpPort)/metrics"))
+            print("DeliveryOnTestnet dead letter, outbox gauges: \(scrape.text.split(separator: "\n").filter { $0.hasPrefix("mjbridge_outbox") })")
             #expect(!(await owner.privmsgs(from: harness.nick, to: gone).contains { $0.contains("nobody will see") && $0.contains("✅") }))
         } cleanup: {
             await bot.stop()
@@ -424,11 +426,22 @@ struct DeliveryOnTestnetTests {
             }
             let unsent = try await store.unsentLines().filter { $0.text.hasPrefix("held line ") }
             #expect(unsent.count == 100, "held lines for a +m channel stay unsent: \(100 - unsent.count) marked sent")
+            // The operator sees them: `mjbridge_outbox_lines` over its states other than dead
+            // letters (whatever the states are called) counts at least the 100.
+            let scrape = PrometheusScrape(try await Self.get("http://127.0.0.1:\(harness.httpPort)/metrics"))
+            let owed = scrape.values.filter { $0.key.hasPrefix("mjbridge_outbox_lines") && !$0.key.contains("dead") }.values.reduce(0, +)
+            #expect(owed >= 100, "outbox gauges: \(scrape.text.split(separator: "\n").filter { $0.contains("outbox") })")
         } cleanup: {
             await bot.stop()
             await user.quit()
             await harness.cleanUp()
         }
+    }
+
+    /// A GET with a deadline (10 s); the body as text.
+    static func get(_ url: String) async throws -> String {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        return String(buffer: try await response.body.collect(upTo: 1 << 22))
     }
 
     // 5. Two `mjbridge run` on one database: SingleInstanceTests (Tests/AppTests/Runtime) already
