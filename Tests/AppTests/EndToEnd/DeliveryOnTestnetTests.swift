@@ -103,9 +103,15 @@ struct DeliveryOnTestnetTests {
 
             // Every result once; a second copy only of a line the server took before the freeze.
             let current = user
-            let arrived = try await eventually("all three results in the channel", timeout: .seconds(90), interval: .milliseconds(250)) {
+            let arrived: [String]
+            do {
+                arrived = try await eventually("all three results in the channel", timeout: .seconds(90), interval: .milliseconds(250)) {
+                    let results = await current.privmsgs(from: harness.nick, to: harness.channel).filter { $0.contains("✅") }
+                    return refs.allSatisfy { ref in results.contains { $0.contains("ref \(ref)") } } ? results : nil
+                }
+            } catch {
                 let results = await current.privmsgs(from: harness.nick, to: harness.channel).filter { $0.contains("✅") }
-                return refs.allSatisfy { ref in results.contains { $0.contains("ref \(ref)") } } ? results : nil
+                throw TestnetError("\(error): \(results.count) of 3 arrived (\(results))")
             }
             // Several poll cycles and reconnect checks later, a ping proves the bot answers and
             // everything it said before the pong has arrived.
