@@ -21,7 +21,11 @@ import time
 def free_ports(count):
     """Free ports below the kernel's ephemeral range when possible: restart-ircd.sh binds the
     same ports again later, and an ephemeral port may meanwhile be taken by some outgoing
-    connection, while ports below the range are only ever taken by explicit binds."""
+    connection, while ports below the range are only ever taken by explicit binds. The lower
+    half of that range is the testnets'; the test harness picks the bot's own ports from the
+    upper half (Tests/AppTests/Support/BotHarness.swift `freePort`), so a network started by one
+    suite cannot take the port another suite's bot is about to bind (seen: the bot's HTTP server
+    failing with "Address already in use", its whole service group stopping)."""
     low = 32768
     try:
         with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
@@ -32,7 +36,8 @@ def free_ports(count):
     try:
         if low > 12000:
             import random
-            candidates = random.sample(range(10000, low), min(400, low - 10000))
+            middle = 10000 + (low - 10000) // 2
+            candidates = random.sample(range(10000, middle), min(400, middle - 10000))
             for port in candidates:
                 if len(socks) == count:
                     break

@@ -1,3 +1,4 @@
+import Synchronization
 import App
 import Bridge
 import Foundation
@@ -140,12 +141,18 @@ struct RunningBot: Sendable {
 /// restarted on the same port (its notifyHook names it), and a port the kernel picked for
 /// `bind(port: 0)` or an outgoing connection could be handed to another test in between
 /// (seen: "Address already in use" on restart under the full suite). Ports outside the
-/// ephemeral range are only ever taken by someone asking for them by number.
+/// ephemeral range are only ever taken by someone asking for them by number. The upper half of
+/// that range is ours, the lower half the testnets' (Scripts/testnet/testnet.py `free_ports`):
+/// a network another suite starts binds its ports seconds after choosing them, and one had
+/// taken a bot's HTTP port in between ("Address already in use", the bot's services stopped).
 func freePort() async throws -> Int {
     let range = ephemeralPortRange()
-    let candidates = range.lowerBound > 12_000 ? 10_000...(range.lowerBound - 1) : range
+    let middle = 10_000 + (range.lowerBound - 10_000) / 2
+    let candidates = range.lowerBound > 12_000 ? middle...(range.lowerBound - 1) : range
     for _ in 0..<200 {
         let port = Int.random(in: candidates)
+        // Never the same port twice in this process: two suites' bots would race for it.
+        guard handedOutPorts.withLock({ $0.insert(port).inserted }) else { continue }
         guard let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: port).get() else { continue }
         try await channel.close()
@@ -153,6 +160,9 @@ func freePort() async throws -> Int {
     }
     throw HarnessError.noFreePort
 }
+
+/// Ports `freePort` has returned in this process.
+private let handedOutPorts = Mutex<Set<Int>>([])
 
 enum HarnessError: Error { case noFreePort, portStillInUse(Int) }
 
