@@ -363,11 +363,15 @@ public final class ChatBridge: Sendable {
             // Yesterday's daily counts and today-only quotas mean nothing any more.
             try await store.pruneLimitCounts(before: UTCDay(containing: clock.now()).key)
         } catch {
+            // A shutdown cancelled the work: nothing went wrong.
+            guard !(error is CancellationError) else { return }
             logger.error("cannot prune the outbox", metadata: ["error": "\(error)"])
         }
         do {
             try await store.pruneAudit(before: clock.now().addingTimeInterval(-Self.auditRetention))
         } catch {
+            // A shutdown cancelled the work: nothing went wrong.
+            guard !(error is CancellationError) else { return }
             logger.error("cannot prune the audit log", metadata: ["error": "\(error)"])
         }
         // Finished tasks (and their lines) past `task_retention_days`; pending ones never.
@@ -379,6 +383,8 @@ public final class ChatBridge: Sendable {
                 // Intents closed that long ago (accepted, refused, lost) go with them.
                 try await store.pruneClosedIntents(before: cutoff)
             } catch {
+                // A shutdown cancelled the work: nothing went wrong.
+                guard !(error is CancellationError) else { return }
                 logger.error("cannot prune finished tasks", metadata: ["error": "\(error)"])
             }
         }

@@ -203,6 +203,8 @@ public actor TaskTracker {
         do {
             open = try await store.openIntents(createdUpTo: now.addingTimeInterval(-minimumAge))
         } catch {
+            // A shutdown cancelled the work: nothing went wrong.
+            guard !(error is CancellationError) else { return }
             logger.error("cannot read open intents", metadata: ["error": "\(error)"])
             return
         }
@@ -293,6 +295,8 @@ public actor TaskTracker {
         do {
             pending = try await store.pendingTasks()
         } catch {
+            // A shutdown cancelled the work: nothing went wrong.
+            guard !(error is CancellationError) else { return }
             logger.error("cannot list pending tasks", metadata: ["error": "\(error)"])
             return
         }
