@@ -372,6 +372,10 @@ struct DeliveryOnTestnetTests {
             print("DeliveryOnTestnet dead letter: \(report)")
             let scrape = PrometheusScrape(try await Self.get("http://127.0.0.1:\(harness.httpPort)/metrics"))
             print("DeliveryOnTestnet dead letter, outbox gauges: \(scrape.text.split(separator: "\n").filter { $0.hasPrefix("mjbridge_outbox") })")
+            // The operator's gauges say the same as !pending: one line given up on, none held or owed.
+            #expect(scrape.value("mjbridge_outbox_lines", ["state": "dead_lettered"]) == 1)
+            #expect(scrape.value("mjbridge_outbox_lines", ["state": "held"]) == 0)
+            #expect(scrape.value("mjbridge_outbox_lines", ["state": "owed"]) == 0)
             #expect(!(await owner.privmsgs(from: harness.nick, to: gone).contains { $0.contains("nobody will see") && $0.contains("✅") }))
         } cleanup: {
             await bot.stop()
@@ -438,6 +442,9 @@ struct DeliveryOnTestnetTests {
             let scrape = PrometheusScrape(try await Self.get("http://127.0.0.1:\(harness.httpPort)/metrics"))
             let owed = scrape.values.filter { $0.key.hasPrefix("mjbridge_outbox_lines") && !$0.key.contains("dead") }.values.reduce(0, +)
             #expect(owed >= 100, "outbox gauges: \(scrape.text.split(separator: "\n").filter { $0.contains("outbox") })")
+            // Refused by the +m channel: held, not owed and not given up on.
+            #expect((scrape.value("mjbridge_outbox_lines", ["state": "held"]) ?? 0) >= 100)
+            #expect(scrape.value("mjbridge_outbox_lines", ["state": "dead_lettered"]) == 0)
         } cleanup: {
             await bot.stop()
             await user.quit()
