@@ -30,6 +30,11 @@ public enum ScriptRunner {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of ours: the test process holds hundreds of sockets (listeners, probes
+        // of free ports, connections), and a daemon the child starts (InspIRCd, a bot) would keep
+        // them open for its whole life. Seen: a port a test had probed and closed stayed bound
+        // by an InspIRCd started meanwhile, and the bot meant to listen there could not.
+        ScriptRunner.closeInheritedDescriptors(&actions)
 
         let argv = (["/bin/bash"] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -48,5 +53,16 @@ public enum ScriptRunner {
             throw TestnetError("\(arguments.joined(separator: " ")) failed (status \(status)):\n\(text)")
         }
         return text
+    }
+
+    /// Adds "close every descriptor from 3 up" to a spawn's file actions (glibc ≥ 2.34's
+    /// `posix_spawn_file_actions_addclosefrom_np`, looked up at run time because Swift's Glibc
+    /// module does not import it). Without it a child inherits every socket of the test process.
+    public static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
+            return
+        }
+        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
     }
 }

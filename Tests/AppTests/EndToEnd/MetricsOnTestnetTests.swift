@@ -72,7 +72,14 @@ struct MetricsOnTestnetTests {
             _ = try await user.said(by: harness.nick, "pong") { $0.contains("pong") }
             await bot.runtime.bridge.callbacksSettled()
 
-            let scrape = PrometheusScrape(try await Self.get(metricsPort, "/metrics").body)
+            // A command is counted when its handler returns, just after its answer went out, and
+            // commands run side by side: wait (bounded) until the last two are counted.
+            let scrape = try await eventually("the usage error and the ping counted") { () -> PrometheusScrape? in
+                let scrape = PrometheusScrape(try await Self.get(metricsPort, "/metrics").body)
+                let usage = scrape.value("mjbridge_commands_total", ["command": "imagine", "outcome": "usage"])
+                let ping = scrape.value("mjbridge_commands_total", ["command": "ping", "outcome": "ok"])
+                return usage != nil && ping != nil ? scrape : nil
+            }
             #expect(scrape.value("mjbridge_jobs_total", ["outcome": "submitted"]) == 2, "\(scrape)")
             #expect(scrape.value("mjbridge_jobs_total", ["outcome": "succeeded"]) == 1, "\(scrape)")
             #expect(scrape.value("mjbridge_jobs_total", ["outcome": "failed"]) == 1, "\(scrape)")

@@ -172,6 +172,8 @@ struct ReloadOnTestnetTests {
             await owner.send("PRIVMSG \(harness.channel) :!imagine a heron in debug light")
             _ = try await owner.said(by: harness.nick, "the acknowledgement") { $0.contains("ref ") }
             try await Self.waitForLog(bot, containing: " debug mjbridge.proxy: ")
+            // Finished before the next !pending, which expects nothing pending.
+            _ = try await owner.said(by: harness.nick, "the heron's result") { $0.contains("✅") && $0.contains("heron in debug light") }
 
             // A broken file: the process keeps running as it was, the log says why.
             try harness.writeConfig("[bot]\nowners = [\n")

@@ -1,4 +1,5 @@
 import Foundation
+import TestnetSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,6 +17,11 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of ours: the test process holds hundreds of sockets (listeners, probes
+        // of free ports, connections), and a daemon the child starts (InspIRCd, a bot) would keep
+        // them open for its whole life. Seen: a port a test had probed and closed stayed bound
+        // by an InspIRCd started meanwhile, and the bot meant to listen there could not.
+        ScriptRunner.closeInheritedDescriptors(&actions)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid = pid_t()
