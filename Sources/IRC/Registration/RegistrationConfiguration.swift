@@ -62,11 +62,15 @@ public enum SASLCredentials: Sendable, Hashable {
     /// The TLS client certificate proves who we are (CertFP); `account` optionally names the
     /// authorization identity.
     case external(account: String? = nil)
+    /// SCRAM-SHA-256 or SCRAM-SHA-1 (RFC 5802/7677): the password never crosses the wire and
+    /// the server has to prove that it knows it too.
+    case scram(SCRAMHash, account: String, password: String)
 
     public var mechanism: String {
         switch self {
         case .plain: return "PLAIN"
         case .external: return "EXTERNAL"
+        case .scram(let hash, _, _): return hash.mechanism
         }
     }
 
@@ -74,6 +78,7 @@ public enum SASLCredentials: Sendable, Hashable {
         switch self {
         case .plain(let account, _): return account
         case .external(let account): return account
+        case .scram(_, let account, _): return account
         }
     }
 }
