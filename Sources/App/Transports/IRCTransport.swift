@@ -207,6 +207,7 @@ extension NetworkSettings {
         case "external": .external(account: saslAccount)
         case "scram-sha-256": .scram(.sha256, account: saslAccount ?? nick, password: saslPassword?.value ?? "")
         case "scram-sha-1": .scram(.sha1, account: saslAccount ?? nick, password: saslPassword?.value ?? "")
+        case "auto": .automatic(account: saslAccount ?? nick, password: saslPassword?.value, clientCertificate: clientCert != nil)
         default: nil
         }
         return IRCConnectionConfiguration(

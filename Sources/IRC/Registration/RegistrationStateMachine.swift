@@ -47,6 +47,8 @@ public struct RegistrationStateMachine: Sendable {
     /// Mechanisms the server listed in 908, for a useful failure message.
     private var serverMechanisms: String?
     private var saslRequested = false
+    /// The credentials in use: the configured ones, or what `.automatic` chose from `CAP LS`.
+    private var sasl: SASLCredentials?
     /// The SCRAM exchange in progress, when the mechanism is SCRAM.
     private var scram: SCRAMExchange?
     /// Base64 `AUTHENTICATE` chunks from the server, until a chunk shorter than 400 (or `+`).
@@ -60,6 +62,7 @@ public struct RegistrationStateMachine: Sendable {
     ) {
         self.configuration = configuration
         self.makeNonce = nonce
+        self.sasl = configuration.sasl
         self.nick = configuration.nick
         self.nicks = NickFallback(
             primary: configuration.nick,
@@ -233,7 +236,12 @@ public struct RegistrationStateMachine: Sendable {
             .log(.debug, "server offers: \(offered.values.keys.sorted().joined(separator: " "))"),
         ]
         var wanted = configuration.capabilities.filter { offered.contains($0) && $0 != "sasl" }
-        if let sasl = configuration.sasl, configuration.capabilities.contains("sasl") {
+        if case .automatic? = sasl, offered.contains("sasl") {
+            let chosen = sasl?.choosing(from: offered.listValue(of: "sasl"))
+            sasl = chosen
+            actions.append(.log(.info, "SASL auto: using \(chosen?.mechanism ?? "?")"))
+        }
+        if let sasl = self.sasl, configuration.capabilities.contains("sasl") {
             if offered.contains("sasl") {
                 // Requested even when the listed mechanisms lack ours (what irctest and the
                 // big clients do): the server's 908/904 then names its mechanisms in the log
@@ -292,7 +300,7 @@ public struct RegistrationStateMachine: Sendable {
 
     private mutating func afterRequestAnswered() -> [RegistrationAction] {
         guard phase == .requestingCapabilities, pendingRequests.isEmpty else { return [] }
-        guard let sasl = configuration.sasl, configuration.capabilities.contains("sasl") else {
+        guard let sasl = self.sasl, configuration.capabilities.contains("sasl") else {
             return endNegotiation()
         }
         guard enabled.contains("sasl") else {
@@ -317,11 +325,11 @@ public struct RegistrationStateMachine: Sendable {
     }
 
     private var saslMechanism: String {
-        configuration.sasl?.mechanism ?? "?"
+        sasl?.mechanism ?? "?"
     }
 
     private mutating func authenticate(_ params: [String]) -> [RegistrationAction] {
-        guard let sasl = configuration.sasl, isAuthenticating else { return [] }
+        guard let sasl = self.sasl, isAuthenticating else { return [] }
         if case .scram(let hash, let account, let password) = sasl {
             return scramStep(params.first ?? "", hash: hash, account: account, password: password)
         }
@@ -339,8 +347,8 @@ public struct RegistrationStateMachine: Sendable {
             payload = SASLPayload.plain(account: account, password: password)
         case .external(let account):
             payload = SASLPayload.external(account: account)
-        case .scram:
-            payload = []  // handled by scramStep
+        case .scram, .automatic:
+            payload = []  // SCRAM goes through scramStep; automatic is resolved at CAP LS
         }
         return SASLPayload.chunks(for: payload).map { .send(Message("AUTHENTICATE", $0)) }
     }
@@ -409,7 +417,7 @@ public struct RegistrationStateMachine: Sendable {
     }
 
     private mutating func saslFailed(serverText: String) -> [RegistrationAction] {
-        let sasl = configuration.sasl
+        let sasl = self.sasl
         var text = serverText
         if let serverMechanisms { text += " (server mechanisms: \(serverMechanisms))" }
         let failure = RegistrationFailure.saslFailed(
@@ -438,7 +446,7 @@ public struct RegistrationStateMachine: Sendable {
     }
 
     private mutating func saslWithoutCapabilities() -> [RegistrationAction] {
-        guard let sasl = configuration.sasl else { return [] }
+        guard let sasl = self.sasl else { return [] }
         return saslUnavailable(.saslUnavailable(mechanism: sasl.mechanism, offered: nil))
     }
 
@@ -457,7 +465,7 @@ public struct RegistrationStateMachine: Sendable {
         if let first = params.first, !first.isEmpty { nick = first }
         actions.append(.registered(nick: nick))
         if let password = configuration.nickservPassword, account == nil {
-            let name = configuration.sasl?.account ?? configuration.nick
+            let name = sasl?.account ?? configuration.nick
             actions.append(.log(.info, "identifying to NickServ as '\(name)'"))
             actions.append(.send(Message("PRIVMSG", "NickServ", "IDENTIFY \(name) \(password)")))
         }

@@ -49,7 +49,19 @@ import Testing
         } catch {
             #expect(error == .invalidValue(
                 key: "networks[0].sasl_mechanism",
-                reason: "must be one of \"none\", \"plain\", \"external\", \"scram-sha-256\", \"scram-sha-1\", found \"scram-sha-512\""))
+                reason: "must be one of \"none\", \"plain\", \"external\", \"scram-sha-256\", \"scram-sha-1\", \"auto\", found \"scram-sha-512\""))
         }
+    }
+
+    @Test func autoNeedsAPasswordOrACertificateAndPassesBoth() throws {
+        do {
+            _ = try load("sasl_mechanism = \"auto\"")
+            Issue.record("auto without a password or a certificate was accepted")
+        } catch {
+            #expect(error.description.contains("sasl_mechanism = \"auto\""))
+        }
+        let config = try load("sasl_mechanism = \"auto\"\nsasl_password = \"pw\"")
+        #expect(config.networks[0].connectionConfiguration(version: "test").sasl
+            == .automatic(account: "mjbot", password: "pw", clientCertificate: false))
     }
 }

@@ -144,3 +144,43 @@ private func machineAfterClientFirst(
         #expect(sends(machine.handle(server("AUTHENTICATE", base64(SCRAMVector.sha1.serverFinal)))) == [Message("AUTHENTICATE", "+")])
     }
 }
+
+/// `sasl_mechanism = "auto"`: the strongest mechanism the server lists that the config satisfies.
+@Suite struct RegistrationAutomaticSASLTests {
+    private func requested(_ credentials: SASLCredentials, offering list: String) -> [Message] {
+        var machine = RegistrationStateMachine(configuration: RegistrationConfiguration(nick: "bot", sasl: credentials))
+        _ = machine.handle(.connected)
+        _ = machine.handle(server("CAP", "*", "LS", list))
+        return sends(machine.handle(server("CAP", "*", "ACK", "sasl")))
+    }
+
+    @Test func certificateFirstThenSCRAMThenPlain() {
+        let both = SASLCredentials.automatic(account: "acct", password: "pw", clientCertificate: true)
+        let passwordOnly = SASLCredentials.automatic(account: "acct", password: "pw", clientCertificate: false)
+        let certOnly = SASLCredentials.automatic(account: "acct", password: nil, clientCertificate: true)
+        #expect(requested(both, offering: "sasl=PLAIN,SCRAM-SHA-256,EXTERNAL") == [Message("AUTHENTICATE", "EXTERNAL")])
+        #expect(requested(passwordOnly, offering: "sasl=PLAIN,SCRAM-SHA-1,EXTERNAL,SCRAM-SHA-256") == [Message("AUTHENTICATE", "SCRAM-SHA-256")])
+        #expect(requested(passwordOnly, offering: "sasl=PLAIN,SCRAM-SHA-1") == [Message("AUTHENTICATE", "SCRAM-SHA-1")])
+        #expect(requested(passwordOnly, offering: "sasl=plain,EXTERNAL") == [Message("AUTHENTICATE", "PLAIN")])
+        // A bare `sasl` lists nothing: the strongest we can do is tried.
+        #expect(requested(passwordOnly, offering: "sasl") == [Message("AUTHENTICATE", "SCRAM-SHA-256")])
+        // Nothing listed fits: still tried, so 908/904 name the server's mechanisms.
+        #expect(requested(certOnly, offering: "sasl=PLAIN") == [Message("AUTHENTICATE", "EXTERNAL")])
+    }
+
+    @Test func chosenMechanismRunsItsExchangeAndIsLogged() {
+        var machine = RegistrationStateMachine(
+            configuration: RegistrationConfiguration(
+                nick: "bot", sasl: .automatic(account: "user", password: "pencil", clientCertificate: false)),
+            nonce: { SCRAMVector.sha256.clientNonce })
+        _ = machine.handle(.connected)
+        let listed = machine.handle(server("CAP", "*", "LS", "sasl=PLAIN,SCRAM-SHA-256"))
+        #expect(logs(listed, .info) == ["SASL auto: using SCRAM-SHA-256"])
+        _ = machine.handle(server("CAP", "*", "ACK", "sasl"))
+        #expect(sends(machine.handle(server("AUTHENTICATE", "+"))) == [Message("AUTHENTICATE", base64(SCRAMVector.sha256.clientFirst))])
+        #expect(sends(machine.handle(server("AUTHENTICATE", base64(SCRAMVector.sha256.serverFirst))))
+            == [Message("AUTHENTICATE", base64(SCRAMVector.sha256.clientFinal))])
+        let failed = machine.handle(server("904", "bot", "SASL authentication failed"))
+        #expect(logs(failed, .error).first?.hasPrefix("SASL SCRAM-SHA-256 login as 'user' failed") == true)
+    }
+}
