@@ -27,8 +27,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
-        // Pure IRC protocol: values and state machines, Foundation only.
-        .target(name: "IRC"),
+        // Pure IRC protocol: values and state machines, Foundation only — plus Crypto for the
+        // hashes and HMAC of SASL SCRAM (no I/O).
+        .target(name: "IRC", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // NIO + TLS I/O shell that executes what the IRC state machines decide.
         .target(name: "IRCClient", dependencies: [
             "IRC",

@@ -128,7 +128,7 @@ public struct ConfigurationLoader: Sendable {
                 progress: try c.oneOf("progress", ["off", "started", "quarter", "every25"], default: "started")))
             try c.finish()
         }
-        let mechanism = try t.oneOf("sasl_mechanism", ["none", "plain", "external"], default: "none")
+        let mechanism = try t.oneOf("sasl_mechanism", ["none", "plain", "external", "scram-sha-256", "scram-sha-1", "auto"], default: "none")
         var settings = NetworkSettings(
             name: name,
             host: try t.requiredString("host"),
@@ -165,8 +165,11 @@ public struct ConfigurationLoader: Sendable {
         }
         settings.requireAccount = try t.bool("require_account", default: false)
         try t.finish()
-        if settings.saslMechanism == "plain" && settings.saslPassword == nil {
-            throw .missingKey("\(t.key("sasl_password")) (or \(envPrefix)SASL_PASSWORD, or sasl_password_file) for sasl_mechanism = \"plain\"")
+        if ["plain", "scram-sha-256", "scram-sha-1"].contains(settings.saslMechanism) && settings.saslPassword == nil {
+            throw .missingKey("\(t.key("sasl_password")) (or \(envPrefix)SASL_PASSWORD, or sasl_password_file) for sasl_mechanism = \"\(settings.saslMechanism)\"")
+        }
+        if settings.saslMechanism == "auto" && settings.saslPassword == nil && settings.clientCert == nil {
+            throw .missingKey("\(t.key("sasl_password")) or client_cert for sasl_mechanism = \"auto\"")
         }
         if settings.saslMechanism == "external" && (settings.clientCert == nil || settings.clientKey == nil) {
             throw .missingKey("\(t.key("client_cert")) and client_key for sasl_mechanism = \"external\"")

@@ -205,6 +205,9 @@ extension NetworkSettings {
         let sasl: SASLCredentials? = switch saslMechanism {
         case "plain": .plain(account: saslAccount ?? nick, password: saslPassword?.value ?? "")
         case "external": .external(account: saslAccount)
+        case "scram-sha-256": .scram(.sha256, account: saslAccount ?? nick, password: saslPassword?.value ?? "")
+        case "scram-sha-1": .scram(.sha1, account: saslAccount ?? nick, password: saslPassword?.value ?? "")
+        case "auto": .automatic(account: saslAccount ?? nick, password: saslPassword?.value, clientCertificate: clientCert != nil)
         default: nil
         }
         return IRCConnectionConfiguration(

@@ -38,6 +38,9 @@ public enum RegistrationFailure: Error, Sendable, Hashable, CustomStringConverti
     case saslFailed(mechanism: String, account: String?, serverText: String)
     /// SASL is configured and required but the server does not offer it (or not our mechanism).
     case saslUnavailable(mechanism: String, offered: String?)
+    /// The SCRAM server signature was wrong or missing: whoever answered does not know our
+    /// password (a spoofed server or broken services), so we do not stay connected.
+    case saslServerNotVerified(mechanism: String, reason: String)
     /// Every nick we could try was refused.
     case nicknamesExhausted(tried: [String])
     /// 464: the server password (`PASS`) was wrong or missing.
@@ -57,6 +60,8 @@ public enum RegistrationFailure: Error, Sendable, Hashable, CustomStringConverti
                 return "SASL \(mechanism) is not offered by the server (it offers: \(offered))"
             }
             return "the server does not offer SASL, so the SASL \(mechanism) login cannot happen"
+        case .saslServerNotVerified(let mechanism, let reason):
+            return "SASL \(mechanism): the server did not prove it knows the password (\(reason))"
         case .nicknamesExhausted(let tried):
             return "every nickname was refused (tried: \(tried.joined(separator: ", ")))"
         case .passwordRejected(let text):

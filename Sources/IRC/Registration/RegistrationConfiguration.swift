@@ -62,11 +62,19 @@ public enum SASLCredentials: Sendable, Hashable {
     /// The TLS client certificate proves who we are (CertFP); `account` optionally names the
     /// authorization identity.
     case external(account: String? = nil)
+    /// SCRAM-SHA-256 or SCRAM-SHA-1 (RFC 5802/7677): the password never crosses the wire and
+    /// the server has to prove that it knows it too.
+    case scram(SCRAMHash, account: String, password: String)
+    /// The strongest mechanism the server lists that these can satisfy: EXTERNAL when a client
+    /// certificate is configured, then SCRAM-SHA-256, SCRAM-SHA-1, PLAIN when a password is.
+    case automatic(account: String, password: String?, clientCertificate: Bool)
 
     public var mechanism: String {
         switch self {
         case .plain: return "PLAIN"
         case .external: return "EXTERNAL"
+        case .scram(let hash, _, _): return hash.mechanism
+        case .automatic: return "(auto)"
         }
     }
 
@@ -74,6 +82,26 @@ public enum SASLCredentials: Sendable, Hashable {
         switch self {
         case .plain(let account, _): return account
         case .external(let account): return account
+        case .scram(_, let account, _): return account
+        case .automatic(let account, _, _): return account
         }
+    }
+
+    /// What `.automatic` resolves to once the server's mechanism list is known (`nil`: a bare
+    /// `sasl` that lists none, so the strongest candidate is tried). Other cases are themselves.
+    public func choosing(from listed: [String]?) -> SASLCredentials {
+        guard case .automatic(let account, let password, let clientCertificate) = self else { return self }
+        var candidates: [SASLCredentials] = []
+        if clientCertificate { candidates.append(.external(account: nil)) }
+        if let password {
+            candidates += [
+                .scram(.sha256, account: account, password: password),
+                .scram(.sha1, account: account, password: password),
+                .plain(account: account, password: password),
+            ]
+        }
+        let upper = listed.map { Set($0.map { $0.uppercased() }) }
+        // Nothing listed that we can do: try the strongest anyway, so 908/904 name the server's list.
+        return candidates.first { upper?.contains($0.mechanism) ?? true } ?? candidates.first ?? .external(account: nil)
     }
 }

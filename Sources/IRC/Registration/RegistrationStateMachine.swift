@@ -1,5 +1,7 @@
+import Foundation
+
 /// Connection registration as a value: capability negotiation (CAP 302, multi-line LS,
-/// cap-notify), SASL PLAIN/EXTERNAL, `PASS`/`NICK`/`USER`, nick fallback, 001 and the NickServ
+/// cap-notify), SASL PLAIN/EXTERNAL/SCRAM, `PASS`/`NICK`/`USER`, nick fallback, 001 and the NickServ
 /// fallback. Events go in, actions come out; the I/O shell executes them and never decides
 /// anything about the protocol itself (the postgres-nio connection state machine pattern).
 ///
@@ -45,9 +47,22 @@ public struct RegistrationStateMachine: Sendable {
     /// Mechanisms the server listed in 908, for a useful failure message.
     private var serverMechanisms: String?
     private var saslRequested = false
+    /// The credentials in use: the configured ones, or what `.automatic` chose from `CAP LS`.
+    private var sasl: SASLCredentials?
+    /// The SCRAM exchange in progress, when the mechanism is SCRAM.
+    private var scram: SCRAMExchange?
+    /// Base64 `AUTHENTICATE` chunks from the server, until a chunk shorter than 400 (or `+`).
+    private var saslInbound = ""
+    /// Makes the SCRAM client nonce; the system CSPRNG unless a test injects a fixed one.
+    private let makeNonce: @Sendable () -> String
 
-    public init(configuration: RegistrationConfiguration) {
+    public init(
+        configuration: RegistrationConfiguration,
+        nonce: @escaping @Sendable () -> String = { SCRAMExchange.randomNonce() }
+    ) {
         self.configuration = configuration
+        self.makeNonce = nonce
+        self.sasl = configuration.sasl
         self.nick = configuration.nick
         self.nicks = NickFallback(
             primary: configuration.nick,
@@ -113,6 +128,10 @@ public struct RegistrationStateMachine: Sendable {
             return [.log(.notice, "logged out: \(params.last ?? "")")]
         case "903":
             guard isAuthenticating else { return [] }
+            if let scram, !scram.isVerified {
+                // Success without a valid `v=`: nothing showed the server knows the password.
+                return serverNotVerified("the server reported success without proving it")
+            }
             return [.log(.info, "SASL \(saslMechanism) login succeeded")] + endNegotiation()
         case "907":
             guard isAuthenticating else { return [] }
@@ -217,15 +236,24 @@ public struct RegistrationStateMachine: Sendable {
             .log(.debug, "server offers: \(offered.values.keys.sorted().joined(separator: " "))"),
         ]
         var wanted = configuration.capabilities.filter { offered.contains($0) && $0 != "sasl" }
-        if let sasl = configuration.sasl, configuration.capabilities.contains("sasl") {
-            if saslOffered(sasl) {
+        if case .automatic? = sasl, offered.contains("sasl") {
+            let chosen = sasl?.choosing(from: offered.listValue(of: "sasl"))
+            sasl = chosen
+            actions.append(.log(.info, "SASL auto: using \(chosen?.mechanism ?? "?")"))
+        }
+        if let sasl = self.sasl, configuration.capabilities.contains("sasl") {
+            if offered.contains("sasl") {
+                // Requested even when the listed mechanisms lack ours (what irctest and the
+                // big clients do): the server's 908/904 then names its mechanisms in the log
+                // and `saslRequired` decides, exactly as for a refused login.
+                if !saslOffered(sasl), let listed = offered.value(of: "sasl") {
+                    serverMechanisms = listed
+                    actions.append(.log(.notice, "the server lists SASL mechanisms \(listed), not \(sasl.mechanism); trying \(sasl.mechanism) anyway"))
+                }
                 wanted.insert("sasl", at: 0)
                 saslRequested = true
             } else {
-                let failure = RegistrationFailure.saslUnavailable(
-                    mechanism: sasl.mechanism,
-                    offered: offered.contains("sasl") ? offered.value(of: "sasl") : nil
-                )
+                let failure = RegistrationFailure.saslUnavailable(mechanism: sasl.mechanism, offered: nil)
                 actions += saslUnavailable(failure)
                 if phase == .closed { return actions }
             }
@@ -272,7 +300,7 @@ public struct RegistrationStateMachine: Sendable {
 
     private mutating func afterRequestAnswered() -> [RegistrationAction] {
         guard phase == .requestingCapabilities, pendingRequests.isEmpty else { return [] }
-        guard let sasl = configuration.sasl, configuration.capabilities.contains("sasl") else {
+        guard let sasl = self.sasl, configuration.capabilities.contains("sasl") else {
             return endNegotiation()
         }
         guard enabled.contains("sasl") else {
@@ -297,11 +325,14 @@ public struct RegistrationStateMachine: Sendable {
     }
 
     private var saslMechanism: String {
-        configuration.sasl?.mechanism ?? "?"
+        sasl?.mechanism ?? "?"
     }
 
     private mutating func authenticate(_ params: [String]) -> [RegistrationAction] {
-        guard let sasl = configuration.sasl, isAuthenticating else { return [] }
+        guard let sasl = self.sasl, isAuthenticating else { return [] }
+        if case .scram(let hash, let account, let password) = sasl {
+            return scramStep(params.first ?? "", hash: hash, account: account, password: password)
+        }
         guard phase == .saslMechanismSent, params.first == "+" else {
             // PLAIN and EXTERNAL never expect a challenge; abort rather than guess (906 follows).
             return [
@@ -316,12 +347,77 @@ public struct RegistrationStateMachine: Sendable {
             payload = SASLPayload.plain(account: account, password: password)
         case .external(let account):
             payload = SASLPayload.external(account: account)
+        case .scram, .automatic:
+            payload = []  // SCRAM goes through scramStep; automatic is resolved at CAP LS
         }
         return SASLPayload.chunks(for: payload).map { .send(Message("AUTHENTICATE", $0)) }
     }
 
+    private func authenticateLines(_ text: String) -> [RegistrationAction] {
+        SASLPayload.chunks(for: Array(text.utf8)).map { .send(Message("AUTHENTICATE", $0)) }
+    }
+
+    /// One `AUTHENTICATE` line of a SCRAM exchange: the `+` that starts it, then the server's
+    /// challenges, each possibly split into 400-byte chunks.
+    private mutating func scramStep(
+        _ chunk: String, hash: SCRAMHash, account: String, password: String
+    ) -> [RegistrationAction] {
+        if phase == .saslMechanismSent {
+            guard chunk == "+" else { return abortSASL("unexpected SASL challenge before our first message") }
+            phase = .saslPayloadSent
+            var exchange = SCRAMExchange(hash: hash, username: account, password: password, clientNonce: makeNonce())
+            let first = exchange.clientFirst()
+            scram = exchange
+            return authenticateLines(first)
+        }
+        guard var exchange = scram else { return [] }
+        if chunk != "+" {
+            saslInbound += chunk
+            // A chunk of exactly 400 bytes means more follow (or a lone `+` ends it).
+            if chunk.utf8.count == SASLPayload.chunkSize { return [] }
+        }
+        let encoded = saslInbound
+        saslInbound = ""
+        guard let data = Data(base64Encoded: encoded), let text = String(data: data, encoding: .utf8) else {
+            return abortSASL("the server's SASL challenge is not base64 UTF-8")
+        }
+        defer { scram = exchange }
+        do throws(SCRAMExchange.Failure) {
+            if case .clientFirstSent = exchange.state {
+                let final = try exchange.clientFinal(serverFirst: text)
+                var actions: [RegistrationAction] = []
+                if let count = exchange.iterations, count < 4096 {
+                    actions.append(.log(.notice, "the server's \(hash.mechanism) uses only \(count) iterations (RFC 7677 asks for 4096 or more)"))
+                }
+                return actions + authenticateLines(final)
+            }
+            try exchange.verify(serverFinal: text)
+            // The server proved it knows the password; an empty response lets it send 903.
+            return [.log(.debug, "\(hash.mechanism): server signature verified"), .send(Message("AUTHENTICATE", "+"))]
+        } catch .serverSignatureMismatch {
+            return [.send(Message("AUTHENTICATE", "*"))] + serverNotVerified("its signature is wrong")
+        } catch {
+            // Bad credentials or a broken server: abort, and 906/904 runs the sasl_required policy.
+            return abortSASL(error.description)
+        }
+    }
+
+    private func abortSASL(_ reason: String) -> [RegistrationAction] {
+        [
+            .log(.warning, "\(saslMechanism): \(reason), aborting"),
+            .send(Message("AUTHENTICATE", "*")),
+        ]
+    }
+
+    /// Whoever answered cannot prove it knows our password: never stay, whatever `sasl_required` says.
+    private mutating func serverNotVerified(_ reason: String) -> [RegistrationAction] {
+        phase = .closed
+        let failure = RegistrationFailure.saslServerNotVerified(mechanism: saslMechanism, reason: reason)
+        return [.log(.error, "\(failure); disconnecting"), .disconnect(failure, retry: true)]
+    }
+
     private mutating func saslFailed(serverText: String) -> [RegistrationAction] {
-        let sasl = configuration.sasl
+        let sasl = self.sasl
         var text = serverText
         if let serverMechanisms { text += " (server mechanisms: \(serverMechanisms))" }
         let failure = RegistrationFailure.saslFailed(
@@ -350,7 +446,7 @@ public struct RegistrationStateMachine: Sendable {
     }
 
     private mutating func saslWithoutCapabilities() -> [RegistrationAction] {
-        guard let sasl = configuration.sasl else { return [] }
+        guard let sasl = self.sasl else { return [] }
         return saslUnavailable(.saslUnavailable(mechanism: sasl.mechanism, offered: nil))
     }
 
@@ -369,7 +465,7 @@ public struct RegistrationStateMachine: Sendable {
         if let first = params.first, !first.isEmpty { nick = first }
         actions.append(.registered(nick: nick))
         if let password = configuration.nickservPassword, account == nil {
-            let name = configuration.sasl?.account ?? configuration.nick
+            let name = sasl?.account ?? configuration.nick
             actions.append(.log(.info, "identifying to NickServ as '\(name)'"))
             actions.append(.send(Message("PRIVMSG", "NickServ", "IDENTIFY \(name) \(password)")))
         }

@@ -210,19 +210,40 @@ private func machineAtSASLPayload(_ configuration: RegistrationConfiguration) ->
         var machine = RegistrationStateMachine(configuration: RegistrationConfiguration(
             nick: "bot", sasl: .external(), saslRequired: true))
         _ = machine.handle(.connected)
-        let actions = machine.handle(server("CAP", "*", "LS", "sasl=PLAIN server-time"))
-        let failure = RegistrationFailure.saslUnavailable(mechanism: "EXTERNAL", offered: "PLAIN")
+        // Not listed, still requested and tried: the server's answer names its mechanisms.
+        let listed = machine.handle(server("CAP", "*", "LS", "sasl=PLAIN server-time"))
+        #expect(sends(listed) == [Message("CAP", "REQ", "sasl server-time")])
+        #expect(logs(listed, .notice) == ["the server lists SASL mechanisms PLAIN, not EXTERNAL; trying EXTERNAL anyway"])
+        #expect(sends(machine.handle(server("CAP", "*", "ACK", "sasl server-time"))) == [Message("AUTHENTICATE", "EXTERNAL")])
+        #expect(machine.handle(server("908", "bot", "PLAIN", "are available SASL mechanisms")) == [])
+        let actions = machine.handle(server("904", "bot", "SASL authentication failed"))
+        let failure = RegistrationFailure.saslFailed(
+            mechanism: "EXTERNAL", account: nil, serverText: "SASL authentication failed (server mechanisms: PLAIN)")
         #expect(actions.last == .disconnect(failure, retry: true))
-        #expect(failure.description == "SASL EXTERNAL is not offered by the server (it offers: PLAIN)")
+        #expect(failure.description == "SASL EXTERNAL login failed: SASL authentication failed (server mechanisms: PLAIN)")
     }
 
-    @Test func mechanismNotOfferedOptionalSkipsSASLOnly() {
+    @Test func plainConfiguredButOnlyExternalListedFollowsSASLRequiredFalse() {
+        var machine = RegistrationStateMachine(configuration: plain)
+        _ = machine.handle(.connected)
+        #expect(sends(machine.handle(server("CAP", "*", "LS", "sasl=EXTERNAL server-time"))) == [Message("CAP", "REQ", "sasl server-time")])
+        #expect(sends(machine.handle(server("CAP", "*", "ACK", "sasl server-time"))) == [Message("AUTHENTICATE", "PLAIN")])
+        // A server without 908: the CAP list still names what it offers.
+        let actions = machine.handle(server("904", "bot", "SASL authentication failed"))
+        #expect(sends(actions) == [Message("CAP", "END")])
+        #expect(logs(actions, .error) == [
+            "SASL PLAIN login as 'botacct' failed: SASL authentication failed (server mechanisms: EXTERNAL); continuing without authentication",
+        ])
+    }
+
+    @Test func mechanismNotListedOptionalStillTriesItThenGoesOn() {
         var machine = RegistrationStateMachine(configuration: RegistrationConfiguration(
             nick: "bot", sasl: .external()))
         _ = machine.handle(.connected)
         let actions = machine.handle(server("CAP", "*", "LS", "sasl=PLAIN server-time"))
-        #expect(sends(actions) == [Message("CAP", "REQ", "server-time")])
-        #expect(sends(machine.handle(server("CAP", "*", "ACK", "server-time"))) == [Message("CAP", "END")])
+        #expect(sends(actions) == [Message("CAP", "REQ", "sasl server-time")])
+        #expect(sends(machine.handle(server("CAP", "*", "ACK", "sasl server-time"))) == [Message("AUTHENTICATE", "EXTERNAL")])
+        #expect(sends(machine.handle(server("904", "bot", "SASL authentication failed"))) == [Message("CAP", "END")])
     }
 
     @Test func saslRefusedByNAKFollowsPolicy() {
