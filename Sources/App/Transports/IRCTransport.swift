@@ -207,7 +207,7 @@ extension NetworkSettings {
         case "external": .external(account: saslAccount)
         default: nil
         }
-        return IRCConnectionConfiguration(
+        var configuration = IRCConnectionConfiguration(
             name: name, host: host, port: port, tls: tls, tlsVerify: tlsVerify, caFile: caFile,
             clientCertificate: clientCert, clientKey: clientKey,
             nick: nick, alternateNicks: altNicks, username: username, realname: realname,
@@ -220,5 +220,7 @@ extension NetworkSettings {
             nickRegainInterval: nickRegainSeconds > 0 ? .milliseconds(Int64(nickRegainSeconds * 1000)) : nil,
             joinRetryMaximum: .milliseconds(Int64(joinRetryMaxSeconds * 1000)),
             quitMessage: quitMessage, version: version)
+        configuration.tlsFingerprints = tlsFingerprints
+        return configuration
     }
 }
