@@ -18,7 +18,8 @@ public struct CertificatePin: Sendable, Hashable, CustomStringConvertible {
     public init(parsing text: String) throws(CertificatePin.ParseError) {
         let trimmed = text.trimmingWhitespace()
         guard trimmed.lowercased().hasPrefix("sha256:") else { throw .missingPrefix(text) }
-        let hex = trimmed.dropFirst("sha256:".count)
+        // Blanks after the prefix too: `sha256: ` glued to openssl's `(stdin)= abcd…` output.
+        let hex = String(trimmed.dropFirst("sha256:".count)).trimmingWhitespace()
         let pairs: [Substring]
         if hex.contains(":") {
             pairs = hex.split(separator: ":", omittingEmptySubsequences: false)

@@ -421,9 +421,9 @@ public actor IRCConnection {
             logger.error("connection error: \(text)")
         case .refused(let text):
             // Retrying cannot help until the operator changes tls_fingerprint (or the server
-            // its certificate back): no reconnect loop, the reason says what to put there.
+            // its certificate back): no reconnect loop, the reason (logged by the supervisor as
+            // "not reconnecting: …") says what to put there.
             session.endReason = .configuration(text)
-            logger.error("\(text)")
         case .closed:
             break
         }

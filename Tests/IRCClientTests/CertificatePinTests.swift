@@ -18,6 +18,7 @@ import TestnetSupport
         let colons = stride(from: 0, to: 64, by: 2).map { i in String(hex.dropFirst(i).prefix(2)) }.joined(separator: ":")
         #expect(try CertificatePin(parsing: "SHA256:" + colons.uppercased()) == plain)
         #expect(try CertificatePin(parsing: "  sha256:\(hex.uppercased())\n") == plain)
+        #expect(try CertificatePin(parsing: "sha256: \(hex)") == plain)
     }
 
     @Test func refusesWhatIsNotASHA256Pin() {
