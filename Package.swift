@@ -39,6 +39,8 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
+            // SHA-256 of the server's certificate and key for `tls_fingerprint` pins.
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Typed client for the Midjourney proxy HTTP contract.
         .target(name: "MidjourneyAPI", dependencies: [

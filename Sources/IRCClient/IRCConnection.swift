@@ -76,7 +76,7 @@ public actor IRCConnection {
         guard supervisor == nil, !stopping else { return }
         if !configuration.tls {
             logger.warning("TLS is off for \(configuration.host):\(configuration.port): everything, passwords included, travels in clear text")
-        } else if !configuration.tlsVerify {
+        } else if !configuration.tlsVerify, configuration.tlsFingerprints.isEmpty {
             logger.warning("TLS certificate verification is off for \(configuration.host): anyone in the path can impersonate the server")
         }
         supervisor = Task { await self.supervise() }
@@ -312,6 +312,7 @@ public actor IRCConnection {
             sslContext = nil
         }
         let hostname = TLSSetup.serverHostname(for: configuration.host)
+        let pins = configuration.tlsFingerprints
         let (inputs, sink) = AsyncStream.makeStream(of: ConnectionInput.self)
         let backlog = InboundBacklog(limit: configuration.readBacklogLimit)
         let server = "\(configuration.host):\(configuration.port)"
@@ -322,11 +323,15 @@ public actor IRCConnection {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let pipeline = channel.pipeline.syncOperations
+                        let pinRefusal = NIOLoopBoundBox<String?>(nil, eventLoop: channel.eventLoop)
                         if let sslContext {
-                            try pipeline.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: hostname))
+                            try pipeline.addHandler(TLSSetup.clientHandler(
+                                context: sslContext, serverHostname: hostname, pins: pins,
+                                server: server, refusal: pinRefusal))
                         }
                         try pipeline.addHandler(ByteToMessageHandler(IRCLineDecoder()))
-                        try pipeline.addHandler(IRCInboundHandler(sink: sink, backlog: backlog, waitsForTLS: sslContext != nil, server: server))
+                        try pipeline.addHandler(IRCInboundHandler(sink: sink, backlog: backlog, waitsForTLS: sslContext != nil, server: server,
+                                                                  pinRefusal: pinRefusal))
                     }
                 }
                 .connect(host: configuration.host, port: configuration.port)
@@ -401,7 +406,9 @@ public actor IRCConnection {
     private func handle(_ input: ConnectionInput, session: Session) {
         switch input {
         case .ready(let tls):
-            let security = tls ? (configuration.tlsVerify ? "TLS, certificate verified" : "TLS, NOT verified") : "plain text"
+            let security = !tls ? "plain text"
+                : !configuration.tlsFingerprints.isEmpty ? "TLS, certificate matches tls_fingerprint"
+                : configuration.tlsVerify ? "TLS, certificate verified" : "TLS, NOT verified"
             logger.info("connected to \(configuration.host):\(configuration.port) (\(security))")
             eventSink.yield(.connected)
             execute(session.registration.handle(.connected), session: session)
@@ -412,6 +419,11 @@ public actor IRCConnection {
         case .failed(let text):
             if session.endReason == nil { session.endReason = .transport(text) }
             logger.error("connection error: \(text)")
+        case .refused(let text):
+            // Retrying cannot help until the operator changes tls_fingerprint (or the server
+            // its certificate back): no reconnect loop, the reason (logged by the supervisor as
+            // "not reconnecting: …") says what to put there.
+            session.endReason = .configuration(text)
         case .closed:
             break
         }

@@ -16,6 +16,9 @@ public struct IRCConnectionConfiguration: Sendable {
     /// PEM client certificate and key: CertFP and SASL EXTERNAL.
     public var clientCertificate: String?
     public var clientKey: String?
+    /// `tls_fingerprint`: SHA-256 pins of the server's certificate or public key. When set,
+    /// they alone decide (no CA chain, expiry or host name check); a mismatch stops the client.
+    public var tlsFingerprints: [CertificatePin] = []
 
     public var nick: String
     public var alternateNicks: [String]

@@ -9,6 +9,8 @@ enum ConnectionInput: Sendable, Hashable {
     case line(String)
     case overlong(length: Int)
     case failed(String)
+    /// The server is not the one configured (a `tls_fingerprint` mismatch): a config matter.
+    case refused(String)
     case closed
 }
 
@@ -24,12 +26,16 @@ final class IRCInboundHandler: ChannelInboundHandler {
     private let waitsForTLS: Bool
     /// `host:port`, for error sentences.
     private let server: String
+    /// Set by the pin check when it refused the server's certificate (same event loop).
+    private let pinRefusal: NIOLoopBoundBox<String?>?
 
-    init(sink: AsyncStream<ConnectionInput>.Continuation, backlog: InboundBacklog? = nil, waitsForTLS: Bool, server: String = "the server") {
+    init(sink: AsyncStream<ConnectionInput>.Continuation, backlog: InboundBacklog? = nil, waitsForTLS: Bool, server: String = "the server",
+         pinRefusal: NIOLoopBoundBox<String?>? = nil) {
         self.sink = sink
         self.backlog = backlog
         self.waitsForTLS = waitsForTLS
         self.server = server
+        self.pinRefusal = pinRefusal
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -56,7 +62,12 @@ final class IRCInboundHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        sink.yield(.failed(ConnectionErrorText.describe(error, server: server)))
+        if let refused = pinRefusal?.value {
+            // The handshake error only says CERTIFICATE_VERIFY_FAILED; the pin check knows why.
+            sink.yield(.refused(refused))
+        } else {
+            sink.yield(.failed(ConnectionErrorText.describe(error, server: server)))
+        }
         context.close(promise: nil)
     }
 

@@ -4,11 +4,18 @@ import NIOSSL
 
 /// Builds the TLS client context for a network: system trust store plus `caFile`, full
 /// certificate and hostname verification unless the user switched it off, and the client
-/// certificate for CertFP / SASL EXTERNAL.
+/// certificate for CertFP / SASL EXTERNAL. With `tlsFingerprints`, the pins decide instead.
 enum TLSSetup {
     static func makeContext(for configuration: IRCConnectionConfiguration) throws(IRCClientError) -> NIOSSLContext {
         var tls = TLSConfiguration.makeClientConfiguration()
-        tls.certificateVerification = configuration.tlsVerify ? .fullVerification : .none
+        if !configuration.tlsFingerprints.isEmpty {
+            // The pin callback replaces BoringSSL's chain check, but NIOSSL calls it only when
+            // verification is on, and checks the host name after the handshake unless told not
+            // to: with a pin, neither the CA nor the name is required.
+            tls.certificateVerification = .noHostnameVerification
+        } else {
+            tls.certificateVerification = configuration.tlsVerify ? .fullVerification : .none
+        }
         if let caFile = configuration.caFile {
             let roots = try load("ca_file", caFile) { try NIOSSLCertificate.fromPEMFile($0) }
             tls.additionalTrustRoots = [.certificates(roots)]
@@ -27,6 +34,41 @@ enum TLSSetup {
         } catch {
             throw .tlsSetup("\(error) (ca_file: \(configuration.caFile ?? "-"), client_cert: \(configuration.clientCertificate ?? "-"))")
         }
+    }
+
+    /// The TLS handler of one connection. With pins, a custom verification callback compares
+    /// the leaf certificate's digests with them; a refusal's sentence goes into `refusal` (read
+    /// on the same event loop when the handshake error arrives) so the client can tell a pin
+    /// mismatch — a configuration matter — from a network failure.
+    static func clientHandler(
+        context: NIOSSLContext, serverHostname: String?, pins: [CertificatePin],
+        server: String, refusal: NIOLoopBoundBox<String?>
+    ) throws -> NIOSSLClientHandler {
+        guard !pins.isEmpty else {
+            return try NIOSSLClientHandler(context: context, serverHostname: serverHostname)
+        }
+        let pinning = CertificatePinning(pins: pins)
+        return try NIOSSLClientHandler(context: context, serverHostname: serverHostname, customVerificationCallback: { certificates, promise in
+            guard let leaf = certificates.first, let peer = try? TLSSetup.fingerprints(of: leaf) else {
+                refusal.value = CertificatePinning.noCertificate(server: server)
+                promise.succeed(.failed)
+                return
+            }
+            switch pinning.verdict(for: peer, server: server) {
+            case .matchedCertificate, .matchedPublicKey:
+                promise.succeed(.certificateVerified)
+            case .refused(let sentence):
+                refusal.value = sentence
+                promise.succeed(.failed)
+            }
+        })
+    }
+
+    /// SHA-256 of the certificate's DER and of its SubjectPublicKeyInfo DER.
+    static func fingerprints(of certificate: NIOSSLCertificate) throws -> PeerFingerprints {
+        PeerFingerprints(
+            certificate: .sha256(of: try certificate.toDERBytes()),
+            publicKey: .sha256(of: try certificate.extractPublicKey().toSPKIBytes()))
     }
 
     /// Reads one PEM file, naming the setting and the file when that fails.

@@ -67,6 +67,58 @@ struct IRCClientTestnetTests {
         await client.shutdown()
     }
 
+    /// The testnet server's certificate (next to the CA in the testnet's TLS folder) and its
+    /// two digests as openssl prints them, by the commands README gives operators.
+    func serverPins(_ net: Testnet) async throws -> (certificate: CertificatePin, publicKey: CertificatePin) {
+        let certificate = URL(fileURLWithPath: net.caFile).deletingLastPathComponent().appendingPathComponent("server.pem").path
+        let certificateLine = try await ScriptRunner.run(["-c", "openssl x509 -in '\(certificate)' -noout -fingerprint -sha256"])
+        let keyLine = try await ScriptRunner.run(["-c",
+            "openssl x509 -in '\(certificate)' -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256"])
+        return (try CertificatePin(parsing: "sha256:" + #require(certificateLine.split(separator: "=").last)),
+                try CertificatePin(parsing: "sha256:" + #require(keyLine.split(separator: "=").last)))
+    }
+
+    @Test func pinnedCertificateIsEnoughWithoutTheCA() async throws {
+        let net = try Testnet.require()
+        let pins = try await serverPins(net)
+        var config = configuration(net, nick: uniqueName("pincert"), caFile: .some(nil))
+        config.tlsFingerprints = [pins.certificate]
+        let (client, log) = await started(config)
+        _ = try await log.expect("registered") { if case .registered = $0 { true } else { false } }
+        await client.shutdown()
+    }
+
+    @Test func pinnedPublicKeyAmongOtherPinsIsEnoughWithoutTheCA() async throws {
+        let net = try Testnet.require()
+        let pins = try await serverPins(net)
+        var config = configuration(net, nick: uniqueName("pinkey"), caFile: .some(nil))
+        config.tlsFingerprints = [CertificatePin(digest: Array(repeating: 7, count: 32)), pins.publicKey]
+        let (client, log) = await started(config)
+        _ = try await log.expect("registered") { if case .registered = $0 { true } else { false } }
+        await client.shutdown()
+    }
+
+    @Test func wrongPinIsRefusedEvenWithATrustedCAAndNotRetried() async throws {
+        let net = try Testnet.require()
+        let pins = try await serverPins(net)
+        let wrong = CertificatePin(digest: Array(repeating: 0xab, count: 32))
+        // ca_file stays set: the chain would verify, the pin still decides.
+        var config = configuration(net, nick: uniqueName("pinbad"))
+        config.tlsFingerprints = [wrong]
+        let (client, log) = await started(config)
+        let event = try await log.expect("disconnected") { if case .disconnected = $0 { true } else { false } }
+        guard case .disconnected(let reason, let retry) = event else { return }
+        #expect(reason.contains("matches no tls_fingerprint pin (expected \(wrong))"), "reason: \(reason)")
+        #expect(reason.contains("certificate is \(pins.certificate)"), "reason: \(reason)")
+        #expect(reason.contains("public key \(pins.publicKey)"), "reason: \(reason)")
+        #expect(retry == nil, "a configuration matter: no reconnect loop")
+        _ = try await log.expect("stopped") { $0 == .stopped }
+        let events = await log.all
+        #expect(!events.contains { if case .registered = $0 { true } else { false } })
+        #expect(!events.contains { $0 == .connecting(attempt: 2) })
+        await client.shutdown()
+    }
+
     @Test func saslPlainLogsIn() async throws {
         let net = try Testnet.require()
         let (client, log) = await started(configuration(

@@ -1,5 +1,6 @@
 import Bridge
 import Foundation
+import IRCClient
 
 /// The effective configuration of one mjbridge process, after defaults, `*_file` secrets and
 /// environment overrides have been applied. Built only by `ConfigurationLoader`.
@@ -106,4 +107,7 @@ public struct NetworkSettings: Sendable {
     public var ownerMasks: [String] = []
     /// Only senders logged in to a services account may submit jobs on this network.
     public var requireAccount: Bool = false
+    /// `tls_fingerprint`: SHA-256 pins of the server's certificate or public key; when set,
+    /// they decide instead of the CA chain and host name.
+    public var tlsFingerprints: [CertificatePin] = []
 }

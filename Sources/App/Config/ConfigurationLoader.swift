@@ -1,6 +1,7 @@
 import Bridge
 import Foundation
 import IRC
+import IRCClient
 
 /// Turns `bot.conf` (TOML) into a `Configuration`, strictly: unknown keys, wrong types and
 /// missing required keys are errors naming the key.
@@ -164,6 +165,7 @@ public struct ConfigurationLoader: Sendable {
             throw .invalidValue(key: "\(t.key("owner_masks"))[\(index)]", reason: "'\(mask)' is not a nick!user@host pattern")
         }
         settings.requireAccount = try t.bool("require_account", default: false)
+        settings.tlsFingerprints = try tlsFingerprints(&t, tls: settings.tls, tlsVerify: settings.tlsVerify)
         try t.finish()
         if ["plain", "scram-sha-256", "scram-sha-1"].contains(settings.saslMechanism) && settings.saslPassword == nil {
             throw .missingKey("\(t.key("sasl_password")) (or \(envPrefix)SASL_PASSWORD, or sasl_password_file) for sasl_mechanism = \"\(settings.saslMechanism)\"")
@@ -178,6 +180,27 @@ public struct ConfigurationLoader: Sendable {
             throw .invalidValue(key: t.key("client_cert"), reason: "client_cert and client_key must be set together")
         }
         return settings
+    }
+
+    /// `tls_fingerprint`: each pin parsed (a malformed one names its key), at least one, and
+    /// only where TLS is on and verification not switched off (the pin is the verification).
+    private func tlsFingerprints(_ t: inout TableReader, tls: Bool, tlsVerify: Bool) throws(ConfigError) -> [CertificatePin] {
+        guard let values = try t.stringOrStrings("tls_fingerprint") else { return [] }
+        let key = t.key("tls_fingerprint")
+        guard !values.isEmpty else { throw .invalidValue(key: key, reason: "names no pin; leave the key out to verify by CA instead") }
+        guard tls else { throw .invalidValue(key: key, reason: "needs tls = true (there is no certificate in plain text)") }
+        guard tlsVerify else {
+            throw .invalidValue(key: key, reason: "and tls_verify = false contradict each other: with a pin, the pin is the verification; remove tls_verify")
+        }
+        var pins: [CertificatePin] = []
+        for (itemKey, text) in values {
+            do {
+                pins.append(try CertificatePin(parsing: text))
+            } catch {
+                throw .invalidValue(key: itemKey, reason: error.description)
+            }
+        }
+        return pins
     }
 
     private func nonEmpty(_ value: String, key: String) throws(ConfigError) -> String {

@@ -55,6 +55,9 @@ extension Configuration {
             lines.append("tls = \(n.tls)\(n.tls ? "" : "  # WARNING: plain text")")
             lines.append("tls_verify = \(n.tlsVerify)\(n.tlsVerify ? "" : "  # WARNING: certificate not verified")")
             if let ca = n.caFile { lines.append("ca_file = \(q(ca))") }
+            if !n.tlsFingerprints.isEmpty {
+                lines.append("tls_fingerprint = [\(n.tlsFingerprints.map { q($0.description) }.joined(separator: ", "))]  # pinned: CA and host name not checked")
+            }
             if let cert = n.clientCert { lines.append("client_cert = \(q(cert))") }
             if let key = n.clientKey { lines.append("client_key = \(q(key))") }
             lines.append("nick = \(q(n.nick))")

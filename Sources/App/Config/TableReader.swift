@@ -79,6 +79,27 @@ struct TableReader {
         return result
     }
 
+    /// One string or an array of strings (`tls_fingerprint = "…"` or `= ["…", "…"]`), with the
+    /// key path of each for error messages (`key` or `key[1]`); nil when absent.
+    mutating func stringOrStrings(_ name: String) throws(ConfigError) -> [(key: String, value: String)]? {
+        guard let value = raw(name) else { return nil }
+        switch value {
+        case .string(let s):
+            return [(key(name), s)]
+        case .array(let items):
+            var result: [(key: String, value: String)] = []
+            for (index, item) in items.enumerated() {
+                guard case .string(let s) = item else {
+                    throw .wrongType(key: "\(key(name))[\(index)]", expected: "a string", found: item.typeName)
+                }
+                result.append(("\(key(name))[\(index)]", s))
+            }
+            return result
+        default:
+            throw .wrongType(key: key(name), expected: "a string or an array of strings", found: value.typeName)
+        }
+    }
+
     mutating func oneOf(_ name: String, _ allowed: [String], default fallback: String) throws(ConfigError) -> String {
         let s = try string(name, default: fallback)
         guard allowed.contains(s) else {

@@ -217,6 +217,7 @@ public struct ConfigurationDiff: Sendable {
         check("tls") { $0.tls }
         check("tls_verify") { $0.tlsVerify }
         check("ca_file") { $0.caFile }
+        check("tls_fingerprint") { $0.tlsFingerprints }
         check("client_cert") { $0.clientCert }
         check("client_key") { $0.clientKey }
         check("nick") { $0.nick }

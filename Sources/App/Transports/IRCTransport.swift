@@ -210,7 +210,7 @@ extension NetworkSettings {
         case "auto": .automatic(account: saslAccount ?? nick, password: saslPassword?.value, clientCertificate: clientCert != nil)
         default: nil
         }
-        return IRCConnectionConfiguration(
+        var configuration = IRCConnectionConfiguration(
             name: name, host: host, port: port, tls: tls, tlsVerify: tlsVerify, caFile: caFile,
             clientCertificate: clientCert, clientKey: clientKey,
             nick: nick, alternateNicks: altNicks, username: username, realname: realname,
@@ -223,5 +223,7 @@ extension NetworkSettings {
             nickRegainInterval: nickRegainSeconds > 0 ? .milliseconds(Int64(nickRegainSeconds * 1000)) : nil,
             joinRetryMaximum: .milliseconds(Int64(joinRetryMaxSeconds * 1000)),
             quitMessage: quitMessage, version: version)
+        configuration.tlsFingerprints = tlsFingerprints
+        return configuration
     }
 }

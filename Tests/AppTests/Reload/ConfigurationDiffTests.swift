@@ -1,4 +1,5 @@
 import Foundation
+import IRCClient
 import Store
 import Testing
 @testable import App
@@ -187,6 +188,8 @@ import Testing
             ("networks.caFile", "networks[0].ca_file", { $0.networks[0].caFile = "/ca.pem" }),
             ("networks.clientCert", "networks[0].client_cert", { $0.networks[0].clientCert = "/c.pem" }),
             ("networks.clientKey", "networks[0].client_key", { $0.networks[0].clientKey = "/k.pem" }),
+            ("networks.tlsFingerprints", "networks[0].tls_fingerprint",
+             { $0.networks[0].tlsFingerprints = [CertificatePin(digest: Array(repeating: 1, count: 32))] }),
             ("networks.nick", "networks[0].nick", { $0.networks[0].nick = "otherbot" }),
             ("networks.altNicks", "networks[0].alt_nicks", { $0.networks[0].altNicks = ["mjbot_"] }),
             ("networks.username", "networks[0].username", { $0.networks[0].username = "u" }),

@@ -1,6 +1,7 @@
 import IRC
 import NIOCore
 import NIOPosix
+import NIOSSL
 @testable import IRCClient
 import TestnetSupport
 
@@ -17,7 +18,9 @@ actor ScriptedIRCServer {
         self.port = port
     }
 
-    static func start() async throws -> ScriptedIRCServer {
+    /// `tls`: speak TLS with that server context first (certificates the testnet's InspIRCd
+    /// cannot serve on cue: self-signed, expired).
+    static func start(tls: NIOSSLContext? = nil) async throws -> ScriptedIRCServer {
         let (accepted, sink) = AsyncStream.makeStream(of: ScriptedConnection.self)
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -25,6 +28,7 @@ actor ScriptedIRCServer {
                 channel.eventLoop.makeCompletedFuture {
                     let (inputs, inputSink) = AsyncStream.makeStream(of: ConnectionInput.self)
                     let pipeline = channel.pipeline.syncOperations
+                    if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
                     try pipeline.addHandler(ByteToMessageHandler(IRCLineDecoder()))
                     try pipeline.addHandler(IRCInboundHandler(sink: inputSink, waitsForTLS: false))
                     sink.yield(ScriptedConnection(channel: channel, inputs: inputs))
