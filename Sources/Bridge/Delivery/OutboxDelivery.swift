@@ -29,6 +29,10 @@ public actor OutboxDelivery {
     private var discoveryTask: Task<Void, Never>?
     /// Targets whose lines wait, by network and target: the reason is logged once per hold.
     private var holds: [HoldKey: Hold] = [:]
+    /// Targets whose line was being sent when the connection ended, and how often in a row:
+    /// they go after the other targets in the next rounds, so a line that breaks the connection
+    /// every time (a server filter that kills the bot) cannot keep every other target waiting.
+    private var interruptions: [HoldKey: Int] = [:]
     private var settledWaiters: [CheckedContinuation<Void, Never>] = []
     private var isStopped = false
 
@@ -225,7 +229,9 @@ public actor OutboxDelivery {
         var toHold: [String: [Int64]] = [:]
         var statuses: [String: ChannelStatus] = [:]
         var end = RoundEnd.idle
-        lineLoop: for line in lines {
+        // Targets interrupted lately go last; each target keeps its own order.
+        let ordered = lines.filter { interruptions[HoldKey($0)] == nil } + lines.filter { interruptions[HoldKey($0)] != nil }
+        lineLoop: for line in ordered {
             guard let id = line.id, !Task.isCancelled, !isStopped else { break }
             let key = HoldKey(line)
             let now = self.now()
@@ -268,6 +274,7 @@ public actor OutboxDelivery {
             let report = await deliverWithDeadline(line)
             switch rules.step(after: report, line: line, now: self.now()) {
             case .delivered:
+                interruptions[key] = nil
                 if let hold = holds.removeValue(forKey: key) {
                     logger.info("held lines go out again", metadata: ["network": "\(network)", "target": "\(line.target)",
                                                                       "held": "\(hold.reason)"])
@@ -280,10 +287,15 @@ public actor OutboxDelivery {
                     logger.error("cannot mark a delivered line", metadata: ["line": "\(id)", "error": "\(error)"])
                 }
             case .interrupted(let offset):
+                interruptions[key, default: 0] += 1
                 if offset > line.confirmedOffset { await recordOffset(id, offset) }
                 end = .retry(after: rules.policy.interruptedRetry)
                 break lineLoop
             case .hold(let offset, let reason, let retryAt):
+                // The hold starts before the write: a voice or unban that arrives while the
+                // refusal is being recorded then clears it, instead of being overwritten by it.
+                startHold(key, reason: reason, retryAt: retryAt)
+                blocked[key] = reason
                 let at = self.now()
                 do {
                     _ = try await Self.uncancelled { [store] in
@@ -292,8 +304,6 @@ public actor OutboxDelivery {
                 } catch {
                     logger.error("cannot record a refusal", metadata: ["line": "\(id)", "error": "\(error)"])
                 }
-                startHold(key, reason: reason, retryAt: retryAt)
-                blocked[key] = reason
             case .deadLetter(let offset, let reason):
                 await deadLetter(line, offset: offset, reason: reason)
             }
@@ -310,6 +320,7 @@ public actor OutboxDelivery {
             // Holds of targets that owe nothing any more (delivered, dead-lettered) are forgotten.
             let owing = Set(lines.map(HoldKey.init))
             holds = holds.filter { $0.key.network != network || owing.contains($0.key) }
+            interruptions = interruptions.filter { $0.key.network != network || owing.contains($0.key) }
         }
         guard case .idle = end, !blocked.isEmpty else { return end }
         // Held targets: back at the earliest retry date, and at least every `heldRecheck` so

@@ -277,6 +277,24 @@ import Store
         await delivery.shutdown()
     }
 
+    @Test func aLineThatBreaksTheConnectionEveryTimeDoesNotBlockOtherTargets() async throws {
+        let (store, dir) = try makeStore()
+        _ = dir
+        let transport = ScriptedTransport()
+        // Every attempt at the poison line ends the connection (a server filter that kills us).
+        await transport.always(.interrupted(confirmedOffset: 0), for: "#filtered")
+        let delivery = makeDelivery(store, transport, policy: DeliveryPolicy(interruptedRetry: .milliseconds(20)))
+        try await store.enqueue([line("poison", target: "#filtered"), line("for bob", target: "bob"), line("for art")])
+        await delivery.wake()
+        // The poison line went first and broke the round; the next rounds send the others first.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while try await store.unsentLines().count > 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let unsent = try await store.unsentLines().map(\.text)
+        #expect(unsent == ["poison"], "other targets delivered despite the poison line: \(unsent)")
+        #expect(await transport.wire.sorted() == ["for art", "for bob"])
+        await delivery.shutdown()
+    }
+
     @Test func failedSendsStayQueuedAndKeepTheirOrder() async throws {
         let (store, dir) = try makeStore()
         _ = dir
