@@ -309,12 +309,16 @@ public final class SQLiteStore: Sendable {
     @discardableResult
     public func pruneFinishedTasks(before date: Date) async throws -> Int {
         try await writer.write { db in
-            try db.execute(sql: """
-                DELETE FROM outbox WHERE taskId IN
-                    (SELECT id FROM task WHERE isTerminal AND finishedAt IS NOT NULL AND finishedAt < ?)
-                """, arguments: [date])
-            try db.execute(sql: "DELETE FROM task WHERE isTerminal AND finishedAt IS NOT NULL AND finishedAt < ?",
+            // A task whose lines are still owed (its network down for longer than the retention)
+            // stays until they are sent or dead-lettered: pruning must never lose a result.
+            let prunable = """
+                isTerminal AND finishedAt IS NOT NULL AND finishedAt < ?
+                AND NOT EXISTS (SELECT 1 FROM outbox AS owed
+                                WHERE owed.taskId = task.id AND owed.sentAt IS NULL AND owed.deadLetteredAt IS NULL)
+                """
+            try db.execute(sql: "DELETE FROM outbox WHERE taskId IN (SELECT id FROM task WHERE \(prunable))",
                            arguments: [date])
+            try db.execute(sql: "DELETE FROM task WHERE \(prunable)", arguments: [date])
             return db.changesCount
         }
     }

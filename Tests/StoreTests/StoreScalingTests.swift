@@ -54,7 +54,7 @@ func statementsScanningHistory(_ statements: [String], databasePath: String) thr
         #expect(applied.contains("v7-scaling"))
     }
 
-    @Test func retentionPrunesOldFinishedTasksWithTheirLinesAndNeverPendingOnes() async throws {
+    @Test func retentionPrunesOldFinishedTasksWithTheirLinesAndNeverPendingOnesOrOwedLines() async throws {
         let dir = try TemporaryDirectory()
         let store = try SQLiteStore.open(path: dir.databasePath)
         var old = makeTask("1000000000000001", at: 0, status: "SUCCESS", rank: 9, terminal: true)
@@ -65,6 +65,11 @@ func statementsScanningHistory(_ statements: [String], databasePath: String) thr
         try await store.insert(old, lines: [line("old result", task: old.id)])
         try await store.insert(recent, lines: [line("recent result", task: recent.id)])
         try await store.insert(pendingOld, lines: [line("ack", task: pendingOld.id)])
+
+        // Its result is still owed (the network was down all along): kept, never lost.
+        #expect(try await store.pruneFinishedTasks(before: t0.addingTimeInterval(30 * 86400)) == 0)
+        #expect(try await store.lines(forTask: old.id).count == 1)
+        _ = try await store.markSent(lineId: try #require(try await store.lines(forTask: old.id).first?.id), at: t0)
 
         let pruned = try await store.pruneFinishedTasks(before: t0.addingTimeInterval(30 * 86400))
         #expect(pruned == 1)
