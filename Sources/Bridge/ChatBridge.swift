@@ -38,6 +38,8 @@ public final class ChatBridge: Sendable {
     let transport: any ChatTransport
     let delivery: OutboxDelivery
     let imageFetcher: (any ImageFetcher)?
+    /// The bot's copies of its results and their short links; nil: the proxy's links are posted.
+    let resultImageHost: (any ResultImageHost)?
     let clock: BridgeClock
     /// Callbacks become questions to the proxy here.
     let callbackRefresher: CallbackRefresher
@@ -52,7 +54,8 @@ public final class ChatBridge: Sendable {
 
     /// `hintSleep` waits out the callback coalescing window (default: `clock.sleep`).
     public init(configuration: BridgeConfiguration, client: MidjourneyClient, store: any BotStore, transport: any ChatTransport,
-                imageFetcher: (any ImageFetcher)?, modeClients: [SpeedMode: MidjourneyClient] = [:],
+                imageFetcher: (any ImageFetcher)?, resultImageHost: (any ResultImageHost)? = nil,
+                modeClients: [SpeedMode: MidjourneyClient] = [:],
                 clock: BridgeClock = .system, hintSleep: (@Sendable (Duration) async throws -> Void)? = nil,
                 live: LiveSettingsHolder? = nil, reloader: (any ConfigReloading)? = nil, metrics: BridgeMetrics = .none,
                 intentIds: IntentIds = .random, logger: Logger) {
@@ -68,6 +71,7 @@ public final class ChatBridge: Sendable {
         self.store = store
         self.transport = transport
         self.imageFetcher = imageFetcher
+        self.resultImageHost = resultImageHost
         self.clock = clock
         self.logger = logger
         self.metrics = metrics
