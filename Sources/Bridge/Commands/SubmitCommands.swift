@@ -47,22 +47,17 @@ extension CommandContext {
     func describe() async {
         guard words.count == 1, let word = words.first else { return await usage() }
         guard let source = await imageSources(for: [ImageInput.parse(word, bareReferences: true)])?.first else { return }
-        var image: String?
-        var link: String?
-        switch source {
-        case .dataURL(let dataURL):
-            image = dataURL
-        case .link(let url, _):
-            if bridge.imageFetcher != nil {
-                guard let fetched = await dataURLs(for: [source])?.first else { return }
-                image = fetched
-            } else {
-                link = url
-            }
+        // Without a fetcher the link goes to the proxy as it is (TrueAI reads links itself).
+        var image = source
+        if case .link = source, bridge.imageFetcher != nil {
+            guard let fetched = await dataURLs(for: [source])?.first else { return }
+            image = .dataURL(fetched)
         }
         guard let submission = await beginSubmission(kind: "describe", prompt: "") else { return }
-        let request = image.map { DescribeRequest(base64: $0, state: submission.state, notifyHook: notifyHook) }
-            ?? DescribeRequest(link: link ?? "", state: submission.state, notifyHook: notifyHook)
+        let request = switch image {
+        case .dataURL(let dataURL): DescribeRequest(base64: dataURL, state: submission.state, notifyHook: notifyHook)
+        case .link(let url, _): DescribeRequest(link: url, state: submission.state, notifyHook: notifyHook)
+        }
         do {
             await accept(try await client.describe(request), kind: "describe", prompt: "", submission: submission)
         } catch {

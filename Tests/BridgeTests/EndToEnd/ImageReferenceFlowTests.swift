@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MidjourneySimulator
 import Store
 import Testing
@@ -173,6 +174,45 @@ import Testing
             #expect(try await Self.uploads(h, ref: styled.ref) == [Self.payload(Self.bluePNG)])
             await h.say("!describe \(lake)")
             #expect(await h.lastLine == ("alice: Couldn't download the image of ref \(lake) from the image service (its link may have expired)."))
+        }
+    }
+
+    /// A bot that downloads nothing (no fetcher): a ref's proxy link goes to the proxy as a link
+    /// where the proxy takes links (describe, image prompts); the bot's copies still work.
+    @Test func withoutAFetcherLinksGoAsLinksAndCopiesAsUploads() async throws {
+        try await BridgeHarness.with { h in
+            let fox = try await h.imagined("a red fox")
+            let whale = try await h.imagined("a blue whale")
+            let host = InMemoryResultImageHost()
+            host.put(taskId: try await Self.taskId(h, ref: fox), dataURL: Self.redPNG)
+            host.put(taskId: try await Self.taskId(h, ref: whale), dataURL: Self.bluePNG)
+            let lake = try await h.imagined("a quiet lake")
+            var logger = Logger(label: "bridge-e2e")
+            logger.logLevel = .critical
+            let bridge = ChatBridge(configuration: h.configuration, client: h.client, store: h.store, transport: h.transport,
+                                    imageFetcher: nil, resultImageHost: host, clock: h.clock.bridgeClock, logger: logger)
+            func say(_ text: String) async -> String {
+                await bridge.handle(BridgeHarness.event(text))
+                await bridge.deliverySettled()
+                return await h.lastLine
+            }
+            // The proxy is asked to describe the link itself (TrueAI takes `link`).
+            let whaleCopyless = try await h.imagined("a grey whale")
+            let describe = try #require(BridgeHarness.ref(in: await say("!describe \(whaleCopyless)")))
+            let describedJSON = try #require(await h.sim.controls.taskJSON(try await Self.taskId(h, ref: describe)))
+            #expect(describedJSON.replacingOccurrences(of: "\\/", with: "/").contains(try await h.link(of: whaleCopyless)))
+            // An image prompt: the copy as an upload.
+            let styled = try #require(BridgeHarness.ref(in: await say("!imagine ref:\(fox) a fox in this style")))
+            #expect(try await Self.uploads(h, ref: styled) == [Self.payload(Self.redPNG)])
+            // Without a copy, Midjourney reads the link at the start of the prompt.
+            let linked = try #require(BridgeHarness.ref(in: await say("!imagine ref:\(whaleCopyless) the same at night")))
+            let linkedJSON = try #require(await h.sim.controls.taskJSON(try await Self.taskId(h, ref: linked)))
+            #expect(linkedJSON.replacingOccurrences(of: "\\/", with: "/").contains("\(try await h.link(of: whaleCopyless)) the same at night"))
+            // Blend needs uploads: the copies work, a link the bot would have to download does not.
+            let blend = try #require(BridgeHarness.ref(in: await say("!blend \(fox) \(whale)")))
+            #expect(try await Self.uploads(h, ref: blend) == [Self.payload(Self.redPNG), Self.payload(Self.bluePNG)])
+            #expect(await say("!blend \(fox) \(lake)") == "alice: This bot is not set up to download images.")
+            await bridge.shutdown()
         }
     }
 
