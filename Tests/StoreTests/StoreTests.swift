@@ -273,4 +273,22 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
         #expect(try await store.tasks(endingWith: "91748339029401828", network: "net", window: 100, limit: 10).isEmpty)
         #expect(try await store.tasks(endingWith: "", network: "net", window: 100, limit: 10).isEmpty)
     }
+
+    /// No index finds a suffix: the lookup walks the `createdAt` index newest first and stops
+    /// after `window` rows, never reading the table in storage order.
+    @Test func theSuffixLookupIsABoundedWalkOfTheCreatedAtIndex() async throws {
+        let dir = try TemporaryDirectory()
+        let log = StatementLog()
+        let store = try SQLiteStore.open(path: dir.databasePath, statementObserver: { log.append($0) })
+        try await store.insertAll((0..<50).map { makeTask(String(1_748_339_000_000_000 + $0), at: Double($0)) })
+        _ = log.take()
+        _ = try await store.tasks(endingWith: "0007", network: "net", window: 20, limit: 5)
+        let sql = try #require(log.take().first { $0.contains("substr(id") })
+        let plan = try await DatabaseQueue(path: dir.databasePath).read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: [20, "net", -4, "0007", 5]).map { $0["detail"] as String }
+        }
+        #expect(plan.contains("SCAN task USING INDEX task_created"), "\(plan)")
+        #expect(!plan.contains("SCAN task"), "no walk in storage order: \(plan)")
+        #expect(sql.contains("LIMIT"), "\(sql)")
+    }
 }
