@@ -6,7 +6,7 @@ import Store
 /// bot's mirrored copy when it has one, else the proxy's link downloaded like a user's link
 /// (and counted against the download limits like one).
 extension CommandContext {
-    /// How many of a network's newest tasks are searched for a ref typed in another
+    /// How many of the newest tasks (all networks) are searched for a ref typed in another
     /// conversation, only to say "not from here" rather than "unknown" (and, in private, to
     /// find the owner's channel tasks).
     static let foreignReferenceWindow = 2000
