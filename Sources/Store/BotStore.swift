@@ -36,6 +36,9 @@ public protocol BotStore: Sendable {
     ) async throws -> [T?]
     func shortReference(for task: TaskRecord) async throws -> String
     func resolveReference(_ reference: String, scopeKey: String, network: String) async throws -> TaskReferenceResolution
+    /// Tasks of any conversation on `network` whose id ends with `suffix`, newest first, among
+    /// the newest `window` tasks of all networks (see `SQLiteStore.tasks(endingWith:…)`).
+    func tasks(endingWith suffix: String, network: String, window: Int, limit: Int) async throws -> [TaskRecord]
     @discardableResult
     func pruneFinishedTasks(before date: Date) async throws -> Int
 

@@ -251,3 +251,44 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
         #expect(settings.first { $0.network == "other" }?.membership == .parted)
     }
 }
+
+@Suite struct StoreSuffixLookupTests {
+    @Test func tasksEndingWithASuffixAcrossConversationsNewestFirstWithinTheWindow() async throws {
+        let store = try SQLiteStore.inMemory()
+        let other = TaskRoute(network: "net", channel: "#other", nick: "Bob")
+        let elsewhere = TaskRoute(network: "net2", channel: "#Art", nick: "Alice")
+        try await store.insertAll([
+            makeTask("1748339029401828", at: 0),
+            makeTask("1748339029411828", route: other, at: 10),
+            makeTask("1748339029421828", route: elsewhere, at: 20),
+            makeTask("1748339029431829", route: other, at: 30),
+        ])
+        let found = try await store.tasks(endingWith: "1828", network: "net", window: 100, limit: 10)
+        #expect(found.map(\.id) == ["1748339029411828", "1748339029401828"])
+        #expect(try await store.tasks(endingWith: "401828", network: "net", window: 100, limit: 10).map(\.id) == ["1748339029401828"])
+        #expect(try await store.tasks(endingWith: "1828", network: "net", window: 100, limit: 1).map(\.id) == ["1748339029411828"])
+        // Only the newest `window` tasks are looked at (of all networks): here two, neither fits.
+        #expect(try await store.tasks(endingWith: "1828", network: "net", window: 2, limit: 10).isEmpty)
+        #expect(try await store.tasks(endingWith: "1748339029401828", network: "net", window: 100, limit: 10).count == 1)
+        #expect(try await store.tasks(endingWith: "91748339029401828", network: "net", window: 100, limit: 10).isEmpty)
+        #expect(try await store.tasks(endingWith: "", network: "net", window: 100, limit: 10).isEmpty)
+    }
+
+    /// No index finds a suffix: the lookup walks the `createdAt` index newest first and stops
+    /// after `window` rows, never reading the table in storage order.
+    @Test func theSuffixLookupIsABoundedWalkOfTheCreatedAtIndex() async throws {
+        let dir = try TemporaryDirectory()
+        let log = StatementLog()
+        let store = try SQLiteStore.open(path: dir.databasePath, statementObserver: { log.append($0) })
+        try await store.insertAll((0..<50).map { makeTask(String(1_748_339_000_000_000 + $0), at: Double($0)) })
+        _ = log.take()
+        _ = try await store.tasks(endingWith: "0007", network: "net", window: 20, limit: 5)
+        let sql = try #require(log.take().first { $0.contains("substr(id") })
+        let plan = try await DatabaseQueue(path: dir.databasePath).read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: [20, "net", -4, "0007", 5]).map { $0["detail"] as String }
+        }
+        #expect(plan.contains("SCAN task USING INDEX task_created"), "\(plan)")
+        #expect(!plan.contains("SCAN task"), "no walk in storage order: \(plan)")
+        #expect(sql.contains("LIMIT"), "\(sql)")
+    }
+}

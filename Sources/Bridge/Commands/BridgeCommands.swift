@@ -2,8 +2,9 @@
 public enum BridgeCommands {
     public static let imagine = CommandSpec(
         name: "imagine", aliases: ["mj", "i"], usage: "<prompt>",
-        summary: "Draws four images from a prompt. Image links at the start are image prompts; --fast/--relax/--turbo pick the speed.",
-        examples: ["imagine a red fox in snow --ar 16:9", "mj https://example.com/cat.png a cat in the style of ukiyo-e"])
+        summary: "Draws four images from a prompt. Image links or ref:<ref> of earlier results at the start are image prompts; --fast/--relax/--turbo pick the speed.",
+        examples: ["imagine a red fox in snow --ar 16:9", "mj https://example.com/cat.png a cat in the style of ukiyo-e",
+                   "imagine ref:1828 a fox in the style of this"])
     public static let niji = CommandSpec(
         name: "niji", usage: "<prompt>", summary: "Like imagine, with the Niji (anime) model.",
         examples: ["niji a girl reading under cherry blossoms"])
@@ -30,8 +31,8 @@ public enum BridgeCommands {
         name: "upscale", usage: "subtle|creative|2x|4x [ref]", summary: "Upscales an upscaled image further.",
         examples: ["upscale creative", "upscale 2x 1828"])
     public static let region = CommandSpec(
-        name: "region", usage: "<maskUrl> [ref] [prompt]",
-        summary: "Redraws the white area of a mask (PNG, black background) of an upscaled image.",
+        name: "region", usage: "<mask> [ref] [prompt]",
+        summary: "Redraws the white area of a mask (PNG, black background; a link or a ref) of an upscaled image.",
         examples: ["region https://example.com/mask.png a hat"])
     public static let remix = CommandSpec(
         name: "remix", usage: "[ref] <new prompt>",
@@ -42,18 +43,18 @@ public enum BridgeCommands {
         summary: "Presses any button of a task, by number or label (even ones this bot has no command for).",
         examples: ["btn 5", "btn Upscale (Subtle)"])
     public static let describe = CommandSpec(
-        name: "describe", usage: "<imageUrl>", summary: "Suggests four prompts for an image.",
-        examples: ["describe https://example.com/cat.png"])
+        name: "describe", usage: "<image>", summary: "Suggests four prompts for an image: a link, or the ref of an earlier result here.",
+        examples: ["describe https://example.com/cat.png", "describe 1828"])
     public static let pick = CommandSpec(
         name: "pick", usage: "<1-4> [ref]", summary: "Imagines one of the prompts describe suggested.",
         examples: ["pick 2"])
     public static let blend = CommandSpec(
-        name: "blend", usage: "<url> <url> [url…] [--portrait|--square|--landscape]",
-        summary: "Blends two to five images.",
-        examples: ["blend https://example.com/a.png https://example.com/b.png --landscape"])
+        name: "blend", usage: "<image> <image> [image…] [--portrait|--square|--landscape]",
+        summary: "Blends two to five images: links, or refs of earlier results here (1828/2: image 2 of that grid).",
+        examples: ["blend https://example.com/a.png https://example.com/b.png --landscape", "blend 1828 3356 --square"])
     public static let faceswap = CommandSpec(
-        name: "faceswap", usage: "<faceUrl> <targetUrl>", summary: "Puts the face of the first image into the second.",
-        examples: ["faceswap https://example.com/me.png https://example.com/astronaut.png"])
+        name: "faceswap", usage: "<face> <target>", summary: "Puts the face of the first image into the second (links or refs).",
+        examples: ["faceswap https://example.com/me.png https://example.com/astronaut.png", "faceswap 1828 https://example.com/astronaut.png"])
     public static let shorten = CommandSpec(
         name: "shorten", usage: "<prompt>", summary: "Shows which words of a prompt matter.",
         examples: ["shorten a very detailed and beautiful painting of a red fox"])

@@ -74,7 +74,9 @@ extension CommandContext {
         let reference = rest.first.flatMap { Self.isReference($0) ? $0 : nil }
         if reference != nil { rest.removeFirst() }
         let newPrompt = PromptSanitizer.sanitize(rest.joined(separator: " ")).text
-        guard let mask = await dataURLs(for: [maskURL])?.first else { return }
+        // The mask comes first and can only be an image, so a bare ref there is the mask's.
+        guard let sources = await imageSources(for: [ImageInput.parse(maskURL, bareReferences: true)]),
+              let mask = await dataURLs(for: sources)?.first else { return }
         let input = ModalInput(prompt: { _, _ in newPrompt.isEmpty ? nil : newPrompt }, mask: mask)
         await press(kind: .varyRegion, name: "Vary (Region)", reference: reference, newKind: "region", modal: input)
     }
@@ -128,7 +130,7 @@ extension CommandContext {
                 return await reply("That button needs a zoom factor: \(prefix)zoom <1.0-2.0> \(ref) [prompt].")
             case .mask:
                 let ref = await ref(of: parent)
-                return await reply("That button needs a mask: \(prefix)region <maskUrl> \(ref) [prompt].")
+                return await reply("That button needs a mask: \(prefix)region <mask> \(ref) [prompt].")
             }
         case .whenRemix, .never:
             modal = nil

@@ -279,27 +279,6 @@ struct CommandContext: Sendable {
 
     // MARK: Images
 
-    /// Downloads images named by URL as data URLs; answers the user and returns nil on failure.
-    func dataURLs(for urls: [String]) async -> [String]? {
-        guard let fetcher = bridge.imageFetcher else {
-            await reply("This bot is not set up to download images.")
-            return nil
-        }
-        var result: [String] = []
-        for (index, url) in urls.enumerated() {
-            do {
-                result.append(try await fetcher.dataURL(for: url))
-            } catch {
-                // Generic on purpose: the fetcher logs which address or answer it was.
-                let reason = error.description
-                await reply(urls.count > 1 ? "Image \(index + 1): \(reason)."
-                                           : reason.prefix(1).uppercased() + reason.dropFirst() + ".")
-                return nil
-            }
-        }
-        return result
-    }
-
     /// `accountFilter` carrying the speed mode, when modes go in the body.
     func accountFilter(for mode: SpeedMode?) -> AccountFilter? {
         guard let mode, bridge.configuration.speedModeRouting == .filter else { return nil }

@@ -1,9 +1,23 @@
 /// The commands every bot answers without the proxy: `help`, `version`, `ping`.
 public enum CoreCommands {
     public static let help = CommandSpec(
-        name: "help", usage: "[command]",
-        summary: "Lists the commands, or explains one.",
-        examples: ["help", "help imagine"])
+        name: "help", usage: "[command|refs]",
+        summary: "Lists the commands, or explains one; help refs: earlier results as images.",
+        examples: ["help", "help imagine", "help refs"])
+
+    /// `!help refs`: how a ref names an earlier result where an image is taken, and the rules
+    /// for refs that fit several tasks or none usable here.
+    public static func referenceHelp(prefix p: String) -> [String] {
+        [
+            "Earlier results as images: where an image link is taken (\(p)describe, \(p)blend, \(p)faceswap, the mask of \(p)region) "
+                + "a ref works too: \(p)blend 1828 3356 --square · \(p)describe 1828. In \(p)imagine write ref:1828 "
+                + "(a bare number there is prompt text): \(p)imagine ref:1828 a fox in this style. ref: works everywhere; "
+                + "1828/2 is image 2 of that grid.",
+            "A ref is a task of this conversation (in private also your own tasks from channels), finished with an image: "
+                + "refs from elsewhere, unfinished, failed, describe and shorten tasks are refused with the reason. "
+                + "A ref that fits several tasks here is refused with the list: give more digits, or the full task id.",
+        ]
+    }
     public static let version = CommandSpec(
         name: "version", summary: "Shows the bot's version.", examples: ["version"])
     public static let ping = CommandSpec(
@@ -74,6 +88,9 @@ public struct CommandResponder: Sendable {
         let registry = parser.registry
         guard let topic = invocation.words.first else {
             return [registry.helpIndex(prefix: parser.prefix, role: role)]
+        }
+        if ["refs", "ref"].contains(topic.lowercased()) {
+            return CoreCommands.referenceHelp(prefix: parser.prefix)
         }
         if let lines = registry.help(for: topic, prefix: parser.prefix),
            let spec = registry.lookup(topic.hasPrefix(parser.prefix) ? String(topic.dropFirst(parser.prefix.count)) : topic),

@@ -5,18 +5,31 @@ extension CommandContext {
     func imagine(niji: Bool) async {
         let prompt = PromptSanitizer.sanitize(invocation.arguments)
         guard !prompt.text.isEmpty else {
-            if prompt.imageURLs.isEmpty { await usage() } else { await reply("Add some words after the image links.") }
+            if prompt.images.isEmpty { await usage() } else { await reply("Add some words after the image links.") }
             return
         }
         var text = prompt.text
         var images: [String]?
-        if !prompt.imageURLs.isEmpty {
+        if !prompt.images.isEmpty {
+            // `ref:1828` only: a bare number opening a prompt is the user's words.
+            guard let sources = await imageSources(for: prompt.images.map { ImageInput.parse($0, bareReferences: false) })
+            else { return }
             if bridge.imageFetcher != nil {
-                guard let fetched = await dataURLs(for: prompt.imageURLs) else { return }
+                guard let fetched = await dataURLs(for: sources) else { return }
                 images = fetched
             } else {
-                // Midjourney also reads image prompts as links at the start of the prompt.
-                text = (prompt.imageURLs + [text]).joined(separator: " ")
+                // Midjourney also reads image prompts as links at the start of the prompt; the
+                // bot's own copies of results go as uploads.
+                var links: [String] = []
+                var uploads: [String] = []
+                for source in sources {
+                    switch source {
+                    case .dataURL(let dataURL): uploads.append(dataURL)
+                    case .link(let url, _): links.append(url)
+                    }
+                }
+                text = (links + [text]).joined(separator: " ")
+                images = uploads.isEmpty ? nil : uploads
             }
         }
         let kind = niji ? "niji" : "imagine"
@@ -32,15 +45,19 @@ extension CommandContext {
     }
 
     func describe() async {
-        guard words.count == 1, let url = words.first else { return await usage() }
-        var image: String?
-        if bridge.imageFetcher != nil {
-            guard let fetched = await dataURLs(for: [url])?.first else { return }
-            image = fetched
+        guard words.count == 1, let word = words.first else { return await usage() }
+        guard let source = await imageSources(for: [ImageInput.parse(word, bareReferences: true)])?.first else { return }
+        // Without a fetcher the link goes to the proxy as it is (TrueAI reads links itself).
+        var image = source
+        if case .link = source, bridge.imageFetcher != nil {
+            guard let fetched = await dataURLs(for: [source])?.first else { return }
+            image = .dataURL(fetched)
         }
         guard let submission = await beginSubmission(kind: "describe", prompt: "") else { return }
-        let request = image.map { DescribeRequest(base64: $0, state: submission.state, notifyHook: notifyHook) }
-            ?? DescribeRequest(link: url, state: submission.state, notifyHook: notifyHook)
+        let request = switch image {
+        case .dataURL(let dataURL): DescribeRequest(base64: dataURL, state: submission.state, notifyHook: notifyHook)
+        case .link(let url, _): DescribeRequest(link: url, state: submission.state, notifyHook: notifyHook)
+        }
         do {
             await accept(try await client.describe(request), kind: "describe", prompt: "", submission: submission)
         } catch {
@@ -60,10 +77,11 @@ extension CommandContext {
             }
         }
         guard BlendRequest.imageCountRange.contains(urls.count) else {
-            await reply("Blend takes 2 to 5 image links (you gave \(urls.count)).")
+            await reply("Blend takes 2 to 5 images, links or refs (you gave \(urls.count)).")
             return
         }
-        guard let images = await dataURLs(for: urls) else { return }
+        guard let sources = await imageSources(for: urls.map { ImageInput.parse($0, bareReferences: true) }),
+              let images = await dataURLs(for: sources) else { return }
         guard let submission = await beginSubmission(kind: "blend", prompt: "\(urls.count) images") else { return }
         let request = BlendRequest(base64Array: images, dimensions: dimensions, state: submission.state, notifyHook: notifyHook)
         do {
@@ -75,7 +93,8 @@ extension CommandContext {
 
     func faceswap() async {
         guard words.count == 2 else { return await usage() }
-        guard let images = await dataURLs(for: words) else { return }
+        guard let sources = await imageSources(for: words.map { ImageInput.parse($0, bareReferences: true) }),
+              let images = await dataURLs(for: sources) else { return }
         guard let submission = await beginSubmission(kind: "faceswap", prompt: "") else { return }
         let request = SwapFaceRequest(sourceBase64: images[0], targetBase64: images[1], state: submission.state,
                                       notifyHook: notifyHook)

@@ -4,8 +4,11 @@ import MidjourneyAPI
 public struct SanitizedPrompt: Sendable, Hashable {
     /// The text prompt: dashes normalised, image URLs and mode flags removed, whitespace collapsed.
     public var text: String
-    /// Image URLs that opened the prompt, in order: image prompts.
-    public var imageURLs: [String]
+    /// The image prompts that opened the prompt, in order: links, and `ref:1828` refs of
+    /// earlier results (a bare number is prompt text here).
+    public var images: [String]
+    /// The links among `images`.
+    public var imageURLs: [String] { images.filter(PromptSanitizer.isImageURL) }
     /// The speed mode asked for, last one wins.
     public var mode: SpeedMode?
 }
@@ -16,9 +19,9 @@ public enum PromptSanitizer {
         var words = ChatText.stripFormatting(raw)
             .split(whereSeparator: { $0 == " " || $0 == "\t" })
             .map { normaliseDashes(String($0)) }
-        var imageURLs: [String] = []
-        while let first = words.first, isImageURL(first) {
-            imageURLs.append(first)
+        var images: [String] = []
+        while let first = words.first, isImageURL(first) || ImageReference.parse(first, bare: false) != nil {
+            images.append(first)
             words.removeFirst()
         }
         var mode: SpeedMode?
@@ -30,7 +33,7 @@ public enum PromptSanitizer {
             default: return false
             }
         }
-        return SanitizedPrompt(text: words.joined(separator: " "), imageURLs: imageURLs, mode: mode)
+        return SanitizedPrompt(text: words.joined(separator: " "), images: images, mode: mode)
     }
 
     /// Phones turn `--ar` into `—ar` or `–ar`; Midjourney only knows `--`.

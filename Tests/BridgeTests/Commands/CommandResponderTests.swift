@@ -56,6 +56,21 @@ import Testing
             == ["alice: Usage: !u2 [ref] — Upscales one image of a grid."])
     }
 
+    @Test func helpRefsStatesHowRefsNameImagesAndTheAmbiguityRules() {
+        for topic in ["refs", "REF"] {
+            let lines = texts(responder().respond(to: channel("!help \(topic)"), isOwner: false))
+            #expect(lines.count == 2)
+            let text = lines.joined(separator: " ")
+            #expect(text.contains("!blend 1828 3356 --square") && text.contains("!describe 1828"))
+            #expect(text.contains("In !imagine write ref:1828 (a bare number there is prompt text)"))
+            #expect(text.contains("1828/2 is image 2 of that grid"))
+            #expect(text.contains("A ref that fits several tasks here is refused with the list: give more digits"))
+            #expect(text.contains("refs from elsewhere, unfinished, failed, describe and shorten tasks are refused"))
+            // One IRC line each, with room for the nick and the server's prefix.
+            #expect(lines.allSatisfy { $0.utf8.count <= 400 }, "\(lines.map(\.utf8.count))")
+        }
+    }
+
     @Test func helpForUnknownOrHiddenCommands() {
         #expect(texts(responder().respond(to: channel("!help nope"), isOwner: false))
             == ["alice: No command \"nope\". !help lists them all."])

@@ -25,6 +25,8 @@ final class BridgeHarness: Sendable {
     let clock: ManualClock
     let fetcher: LoopbackImageFetcher
     let configuration: BridgeConfiguration
+    /// The bot's copies of results, when a test gives one (nil: the proxy's links, as without hosting).
+    let resultImageHost: (any ResultImageHost)?
     private let current: Mutex<(bridge: ChatBridge, store: SQLiteStore)>
     /// How many recorded callbacks were handed to a bridge (or dropped as "arrived while down").
     private let forwarded = Mutex(0)
@@ -34,7 +36,7 @@ final class BridgeHarness: Sendable {
 
     private init(directory: TemporaryDirectory, sim: SimulatorServer, recorder: CallbackRecorder, client: MidjourneyClient,
                  transport: RecordingTransport, clock: ManualClock, fetcher: LoopbackImageFetcher,
-                 configuration: BridgeConfiguration, bridge: ChatBridge, store: SQLiteStore) {
+                 configuration: BridgeConfiguration, resultImageHost: (any ResultImageHost)?, bridge: ChatBridge, store: SQLiteStore) {
         self.directory = directory
         self.sim = sim
         self.recorder = recorder
@@ -43,6 +45,7 @@ final class BridgeHarness: Sendable {
         self.clock = clock
         self.fetcher = fetcher
         self.configuration = configuration
+        self.resultImageHost = resultImageHost
         self.current = Mutex((bridge, store))
     }
 
@@ -55,6 +58,7 @@ final class BridgeHarness: Sendable {
         clientKey: String? = nil,
         requestTimeout: Duration = .seconds(30),
         callbacks: Bool = true,
+        resultImageHost: (any ResultImageHost)? = nil,
         bridge configure: (inout BridgeConfiguration) -> Void = { _ in },
         _ body: (BridgeHarness) async throws -> Void
     ) async throws {
@@ -83,9 +87,10 @@ final class BridgeHarness: Sendable {
             let clock = ManualClock()
             let fetcher = try LoopbackImageFetcher()
             let bridge = Self.makeBridge(configuration: configuration, client: client, store: store, transport: transport,
-                                         fetcher: fetcher, clock: clock.bridgeClock)
+                                         fetcher: fetcher, resultImageHost: resultImageHost, clock: clock.bridgeClock)
             harness = BridgeHarness(directory: directory, sim: sim, recorder: recorder, client: client, transport: transport,
-                                    clock: clock, fetcher: fetcher, configuration: configuration, bridge: bridge, store: store)
+                                    clock: clock, fetcher: fetcher, configuration: configuration,
+                                    resultImageHost: resultImageHost, bridge: bridge, store: store)
         } catch {
             await sim.shutdown()
             await recorder.shutdown()
@@ -103,12 +108,13 @@ final class BridgeHarness: Sendable {
     /// `hintSleep` waits out the callback window; by default it passes at once (the harness
     /// hands callbacks over in bursts and then waits for `callbacksSettled()`).
     static func makeBridge(configuration: BridgeConfiguration, client: MidjourneyClient, store: SQLiteStore,
-                           transport: RecordingTransport, fetcher: LoopbackImageFetcher, clock: BridgeClock,
+                           transport: RecordingTransport, fetcher: LoopbackImageFetcher,
+                           resultImageHost: (any ResultImageHost)? = nil, clock: BridgeClock,
                            hintSleep: @escaping @Sendable (Duration) async throws -> Void = { _ in await Task.yield() }) -> ChatBridge {
         var logger = Logger(label: "bridge-e2e")
         logger.logLevel = .critical
         return ChatBridge(configuration: configuration, client: client, store: store, transport: transport,
-                      imageFetcher: fetcher, clock: clock, hintSleep: hintSleep, logger: logger)
+                      imageFetcher: fetcher, resultImageHost: resultImageHost, clock: clock, hintSleep: hintSleep, logger: logger)
     }
 
     /// The simulator first, once its callbacks are out, then the recorder: a server stopped
@@ -227,7 +233,8 @@ final class BridgeHarness: Sendable {
         await bridge.shutdown()
         let store = try SQLiteStore.open(path: directory.databasePath)
         let bridge = Self.makeBridge(configuration: configuration, client: client, store: store, transport: transport,
-                                     fetcher: fetcher, clock: bridgeClock ?? clock.bridgeClock, hintSleep: hintSleep)
+                                     fetcher: fetcher, resultImageHost: resultImageHost, clock: bridgeClock ?? clock.bridgeClock,
+                                     hintSleep: hintSleep)
         current.withLock { $0 = (bridge, store) }
     }
 

@@ -136,7 +136,7 @@ import Testing
             #expect(try #require(await h.results(for: swapRef).first).contains("✅ faceswap → "))
 
             await h.say("!blend \(linkA)")
-            #expect(await h.lastLine == "alice: Blend takes 2 to 5 image links (you gave 1).")
+            #expect(await h.lastLine == "alice: Blend takes 2 to 5 images, links or refs (you gave 1).")
             await h.say("!blend \(linkA) file:///etc/passwd")
             #expect(await h.lastLine == "alice: Image 2: that link can't be used: only http and https links work.")
             // The harness allows loopback (the simulator's links), nothing else that is private;
@@ -378,7 +378,7 @@ import Testing
             await h.say("!btn Custom Zoom")
             #expect(await h.lastLine == "alice: That button needs a zoom factor: !zoom <1.0-2.0> \(upscale) [prompt].")
             await h.say("!btn Vary (Region) \(upscale)")
-            #expect(await h.lastLine == "alice: That button needs a mask: !region <maskUrl> \(upscale) [prompt].")
+            #expect(await h.lastLine == "alice: That button needs a mask: !region <mask> \(upscale) [prompt].")
             await h.say("!btn Dance")
             #expect(await h.lastLine.hasPrefix("alice: ref \(upscale) has no button \"Dance\"; it has: 1 Upscale (Subtle), 2 Upscale (Creative)"))
         }

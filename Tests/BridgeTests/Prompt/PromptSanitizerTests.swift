@@ -16,6 +16,16 @@ import MidjourneyAPI
         #expect(p.text == "a cat like https://e.com/c.png")
     }
 
+    @Test func imaginePromptsTakeLeadingRefColonOnly() {
+        let p = PromptSanitizer.sanitize("ref:1828 https://e.com/a.png REF:3356/2 a fox like ref:9999 1828")
+        #expect(p.images == ["ref:1828", "https://e.com/a.png", "REF:3356/2"])
+        #expect(p.imageURLs == ["https://e.com/a.png"])
+        #expect(p.text == "a fox like ref:9999 1828")
+        // A bare number opening a prompt is the user's words.
+        let words = PromptSanitizer.sanitize("1828 foxes")
+        #expect(words.images.isEmpty && words.text == "1828 foxes")
+    }
+
     @Test func speedFlagsChooseTheModeAndLeaveThePrompt() {
         let p = PromptSanitizer.sanitize("a cat --relax --ar 1:1 —turbo")
         #expect(p.mode == .turbo)
