@@ -25,6 +25,8 @@ final class BridgeHarness: Sendable {
     let clock: ManualClock
     let fetcher: LoopbackImageFetcher
     let configuration: BridgeConfiguration
+    /// The bridge's `resultImageHost` (kept across restarts, as the App's host is); nil = none.
+    let imageHost: (any ResultImageHost)?
     private let current: Mutex<(bridge: ChatBridge, store: SQLiteStore)>
     /// How many recorded callbacks were handed to a bridge (or dropped as "arrived while down").
     private let forwarded = Mutex(0)
@@ -34,7 +36,7 @@ final class BridgeHarness: Sendable {
 
     private init(directory: TemporaryDirectory, sim: SimulatorServer, recorder: CallbackRecorder, client: MidjourneyClient,
                  transport: RecordingTransport, clock: ManualClock, fetcher: LoopbackImageFetcher,
-                 configuration: BridgeConfiguration, bridge: ChatBridge, store: SQLiteStore) {
+                 configuration: BridgeConfiguration, imageHost: (any ResultImageHost)?, bridge: ChatBridge, store: SQLiteStore) {
         self.directory = directory
         self.sim = sim
         self.recorder = recorder
@@ -43,6 +45,7 @@ final class BridgeHarness: Sendable {
         self.clock = clock
         self.fetcher = fetcher
         self.configuration = configuration
+        self.imageHost = imageHost
         self.current = Mutex((bridge, store))
     }
 
@@ -56,6 +59,7 @@ final class BridgeHarness: Sendable {
         requestTimeout: Duration = .seconds(30),
         callbacks: Bool = true,
         bridge configure: (inout BridgeConfiguration) -> Void = { _ in },
+        imageHost: (any ResultImageHost)? = nil,
         _ body: (BridgeHarness) async throws -> Void
     ) async throws {
         var simConfiguration = SimulatorConfiguration(flavor: flavor, apiKey: apiKey, timing: timing,
@@ -83,9 +87,10 @@ final class BridgeHarness: Sendable {
             let clock = ManualClock()
             let fetcher = try LoopbackImageFetcher()
             let bridge = Self.makeBridge(configuration: configuration, client: client, store: store, transport: transport,
-                                         fetcher: fetcher, clock: clock.bridgeClock)
+                                         fetcher: fetcher, imageHost: imageHost, clock: clock.bridgeClock)
             harness = BridgeHarness(directory: directory, sim: sim, recorder: recorder, client: client, transport: transport,
-                                    clock: clock, fetcher: fetcher, configuration: configuration, bridge: bridge, store: store)
+                                    clock: clock, fetcher: fetcher, configuration: configuration, imageHost: imageHost,
+                                    bridge: bridge, store: store)
         } catch {
             await sim.shutdown()
             await recorder.shutdown()
@@ -103,18 +108,20 @@ final class BridgeHarness: Sendable {
     /// `hintSleep` waits out the callback window; by default it passes at once (the harness
     /// hands callbacks over in bursts and then waits for `callbacksSettled()`).
     static func makeBridge(configuration: BridgeConfiguration, client: MidjourneyClient, store: SQLiteStore,
-                           transport: RecordingTransport, fetcher: LoopbackImageFetcher, clock: BridgeClock,
+                           transport: RecordingTransport, fetcher: LoopbackImageFetcher,
+                           imageHost: (any ResultImageHost)? = nil, clock: BridgeClock,
                            hintSleep: @escaping @Sendable (Duration) async throws -> Void = { _ in await Task.yield() }) -> ChatBridge {
         var logger = Logger(label: "bridge-e2e")
         logger.logLevel = .critical
         return ChatBridge(configuration: configuration, client: client, store: store, transport: transport,
-                      imageFetcher: fetcher, clock: clock, hintSleep: hintSleep, logger: logger)
+                          imageFetcher: fetcher, resultImageHost: imageHost, clock: clock, hintSleep: hintSleep, logger: logger)
     }
 
     /// The simulator first, once its callbacks are out, then the recorder: a server stopped
     /// by cancellation while accepting a connection traps in NIO (apple/swift-nio#2813).
     func shutdown() async {
         await bridge.callbacksSettled()
+        await bridge.tracker.mirrorsSettled()
         await bridge.shutdown()
         await sim.waitForCallbacks()
         await sim.shutdown()
@@ -189,6 +196,8 @@ final class BridgeHarness: Sendable {
             _ = await bridge.receiveCallback(Data(callback.body))
         }
         await bridge.callbacksSettled()
+        // Results being mirrored are committed by their own jobs: wait for those too.
+        await bridge.tracker.mirrorsSettled()
         await bridge.deliverySettled()
     }
 
@@ -215,6 +224,7 @@ final class BridgeHarness: Sendable {
     /// One polling cycle, as `run()` performs it.
     func poll() async {
         await bridge.tracker.poll()
+        await bridge.tracker.mirrorsSettled()
         await bridge.deliverySettled()
     }
 
@@ -227,7 +237,8 @@ final class BridgeHarness: Sendable {
         await bridge.shutdown()
         let store = try SQLiteStore.open(path: directory.databasePath)
         let bridge = Self.makeBridge(configuration: configuration, client: client, store: store, transport: transport,
-                                     fetcher: fetcher, clock: bridgeClock ?? clock.bridgeClock, hintSleep: hintSleep)
+                                     fetcher: fetcher, imageHost: imageHost, clock: bridgeClock ?? clock.bridgeClock,
+                                     hintSleep: hintSleep)
         current.withLock { $0 = (bridge, store) }
     }
 
