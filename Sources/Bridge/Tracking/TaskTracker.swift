@@ -227,7 +227,7 @@ public actor TaskTracker {
             await mirrorSlots.release()
             return record == nil ? .unknownTask : .duplicateOrStale
         }
-        let outcome = await host.mirror(images)
+        let outcome = await MirrorDeadline.mirror(images, with: host, limit: configuration.mirrorDeadline)
         await mirrorSlots.release()
         if case .failed(let reason) = outcome {
             logger.warning("mirroring a result failed; the proxy's links are posted",

@@ -197,3 +197,27 @@ func success(_ id: String, singles: Bool = true) -> TaskSnapshot {
         await delivery.shutdown()
     }
 }
+
+extension ResultMirroringTests {
+    /// A host that breaks its promise to return within its deadline holds up neither its slot
+    /// nor the result: past the bridge's own limit the proxy's links are posted, once.
+    @Test func aHostThatHangsPastTheBridgesLimitGetsTheProxysLinks() async throws {
+        var configuration = BridgeConfiguration(defaultProgress: .off)
+        // Long enough for a mirror that works on a loaded machine, short enough for a test.
+        configuration.mirrorDeadline = .seconds(2)
+        configuration.maxConcurrentMirrors = 1
+        let h = try MirrorTrackerHarness(configuration: configuration)
+        try await h.start("7001", prompt: "a stuck fox")
+        try await h.start("7002", prompt: "a free hare")
+        await h.host.hold("7001")
+        await h.source.set(success("7001", singles: false))
+        await h.tracker.poll()
+        #expect(await h.transport.waitUntil { $0.contains { $0.text.contains("a stuck fox") } })
+        #expect(await h.results("7001") == ["alice: ✅ «a stuck fox» → https://cdn.example/7001.png · ref 7001 · next: !u1–4 !v1–4 !reroll"])
+        // The one slot is free again for the next result.
+        #expect(await h.tracker.apply(success("7002", singles: false)) == .applied)
+        #expect(await h.results("7002").first?.contains("\(Self.h)7002.png") == true)
+        await h.host.release("7001")
+        #expect(await h.results("7001").count == 1)
+    }
+}
