@@ -21,8 +21,9 @@ public struct ResultLinks: Sendable, Hashable {
     /// the proxy's (`.disabled`, `.failed`, or no host at all).
     public init(proxy images: ResultImages, video: String?, outcome: MirrorOutcome?) {
         if case .hosted(let hosted)? = outcome {
-            // A host that stored fewer singles than the proxy gave: the proxy's for the rest
-            // would mix lasting and expiring links under one label set; only the host's are posted.
+            // Only the host's singles: filling gaps with the proxy's would mix lasting and
+            // expiring links under one set of labels. A grid the host did not give (it should)
+            // is still linked, the proxy's way.
             self.init(grid: hosted.grid ?? images.grid, singles: hosted.singles, video: video, isHosted: true)
         } else {
             self.init(grid: images.grid, singles: images.singles, video: video)

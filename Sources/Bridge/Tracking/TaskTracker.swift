@@ -172,22 +172,20 @@ public actor TaskTracker {
     /// Applies `snapshot` to the stored task in one transaction, with the mirror's outcome for
     /// the links of a result line.
     private func commit(_ snapshot: TaskSnapshot, to record: TaskRecord, mirror: MirrorOutcome?) async throws -> ApplyOutcome {
-        do {
-            // The short reference is read inside the transaction, and only if a line is said;
-            // the job's end is counted after the write commits, from what the write saw.
-            var prepared = await transition(for: record, ref: "")
-            prepared.mirror = mirror
-            let transition = prepared
-            let now = clock.now()
-            let result = try await store.updateTask(id: snapshot.id) { task, lines, reference -> (ApplyOutcome, Finished?) in
-                let wasTerminal = task.isTerminal
-                let outcome = transition.apply(snapshot, to: &task, lines: &lines, reference: reference)
-                return (outcome, wasTerminal ? nil : Self.finished(task, at: now))
-            }
-            guard let result else { return .unknownTask }
-            if let finished = result.1 { metrics.jobFinished(finished.outcome, finished.seconds) }
-            return result.0
+        // The short reference is read inside the transaction, and only if a line is said;
+        // the job's end is counted after the write commits, from what the write saw.
+        var prepared = await transition(for: record, ref: "")
+        prepared.mirror = mirror
+        let transition = prepared
+        let now = clock.now()
+        let result = try await store.updateTask(id: snapshot.id) { task, lines, reference -> (ApplyOutcome, Finished?) in
+            let wasTerminal = task.isTerminal
+            let outcome = transition.apply(snapshot, to: &task, lines: &lines, reference: reference)
+            return (outcome, wasTerminal ? nil : Self.finished(task, at: now))
         }
+        guard let result else { return .unknownTask }
+        if let finished = result.1 { metrics.jobFinished(finished.outcome, finished.seconds) }
+        return result.0
     }
 
     // MARK: Mirroring results
