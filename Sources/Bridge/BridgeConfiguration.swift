@@ -74,6 +74,13 @@ public struct BridgeConfiguration: Sendable {
     public var intentCheckAge: TimeInterval = 60
     /// Retry pacing and when owed lines are given up on (`bot.outbox_hold_hours`).
     public var deliveryPolicy = DeliveryPolicy()
+    /// At most this many finished results are mirrored (downloaded by the image host) at once;
+    /// the others wait, each still before its own result line. Only used with a `ResultImageHost`.
+    public var maxConcurrentMirrors = 4
+    /// A mirror that has not returned after this long counts as failed (the proxy's links are
+    /// posted). The host keeps its own, shorter download deadline; this is only the bridge's
+    /// guard against a host that hangs.
+    public var mirrorDeadline: Duration = .seconds(60)
 
     public init(commandPrefix: String = "!", replyStyle: ChatStyle = .privmsg, versionText: String = "mjbridge",
                 ownerAccounts: [String] = [], notifyHook: String? = nil, speedModeRouting: SpeedModeRouting = .filter,

@@ -85,7 +85,7 @@ public final class ChatBridge: Sendable {
         self.roster = AdminRoster(live: live, store: store, logger: logger)
         self.tracker = TaskTracker(store: store, delivery: delivery, source: ClientTaskSource(client: client),
                                    configuration: configuration, clock: clock, logger: logger, channels: channels,
-                                   live: live, counters: counters, metrics: metrics)
+                                   live: live, counters: counters, metrics: metrics, imageHost: resultImageHost)
         self.callbackRefresher = CallbackRefresher(tracker: tracker, window: configuration.callbackWindow,
                                                    maxPending: configuration.maxPendingHints, sleep: hintSleep ?? clock.sleep)
     }
@@ -257,6 +257,7 @@ public final class ChatBridge: Sendable {
     /// Stops the delivery workers; `run()` does this when it ends. Lines still owed stay in
     /// the store for the next start.
     public func shutdown() async {
+        await tracker.stopMirroring()
         await delivery.shutdown()
     }
 
@@ -350,9 +351,11 @@ public final class ChatBridge: Sendable {
                 }
             }
         } catch {
+            await tracker.stopMirroring()
             await delivery.shutdown()
             throw error
         }
+        await tracker.stopMirroring()
         await delivery.shutdown()
     }
 
@@ -439,6 +442,8 @@ extension TaskSnapshot {
                       TaskButton(customId: $0.customId, label: ChatText.untrusted($0.label),
                                  emoji: ChatText.untrusted($0.emoji))
                   },
-                  finalPrompt: task.properties.finalPrompt.map(ChatText.untrustedLines), state: task.state)
+                  finalPrompt: task.properties.finalPrompt.map(ChatText.untrustedLines), state: task.state,
+                  imageUrls: task.imageUrls.map(ChatText.untrusted).filter { !$0.isEmpty },
+                  videoUrl: task.videoUrl.map(ChatText.untrusted).flatMap { $0.isEmpty ? nil : $0 })
     }
 }

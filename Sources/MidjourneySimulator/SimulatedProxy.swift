@@ -42,6 +42,7 @@ actor SimulatedProxy {
         var s = SimulatorSwitches()
         s.remix = configuration.remix
         s.bannedWords = configuration.bannedWords
+        s.singleImageLinks = configuration.singleImageLinks
         switches = s
     }
 
@@ -178,6 +179,11 @@ actor SimulatedProxy {
         t.nextEventAt = nil
         if t.image != nil { t.imageUrl = link(for: t, preview: false) }
         if let url = t.plannedImageUrl { t.imageUrl = url }
+        // TA lists a grid's four images beside it when it may fill them (official CDN);
+        // upscales and the rest return none.
+        if flavor == .trueai, switches.singleImageLinks, t.result == .grid, case .grid(let colours)? = t.image {
+            t.imageUrls = colours.indices.map { i in singleLinks(for: t, index: i + 1, colours: colours) }
+        }
         let h = t.messageHash
         switch t.result {
         case .grid: t.buttons = ButtonCatalogue.grid(hash: h)
@@ -278,6 +284,18 @@ actor SimulatedProxy {
         let path = "/attachments/\(instanceId(t))/\(t.messageId)/\(name)"
         images[path] = t.image
         return signedURL(path)
+    }
+
+    /// The `index`th single image of a grid (1…4) and its thumbnail, signed like the grid: they
+    /// expire with it. Each shows its quadrant's colour, so a test can tell them apart.
+    private func singleLinks(for t: SimTask, index: Int, colours: [RGB]) -> SingleImageLink {
+        let base = (PromptText.slug(t.prompt).isEmpty ? "sim" : "sim_" + PromptText.slug(t.prompt)) + "_\(t.messageHash)_\(index)"
+        let path = "/attachments/\(instanceId(t))/\(t.messageId)/\(base).png"
+        let thumbnailPath = "/attachments/\(instanceId(t))/\(t.messageId)/\(base)_384.png"
+        let content = ImageContent.single(base: colours[index - 1], accent: colours[index % colours.count])
+        images[path] = content
+        images[thumbnailPath] = content
+        return SingleImageLink(url: signedURL(path), thumbnail: signedURL(thumbnailPath))
     }
 
     private func signedURL(_ path: String) -> String {

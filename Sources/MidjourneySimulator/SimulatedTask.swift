@@ -29,6 +29,12 @@ struct PlannedFailure: Sendable {
     var atStart: Bool
 }
 
+/// One of trueai's `imageUrls` entries.
+struct SingleImageLink: Sendable, Equatable {
+    var url: String
+    var thumbnail: String
+}
+
 /// One simulated proxy task and its schedule.
 struct SimTask: Sendable {
     let id: String
@@ -44,6 +50,8 @@ struct SimTask: Sendable {
     var startTime: Int64?
     var finishTime: Int64?
     var imageUrl: String?
+    /// trueai: the single images of a finished grid (`imageUrls`), when the switch fills them.
+    var imageUrls: [SingleImageLink] = []
     var failReason: String?
     var buttons: [SimButton] = []
     var finalPrompt: String?
@@ -98,6 +106,10 @@ struct SimTask: Sendable {
         o["startTime"] = .optional(startTime)
         o["finishTime"] = .optional(finishTime)
         o["imageUrl"] = .optional(imageUrl)
+        if flavor == .trueai {
+            // TA always serialises the list (empty when it has none to give).
+            o["imageUrls"] = .array(imageUrls.map { ["url": .string($0.url), "thumbnail": .string($0.thumbnail)] })
+        }
         o["failReason"] = .optional(failReason)
         o["buttons"] = .array(buttons.map(\.json))
 

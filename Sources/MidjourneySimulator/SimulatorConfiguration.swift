@@ -77,6 +77,9 @@ public struct SimulatorConfiguration: Sendable {
     public var imageSide: Int
     /// Timeout for each callback POST.
     public var callbackTimeout: Duration
+    /// trueai flavour: finished grids list their four single images in `imageUrls` (the
+    /// starting value of the `singleImageLinks` switch; the novicezk flavour ignores it).
+    public var singleImageLinks = true
 
     public init(flavor: SimulatorFlavor = .trueai, apiKey: String? = nil, timing: SimulatorTiming = .realistic,
                 clock: SimulatorClockMode = .realTime(), accounts: Int = 1, accountCoreSize: Int = 3,

@@ -31,6 +31,8 @@ public final class SimulatorControls: Sendable {
     public func stick(atPercent percent: Int?) async { await update { $0.stuckAtPercent = percent } }
     public func setOutage(_ on: Bool) async { await update { $0.outage = on } }
     public func setRemix(_ on: Bool) async { await update { $0.remix = on } }
+    /// trueai: whether finished grids list their single images (`imageUrls`).
+    public func setSingleImageLinks(_ on: Bool) async { await update { $0.singleImageLinks = on } }
     public func setBannedWords(_ words: [String]) async { await update { $0.bannedWords = words } }
     /// Whether `GET /mj/task/list` is served (false: 404, like a gateway that does not relay it).
     public func setTaskListAvailable(_ on: Bool) async { await update { $0.taskListAvailable = on } }

@@ -75,6 +75,7 @@ extension SimulatorSwitches {
         "callbackDropFraction", "callbackDuplicateFraction", "callbackReorder", "callbackDelayMs",
         "httpErrorFraction", "httpErrorStatuses", "retryAfterSeconds", "responseDelayMs", "stuckAtPercent",
         "outage", "remix", "bannedWords", "taskListAvailable", "loseSubmitAnswers", "lostAnswerDelayMs",
+        "singleImageLinks",
     ]
 
     var httpJSON: JSONValue {
@@ -94,6 +95,7 @@ extension SimulatorSwitches {
             "taskListAvailable": .bool(taskListAvailable),
             "loseSubmitAnswers": .int(Int64(loseSubmitAnswers)),
             "lostAnswerDelayMs": .int(lostAnswerDelay.milliseconds),
+            "singleImageLinks": .bool(singleImageLinks),
         ]
     }
 
@@ -151,6 +153,7 @@ extension SimulatorSwitches {
             }
             loseSubmitAnswers = n
         case "lostAnswerDelayMs": lostAnswerDelay = try milliseconds()
+        case "singleImageLinks": singleImageLinks = try flag()
         default:
             throw SwitchError("unknown switch '\(key)'")
         }

@@ -34,6 +34,11 @@ public struct SimulatorSwitches: Sendable, Equatable {
     public var loseSubmitAnswers: Int = 0
     /// How long a lost answer keeps the client waiting before the 504 (cut short at shutdown).
     public var lostAnswerDelay: Duration = .seconds(60)
+    /// trueai only: a finished grid also lists its four single images in `imageUrls`
+    /// (`[{url, thumbnail}]`), as TA fills them with `EnableFillOfficialCdn`; off = the grid
+    /// link alone, as most deployments answer. Starts as `SimulatorConfiguration.singleImageLinks`.
+    /// NZ/PP have no such field: the novicezk flavour never sends it.
+    public var singleImageLinks: Bool = true
 
     public init() {}
 }

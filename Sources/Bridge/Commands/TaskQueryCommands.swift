@@ -43,7 +43,19 @@ extension CommandContext {
                 return await fail(error)
             }
         }
-        await reply(statusLine(task, ref: await ref(of: task)))
+        await reply(statusLine(task, ref: await ref(of: task), links: await links(of: task)))
+    }
+
+    /// A finished task's links for `!status` and `!tasks`: the bot's short links once mirrored
+    /// (also when the mirror only worked later, in the background), else the proxy's link.
+    func links(of task: TaskRecord) async -> ResultLinks? {
+        guard task.status == "SUCCESS" else { return nil }
+        // A describe or shorten result is text: its result line links nothing.
+        let action = task.action?.uppercased()
+        guard action != "DESCRIBE", action != "SHORTEN", task.kind != "describe", task.kind != "shorten" else { return nil }
+        let hosted = await bridge.resultImageHost?.hostedLinks(forTask: task.id)
+        let links = ResultLinks(stored: task.imageUrl, hosted: hosted)
+        return links.isEmpty ? nil : links
     }
 
     func cancel() async {
@@ -85,8 +97,13 @@ extension CommandContext {
                 .filter { privacy.maySee($0) && privacy.isOwner(of: $0) }.prefix(bridge.configuration.tasksListed)
             guard !tasks.isEmpty else { return await reply("You have no tasks here yet.") }
             let ids = try await store.recentTasks(scopeKey: route.scopeKey).map(\.id)
-            let items = tasks.map { task in
-                "\(ShortReference.make(for: task.id, among: ids)) \(renderer.subject(kind: task.kind, prompt: task.prompt)) \(Self.badge(task))"
+            var items: [String] = []
+            for task in tasks {
+                // The bot's short grid link only: five links per task, or the proxy's 200–300-byte
+                // ones, would make the list a flood; `!status <ref>` has them all.
+                let hosted = await links(of: task).flatMap { $0.isHosted ? $0.grid : nil }
+                let link = hosted.map { " → \(TaskRenderer.postable(ChatText.untrusted($0)))" } ?? ""
+                items.append("\(ShortReference.make(for: task.id, among: ids)) \(renderer.subject(kind: task.kind, prompt: task.prompt)) \(Self.badge(task))\(link)")
             }
             await reply("Your tasks here: " + items.joined(separator: " · "))
         } catch {
@@ -94,9 +111,10 @@ extension CommandContext {
         }
     }
 
-    func statusLine(_ task: TaskRecord, ref: String) -> String {
+    func statusLine(_ task: TaskRecord, ref: String, links: ResultLinks? = nil) -> String {
         var line = "ref \(ref) \(renderer.subject(kind: task.kind, prompt: task.prompt)): \(Self.badge(task))"
-        if task.status == "SUCCESS", let url = task.imageUrl { line += " → \(ChatText.stripFormatting(url))" }
+        if let links { line += TaskRenderer.statusLinks(links) }
+        else if task.status == "SUCCESS", let url = task.imageUrl { line += " → \(ChatText.stripFormatting(url))" }
         if task.status == "FAILURE" { line += " (\(TaskRenderer.readableFailReason(task.failReason)))" }
         return line
     }

@@ -42,8 +42,20 @@ public struct TaskRenderer: Sendable {
         }
     }
 
-    /// The lines announcing a successful result.
+    /// The lines announcing a successful result (the proxy's one link; see `success(…links:…)`).
     public func success(kind: String, action: String?, prompt: String, imageUrl: String?, finalPrompt: String?,
+                        buttons: [TaskButton], ref: String) -> [String] {
+        success(kind: kind, action: action, prompt: prompt, links: ResultLinks(grid: imageUrl), finalPrompt: finalPrompt,
+                buttons: buttons, ref: ref)
+    }
+
+    /// The lines announcing a successful result. An image result links its grid (or its one
+    /// image), then its single images labelled `1`…`4` and its video: between the grid and
+    /// the ref while the whole line stays short (the bot's own links), else after the next
+    /// actions, so that the first IRC line of a long one (the proxy's 200–300-byte links)
+    /// still reads as today and the rest follow, each link whole, in the lines the splitter
+    /// continues with. A describe or shorten result has no links.
+    public func success(kind: String, action: String?, prompt: String, links: ResultLinks, finalPrompt: String?,
                         buttons: [TaskButton], ref: String) -> [String] {
         let next = nextHints(buttons)
         let nextPart = next.isEmpty ? "" : " · next: \(next)"
@@ -59,8 +71,40 @@ public struct TaskRenderer: Sendable {
                 .map { String($0).replacingOccurrences(of: "**", with: "").trimmingWhitespace() }.filter { !$0.isEmpty }.prefix(8)
             return ["✅ shortened \(quoted(prompt)) · ref \(ref)\(nextPart)"] + analysis.map { ChatText.truncated(ChatText.untrusted($0), to: 350) }
         }
-        let link = imageUrl.map { Self.linkPart(ChatText.untrusted($0)) } ?? ""
-        return ["✅ \(subject(kind: kind, prompt: prompt))\(link) · ref \(ref)\(nextPart)"]
+        let head = "✅ \(subject(kind: kind, prompt: prompt))"
+        let tail = " · ref \(ref)\(nextPart)"
+        let (gridPart, extrasPart) = Self.linkParts(links)
+        let inline = head + gridPart + extrasPart + tail
+        if extrasPart.isEmpty || inline.utf8.count <= Self.inlineLinksBudget { return [inline] }
+        return [head + gridPart + tail + extrasPart]
+    }
+
+    /// A result line with its extra links inline stays within this many bytes, so that with
+    /// the addressing (`nick: `) and a worst-case hostmask it is one IRC line (about 400 bytes
+    /// of text each).
+    static let inlineLinksBudget = 360
+
+    /// Between a link's label and the link: U+00A0 NO-BREAK SPACE.
+    static let labelSpace = "\u{00A0}"
+
+    /// ` → <grid>` and ` · 1 <single> · 2 … · video <url>` (the first extra takes the arrow
+    /// when there is no grid). A label is bound to its link by a no-break space: the IRC line
+    /// splitter cuts only at ASCII spaces, so a label never ends one line with its link
+    /// starting the next; clients show it as a space and find the link after it as usual.
+    static func linkParts(_ links: ResultLinks) -> (grid: String, extras: String) {
+        let grid = links.grid.map { " → \(postable(ChatText.untrusted($0)))" } ?? ""
+        var extras = links.singles.enumerated().map { "\($0.offset + 1)\(labelSpace)\(postable(ChatText.untrusted($0.element)))" }
+        if let video = links.video { extras.append("video\(labelSpace)\(postable(ChatText.untrusted(video)))") }
+        guard !extras.isEmpty else { return (grid, "") }
+        let joined = extras.joined(separator: " · ")
+        return (grid, grid.isEmpty ? " → \(joined)" : " · \(joined)")
+    }
+
+    /// The links a `!status` or `!tasks` answer shows: the grid, then the singles labelled
+    /// `1`…`4` (only the bot's own short links carry singles there).
+    public static func statusLinks(_ links: ResultLinks) -> String {
+        let (grid, extras) = linkParts(ResultLinks(grid: links.grid, singles: links.singles))
+        return grid + extras
     }
 
     /// Real result links (Discord CDN with `ex`/`is`/`hm`) are 200–300 bytes; a longer one
@@ -69,8 +113,12 @@ public struct TaskRenderer: Sendable {
     static let maxLinkBytes = 600
 
     static func linkPart(_ url: String) -> String {
-        guard url.utf8.count > maxLinkBytes else { return " → \(url)" }
-        return " → (the proxy's link is \(url.utf8.count) bytes long, too long to post here)"
+        " → \(postable(url))"
+    }
+
+    static func postable(_ url: String) -> String {
+        guard url.utf8.count > maxLinkBytes else { return url }
+        return "(the proxy's link is \(url.utf8.count) bytes long, too long to post here)"
     }
 
     public func failure(kind: String, prompt: String, reason: String?, ref: String) -> String {

@@ -17,10 +17,16 @@ public struct TaskSnapshot: Sendable, Hashable {
     public var finalPrompt: String?
     /// The `state` the bot sent with the task.
     public var state: String?
+    /// The single images some proxies return beside a grid (trueai `imageUrls`), in order.
+    /// Not stored with the task: a restart before the result line is committed asks the proxy
+    /// again and gets them again.
+    public var imageUrls: [String]
+    /// The proxy's `videoUrl` (video tasks), posted as given.
+    public var videoUrl: String?
 
     public init(id: String, action: String? = nil, status: String, progress: Int? = nil, prompt: String? = nil,
                 imageUrl: String? = nil, failReason: String? = nil, buttons: [TaskButton] = [],
-                finalPrompt: String? = nil, state: String? = nil) {
+                finalPrompt: String? = nil, state: String? = nil, imageUrls: [String] = [], videoUrl: String? = nil) {
         self.id = id
         self.action = action
         self.status = status
@@ -31,6 +37,8 @@ public struct TaskSnapshot: Sendable, Hashable {
         self.buttons = buttons
         self.finalPrompt = finalPrompt
         self.state = state
+        self.imageUrls = imageUrls
+        self.videoUrl = videoUrl
     }
 
     public var rank: TaskRank { TaskRank(status: status, progress: progress) }

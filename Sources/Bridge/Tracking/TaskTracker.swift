@@ -19,6 +19,13 @@ extension TaskSource {
 /// polls through `TaskTransition`, polls in batches the tasks it has not heard from lately,
 /// times out tasks past their deadline, and signals the outbox's delivery workers after each
 /// change (never waiting for delivery).
+///
+/// With a `ResultImageHost`, a success that links images is not applied where it is seen:
+/// its images are mirrored first, in a job of its own (at most `maxConcurrentMirrors` at
+/// once), and the job then applies it with the host's links, so a slow download (the host's
+/// own deadline, about 20 s) holds up neither the poll loop nor any other task. One job per
+/// task: a callback and a poll seeing the same success join the same job, and the transition
+/// it commits is the same exactly-once one as without a host.
 public actor TaskTracker {
     private let store: any BotStore
     private let delivery: OutboxDelivery
@@ -41,10 +48,19 @@ public actor TaskTracker {
     /// When the polls started failing without a success since (for `/health`); nil while the
     /// last poll reached the proxy.
     public private(set) var pollFailingSince: Date?
+    /// Where results are mirrored before their line is committed; nil: the proxy's links.
+    private let imageHost: (any ResultImageHost)?
+    private let mirrorSlots: MirrorSlots
+    /// The mirror jobs running or waiting for a slot, by task id; each removes itself when done.
+    private var mirrorJobs: [String: Task<ApplyOutcome, Never>] = [:]
+    /// Set by `stopMirroring()`: no new jobs, and running ones commit nothing.
+    private var mirroringStopped = false
 
     public init(store: any BotStore, delivery: OutboxDelivery, source: any TaskSource, configuration: BridgeConfiguration,
                 clock: BridgeClock, logger: Logger, channels: ChannelSettings? = nil, live: LiveSettingsHolder? = nil,
-                counters: ActivityCounters? = nil, metrics: BridgeMetrics = .none) {
+                counters: ActivityCounters? = nil, metrics: BridgeMetrics = .none, imageHost: (any ResultImageHost)? = nil) {
+        self.imageHost = imageHost
+        self.mirrorSlots = MirrorSlots(count: configuration.maxConcurrentMirrors)
         self.store = store
         self.channels = channels
         self.delivery = delivery
@@ -87,10 +103,11 @@ public actor TaskTracker {
     }
 
     /// Applies one report from the proxy about a task (a poll or fetch result; never a
-    /// callback body, which is only a hint to ask).
+    /// callback body, which is only a hint to ask). A success to mirror is waited for (the
+    /// caller, `!status` or `!cancel`, answers from what it committed).
     @discardableResult
     public func apply(_ snapshot: TaskSnapshot) async -> ApplyOutcome {
-        let outcome = await applyWithoutDelivery(snapshot)
+        let outcome = await applyWithoutDelivery(snapshot, awaitingMirror: true)
         if outcome == .applied { await delivery.wake() }
         return outcome
     }
@@ -109,9 +126,11 @@ public actor TaskTracker {
         var entries: [(snapshot: TaskSnapshot, transition: TaskTransition)] = []
         for snapshot in snapshots {
             if let record = known[snapshot.id] {
+                // A success to mirror goes its own way; the rest of the batch does not wait for it.
+                if startMirrorIfNeeded(snapshot, record) != nil { continue }
                 entries.append((snapshot, await transition(for: record, ref: "")))
             } else {
-                _ = await applyWithoutDelivery(snapshot)
+                _ = await applyWithoutDelivery(snapshot, awaitingMirror: false)
             }
         }
         guard !entries.isEmpty else { return }
@@ -131,29 +150,112 @@ public actor TaskTracker {
         }
     }
 
-    private func applyWithoutDelivery(_ snapshot: TaskSnapshot) async -> ApplyOutcome {
+    /// `awaitingMirror`: a success whose images are mirrored first is waited for and its
+    /// outcome returned; otherwise `.applied` is returned at once (its line follows from the job).
+    private func applyWithoutDelivery(_ snapshot: TaskSnapshot, awaitingMirror: Bool) async -> ApplyOutcome {
         do {
             var record = try await store.task(id: snapshot.id)
             if record == nil {
                 record = try await adopt(snapshot)
             }
             guard let record else { return .unknownTask }
-            // The short reference is read inside the transaction, and only if a line is said;
-            // the job's end is counted after the write commits, from what the write saw.
-            let transition = await transition(for: record, ref: "")
-            let now = clock.now()
-            let result = try await store.updateTask(id: snapshot.id) { task, lines, reference -> (ApplyOutcome, Finished?) in
-                let wasTerminal = task.isTerminal
-                let outcome = transition.apply(snapshot, to: &task, lines: &lines, reference: reference)
-                return (outcome, wasTerminal ? nil : Self.finished(task, at: now))
+            if let job = startMirrorIfNeeded(snapshot, record) {
+                return awaitingMirror ? await job.value : .applied
             }
-            guard let result else { return .unknownTask }
-            if let finished = result.1 { metrics.jobFinished(finished.outcome, finished.seconds) }
-            return result.0
+            return try await commit(snapshot, to: record, mirror: nil)
         } catch {
             logger.error("cannot apply a task report", metadata: ["task": "\(snapshot.id)", "error": "\(error)"])
             return .duplicateOrStale
         }
+    }
+
+    /// Applies `snapshot` to the stored task in one transaction, with the mirror's outcome for
+    /// the links of a result line.
+    private func commit(_ snapshot: TaskSnapshot, to record: TaskRecord, mirror: MirrorOutcome?) async throws -> ApplyOutcome {
+        // The short reference is read inside the transaction, and only if a line is said;
+        // the job's end is counted after the write commits, from what the write saw.
+        var prepared = await transition(for: record, ref: "")
+        prepared.mirror = mirror
+        let transition = prepared
+        let now = clock.now()
+        let result = try await store.updateTask(id: snapshot.id) { task, lines, reference -> (ApplyOutcome, Finished?) in
+            let wasTerminal = task.isTerminal
+            let outcome = transition.apply(snapshot, to: &task, lines: &lines, reference: reference)
+            return (outcome, wasTerminal ? nil : Self.finished(task, at: now))
+        }
+        guard let result else { return .unknownTask }
+        if let finished = result.1 { metrics.jobFinished(finished.outcome, finished.seconds) }
+        return result.0
+    }
+
+    // MARK: Mirroring results
+
+    /// Starts (or joins) the mirror job of a success that links images, when a host is set;
+    /// nil when `snapshot` is to be applied as it is.
+    private func startMirrorIfNeeded(_ snapshot: TaskSnapshot, _ record: TaskRecord) -> Task<ApplyOutcome, Never>? {
+        guard let host = imageHost, let images = TaskTransition.imagesToMirror(snapshot, for: record) else { return nil }
+        if let running = mirrorJobs[snapshot.id] { return running }
+        // Stopping: applied by the next start, which asks the proxy again.
+        guard !mirroringStopped else { return Task { .duplicateOrStale } }
+        let job = Task { await self.mirrorThenCommit(snapshot, images: images, host: host) }
+        mirrorJobs[snapshot.id] = job
+        return job
+    }
+
+    /// Mirrors, then commits the result line with the host's links (or the proxy's when the
+    /// host is off or failed: it retries on its own, and `!status` shows its link later).
+    ///
+    /// A crash between the mirror and the commit loses nothing: the task is still pending in
+    /// the store, the next start polls it, sees the success again and mirrors again, which the
+    /// host answers from what it already stored (mirroring is idempotent per task), and only
+    /// then is the line committed, once.
+    private func mirrorThenCommit(_ snapshot: TaskSnapshot, images: ResultImages, host: any ResultImageHost) async -> ApplyOutcome {
+        defer { mirrorJobs[snapshot.id] = nil }
+        await mirrorSlots.acquire()
+        // Said meanwhile (a job that ended just before this one started): no second download.
+        let record: TaskRecord?
+        do {
+            record = try await store.task(id: snapshot.id)
+        } catch {
+            await mirrorSlots.release()
+            logger.error("cannot read a task to mirror", metadata: ["task": "\(snapshot.id)", "error": "\(error)"])
+            return .duplicateOrStale
+        }
+        guard !mirroringStopped, let record, TaskTransition.imagesToMirror(snapshot, for: record) != nil else {
+            await mirrorSlots.release()
+            return record == nil ? .unknownTask : .duplicateOrStale
+        }
+        let outcome = await MirrorDeadline.mirror(images, with: host, limit: configuration.mirrorDeadline)
+        await mirrorSlots.release()
+        if case .failed(let reason) = outcome {
+            logger.warning("mirroring a result failed; the proxy's links are posted",
+                           metadata: ["task": "\(snapshot.id)", "reason": "\(reason)"])
+        }
+        // Stopped while downloading (shutdown): the next start commits it.
+        guard !mirroringStopped else { return .duplicateOrStale }
+        do {
+            // The record as it is now: a report may have moved it while the download ran.
+            guard let current = try await store.task(id: snapshot.id) else { return .unknownTask }
+            let applied = try await commit(snapshot, to: current, mirror: outcome)
+            if applied == .applied { await delivery.wake(network: current.network) }
+            return applied
+        } catch {
+            logger.error("cannot apply a mirrored result", metadata: ["task": "\(snapshot.id)", "error": "\(error)"])
+            return .duplicateOrStale
+        }
+    }
+
+    /// Returns once no mirror job is running or waiting (tests, a clean shutdown).
+    public func mirrorsSettled() async {
+        while let job = mirrorJobs.values.first {
+            _ = await job.value
+        }
+    }
+
+    /// No more mirror jobs start, and those running commit nothing when their download ends:
+    /// the process is stopping, and the next start polls those tasks and mirrors them again.
+    public func stopMirroring() {
+        mirroringStopped = true
     }
 
     /// A task the store does not know but whose `state` is one we signed, naming a route we
@@ -220,7 +322,7 @@ public actor TaskTracker {
                                          gracePeriodWithoutListing: configuration.taskDeadline)
         let plan = rules.plan(open: open, listing: listing, key: configuration.routeStateKey, now: now)
         for (intentId, snapshot) in plan.adopt {
-            let outcome = await applyWithoutDelivery(snapshot)
+            let outcome = await applyWithoutDelivery(snapshot, awaitingMirror: false)
             if outcome == .unknownTask { continue }
             // Known already (recorded by a path that left the intent open): close it.
             do {
@@ -346,7 +448,8 @@ public actor TaskTracker {
         let now = clock.now()
         var expired = 0
         do {
-            for task in try await store.pendingTasks() where task.deadline <= now {
+            // A task whose success is being mirrored has its result: not timed out.
+            for task in try await store.pendingTasks() where task.deadline <= now && mirrorJobs[task.id] == nil {
                 let ref = try await store.shortReference(for: task)
                 let transition = await transition(for: task, ref: ref)
                 let minutes = Int((configuration.taskDeadline / 60).rounded())

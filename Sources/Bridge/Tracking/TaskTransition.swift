@@ -22,13 +22,37 @@ public struct TaskTransition: Sendable {
     /// asks its `reference` instead, only when a line is said.
     public var ref: String
     public var now: Date
+    /// What mirroring the result's images came to (the tracker mirrors before it applies a
+    /// success, see `imagesToMirror`); nil = no host: the proxy's links are posted.
+    public var mirror: MirrorOutcome?
 
-    public init(renderer: TaskRenderer, addressing: ReplyAddressing, throttle: ProgressThrottle, ref: String = "", now: Date) {
+    public init(renderer: TaskRenderer, addressing: ReplyAddressing, throttle: ProgressThrottle, ref: String = "", now: Date,
+                mirror: MirrorOutcome? = nil) {
         self.renderer = renderer
         self.addressing = addressing
         self.throttle = throttle
         self.ref = ref
         self.now = now
+        self.mirror = mirror
+    }
+
+    /// The images to mirror before `snapshot` is applied to `task`: those of a success that
+    /// would now be said (the same checks as `apply`: not said yet, moves the task forward) and
+    /// whose line links images. Nil for anything else: progress, failures, duplicates, a
+    /// describe or shorten (their lines link nothing), a success without a link.
+    public static func imagesToMirror(_ snapshot: TaskSnapshot, for task: TaskRecord) -> ResultImages? {
+        let lateResult = task.isTerminal && task.timedOut && TaskRank.isTerminal(snapshot.status)
+        guard !task.isTerminal || lateResult,
+              snapshot.rank > TaskRank(statusRank: task.statusRank, progress: task.progress ?? 0),
+              TaskRank.isTerminal(snapshot.status),
+              TaskOutcome.of(status: snapshot.status, failReason: snapshot.failReason ?? task.failReason) == .succeeded
+        else { return nil }
+        let action = (snapshot.action ?? task.action ?? "").uppercased()
+        guard action != "DESCRIBE", action != "SHORTEN", task.kind != "describe", task.kind != "shorten" else { return nil }
+        let grid = snapshot.imageUrl.flatMap { $0.isEmpty ? nil : $0 } ?? task.imageUrl
+        let singles = ResultLinks.singles(from: snapshot.imageUrls)
+        guard grid != nil || !singles.isEmpty else { return nil }
+        return ResultImages(taskId: task.id, grid: grid, singles: singles)
     }
 
     public func apply(_ snapshot: TaskSnapshot, to task: inout TaskRecord, lines: inout [OutboxLine]) -> ApplyOutcome {
@@ -98,7 +122,9 @@ public struct TaskTransition: Sendable {
         // The same classification `!stats` counts by.
         switch TaskOutcome.of(status: snapshot.status, failReason: task.failReason) {
         case .succeeded:
-            return renderer.success(kind: task.kind, action: task.action, prompt: task.prompt, imageUrl: task.imageUrl,
+            let proxy = ResultImages(taskId: task.id, grid: task.imageUrl, singles: ResultLinks.singles(from: snapshot.imageUrls))
+            let links = ResultLinks(proxy: proxy, video: snapshot.videoUrl, outcome: mirror)
+            return renderer.success(kind: task.kind, action: task.action, prompt: task.prompt, links: links,
                                     finalPrompt: task.finalPrompt, buttons: TaskButton.decode(task.buttonsJSON), ref: ref)
         case .cancelled:
             return [renderer.cancelled(kind: task.kind, prompt: task.prompt, ref: ref)]

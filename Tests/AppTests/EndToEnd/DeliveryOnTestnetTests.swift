@@ -202,6 +202,9 @@ struct DeliveryOnTestnetTests {
             let url = base + String(repeating: "L", count: 600 - base.utf8.count - 4) + ".png"
             #expect(url.utf8.count == 600)
             await harness.simulator.controls.replaceImageUrlOfNextTasks(1, with: url)
+            // This is about one long link cut over three lines: the grid alone, without the four
+            // single images trueai may list beside it (they would follow the ref in more pieces).
+            await harness.simulator.controls.setSingleImageLinks(false)
             let prompt = "a patient grey heron standing in a cold river at dawn waiting for the first fish of day"
             await user.send("PRIVMSG \(harness.channel) :!imagine \(prompt)")
             let ack = try await user.said(by: harness.nick, "the acknowledgement") { $0.contains("ref ") }

@@ -25,8 +25,8 @@ final class BridgeHarness: Sendable {
     let clock: ManualClock
     let fetcher: LoopbackImageFetcher
     let configuration: BridgeConfiguration
-    /// The bot's copies of results, when a test gives one (nil: the proxy's links, as without hosting).
-    let resultImageHost: (any ResultImageHost)?
+    /// The bridge's `resultImageHost` (kept across restarts, as the App's host is); nil = none.
+    let imageHost: (any ResultImageHost)?
     private let current: Mutex<(bridge: ChatBridge, store: SQLiteStore)>
     /// How many recorded callbacks were handed to a bridge (or dropped as "arrived while down").
     private let forwarded = Mutex(0)
@@ -36,7 +36,7 @@ final class BridgeHarness: Sendable {
 
     private init(directory: TemporaryDirectory, sim: SimulatorServer, recorder: CallbackRecorder, client: MidjourneyClient,
                  transport: RecordingTransport, clock: ManualClock, fetcher: LoopbackImageFetcher,
-                 configuration: BridgeConfiguration, resultImageHost: (any ResultImageHost)?, bridge: ChatBridge, store: SQLiteStore) {
+                 configuration: BridgeConfiguration, imageHost: (any ResultImageHost)?, bridge: ChatBridge, store: SQLiteStore) {
         self.directory = directory
         self.sim = sim
         self.recorder = recorder
@@ -45,7 +45,7 @@ final class BridgeHarness: Sendable {
         self.clock = clock
         self.fetcher = fetcher
         self.configuration = configuration
-        self.resultImageHost = resultImageHost
+        self.imageHost = imageHost
         self.current = Mutex((bridge, store))
     }
 
@@ -58,8 +58,8 @@ final class BridgeHarness: Sendable {
         clientKey: String? = nil,
         requestTimeout: Duration = .seconds(30),
         callbacks: Bool = true,
-        resultImageHost: (any ResultImageHost)? = nil,
         bridge configure: (inout BridgeConfiguration) -> Void = { _ in },
+        imageHost: (any ResultImageHost)? = nil,
         _ body: (BridgeHarness) async throws -> Void
     ) async throws {
         var simConfiguration = SimulatorConfiguration(flavor: flavor, apiKey: apiKey, timing: timing,
@@ -87,10 +87,10 @@ final class BridgeHarness: Sendable {
             let clock = ManualClock()
             let fetcher = try LoopbackImageFetcher()
             let bridge = Self.makeBridge(configuration: configuration, client: client, store: store, transport: transport,
-                                         fetcher: fetcher, resultImageHost: resultImageHost, clock: clock.bridgeClock)
+                                         fetcher: fetcher, imageHost: imageHost, clock: clock.bridgeClock)
             harness = BridgeHarness(directory: directory, sim: sim, recorder: recorder, client: client, transport: transport,
-                                    clock: clock, fetcher: fetcher, configuration: configuration,
-                                    resultImageHost: resultImageHost, bridge: bridge, store: store)
+                                    clock: clock, fetcher: fetcher, configuration: configuration, imageHost: imageHost,
+                                    bridge: bridge, store: store)
         } catch {
             await sim.shutdown()
             await recorder.shutdown()
@@ -109,18 +109,19 @@ final class BridgeHarness: Sendable {
     /// hands callbacks over in bursts and then waits for `callbacksSettled()`).
     static func makeBridge(configuration: BridgeConfiguration, client: MidjourneyClient, store: SQLiteStore,
                            transport: RecordingTransport, fetcher: LoopbackImageFetcher,
-                           resultImageHost: (any ResultImageHost)? = nil, clock: BridgeClock,
+                           imageHost: (any ResultImageHost)? = nil, clock: BridgeClock,
                            hintSleep: @escaping @Sendable (Duration) async throws -> Void = { _ in await Task.yield() }) -> ChatBridge {
         var logger = Logger(label: "bridge-e2e")
         logger.logLevel = .critical
         return ChatBridge(configuration: configuration, client: client, store: store, transport: transport,
-                      imageFetcher: fetcher, resultImageHost: resultImageHost, clock: clock, hintSleep: hintSleep, logger: logger)
+                          imageFetcher: fetcher, resultImageHost: imageHost, clock: clock, hintSleep: hintSleep, logger: logger)
     }
 
     /// The simulator first, once its callbacks are out, then the recorder: a server stopped
     /// by cancellation while accepting a connection traps in NIO (apple/swift-nio#2813).
     func shutdown() async {
         await bridge.callbacksSettled()
+        await bridge.tracker.mirrorsSettled()
         await bridge.shutdown()
         await sim.waitForCallbacks()
         await sim.shutdown()
@@ -195,6 +196,8 @@ final class BridgeHarness: Sendable {
             _ = await bridge.receiveCallback(Data(callback.body))
         }
         await bridge.callbacksSettled()
+        // Results being mirrored are committed by their own jobs: wait for those too.
+        await bridge.tracker.mirrorsSettled()
         await bridge.deliverySettled()
     }
 
@@ -221,6 +224,7 @@ final class BridgeHarness: Sendable {
     /// One polling cycle, as `run()` performs it.
     func poll() async {
         await bridge.tracker.poll()
+        await bridge.tracker.mirrorsSettled()
         await bridge.deliverySettled()
     }
 
@@ -233,7 +237,7 @@ final class BridgeHarness: Sendable {
         await bridge.shutdown()
         let store = try SQLiteStore.open(path: directory.databasePath)
         let bridge = Self.makeBridge(configuration: configuration, client: client, store: store, transport: transport,
-                                     fetcher: fetcher, resultImageHost: resultImageHost, clock: bridgeClock ?? clock.bridgeClock,
+                                     fetcher: fetcher, imageHost: imageHost, clock: bridgeClock ?? clock.bridgeClock,
                                      hintSleep: hintSleep)
         current.withLock { $0 = (bridge, store) }
     }

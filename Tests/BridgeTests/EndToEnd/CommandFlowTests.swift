@@ -22,7 +22,10 @@ import Testing
             #expect(results.count == 1)
             let result = try #require(results.first)
             #expect(result.hasPrefix("alice: ✅ «a red fox in snow --ar 16:9» → \(h.sim.baseURL)/attachments/"))
-            #expect(result.hasSuffix("· ref \(ref) · next: !u1–4 !v1–4 !reroll"))
+            // The proxy (trueai) also listed the grid's four single images: their links are long,
+            // so they follow the next actions, labelled 1–4 (issue 7).
+            #expect(result.contains("· ref \(ref) · next: !u1–4 !v1–4 !reroll · 1\u{00A0}\(h.sim.baseURL)/attachments/"), "\(result)")
+            #expect(result.range(of: " · 4\u{00A0}\\S+_4\\.png\\?\\S+$", options: .regularExpression) != nil, "\(result)")
             // The link really serves the image.
             let link = try #require(BridgeHarness.link(in: result))
             #expect(try await h.fetcher.dataURL(for: link).hasPrefix("data:image/png;base64,"))

@@ -140,8 +140,8 @@ import Testing
     // MARK: With the bot's mirrored copy
 
     @Test func theMirroredCopyIsUsedAndNothingIsDownloaded() async throws {
-        let host = InMemoryResultImageHost()
-        try await BridgeHarness.with(resultImageHost: host) { h in
+        let host = PreloadedImageHost()
+        try await BridgeHarness.with(imageHost: host) { h in
             let fox = try await h.imagined("a red fox")
             let whale = try await h.imagined("a blue whale")
             let lake = try await h.imagined("a quiet lake")
@@ -183,7 +183,7 @@ import Testing
         try await BridgeHarness.with { h in
             let fox = try await h.imagined("a red fox")
             let whale = try await h.imagined("a blue whale")
-            let host = InMemoryResultImageHost()
+            let host = PreloadedImageHost()
             host.put(taskId: try await Self.taskId(h, ref: fox), dataURL: Self.redPNG)
             host.put(taskId: try await Self.taskId(h, ref: whale), dataURL: Self.bluePNG)
             let lake = try await h.imagined("a quiet lake")

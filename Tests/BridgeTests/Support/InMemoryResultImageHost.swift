@@ -1,34 +1,114 @@
 import Bridge
-import Synchronization
+import Foundation
 
-/// TEST-ONLY: a `ResultImageHost` that keeps what a test puts into it in memory, for the
-/// bridge's use of mirrored copies (task refs as image inputs). It downloads nothing and
-/// serves nothing; the real host (downloads, blob store, catalog, `/i/` route) is the App's.
-/// It records which copies the bridge asked for, so a test can tell the host path was taken.
-final class InMemoryResultImageHost: ResultImageHost {
-    struct Key: Hashable {
-        var taskId: String
-        var index: Int?
+/// A small `ResultImageHost` for the bridge's tests, written for them: the real host (the
+/// App's blob store, catalog, `/i/` route and retention: the img-host work) is tested on its
+/// own. This one keeps what it mirrored in memory and answers as the protocol says: short links
+/// under `https://img.test/i/`, idempotent per task, `.failed` while told the proxy's image
+/// host is down (and then a background retry the test triggers, as the real host retries on
+/// its own), and a hold that keeps a task's download hanging as long as a test wants (a slow
+/// image host). With a fetcher it really downloads every link (the simulator's signed links),
+/// so a link that could not be read is a failure, as it would be for the real host.
+actor InMemoryResultImageHost: ResultImageHost {
+    static let base = "https://img.test/i/"
+
+    private let fetcher: (any ImageFetcher)?
+    private var stored: [String: HostedLinks] = [:]
+    /// The downloaded images as data URLs, by task and index (nil: the grid).
+    private var images: [String: [Int: String]] = [:]
+    /// Answer `.disabled` (no `public_base_url`).
+    private var disabled = false
+    /// The proxy's image host is "down": every new mirror fails.
+    private var down = false
+    /// Failed mirrors waiting for the background retry.
+    private var failed: [String: ResultImages] = [:]
+    /// Task ids whose downloads hang until `release(_:)` (or a deadline that only ends a broken run).
+    private var held: Set<String> = []
+    private var gates: [String: [CheckedContinuation<Void, Never>]] = [:]
+    /// Each `mirror` call's task id, in order (also those answered from what was stored).
+    private(set) var calls: [String] = []
+    /// The tasks whose download started (a held one is waiting in it).
+    private(set) var started: [String] = []
+
+    init(fetcher: (any ImageFetcher)? = nil) {
+        self.fetcher = fetcher
     }
 
-    private let copies = Mutex<[Key: String]>([:])
-    private let asked = Mutex<[Key]>([])
+    func setDown(_ down: Bool) { self.down = down }
+    func setDisabled(_ disabled: Bool) { self.disabled = disabled }
+    func hold(_ taskId: String) { held.insert(taskId) }
 
-    /// Stores `dataURL` as the mirrored copy of a task's grid (`index` nil) or single image.
-    func put(taskId: String, index: Int? = nil, dataURL: String) {
-        copies.withLock { $0[Key(taskId: taskId, index: index)] = dataURL }
+    func release(_ taskId: String) {
+        held.remove(taskId)
+        for gate in gates.removeValue(forKey: taskId) ?? [] { gate.resume() }
     }
 
-    /// Every `mirroredImage` question so far, in order.
-    var questions: [Key] { asked.withLock { $0 } }
+    func mirror(_ images: ResultImages) async -> MirrorOutcome {
+        calls.append(images.taskId)
+        if let links = stored[images.taskId] { return .hosted(links) }
+        if disabled { return .disabled }
+        started.append(images.taskId)
+        if held.contains(images.taskId) {
+            let id = images.taskId
+            // Only a broken run gets here: the test never released it.
+            let deadline = Task { [weak self] in
+                try await Task.sleep(for: .seconds(60))
+                await self?.release(id)
+            }
+            await withCheckedContinuation { gates[id, default: []].append($0) }
+            deadline.cancel()
+        }
+        if down {
+            failed[images.taskId] = images
+            return .failed(reason: "the proxy's image host is down")
+        }
+        return await store(images)
+    }
 
-    func mirror(_ images: ResultImages) async -> MirrorOutcome { .disabled }
+    /// The background retry the real host runs on its own after a failed mirror.
+    func retryFailed() async {
+        let pending = failed
+        failed = [:]
+        for images in pending.values { _ = await store(images) }
+    }
 
-    func hostedLinks(forTask taskId: String) async -> HostedLinks? { nil }
+    func hostedLinks(forTask taskId: String) async -> HostedLinks? {
+        stored[taskId]
+    }
 
     func mirroredImage(forTask taskId: String, index: Int?) async -> String? {
-        let key = Key(taskId: taskId, index: index)
-        asked.withLock { $0.append(key) }
-        return copies.withLock { $0[key] }
+        images[taskId]?[index ?? 0]
     }
+
+    private func store(_ result: ResultImages) async -> MirrorOutcome {
+        let id = result.taskId
+        if let links = stored[id] { return .hosted(links) }
+        var data: [Int: String] = [:]
+        if let fetcher {
+            do {
+                if let grid = result.grid { data[0] = try await fetcher.dataURL(for: grid) }
+                for (offset, single) in result.singles.enumerated() { data[offset + 1] = try await fetcher.dataURL(for: single) }
+            } catch {
+                failed[id] = result
+                return .failed(reason: "\(error)")
+            }
+        }
+        let links = HostedLinks(grid: result.grid.map { _ in "\(Self.base)\(id).png" },
+                                singles: result.singles.indices.map { "\(Self.base)\(id)-\($0 + 1).png" })
+        stored[id] = links
+        images[id] = data
+        return .hosted(links)
+    }
+}
+
+/// Waits until `condition` holds, checking every few milliseconds; false when `deadline`
+/// passed first (only a broken run: callers `#expect` the result).
+func eventually(deadline: Duration = .seconds(30), _ condition: () async -> Bool) async -> Bool {
+    let clock = ContinuousClock()
+    let end = clock.now.advanced(by: deadline)
+    while clock.now < end {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return await condition()
 }
