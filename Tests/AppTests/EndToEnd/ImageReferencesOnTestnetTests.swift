@@ -43,7 +43,7 @@ struct ImageReferencesOnTestnetTests {
             // ref (about 1 in 2,500): then that ref means the task here. Ask again until the
             // other channel's ref fits no task of this conversation.
             let refsHere = [lake.ref, boat.ref, blended.ref, described.ref]
-            var otherRef = ""
+            var found: String?
             for attempt in 1...4 {
                 await user.send("PRIVMSG \(other) :!imagine a hidden forest \(attempt)")
                 let otherAck = try await user.expect("the acknowledgement in \(other)") { message in
@@ -56,11 +56,11 @@ struct ImageReferencesOnTestnetTests {
                         && (message.params.last ?? "").contains("✅") && (message.params.last ?? "").contains("ref \(candidate)")
                 }
                 if !refsHere.contains(where: { $0.hasSuffix(candidate) || candidate.hasSuffix($0) }) {
-                    otherRef = candidate
+                    found = candidate
                     break
                 }
             }
-            try #require(!otherRef.isEmpty, "every ref in \(other) collided with one here")
+            let otherRef = try #require(found, "every ref in \(other) collided with one here")
             let foreign = try await chat.ask("!describe \(otherRef)", "refusal of another channel's ref") {
                 $0.contains(otherRef) && !$0.contains("⏳")
             }
