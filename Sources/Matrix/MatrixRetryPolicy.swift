@@ -39,7 +39,7 @@ public struct MatrixRetryPolicy: Sendable, Hashable {
 
     /// `attempt` counts from 1 (the first failure).
     public func decision(for error: MatrixClientError, attempt: Int, jitter: Double) -> Decision {
-        let jitter = min(max(jitter, 0), 0.999_999)
+        let jitter = min(max(jitter, 0), 1)
         switch error {
         case .server(let response) where response.isRateLimited:
             if let wait = response.retryAfter {

@@ -90,7 +90,8 @@ public enum SyncParser {
         switch type {
         case "m.room.message":
             // A redacted message has empty content: nothing to run, nothing wrong.
-            if content?.objectValue?.isEmpty ?? true { return .ignored }
+            guard let fields = content?.objectValue else { return .malformed }
+            if fields.isEmpty { return .ignored }
             guard let body = content?["body"]?.stringValue, let msgtype = content?["msgtype"]?.stringValue else {
                 return .malformed
             }
