@@ -81,14 +81,20 @@ else
 fi
 
 if [ -n "${MATRIX_TESTNET_WATCH_PID:-}" ]; then
-  # A watcher in its own session: polls the runner every 2 s and stops Synapse (TERM, then
-  # KILL) once the runner is gone, then exits; it also exits when Synapse stops first.
+  # A watcher in its own session: polls the runner every 2 s; once the runner is gone it
+  # stops Synapse (TERM, then KILL) and deletes DIR (the runner cannot any more). It just
+  # exits when Synapse stops first (stop.sh then decides about DIR).
   (exec setsid bash -c '
-     watched="$1"; synapse="$2"
+     watched="$1"; synapse="$2"; dir="$3"
      while kill -0 "$watched" 2>/dev/null && kill -0 "$synapse" 2>/dev/null; do sleep 2; done
+     kill -0 "$watched" 2>/dev/null && exit 0
      if kill -0 "$synapse" 2>/dev/null && tr "\0" " " <"/proc/$synapse/cmdline" | grep -q synapse.app.homeserver; then
-       kill -TERM "$synapse"; sleep 5; kill -KILL "$synapse" 2>/dev/null
-     fi' matrix-testnet-watch "$MATRIX_TESTNET_WATCH_PID" "$MATRIX_TESTNET_PID" </dev/null >/dev/null 2>&1) &
+       kill -TERM "$synapse"
+       for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$synapse" 2>/dev/null || break; sleep 0.5; done
+       kill -KILL "$synapse" 2>/dev/null
+     fi
+     [ -f "$dir/homeserver.yaml" ] && rm -rf "$dir"
+     exit 0' matrix-testnet-watch "$MATRIX_TESTNET_WATCH_PID" "$MATRIX_TESTNET_PID" "$MATRIX_TESTNET_DIR" </dev/null >/dev/null 2>&1) &
 fi
 
 register() {  # register VAR_PREFIX NAME
