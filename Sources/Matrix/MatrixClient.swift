@@ -155,7 +155,6 @@ public actor MatrixClient {
         }
         if let body = request.body {
             http.headers.add(name: "Content-Type", value: request.contentType ?? "application/octet-stream")
-            http.headers.add(name: "Content-Length", value: String(body.count))
             http.body = .bytes(ByteBuffer(bytes: body))
         }
 

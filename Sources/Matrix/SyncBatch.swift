@@ -38,15 +38,21 @@ public struct JoinedRoomUpdate: Sendable, Hashable {
     public var name: String?
     /// `m.room.encryption` in the state or timeline of this batch.
     public var encryptionEnabled: Bool
+    /// Display names by user id, from the member events of this batch (state, then timeline:
+    /// with lazy-loaded members the state carries one for each sender of the timeline). The
+    /// transport shows these where IRC shows nicks; a user without one is shown by user id.
+    /// Untrusted text: anyone can pick any display name, including another user's.
+    public var displayNames: [String: String]
 
     public init(roomID: String, timeline: [TimelineEvent] = [], limited: Bool = false, prevBatch: String? = nil,
-                name: String? = nil, encryptionEnabled: Bool = false) {
+                name: String? = nil, encryptionEnabled: Bool = false, displayNames: [String: String] = [:]) {
         self.roomID = roomID
         self.timeline = timeline
         self.limited = limited
         self.prevBatch = prevBatch
         self.name = name
         self.encryptionEnabled = encryptionEnabled
+        self.displayNames = displayNames
     }
 
     public var messages: [RoomMessage] {

@@ -33,6 +33,9 @@ public enum SyncParser {
                 guard let type = event["type"]?.stringValue else { batch.skippedEvents += 1; continue }
                 if type == "m.room.encryption" { update.encryptionEnabled = true }
                 if type == "m.room.name", let name = event["content"]?["name"]?.stringValue { update.name = name }
+                if type == "m.room.member", let userID = event["state_key"]?.stringValue {
+                    update.displayNames[userID] = event["content"]?["displayname"]?.stringValue
+                }
             }
             let timeline = room["timeline"]
             update.limited = timeline?["limited"]?.boolValue ?? false
@@ -41,6 +44,7 @@ public enum SyncParser {
                 switch readTimelineEvent(event, roomID: roomID) {
                 case .event(let item):
                     if case .encryptionEnabled = item { update.encryptionEnabled = true }
+                    if case .membership(let change) = item { update.displayNames[change.userID] = change.displayName }
                     update.timeline.append(item)
                 case .room(let name):
                     update.name = name
