@@ -174,4 +174,81 @@ struct MatrixClientOnSynapseTests {
         #expect(stored["content"]?["m.relates_to"]?["rel_type"] == "m.thread")
         #expect(stored["content"]?["m.relates_to"]?["event_id"] == .string(root))
     }
+
+    @Test func aLongPollReturnsWhenAMessageArrives() async throws {
+        let synapse = try Synapse.require()
+        let alice = SynapseSteps.client(synapse, synapse.user)
+        let bot = SynapseSteps.client(synapse, synapse.bot)
+        let roomID = try await SynapseSteps.room(alice, with: bot, memberID: synapse.bot.userID)
+        var since = try await bot.sync(since: nil, timeout: .zero, ownUserID: synapse.bot.userID).nextBatch
+        // The server holds the poll (up to 20 s) until something arrives; the HTTP deadline is
+        // the poll time plus a margin, so the client does not cut the poll short.
+        let pollFrom = since
+        let poll = Task { try await bot.sync(since: pollFrom, timeout: .seconds(20), ownUserID: synapse.bot.userID) }
+        try await Task.sleep(for: .milliseconds(300))
+        let eventID = try await alice.send(roomID: roomID, transactionID: "t-\(UUID())", content: ["msgtype": "m.text", "body": "!describe"])
+        var batch = try await poll.value
+        // Another suite's or test's room may have woken the poll first: go on polling (bounded).
+        for _ in 0..<10 where !batch.messages.contains(where: { $0.eventID == eventID }) {
+            since = batch.nextBatch
+            batch = try await bot.sync(since: since, timeout: .seconds(5), ownUserID: synapse.bot.userID)
+        }
+        #expect(batch.messages.contains { $0.eventID == eventID })
+    }
+
+    @Test func anEncryptedRoomIsRecognisedInItsInviteAndItsTimeline() async throws {
+        let synapse = try Synapse.require()
+        let owner = SynapseSteps.client(synapse, synapse.owner)
+        let bot = SynapseSteps.client(synapse, synapse.bot)
+        let start = try await bot.sync(since: nil, timeout: .zero, ownUserID: synapse.bot.userID)
+        let roomID = try await owner.createRoom([
+            "preset": "private_chat", "invite": [.string(synapse.bot.userID)],
+            "initial_state": [["type": "m.room.encryption", "state_key": "", "content": ["algorithm": "m.megolm.v1.aes-sha2"]]],
+        ])
+        let invited = try await SynapseSteps.syncUntil(bot, ownUserID: synapse.bot.userID, since: start.nextBatch) { batch in
+            batch.invites.contains { $0.roomID == roomID }
+        }
+        #expect(invited.invites.first { $0.roomID == roomID }?.isEncrypted == true)
+        try await bot.join(roomID)
+        // What a client without E2EE sees of an encrypted message: an m.room.encrypted event.
+        let ciphertext = try await owner.send(roomID: roomID, eventType: "m.room.encrypted", transactionID: "t-\(UUID())", content: [
+            "algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgAEnAC", "device_id": "X", "sender_key": "k", "session_id": "s",
+        ])
+        let batch = try await SynapseSteps.syncUntil(bot, ownUserID: synapse.bot.userID, since: invited.nextBatch) { batch in
+            batch.joinedRooms.contains { $0.roomID == roomID && $0.timeline.contains(.encrypted(eventID: ciphertext, sender: synapse.owner.userID)) }
+        }
+        let room = try #require(batch.joinedRooms.first { $0.roomID == roomID })
+        #expect(room.isEncrypted)
+        #expect(room.messages.isEmpty)
+    }
+
+    @Test func aKickShowsAsALeftRoom() async throws {
+        let synapse = try Synapse.require()
+        let owner = SynapseSteps.client(synapse, synapse.owner)
+        let bot = SynapseSteps.client(synapse, synapse.bot)
+        let roomID = try await SynapseSteps.room(owner, with: bot, memberID: synapse.bot.userID)
+        let start = try await bot.sync(since: nil, timeout: .zero, ownUserID: synapse.bot.userID)
+        let kick = MatrixRequest(method: .post, path: "/_matrix/client/v3/rooms/\(MatrixRequest.encode(roomID))/kick",
+                                 body: MatrixJSON.object(["user_id": .string(synapse.bot.userID), "reason": "test"]).encoded(),
+                                 contentType: "application/json")
+        _ = try await owner.perform(kick)
+        let batch = try await SynapseSteps.syncUntil(bot, ownUserID: synapse.bot.userID, since: start.nextBatch) { batch in
+            batch.leftRooms.contains(roomID)
+        }
+        #expect(!batch.joinedRooms.contains { $0.roomID == roomID })
+        // Sending there now is refused with M_FORBIDDEN: for a send, the policy stops that line.
+        do {
+            _ = try await bot.send(roomID: roomID, transactionID: "t-\(UUID())", content: MessageContent.notice("still here?"))
+            Issue.record("a kicked bot could send")
+        } catch {
+            #expect(MatrixRetryPolicy().decision(for: error, attempt: 1, jitter: 0) == .stop(.forbidden(error.serverMessage)))
+        }
+    }
+}
+
+extension MatrixClientError {
+    var serverMessage: String {
+        if case .server(let response) = self { return response.message }
+        return ""
+    }
 }
