@@ -17,7 +17,7 @@ public actor MatrixClient {
     private let httpClient: HTTPClient
     private let logger: Logger
     /// Largest JSON answer read (a `/sync` of a busy account can be large; the filter keeps it down).
-    public var maxResponseBytes = 32 * 1024 * 1024
+    public nonisolated let maxResponseBytes: Int
 
     /// One connection pool for all Matrix clients, never shut down. Redirects are never
     /// followed: the `Authorization` header would go along to wherever `Location` points.
@@ -29,13 +29,14 @@ public actor MatrixClient {
     }()
 
     public init(homeserver: String, accessToken: String?, httpClient: HTTPClient = MatrixClient.sharedHTTPClient,
-                logger: Logger = Logger(label: "mjbridge.matrix")) {
+                logger: Logger = Logger(label: "mjbridge.matrix"), maxResponseBytes: Int = 32 * 1024 * 1024) {
         var base = homeserver
         while base.hasSuffix("/") { base.removeLast() }
         self.homeserver = base
         self.accessToken = accessToken
         self.httpClient = httpClient
         self.logger = logger
+        self.maxResponseBytes = maxResponseBytes
     }
 
     public func setAccessToken(_ token: String?) {
