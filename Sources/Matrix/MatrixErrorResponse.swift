@@ -8,8 +8,9 @@ public struct MatrixErrorResponse: Sendable, Hashable, CustomStringConvertible {
     public var errcode: String
     /// The server's words: untrusted text, already cut short and redacted by `MatrixClient`.
     public var message: String
-    /// From `retry_after_ms` in the body, else the `Retry-After` header (seconds; spec v1.10
-    /// prefers the header, Synapse sends both).
+    /// From `retry_after_ms` in the body, else the `Retry-After` header. Synapse sends both,
+    /// the header rounded up to whole seconds, so the body is the more precise; newer spec
+    /// versions deprecate the body field, hence the header as the fallback.
     public var retryAfter: Duration?
     /// `soft_logout` of an `M_UNKNOWN_TOKEN`: the token expired, a new login may restore the device.
     public var softLogout: Bool

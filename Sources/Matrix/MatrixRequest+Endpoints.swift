@@ -61,7 +61,8 @@ extension MatrixRequest {
     }
 
     /// `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}` (authenticated media,
-    /// spec v1.11; Synapse ≥ 1.120 refuses the old unauthenticated path for new media).
+    /// spec v1.11; Synapse with `enable_authenticated_media`, its default now, refuses the old
+    /// unauthenticated path for new media).
     public static func download(_ uri: MediaURI) -> MatrixRequest {
         MatrixRequest(method: .get, path: "/_matrix/client/v1/media/download/" + encode(uri.serverName) + "/" + encode(uri.mediaID),
                       timeout: .seconds(120))

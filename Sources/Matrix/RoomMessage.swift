@@ -15,7 +15,7 @@ public struct RoomMessage: Sendable, Hashable {
     public var mediaURL: String?
     public var relation: MessageRelation?
     /// The *bot's* membership in the room when this event was sent (`unsigned.membership`,
-    /// MSC4115, Synapse ≥ 1.110). The first sync after a join also delivers history from
+    /// MSC4115; Synapse 1.163 sends it). The first sync after a join also delivers history from
     /// before the join (rooms with `history_visibility: shared`): those events say `leave` or
     /// `invite` here, and a bot that runs no backlog ignores them.
     public var viewerMembership: String?
