@@ -142,12 +142,22 @@ final class LoopbackPeer: @unchecked Sendable {
         Glibc.close(listener)
     }
 
-    /// A port on 127.0.0.1 nothing listens on (bound, then closed).
+    /// A port on 127.0.0.1 nothing listens on (bound, then closed). A bare socket, not a
+    /// peer: a peer's thread that had not yet reached accept() when the socket was closed
+    /// would accept on whatever socket got the same descriptor number next (seen: another
+    /// test's peer, whose client then waited for an answer that never came).
     static func closedPort() throws -> Int {
-        let peer = try LoopbackPeer(reply: nil)
-        let port = peer.port
-        peer.close()
-        return port
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { Glibc.close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw PeerError() }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     struct PeerError: Error {}
