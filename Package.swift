@@ -76,6 +76,14 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Matrix client-server API: request builders, /sync parsing, reply content, retry
+        // decisions (pure), and a thin MatrixClient actor over AsyncHTTPClient.
+        .target(name: "Matrix", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Wiring: config, HTTP endpoints, services, transports.
         .target(name: "App", dependencies: [
             "IRC", "IRCClient", "MidjourneyAPI", "MidjourneySimulator", "Store", "Bridge", "GuardedFetch",
@@ -105,6 +113,12 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ], path: "Tests/TestnetSupport"),
+        // Test-only: starts the real Synapse of Scripts/matrix-testnet/ (ScriptRunner from TestnetSupport).
+        .target(name: "MatrixTestSupport", dependencies: ["TestnetSupport"], path: "Tests/MatrixTestSupport"),
+        .testTarget(name: "MatrixTests", dependencies: [
+            "Matrix", "MatrixTestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .testTarget(name: "IRCClientTests", dependencies: ["IRCClient", "IRC", "TestnetSupport"]),
         .testTarget(name: "MidjourneyAPITests", dependencies: ["MidjourneyAPI", "MidjourneySimulator"]),
         .testTarget(name: "MidjourneySimulatorTests", dependencies: [
