@@ -1,0 +1,56 @@
+import IRC
+
+/// `accept_invites` of one network.
+public enum InviteAcceptance: String, Sendable, Hashable {
+    /// INVITEs are logged and ignored (the default: being in a channel is the owners' call).
+    case off
+    /// An INVITE from an operator of the channel is the permission to join it.
+    case channelOperators = "channel-ops"
+}
+
+/// What becomes of one INVITE, decided in steps as the facts arrive: the setting and what the
+/// bot already wants first, then what NAMES says about the inviter, then the channel limit.
+/// Pure; `ChatBridge.invited` executes it.
+public enum InviteDecision: Sendable, Hashable {
+    /// Not followed, nobody told: `log` says why; `audited` is false only when the feature is
+    /// off (anyone may INVITE; with nothing done, the log is record enough).
+    case ignore(log: String, audited: Bool)
+    /// Not followed, and the inviter is told why by NOTICE (they have a say in the channel).
+    case refuse(log: String, notice: String)
+    /// Look up the inviter's standing in the channel, then `afterStanding`.
+    case checkInviter
+    /// Join the channel, remember it like `!join`, audit it.
+    case join
+
+    public static func first(acceptance: InviteAcceptance, channel: String, inviter: String, alreadyWanted: Bool) -> InviteDecision {
+        guard acceptance == .channelOperators else {
+            return .ignore(log: "ignored an INVITE to \(channel) from \(inviter): accept_invites is off", audited: false)
+        }
+        if alreadyWanted { return .ignore(log: "INVITE to \(channel) from \(inviter): already there or joining", audited: false) }
+        return .checkInviter
+    }
+
+    /// - Parameters:
+    ///   - standing: NAMES' answer about the inviter (nil: none in time).
+    ///   - wantedChannels: channels the bot wants on the network now; `maxChannels` caps them.
+    public static func afterStanding(_ standing: ChannelMembers.Standing?, channel: String, inviter: String,
+                                     wantedChannels: Int, maxChannels: Int) -> InviteDecision {
+        switch standing {
+        case .operator?:
+            guard wantedChannels < maxChannels else {
+                return .refuse(log: "refused an INVITE to \(channel) from \(inviter): already in \(wantedChannels) channels (max_channels = \(maxChannels))",
+                               notice: "I cannot join \(channel): I am already in as many channels as my operator allows here (\(maxChannels)).")
+            }
+            return .join
+        case .member?, .absent?:
+            // Anyone in a channel without +i may INVITE; only an operator's invitation counts.
+            return .ignore(log: "ignored an INVITE to \(channel) from \(inviter): not an operator there", audited: true)
+        case .hidden?:
+            return .refuse(log: "refused an INVITE to \(channel) from \(inviter): its members are hidden from outside, so operator status cannot be checked",
+                           notice: "I cannot see who runs \(channel) from outside (a secret channel?), so I cannot check you are an operator there; ask my owner to have me join it.")
+        case nil:
+            return .refuse(log: "refused an INVITE to \(channel) from \(inviter): no answer to NAMES",
+                           notice: "I could not check that you are an operator of \(channel) (the server did not answer); please invite me again later.")
+        }
+    }
+}
