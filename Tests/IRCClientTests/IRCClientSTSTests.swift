@@ -1,0 +1,109 @@
+import Foundation
+import IRC
+import Testing
+@testable import IRCClient
+import TestnetSupport
+
+/// STS policies kept in memory, as the App keeps them in its database (the SQLite-backed
+/// store and a restart are tested in AppTests' `STSPersistenceTests`).
+actor MemorySTSPolicies: STSPolicyStore {
+    private(set) var policies: [String: StoredSTSPolicy] = [:]
+
+    init(_ policies: [StoredSTSPolicy] = []) {
+        for policy in policies { self.policies[policy.host] = policy }
+    }
+
+    func stsPolicy(host: String) async throws -> StoredSTSPolicy? { policies[host] }
+    func rememberSTSPolicy(_ policy: StoredSTSPolicy) async throws { policies[policy.host] = policy }
+    func forgetSTSPolicy(host: String) async throws { policies[host] = nil }
+}
+
+/// IRCv3 STS against two scripted servers on loopback: a plain-text one that advertises
+/// `sts=port=N`, and a TLS one on N (self-signed, trusted by its `tls_fingerprint` pin, which
+/// counts as verified). Runs without InspIRCd.
+@Suite struct IRCClientSTSTests {
+    static let seenAt = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func configuration(plainPort: Int, pin: CertificatePin) -> IRCConnectionConfiguration {
+        var configuration = IRCConnectionConfiguration(
+            name: "sts", host: "127.0.0.1", port: plainPort, tls: false, nick: "bot", username: "u",
+            reconnect: .init(minimum: .milliseconds(100), maximum: .seconds(1), resetAfter: .seconds(300)),
+            registrationTimeout: .seconds(10))
+        configuration.tlsFingerprints = [pin]
+        return configuration
+    }
+
+    @Test func plainServerAdvertisingSTSIsLeftForTLSAndNeverUsedAgain() async throws {
+        let certificate = try await IRCClientPinnedTLSTests().expiredCertificate()
+        defer { try? FileManager.default.removeItem(atPath: certificate.directory) }
+        let plain = try await ScriptedIRCServer.start()
+        let secure = try await ScriptedIRCServer.start(tls: certificate.context)
+        let store = MemorySTSPolicies()
+        let client = IRCConnection(configuration: configuration(plainPort: plain.port, pin: certificate.certificatePin),
+                                   random: SeededGenerator(state: 3), stsPolicies: store, wallClock: { Self.seenAt })
+        let log = EventLog(client)
+        await client.start()
+
+        let first = try await plain.connection(1)
+        _ = try await first.expect("CAP LS") { $0.command == "CAP" && $0.params.first == "LS" }
+        await first.send(":srv CAP * LS :sts=port=\(secure.port),duration=30 server-time sasl")
+        let quit = try await first.expect("QUIT") { $0.command == "QUIT" || $0.command == "CAP" }
+        #expect(quit.command == "QUIT", "nothing is requested on the plain connection: \(quit.serialized())")
+        let event = try await log.expect("the upgrade") { if case .disconnected = $0 { true } else { false } }
+        guard case .disconnected(let reason, let reconnectIn) = event else { return }
+        #expect(reason.contains("STS") && reason.contains("port \(secure.port)"), "\(reason)")
+        #expect(reconnectIn == .zero)
+
+        let upgraded = try await secure.connection(1)
+        try await upgraded.welcome("bot", mask: "bot!u@h", offering: ["sts=port=1,duration=300,preload", "server-time"])
+        _ = try await log.expect("registered over TLS") { if case .registered = $0 { true } else { false } }
+        await client.stsWritesSettled()
+        let stored = await store.policies["127.0.0.1"]
+        #expect(stored == StoredSTSPolicy(host: "127.0.0.1", port: secure.port, duration: 300,
+                                          expiresAt: Self.seenAt.addingTimeInterval(300), preload: true))
+
+        // The TLS server goes away: the client comes back to it, never to plain text.
+        await upgraded.close()
+        _ = try await secure.connection(2)
+        #expect(await plain.connectionCount == 1)
+        await client.shutdown()
+        await plain.stop()
+        await secure.stop()
+    }
+
+    @Test func storedPolicyMakesAPlainConfigConnectWithTLSUntilItExpires() async throws {
+        let certificate = try await IRCClientPinnedTLSTests().expiredCertificate()
+        defer { try? FileManager.default.removeItem(atPath: certificate.directory) }
+        let plain = try await ScriptedIRCServer.start()
+        let secure = try await ScriptedIRCServer.start(tls: certificate.context)
+        let policy = StoredSTSPolicy(host: "127.0.0.1", port: secure.port, duration: 100, preload: false,
+                                     seenAt: Self.seenAt.addingTimeInterval(-50))
+        let store = MemorySTSPolicies([policy])
+        let client = IRCConnection(configuration: configuration(plainPort: plain.port, pin: certificate.certificatePin),
+                                   random: SeededGenerator(state: 3), stsPolicies: store, wallClock: { Self.seenAt })
+        let log = EventLog(client)
+        await client.start()
+        let connection = try await secure.connection(1)
+        // duration=0 over TLS: the server withdraws its policy.
+        try await connection.welcome("bot", mask: "bot!u@h", offering: ["sts=duration=0", "server-time"])
+        _ = try await log.expect("registered over TLS") { if case .registered = $0 { true } else { false } }
+        await client.shutdown()
+        #expect(await plain.connectionCount == 0)
+        #expect(await store.policies.isEmpty)
+
+        // Expired (or withdrawn): plain text as configured.
+        let expiredStore = MemorySTSPolicies([StoredSTSPolicy(host: "127.0.0.1", port: secure.port, duration: 10, preload: false,
+                                                              seenAt: Self.seenAt.addingTimeInterval(-50))])
+        let later = IRCConnection(configuration: configuration(plainPort: plain.port, pin: certificate.certificatePin),
+                                  random: SeededGenerator(state: 3), stsPolicies: expiredStore, wallClock: { Self.seenAt })
+        let laterLog = EventLog(later)
+        await later.start()
+        let plainConnection = try await plain.connection(1)
+        try await plainConnection.welcome("bot", mask: "bot!u@h")
+        _ = try await laterLog.expect("registered in plain text") { if case .registered = $0 { true } else { false } }
+        #expect(await secure.connectionCount == 1)
+        await later.shutdown()
+        await plain.stop()
+        await secure.stop()
+    }
+}
