@@ -35,14 +35,14 @@ extension ChatBridge {
     public func invited(_ invite: ChatInvite) async {
         let access = live.current.access(network: invite.network)
         let channel = invite.channel
-        let alreadyWanted = await transport.channelStatus(network: invite.network, channel: channel) != .notWanted
+        let status = await transport.channelStatus(network: invite.network, channel: channel)
         var decision = InviteDecision.first(acceptance: access.acceptInvites, channel: channel, inviter: invite.inviter,
-                                            alreadyWanted: alreadyWanted)
+                                            alreadyJoined: status == .joined)
         if decision == .checkInviter {
             let standing = await transport.channelStanding(network: invite.network, channel: channel, nick: invite.inviter)
             let wanted = await transport.wantedChannelCount(network: invite.network)
-            decision = InviteDecision.afterStanding(standing, channel: channel, inviter: invite.inviter,
-                                                    wantedChannels: wanted, maxChannels: access.maxChannels)
+            decision = InviteDecision.afterStanding(standing, channel: channel, inviter: invite.inviter, wantedChannels: wanted,
+                                                    maxChannels: access.maxChannels, alreadyWanted: status == .waiting)
         }
         let event = ChatEvent(network: invite.network, target: .channel(channel), sender: invite.inviter, account: invite.account,
                               text: "INVITE", accountVerified: invite.account != nil, userHost: invite.userHost,

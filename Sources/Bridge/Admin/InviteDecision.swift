@@ -22,22 +22,26 @@ public enum InviteDecision: Sendable, Hashable {
     /// Join the channel, remember it like `!join`, audit it.
     case join
 
-    public static func first(acceptance: InviteAcceptance, channel: String, inviter: String, alreadyWanted: Bool) -> InviteDecision {
+    /// `alreadyJoined`: the bot is in the channel now. A channel it wants but is not in
+    /// (an invite-only one it cannot rejoin after a restart) is checked like a new one: the
+    /// invitation is what lets it back in.
+    public static func first(acceptance: InviteAcceptance, channel: String, inviter: String, alreadyJoined: Bool) -> InviteDecision {
         guard acceptance == .channelOperators else {
             return .ignore(log: "ignored an INVITE to \(channel) from \(inviter): accept_invites is off", audited: false)
         }
-        if alreadyWanted { return .ignore(log: "INVITE to \(channel) from \(inviter): already there or joining", audited: false) }
+        if alreadyJoined { return .ignore(log: "INVITE to \(channel) from \(inviter): already there", audited: false) }
         return .checkInviter
     }
 
     /// - Parameters:
     ///   - standing: NAMES' answer about the inviter (nil: none in time).
     ///   - wantedChannels: channels the bot wants on the network now; `maxChannels` caps them.
+    ///   - alreadyWanted: the channel is among them (so joining it adds none).
     public static func afterStanding(_ standing: ChannelMembers.Standing?, channel: String, inviter: String,
-                                     wantedChannels: Int, maxChannels: Int) -> InviteDecision {
+                                     wantedChannels: Int, maxChannels: Int, alreadyWanted: Bool = false) -> InviteDecision {
         switch standing {
         case .operator?:
-            guard wantedChannels < maxChannels else {
+            guard alreadyWanted || wantedChannels < maxChannels else {
                 return .refuse(log: "refused an INVITE to \(channel) from \(inviter): already in \(wantedChannels) channels (max_channels = \(maxChannels))",
                                notice: "I cannot join \(channel): I am already in as many channels as my operator allows here (\(maxChannels)).")
             }

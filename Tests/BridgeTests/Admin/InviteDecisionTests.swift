@@ -4,14 +4,14 @@ import Testing
 
 @Suite struct InviteDecisionTests {
     @Test func offIgnoresWithoutAuditAndWithoutAsking() {
-        guard case .ignore(let log, let audited) = InviteDecision.first(acceptance: .off, channel: "#c", inviter: "op", alreadyWanted: false) else {
+        guard case .ignore(let log, let audited) = InviteDecision.first(acceptance: .off, channel: "#c", inviter: "op", alreadyJoined: false) else {
             Issue.record("not ignored")
             return
         }
         #expect(log.contains("accept_invites is off") && !audited)
-        #expect(InviteDecision.first(acceptance: .channelOperators, channel: "#c", inviter: "op", alreadyWanted: false) == .checkInviter)
-        guard case .ignore = InviteDecision.first(acceptance: .channelOperators, channel: "#c", inviter: "op", alreadyWanted: true) else {
-            Issue.record("an invitation to a channel already wanted does nothing")
+        #expect(InviteDecision.first(acceptance: .channelOperators, channel: "#c", inviter: "op", alreadyJoined: false) == .checkInviter)
+        guard case .ignore = InviteDecision.first(acceptance: .channelOperators, channel: "#c", inviter: "op", alreadyJoined: true) else {
+            Issue.record("an invitation to a channel the bot is in does nothing")
             return
         }
     }
@@ -24,6 +24,9 @@ import Testing
             return
         }
         #expect(log.contains("max_channels = 20") && notice.contains("(20)"))
+        // A channel already wanted (invite-only, not rejoined after a restart) takes no new place.
+        #expect(InviteDecision.afterStanding(.operator, channel: "#c", inviter: "op", wantedChannels: 20, maxChannels: 20,
+                                             alreadyWanted: true) == .join)
         for standing in [ChannelMembers.Standing.member, .absent] {
             #expect(InviteDecision.afterStanding(standing, channel: "#c", inviter: "x", wantedChannels: 0, maxChannels: 20)
                     == .ignore(log: "ignored an INVITE to #c from x: not an operator there", audited: true))
