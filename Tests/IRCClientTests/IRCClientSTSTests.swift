@@ -107,3 +107,43 @@ actor MemorySTSPolicies: STSPolicyStore {
         await secure.stop()
     }
 }
+
+/// `channelStanding`: NAMES asked on the control lane, 353/366 read, the inviter's standing
+/// answered; nothing in time is nil. Scripted server, no InspIRCd.
+@Suite struct IRCClientChannelStandingTests {
+    @Test func namesAnswerTellsOperatorsMembersAndHiddenChannels() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let client = IRCConnection(configuration: IRCConnectionConfiguration(
+            name: "names", host: "127.0.0.1", port: server.port, tls: false, nick: "bot", username: "u",
+            flood: .init(burst: 100, interval: .milliseconds(10)), registrationTimeout: .seconds(10)))
+        let log = EventLog(client)
+        await client.start()
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: "bot!u@h")
+        await connection.send(":srv 005 bot PREFIX=(qov)~@+ :are supported by this server")
+        _ = try await log.expect("registered") { if case .registered = $0 { true } else { false } }
+
+        await connection.send(":Op!o@h INVITE bot #art")
+        let invited = try await log.expect("the invitation") { if case .invited = $0 { true } else { false } }
+        #expect(invited == .invited(channel: "#art", by: Source(nick: "Op", user: "o", host: "h"), account: nil))
+
+        async let op = client.channelStanding(of: "op", in: "#art")
+        _ = try await connection.expect("NAMES #art") { $0.command == "NAMES" && $0.params == ["#art"] }
+        await connection.send(":srv 353 bot = #art :~Op +voiced", ":srv 366 bot #art :End of /NAMES list.")
+        #expect(await op == .operator)
+
+        async let voiced = client.channelStanding(of: "Voiced", in: "#art")
+        _ = try await connection.expect("NAMES #art again") { $0.command == "NAMES" }
+        await connection.send(":srv 353 bot = #art :~Op +voiced", ":srv 366 bot #art :End of /NAMES list.")
+        #expect(await voiced == .member)
+
+        async let hidden = client.channelStanding(of: "op", in: "#secret")
+        _ = try await connection.expect("NAMES #secret") { $0.command == "NAMES" && $0.params == ["#secret"] }
+        await connection.send(":srv 366 bot #secret :End of /NAMES list.")
+        #expect(await hidden == .hidden)
+
+        #expect(await client.channelStanding(of: "op", in: "#silent", timeout: .milliseconds(300)) == nil)
+        await client.shutdown()
+        await server.stop()
+    }
+}

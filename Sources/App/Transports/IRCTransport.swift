@@ -165,6 +165,12 @@ public struct IRCTransport: ChatTransport {
                     let mapping = await client.serverSupport?.caseMapping ?? .rfc1459
                     let invite = ChatInvite(network: network, channel: channel, inviter: inviter.nick, userHost: userHost,
                                             account: account, caseMapping: mapping)
+                    // Counted with the commands: a flood of INVITEs cannot pile up NAMES lookups.
+                    if running >= commandsInFlight {
+                        await group.next()
+                        running -= 1
+                    }
+                    running += 1
                     group.addTask { await bridge.invited(invite) }
                 case .channelAccessChanged(let channel):
                     // Voice, op, -m, -b: lines held for the channel are tried again (signal only).

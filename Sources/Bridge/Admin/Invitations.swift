@@ -52,9 +52,9 @@ extension ChatBridge {
         case .ignore(let log, let audited):
             logger.notice("\(log)", metadata: metadata)
             if audited { await audit(event: event, command: "invite", target: channel, outcome: "refused: not a channel operator") }
-        case .refuse(let log, let notice):
+        case .refuse(let log, let notice, let outcome):
             logger.notice("\(log)", metadata: metadata)
-            await audit(event: event, command: "invite", target: channel, outcome: "refused: \(log.components(separatedBy: ": ").last ?? log)")
+            await audit(event: event, command: "invite", target: channel, outcome: outcome)
             await send(OutgoingChat(network: invite.network, target: invite.inviter, text: notice, style: .notice))
         case .checkInviter:
             break

@@ -15,8 +15,9 @@ public enum InviteDecision: Sendable, Hashable {
     /// Not followed, nobody told: `log` says why; `audited` is false only when the feature is
     /// off (anyone may INVITE; with nothing done, the log is record enough).
     case ignore(log: String, audited: Bool)
-    /// Not followed, and the inviter is told why by NOTICE (they have a say in the channel).
-    case refuse(log: String, notice: String)
+    /// Not followed, and the inviter is told why by NOTICE (they have a say in the channel);
+    /// `outcome` is the audit log's word for it.
+    case refuse(log: String, notice: String, outcome: String)
     /// Look up the inviter's standing in the channel, then `afterStanding`.
     case checkInviter
     /// Join the channel, remember it like `!join`, audit it.
@@ -43,7 +44,8 @@ public enum InviteDecision: Sendable, Hashable {
         case .operator?:
             guard alreadyWanted || wantedChannels < maxChannels else {
                 return .refuse(log: "refused an INVITE to \(channel) from \(inviter): already in \(wantedChannels) channels (max_channels = \(maxChannels))",
-                               notice: "I cannot join \(channel): I am already in as many channels as my operator allows here (\(maxChannels)).")
+                               notice: "I cannot join \(channel): I am already in as many channels as my operator allows here (\(maxChannels)).",
+                               outcome: "refused: max_channels (\(maxChannels)) reached")
             }
             return .join
         case .member?, .absent?:
@@ -51,10 +53,12 @@ public enum InviteDecision: Sendable, Hashable {
             return .ignore(log: "ignored an INVITE to \(channel) from \(inviter): not an operator there", audited: true)
         case .hidden?:
             return .refuse(log: "refused an INVITE to \(channel) from \(inviter): its members are hidden from outside, so operator status cannot be checked",
-                           notice: "I cannot see who runs \(channel) from outside (a secret channel?), so I cannot check you are an operator there; ask my owner to have me join it.")
+                           notice: "I cannot see who runs \(channel) from outside (a secret channel?), so I cannot check you are an operator there; ask my owner to have me join it.",
+                           outcome: "refused: members hidden")
         case nil:
             return .refuse(log: "refused an INVITE to \(channel) from \(inviter): no answer to NAMES",
-                           notice: "I could not check that you are an operator of \(channel) (the server did not answer); please invite me again later.")
+                           notice: "I could not check that you are an operator of \(channel) (the server did not answer); please invite me again later.",
+                           outcome: "refused: no NAMES answer")
         }
     }
 }

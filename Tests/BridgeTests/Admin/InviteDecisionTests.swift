@@ -18,12 +18,12 @@ import Testing
 
     @Test func onlyAnOperatorWithinTheLimitGetsTheBotToJoin() {
         #expect(InviteDecision.afterStanding(.operator, channel: "#c", inviter: "op", wantedChannels: 19, maxChannels: 20) == .join)
-        guard case .refuse(let log, let notice) = InviteDecision.afterStanding(.operator, channel: "#c", inviter: "op",
+        guard case .refuse(let log, let notice, let outcome) = InviteDecision.afterStanding(.operator, channel: "#c", inviter: "op",
                                                                                wantedChannels: 20, maxChannels: 20) else {
             Issue.record("over the limit")
             return
         }
-        #expect(log.contains("max_channels = 20") && notice.contains("(20)"))
+        #expect(log.contains("max_channels = 20") && notice.contains("(20)") && outcome == "refused: max_channels (20) reached")
         // A channel already wanted (invite-only, not rejoined after a restart) takes no new place.
         #expect(InviteDecision.afterStanding(.operator, channel: "#c", inviter: "op", wantedChannels: 20, maxChannels: 20,
                                              alreadyWanted: true) == .join)
