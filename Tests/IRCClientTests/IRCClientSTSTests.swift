@@ -147,3 +147,26 @@ actor MemorySTSPolicies: STSPolicyStore {
         await server.stop()
     }
 }
+
+/// Bot mode over a real socket: `BOT=B` in 005 gets `MODE <nick> +B`, again after a reconnect.
+@Suite struct IRCClientBotModeTests {
+    @Test func botModeIsSetAfterEveryRegistration() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let client = IRCConnection(configuration: IRCConnectionConfiguration(
+            name: "botmode", host: "127.0.0.1", port: server.port, tls: false, nick: "bot", username: "u",
+            flood: .init(burst: 100, interval: .milliseconds(10)),
+            reconnect: .init(minimum: .milliseconds(100), maximum: .seconds(1), resetAfter: .seconds(300)),
+            registrationTimeout: .seconds(10)), random: SeededGenerator(state: 5))
+        await client.start()
+        for number in 1...2 {
+            let connection = try await server.connection(number)
+            try await connection.welcome("bot", mask: "bot!u@h")
+            await connection.send(":srv 005 bot BOT=B :are supported by this server")
+            let mode = try await connection.expect("MODE +B on connection \(number)") { $0.command == "MODE" }
+            #expect(mode.params == ["bot", "+B"])
+            if number == 1 { await connection.close() }
+        }
+        await client.shutdown()
+        await server.stop()
+    }
+}
