@@ -13,11 +13,14 @@ import TestnetSupport
 struct EtiquetteOnTestnetTests {
     static let contact = "ops@example.net"
 
-    static func config(_ harness: BotHarness, invites: String, maxChannels: Int = 20) -> String {
+    /// `floodInterval`: the bot's pace after its burst; the invitation test widens it, so the
+    /// NAMES it asks behind a burst waits long enough for a deop to land first.
+    static func config(_ harness: BotHarness, invites: String, maxChannels: Int = 20, floodInterval: Int = 1) -> String {
         let text = harness.configText()
-        precondition(text.contains("log_level = \"info\"\n") && text.contains("quit_message = \"e2e bye\"\n"),
-                     "BotHarness.configText changed the lines this test extends")
+        precondition(text.contains("log_level = \"info\"\n") && text.contains("quit_message = \"e2e bye\"\n")
+                     && text.contains("flood_interval_seconds = 1\n"), "BotHarness.configText changed the lines this test extends")
         return text
+            .replacingOccurrences(of: "flood_interval_seconds = 1\n", with: "flood_interval_seconds = \(floodInterval)\n")
             .replacingOccurrences(of: "log_level = \"info\"\n", with: "log_level = \"info\"\noperator_contact = \"\(contact)\"\n")
             .replacingOccurrences(of: "quit_message = \"e2e bye\"\n",
                                   with: "quit_message = \"e2e bye\"\naccept_invites = \"\(invites)\"\nmax_channels = \(maxChannels)\n")
@@ -116,7 +119,7 @@ struct EtiquetteOnTestnetTests {
         let harness = try await BotHarness.make(net)
         // The configured channel plus two invitations reach max_channels = 3.
         let watch = try await harness.user("watch")
-        var bot = try await harness.startInProcess(Self.config(harness, invites: "channel-ops", maxChannels: 3))
+        var bot = try await harness.startInProcess(Self.config(harness, invites: "channel-ops", maxChannels: 3, floodInterval: 3))
         let locked = "#" + uniqueName("inv")
         let open = "#" + uniqueName("inv")
         let second = "#" + uniqueName("inv")
