@@ -55,6 +55,8 @@ public actor IRCConnection {
     private var stsUpgradePort: Int?
     /// Store writes of STS policies, one after the other (a forget never overtakes a remember).
     private var stsWrites: Task<Void, Never>?
+    /// The plain-text warning is logged once per client, not per reconnect.
+    private var warnedPlainText = false
     /// Wall-clock time for STS expiry (a policy outlives the process); injected in tests.
     private let wallClock: @Sendable () -> Date
 
@@ -88,9 +90,9 @@ public actor IRCConnection {
     /// Starts connecting; reconnects on its own until `shutdown`.
     public func start() {
         guard supervisor == nil, !stopping else { return }
-        if !configuration.tls {
-            logger.warning("TLS is off for \(configuration.host):\(configuration.port): everything, passwords included, travels in clear text")
-        } else if !configuration.tlsVerify, configuration.tlsFingerprints.isEmpty {
+        // A plain-text config is warned about when a connection really goes out in plain text
+        // (`plannedEndpoint`): a stored STS policy may make it TLS.
+        if configuration.tls, !configuration.tlsVerify, configuration.tlsFingerprints.isEmpty {
             logger.warning("TLS certificate verification is off for \(configuration.host): anyone in the path can impersonate the server")
         }
         supervisor = Task { await self.supervise() }
@@ -976,6 +978,9 @@ extension IRCConnection {
                                           upgradedPort: stsUpgradePort, stored: stored, now: wallClock())
         if case .storedPolicy(let expiresAt) = endpoint.reason {
             logger.notice("STS policy for \(configuration.host) (until \(expiresAt.formatted(Date.ISO8601FormatStyle()))): TLS on port \(endpoint.port) instead of plain text")
+        } else if !endpoint.tls, !warnedPlainText {
+            warnedPlainText = true
+            logger.warning("TLS is off for \(configuration.host):\(configuration.port): everything, passwords included, travels in clear text")
         }
         return endpoint
     }
