@@ -53,6 +53,7 @@ actor MemorySTSPolicies: STSPolicyStore {
         guard case .disconnected(let reason, let reconnectIn) = event else { return }
         #expect(reason.contains("STS") && reason.contains("port \(secure.port)"), "\(reason)")
         #expect(reconnectIn == .zero)
+        #expect(await store.policies.isEmpty, "nothing is stored from a plain-text connection")
 
         let upgraded = try await secure.connection(1)
         try await upgraded.welcome("bot", mask: "bot!u@h", offering: ["sts=port=1,duration=300,preload", "server-time"])

@@ -72,10 +72,12 @@ import TestnetSupport
         let second = Self.client(plainPort: plain.port, pin: certificate.pin, store: reopened, now: now.addingTimeInterval(60))
         let secondLog = EventLog(second)
         await second.start()
-        try await secure.connection(2).welcome("bot", offering: ["server-time"])
+        try await secure.connection(2).welcome("bot", offering: ["sts=duration=600", "server-time"])
         _ = try await secondLog.expect("registered again") { if case .registered = $0 { true } else { false } }
         await second.shutdown()
         #expect(await plain.connectionCount == 1, "the plain-text port is never used again")
+        // Seen again a minute later: the expiry moved on.
+        #expect(try await reopened.stsPolicy(host: "127.0.0.1")?.expiresAt == now.addingTimeInterval(660))
 
         // check-config names the override (same database file, config says tls = false).
         let config = try ConfigurationLoader(environment: [:]).parse(toml: """
