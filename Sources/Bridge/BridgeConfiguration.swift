@@ -8,9 +8,17 @@ public struct NetworkAccess: Sendable, Hashable {
     /// Only senders logged in to a services account may submit jobs.
     public var requireAccount: Bool
 
-    public init(ownerMasks: [HostmaskPattern] = [], requireAccount: Bool = false) {
+    /// `accept_invites`: whether an INVITE from a channel operator has the bot join.
+    public var acceptInvites: InviteAcceptance
+    /// `max_channels`: an invitation is refused once the bot wants this many channels here.
+    public var maxChannels: Int
+
+    public init(ownerMasks: [HostmaskPattern] = [], requireAccount: Bool = false,
+                acceptInvites: InviteAcceptance = .off, maxChannels: Int = 20) {
         self.ownerMasks = ownerMasks
         self.requireAccount = requireAccount
+        self.acceptInvites = acceptInvites
+        self.maxChannels = maxChannels
     }
 }
 

@@ -72,6 +72,23 @@ public struct ISupport: Sendable, Hashable {
         return limit
     }
 
+    /// `BOT`: the user mode that marks bots (IRCv3 bot mode); nil when not advertised or not a
+    /// single letter (nothing else can be a user mode).
+    public var botMode: Character? {
+        guard let value = value("BOT"), value.count == 1, let mode = value.first, mode.isASCII, mode.isLetter else { return nil }
+        return mode
+    }
+
+    /// Whether `nick`'s NAMES prefix symbols (`@`, `~@` with multi-prefix) include channel
+    /// operator or higher: a prefix ranked at or above `o` in `PREFIX` (`~` owner, `&` admin,
+    /// `@` op; not `%` halfop or `+` voice). Without `o` in `PREFIX`, `@` alone counts.
+    public func isOperatorOrHigher(symbols: String) -> Bool {
+        guard let opRank = prefixes.firstIndex(where: { $0.mode == "o" }) else { return symbols.contains("@") }
+        return symbols.contains { symbol in
+            prefixes.firstIndex { $0.symbol == symbol }.map { $0 <= opRank } ?? false
+        }
+    }
+
     /// Whether `name` is a channel on this network (starts with one of `CHANTYPES`).
     public func isChannel(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first else { return false }

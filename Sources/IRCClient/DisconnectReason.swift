@@ -14,6 +14,8 @@ enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
     case unconfirmed(Duration)
     /// Settings that cannot work (unreadable certificate, …): retrying would not help.
     case configuration(String)
+    /// The plain-text server advertised STS: reconnect at once with TLS to `port`.
+    case stsUpgrade(port: Int)
     case shutdown
 
     var retry: Bool {
@@ -43,6 +45,7 @@ enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
         case .pingTimeout(let after): return "no answer to PING within \(after)"
         case .unconfirmed(let after): return "no answer to a line we sent within \(after)"
         case .configuration(let text): return text
+        case .stsUpgrade(let port): return "the server requires TLS (STS): upgrading to TLS on port \(port)"
         case .shutdown: return "shut down"
         }
     }

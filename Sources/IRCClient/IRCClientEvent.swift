@@ -22,6 +22,9 @@ public enum IRCClientEvent: Sendable, Hashable {
     case channelAccessChanged(channel: String)
     /// Our own nick changed after registration.
     case nickChanged(String)
+    /// `by` invited us to `channel` (`account`: the inviter's account tag, when the server
+    /// sent one). The client does not join by itself; see `channelStanding(of:in:)`.
+    case invited(channel: String, by: Source, account: String?)
     /// A PRIVMSG or NOTICE for us or one of our channels (CTCP requests are answered and not shown).
     case message(IRCChatMessage)
     /// The consumer of `events` lagged `eventBacklogLimit` events behind and `count` chat

@@ -47,14 +47,30 @@ public actor IRCConnection {
     /// `lookUpAccount` continuations by ticket; answered by the server, a timeout or the end
     /// of the connection, whichever comes first.
     private var accountLookups: [Int: CheckedContinuation<AccountTracker.Knowledge?, Never>] = [:]
+    /// `channelStanding` queries by ticket: the NAMES lines collected so far, whom they are about.
+    private var namesQueries: [Int: NamesQuery] = [:]
+    /// Where STS policies are kept across restarts; nil: only this process remembers upgrades.
+    private let stsPolicies: (any STSPolicyStore)?
+    /// The TLS port a plain-text connection sent us to (STS): from then on, never plain again.
+    private var stsUpgradePort: Int?
+    /// Store writes of STS policies, one after the other (a forget never overtakes a remember).
+    private var stsWrites: Task<Void, Never>?
+    /// The plain-text warning is logged once per client, not per reconnect.
+    private var warnedPlainText = false
+    /// Wall-clock time for STS expiry (a policy outlives the process); injected in tests.
+    private let wallClock: @Sendable () -> Date
 
     public init(
         configuration: IRCConnectionConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "mjbridge.irc"),
-        random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
+        random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
+        stsPolicies: (any STSPolicyStore)? = nil,
+        wallClock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
+        self.stsPolicies = stsPolicies
+        self.wallClock = wallClock
         (events, eventSink) = IRCEventStream.make(chatLimit: configuration.eventBacklogLimit)
         self.group = eventLoopGroup
         var logger = logger
@@ -74,9 +90,9 @@ public actor IRCConnection {
     /// Starts connecting; reconnects on its own until `shutdown`.
     public func start() {
         guard supervisor == nil, !stopping else { return }
-        if !configuration.tls {
-            logger.warning("TLS is off for \(configuration.host):\(configuration.port): everything, passwords included, travels in clear text")
-        } else if !configuration.tlsVerify, configuration.tlsFingerprints.isEmpty {
+        // A plain-text config is warned about when a connection really goes out in plain text
+        // (`plannedEndpoint`): a stored STS policy may make it TLS.
+        if configuration.tls, !configuration.tlsVerify, configuration.tlsFingerprints.isEmpty {
             logger.warning("TLS certificate verification is off for \(configuration.host): anyone in the path can impersonate the server")
         }
         supervisor = Task { await self.supervise() }
@@ -264,6 +280,8 @@ public actor IRCConnection {
         if let supervisor {
             supervisor.cancel()
             await supervisor.value
+            // The last STS refresh is in the store before the caller closes it.
+            await stsWrites?.value
         } else {
             eventSink.yield(.stopped)
             eventSink.finish()
@@ -276,9 +294,16 @@ public actor IRCConnection {
         while !stopping, !Task.isCancelled {
             attempt += 1
             eventSink.yield(.connecting(attempt: attempt))
-            logger.info("connecting to \(configuration.host):\(configuration.port) (attempt \(attempt))")
-            let (reason, uptime) = await connectAndRun()
+            let endpoint = await plannedEndpoint()
+            logger.info("connecting to \(configuration.host):\(endpoint.port)\(endpoint.tls == configuration.tls ? "" : " with TLS") (attempt \(attempt))")
+            let (reason, uptime) = await connectAndRun(endpoint)
             if stopping { break }
+            if case .stsUpgrade = reason {
+                // The spec asks for the secure connection at once; the backoff is for failures.
+                logger.notice("\(reason)")
+                eventSink.yield(.disconnected(reason: reason.description, reconnectIn: .zero))
+                continue
+            }
             backoff.connectionEnded(uptime: uptime)
             guard reason.retry else {
                 logger.error("not reconnecting: \(reason)")
@@ -300,9 +325,9 @@ public actor IRCConnection {
     }
 
     /// One connection from TCP connect to close. Returns why it ended and how long it was registered.
-    private func connectAndRun() async -> (DisconnectReason, Duration) {
+    private func connectAndRun(_ endpoint: STSEndpoint) async -> (DisconnectReason, Duration) {
         let sslContext: NIOSSLContext?
-        if configuration.tls {
+        if endpoint.tls {
             do {
                 sslContext = try TLSSetup.makeContext(for: configuration)
             } catch {
@@ -315,7 +340,7 @@ public actor IRCConnection {
         let pins = configuration.tlsFingerprints
         let (inputs, sink) = AsyncStream.makeStream(of: ConnectionInput.self)
         let backlog = InboundBacklog(limit: configuration.readBacklogLimit)
-        let server = "\(configuration.host):\(configuration.port)"
+        let server = "\(configuration.host):\(endpoint.port)"
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
@@ -334,7 +359,7 @@ public actor IRCConnection {
                                                                   pinRefusal: pinRefusal))
                     }
                 }
-                .connect(host: configuration.host, port: configuration.port)
+                .connect(host: configuration.host, port: endpoint.port)
                 .get()
         } catch {
             sink.finish()
@@ -343,13 +368,19 @@ public actor IRCConnection {
 
         let id = nextSessionID
         nextSessionID += 1
+        let transport: STSPolicy.Transport = !endpoint.tls ? .plain
+            : (configuration.tlsVerify || !configuration.tlsFingerprints.isEmpty) ? .verifiedTLS : .unverifiedTLS
+        var registration = configuration.registration(maxNickLength: machine.learnedNickLength)
+        registration.transport = transport
         let session = Session(
             id: id,
             channel: channel,
-            registration: RegistrationStateMachine(configuration: configuration.registration(maxNickLength: machine.learnedNickLength)),
+            registration: RegistrationStateMachine(configuration: registration),
             configuration: configuration,
             now: clock.now
         )
+        session.port = endpoint.port
+        session.transport = transport
         self.session = session
         let writer = Task { await self.runWriter(id) }
         let watchdog = Task { await self.runWatchdog(id) }
@@ -390,6 +421,11 @@ public actor IRCConnection {
             finish(ticket, .failure(stopping ? .shutDown : .connectionLost))
         }
         for ticket in session.accountWaiters.values.joined() { answerLookup(ticket, nil) }
+        for ticket in namesQueries.keys.sorted() { answerNames(ticket, nil) }
+        if let duration = session.stsDuration {
+            // The spec reschedules the expiry on disconnect: the policy runs from the last contact.
+            rememberSTS(duration: duration, preload: session.stsPreload, port: session.port)
+        }
         session.confirmWake.finish()
         // What was written and not confirmed is the caller's to send again after the reconnect.
         for (_, pending) in session.deliveries.sorted(by: { $0.key < $1.key }) {
@@ -409,7 +445,7 @@ public actor IRCConnection {
             let security = !tls ? "plain text"
                 : !configuration.tlsFingerprints.isEmpty ? "TLS, certificate matches tls_fingerprint"
                 : configuration.tlsVerify ? "TLS, certificate verified" : "TLS, NOT verified"
-            logger.info("connected to \(configuration.host):\(configuration.port) (\(security))")
+            logger.info("connected to \(configuration.host):\(session.port) (\(security))")
             eventSink.yield(.connected)
             execute(session.registration.handle(.connected), session: session)
         case .line(let text):
@@ -485,6 +521,21 @@ public actor IRCConnection {
             case .disconnect(let failure, let retry):
                 if session.endReason == nil { session.endReason = .registration(failure, retry: retry) }
                 quitAndClose(Message("QUIT", failure.description), session: session)
+            case .upgradeToTLS(let port):
+                stsUpgradePort = port
+                session.endReason = .stsUpgrade(port: port)
+                quitAndClose(Message("QUIT", "upgrading to TLS"), session: session)
+            case .rememberSTS(let duration, let preload):
+                guard session.transport == .verifiedTLS else { continue }
+                session.stsDuration = duration
+                session.stsPreload = preload
+                logger.info("STS: this server asks for TLS for \(duration) s; remembered for \(configuration.host)")
+                rememberSTS(duration: duration, preload: preload, port: session.port)
+            case .forgetSTS:
+                guard session.transport == .verifiedTLS else { continue }
+                session.stsDuration = nil
+                logger.info("STS: the server withdrew its policy (duration=0); forgotten for \(configuration.host)")
+                writeSTS("forget the STS policy") { [host = configuration.host] in try await $0.forgetSTSPolicy(host: StoredSTSPolicy.key(host)) }
             }
         }
     }
@@ -499,6 +550,8 @@ public actor IRCConnection {
         switch message.command {
         case "005":
             session.accounts.caseMapping = machine.support.caseMapping
+        case "353", "366":
+            namesReceived(message)
         case "PRIVMSG", "NOTICE":
             chat(message, session: session)
         default:
@@ -532,6 +585,7 @@ public actor IRCConnection {
                 case .parted(let channel): eventSink.yield(.parted(channel: channel))
                 case .kicked(let channel, let kicker, let reason): eventSink.yield(.kicked(channel: channel, by: kicker, reason: reason))
                 case .nickChanged(let nick): eventSink.yield(.nickChanged(nick))
+                case .invited(let channel, let inviter, let account): eventSink.yield(.invited(channel: channel, by: inviter, account: account))
                 }
             case .log(let level, let text):
                 logger.log(level: level.loggerLevel, "\(text)")
@@ -905,4 +959,93 @@ extension LogLevel {
         case .error: return .error
         }
     }
+}
+
+// MARK: - STS and channel standing
+
+extension IRCConnection {
+    /// Where the next connection goes: as configured, or TLS because STS says so.
+    private func plannedEndpoint() async -> STSEndpoint {
+        var stored: StoredSTSPolicy?
+        if !configuration.tls, stsUpgradePort == nil, let stsPolicies {
+            do {
+                stored = try await stsPolicies.stsPolicy(host: StoredSTSPolicy.key(configuration.host))
+            } catch {
+                logger.error("cannot read the STS policy for \(configuration.host): \(error)")
+            }
+        }
+        let endpoint = STSEndpoint.decide(configuredTLS: configuration.tls, configuredPort: configuration.port,
+                                          upgradedPort: stsUpgradePort, stored: stored, now: wallClock())
+        if case .storedPolicy(let expiresAt) = endpoint.reason {
+            logger.notice("STS policy for \(configuration.host) (until \(expiresAt.formatted(Date.ISO8601FormatStyle()))): TLS on port \(endpoint.port) instead of plain text")
+        } else if !endpoint.tls, !warnedPlainText {
+            warnedPlainText = true
+            logger.warning("TLS is off for \(configuration.host):\(configuration.port): everything, passwords included, travels in clear text")
+        }
+        return endpoint
+    }
+
+    private func rememberSTS(duration: Int, preload: Bool, port: Int) {
+        let policy = StoredSTSPolicy(host: configuration.host, port: port, duration: duration, preload: preload, seenAt: wallClock())
+        writeSTS("store the STS policy") { try await $0.rememberSTSPolicy(policy) }
+    }
+
+    private func writeSTS(_ what: String, _ operation: @escaping @Sendable (any STSPolicyStore) async throws -> Void) {
+        guard let stsPolicies else { return }
+        let previous = stsWrites
+        let logger = self.logger
+        let host = configuration.host
+        stsWrites = Task {
+            await previous?.value
+            do {
+                try await operation(stsPolicies)
+            } catch {
+                logger.error("cannot \(what) for \(host): \(error)")
+            }
+        }
+    }
+
+    /// Returns once every STS policy write so far reached the store (tests).
+    func stsWritesSettled() async {
+        await stsWrites?.value
+    }
+
+    /// Where `nick` stands in `channel` as `NAMES` shows it now (operator, member, absent, or
+    /// hidden for a secret channel seen from outside); nil without an answer within `timeout`,
+    /// or when not registered.
+    public func channelStanding(of nick: String, in channel: String, timeout: Duration = .seconds(10)) async -> ChannelMembers.Standing? {
+        guard let session, session.registration.isRegistered, !stopping, Self.isUsableTarget(channel),
+              machine.support.isChannel(channel) else { return nil }
+        let ticket = nextTicket
+        nextTicket += 1
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            self.answerNames(ticket, nil)
+        }
+        defer { timer.cancel() }
+        return await withCheckedContinuation { continuation in
+            namesQueries[ticket] = NamesQuery(members: ChannelMembers(channel: channel), nick: nick, continuation: continuation)
+            enqueueUnawaited([Message("NAMES", channel).serialized()], lane: .control, session: session)
+        }
+    }
+
+    private func namesReceived(_ message: Message) {
+        let support = machine.support
+        for ticket in namesQueries.keys.sorted() {
+            guard var query = namesQueries[ticket], query.members.handle(message, caseMapping: support.caseMapping) else { continue }
+            namesQueries[ticket] = query
+            if query.members.isComplete { answerNames(ticket, query.members.standing(of: query.nick, support: support)) }
+        }
+    }
+
+    private func answerNames(_ ticket: Int, _ standing: ChannelMembers.Standing?) {
+        namesQueries.removeValue(forKey: ticket)?.continuation.resume(returning: standing)
+    }
+}
+
+/// One `channelStanding` call waiting for its NAMES answer.
+struct NamesQuery {
+    var members: ChannelMembers
+    let nick: String
+    let continuation: CheckedContinuation<ChannelMembers.Standing?, Never>
 }

@@ -22,6 +22,13 @@ final class Session {
     /// `lookUpAccount` callers waiting for an answer, by folded nick.
     var accountWaiters: [String: [Int]] = [:]
     var registeredAt: ContinuousClock.Instant?
+    /// The port connected to (the configured one, or the TLS one STS named).
+    var port = 0
+    /// How this connection is secured, for what STS means on it.
+    var transport: STSPolicy.Transport = .plain
+    /// The STS duration this (verified TLS) server gave, to refresh the stored expiry at the end.
+    var stsDuration: Int?
+    var stsPreload = false
     var endReason: DisconnectReason?
     /// The session state machine's timers that run now, one per id; each removes itself when
     /// it fires and is removed when cancelled, so this never holds more than the machine's

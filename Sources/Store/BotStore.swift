@@ -132,6 +132,15 @@ public protocol BotStore: Sendable {
     @discardableResult
     func pruneAudit(before date: Date) async throws -> Int
     func recentAudit(limit: Int) async throws -> [AuditEntry]
+
+    // MARK: STS policies (IRCv3 strict transport security, per host)
+
+    func stsPolicy(host: String) async throws -> STSPolicyRecord?
+    func stsPolicies() async throws -> [STSPolicyRecord]
+    /// Stores or replaces the policy for its host.
+    func saveSTSPolicy(_ policy: STSPolicyRecord) async throws
+    @discardableResult
+    func removeSTSPolicy(host: String) async throws -> Bool
 }
 
 /// Conventions every store shares (they are part of the data, not of one implementation).

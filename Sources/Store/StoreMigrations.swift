@@ -206,6 +206,18 @@ enum StoreMigrations {
             try db.create(index: "intent_state_created", on: "intent", columns: ["state", "createdAt"])
             try db.create(index: "intent_closed", on: "intent", columns: ["closedAt"])
         }
+        migrator.registerMigration("v11-sts") { db in
+            // IRCv3 STS policies learned over verified TLS, per host: a network configured
+            // with tls = false is still reached with TLS until the policy expires.
+            try db.create(table: "stsPolicy") { t in
+                t.primaryKey("host", .text)
+                t.column("port", .integer).notNull()
+                t.column("durationSeconds", .integer).notNull()
+                t.column("preload", .boolean).notNull().defaults(to: false)
+                t.column("expiresAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

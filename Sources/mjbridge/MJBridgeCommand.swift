@@ -13,7 +13,7 @@ struct MJBridgeCommand: AsyncParsableCommand {
     )
 }
 
-struct CheckConfigCommand: ParsableCommand {
+struct CheckConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
         abstract: "Validate a config file and print the effective configuration, secrets redacted."
@@ -22,10 +22,11 @@ struct CheckConfigCommand: ParsableCommand {
     @Argument(help: "Path of the config file.")
     var path: String = "bot.conf"
 
-    func run() throws {
+    func run() async throws {
         do {
             let config = try ConfigurationLoader().load(path: path)
             print(config.redactedSummary)
+            for note in await config.storedSTSNotes() { print(note) }
             print("\n# \(path): OK")
         } catch {
             FileHandle.standardError.write(Data("\(path): \(error)\n".utf8))

@@ -32,6 +32,14 @@ public struct BotSettings: Sendable {
     /// Hours an owed line may wait for its target (refused by the network, or the bot not in
     /// the channel) before it is given up on (dead-lettered: kept for `!pending`, never sent).
     public var outboxHoldHours: Double = 24
+    /// Whom network staff reach about the bot (an email address, `nick on Libera`): put into
+    /// the realname of every network and the CTCP VERSION / `!version` answer. Nil: not set.
+    public var operatorContact: String?
+
+    /// The CTCP VERSION and `!version` answer: `mjbridge 1.2.3`, with the contact when set.
+    public var versionText: String {
+        "mjbridge \(MJBridgeVersion.current)" + (operatorContact.map { " (contact: \($0))" } ?? "")
+    }
 }
 
 public struct ProxySettings: Sendable {
@@ -110,4 +118,9 @@ public struct NetworkSettings: Sendable {
     /// `tls_fingerprint`: SHA-256 pins of the server's certificate or public key; when set,
     /// they decide instead of the CA chain and host name.
     public var tlsFingerprints: [CertificatePin] = []
+    /// `accept_invites`: `off` (INVITEs are logged and ignored) or `channel-ops` (an INVITE
+    /// from an operator of the channel is the permission to join it).
+    public var acceptInvites: String = "off"
+    /// Channels the bot may be in on this network before an invitation is refused.
+    public var maxChannels: Int = 20
 }

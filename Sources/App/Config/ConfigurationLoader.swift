@@ -41,7 +41,8 @@ public struct ConfigurationLoader: Sendable {
             replyWithNotice: try botTable.oneOf("reply_style", ["privmsg", "notice"], default: "privmsg") == "notice",
             databasePath: resolve(try botTable.string("database", default: "mjbridge.sqlite")),
             taskRetentionDays: try botTable.int("task_retention_days", default: 30, range: 0...36_500),
-            outboxHoldHours: try botTable.double("outbox_hold_hours", default: 24, range: 0.01...8760)
+            outboxHoldHours: try botTable.double("outbox_hold_hours", default: 24, range: 0.01...8760),
+            operatorContact: try operatorContact(&botTable)
         )
         try botTable.finish()
 
@@ -165,6 +166,8 @@ public struct ConfigurationLoader: Sendable {
             throw .invalidValue(key: "\(t.key("owner_masks"))[\(index)]", reason: "'\(mask)' is not a nick!user@host pattern")
         }
         settings.requireAccount = try t.bool("require_account", default: false)
+        settings.acceptInvites = try t.oneOf("accept_invites", ["off", "channel-ops"], default: "off")
+        settings.maxChannels = try t.int("max_channels", default: 20, range: 1...1000)
         settings.tlsFingerprints = try tlsFingerprints(&t, tls: settings.tls, tlsVerify: settings.tlsVerify)
         try t.finish()
         if ["plain", "scram-sha-256", "scram-sha-1"].contains(settings.saslMechanism) && settings.saslPassword == nil {
@@ -201,6 +204,16 @@ public struct ConfigurationLoader: Sendable {
             }
         }
         return pins
+    }
+
+    /// `[bot] operator_contact`: shown to whole networks in the realname and VERSION, so one
+    /// printable line of at most 100 characters; empty is the same as unset.
+    private func operatorContact(_ t: inout TableReader) throws(ConfigError) -> String? {
+        guard let text = try t.string("operator_contact")?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard text.count <= 100, !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw .invalidValue(key: t.key("operator_contact"), reason: "must be one line of at most 100 characters without control characters")
+        }
+        return text
     }
 
     private func nonEmpty(_ value: String, key: String) throws(ConfigError) -> String {

@@ -13,6 +13,7 @@ extension Configuration {
         lines.append("database = \(q(bot.databasePath))")
         lines.append("task_retention_days = \(bot.taskRetentionDays)")
         lines.append("outbox_hold_hours = \(bot.outboxHoldHours)")
+        lines.append("operator_contact = \(bot.operatorContact.map(q) ?? "\"\"  # not set: network staff cannot see whom to reach")")
         lines.append("")
         lines.append("[proxy]")
         lines.append("base_url = \(q(proxy.baseURL))")
@@ -81,6 +82,8 @@ extension Configuration {
             lines.append("quit_message = \(q(n.quitMessage))")
             lines.append("owner_masks = [\(n.ownerMasks.map(q).joined(separator: ", "))]")
             lines.append("require_account = \(n.requireAccount)")
+            lines.append("accept_invites = \(q(n.acceptInvites))")
+            lines.append("max_channels = \(n.maxChannels)")
             for c in n.channels {
                 lines.append("[[networks.channels]]")
                 lines.append("name = \(q(c.name))")

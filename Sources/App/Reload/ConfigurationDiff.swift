@@ -140,6 +140,14 @@ public struct ConfigurationDiff: Sendable {
             changes.append(SettingChange(key: "networks[\(index)].require_account",
                                          text: "require_account on \(new.name) \(old.requireAccount) → \(new.requireAccount)"))
         }
+        if old.acceptInvites != new.acceptInvites {
+            changes.append(SettingChange(key: "networks[\(index)].accept_invites",
+                                         text: "accept_invites on \(new.name) \(old.acceptInvites) → \(new.acceptInvites)"))
+        }
+        if old.maxChannels != new.maxChannels {
+            changes.append(SettingChange(key: "networks[\(index)].max_channels",
+                                         text: "max_channels on \(new.name) \(old.maxChannels) → \(new.maxChannels)"))
+        }
     }
 
     private mutating func compareChannels(_ old: NetworkSettings, _ new: NetworkSettings, index: Int,
@@ -189,6 +197,8 @@ public struct ConfigurationDiff: Sendable {
         check("bot.task_retention_days") { $0.bot.taskRetentionDays }
         // The delivery workers are built with it at start.
         check("bot.outbox_hold_hours") { $0.bot.outboxHoldHours }
+        // In the realname (sent at registration) and the VERSION answers, built at start.
+        check("bot.operator_contact") { $0.bot.operatorContact }
         check("proxy.base_url") { $0.proxy.baseURL }
         check("proxy.api_key") { $0.proxy.apiKey?.value }
         check("proxy.auth_style") { $0.proxy.authStyle }
@@ -257,6 +267,8 @@ public struct ConfigurationDiff: Sendable {
             let before = result.networks[index]
             result.networks[index].ownerMasks = updated.ownerMasks
             result.networks[index].requireAccount = updated.requireAccount
+            result.networks[index].acceptInvites = updated.acceptInvites
+            result.networks[index].maxChannels = updated.maxChannels
             result.networks[index].channels = updated.channels.map { channel in
                 var channel = channel
                 let id = channelID(before.name, channel.name)

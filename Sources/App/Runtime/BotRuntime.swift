@@ -59,10 +59,11 @@ public struct BotRuntime: Sendable {
         let proxyLogger = Logger(label: "mjbridge.proxy", level: logger.logLevel)
         let clients = try ProxyClients(configuration.proxy, otherSecrets: [secret], logger: proxyLogger,
                                        observer: metrics.proxyObserver)
-        let version = "mjbridge \(MJBridgeVersion.current)"
+        let version = configuration.bot.versionText
+        let stsPolicies = StoreSTSPolicies(store: store)
         let ircClients = configuration.networks.map { network in
-            IRCConnection(configuration: network.connectionConfiguration(version: version),
-                      logger: Logger(label: "mjbridge.irc", level: logger.logLevel))
+            IRCConnection(configuration: network.connectionConfiguration(version: version, operatorContact: configuration.bot.operatorContact),
+                          logger: Logger(label: "mjbridge.irc", level: logger.logLevel), stsPolicies: stsPolicies)
         }
         let transport = IRCTransport(clients: ircClients, logger: logger, metrics: metrics)
         let live = LiveSettingsHolder(configuration.liveSettings())

@@ -11,7 +11,7 @@ extension Configuration {
         var bridge = BridgeConfiguration(
             commandPrefix: bot.commandPrefix,
             replyStyle: bot.replyWithNotice ? .notice : .privmsg,
-            versionText: "mjbridge \(MJBridgeVersion.current)",
+            versionText: bot.versionText,
             ownerAccounts: bot.owners,
             notifyHook: notifyHook,
             speedModeRouting: proxy.speedModeRouting == "path" ? .path : .filter,
@@ -21,7 +21,9 @@ extension Configuration {
             limits: limits)
         for network in networks {
             bridge.networkAccess[network.name] = NetworkAccess(ownerMasks: network.ownerMasks.compactMap(HostmaskPattern.init),
-                                                               requireAccount: network.requireAccount)
+                                                               requireAccount: network.requireAccount,
+                                                               acceptInvites: network.acceptInvites == "channel-ops" ? .channelOperators : .off,
+                                                               maxChannels: network.maxChannels)
             for channel in network.channels {
                 if let policy = ProgressPolicy(configValue: channel.progress) {
                     bridge.setProgress(policy, network: network.name, channel: channel.name)

@@ -106,6 +106,17 @@ public struct IRCTransport: ChatTransport {
         }
     }
 
+    /// NAMES through the network's client (10 s at most).
+    public func channelStanding(network: String, channel: String, nick: String) async -> ChannelMembers.Standing? {
+        guard let client = clients[network] else { return nil }
+        return await client.channelStanding(of: nick, in: channel)
+    }
+
+    public func wantedChannelCount(network: String) async -> Int {
+        guard let client = clients[network] else { return 0 }
+        return await client.desiredChannels.count
+    }
+
     /// Feeds every client's events to the bridge until all clients have stopped.
     public func pump(into bridge: ChatBridge) async {
         await withTaskGroup(of: Void.self) { group in
@@ -148,6 +159,19 @@ public struct IRCTransport: ChatTransport {
                     metrics?.chatDropped(network: network, count: count)
                 case .joined(let channel):
                     await bridge.joined(network: network, channel: channel)
+                case .invited(let channel, let inviter, let account):
+                    // Decided by the bridge (accept_invites); it waits on NAMES, so not in line.
+                    let userHost = inviter.user.flatMap { user in inviter.host.map { "\(user)@\($0)" } }
+                    let mapping = await client.serverSupport?.caseMapping ?? .rfc1459
+                    let invite = ChatInvite(network: network, channel: channel, inviter: inviter.nick, userHost: userHost,
+                                            account: account, caseMapping: mapping)
+                    // Counted with the commands: a flood of INVITEs cannot pile up NAMES lookups.
+                    if running >= commandsInFlight {
+                        await group.next()
+                        running -= 1
+                    }
+                    running += 1
+                    group.addTask { await bridge.invited(invite) }
                 case .channelAccessChanged(let channel):
                     // Voice, op, -m, -b: lines held for the channel are tried again (signal only).
                     await bridge.channelAccessChanged(network: network, channel: channel)
@@ -201,7 +225,9 @@ public enum IRCTransportError: Error, CustomStringConvertible {
 
 extension NetworkSettings {
     /// The connection settings the IRC client takes.
-    func connectionConfiguration(version: String) -> IRCConnectionConfiguration {
+    /// `operatorContact` (`[bot] operator_contact`) goes into the realname, so network staff
+    /// see whom to reach in WHOIS.
+    func connectionConfiguration(version: String, operatorContact: String? = nil) -> IRCConnectionConfiguration {
         let sasl: SASLCredentials? = switch saslMechanism {
         case "plain": .plain(account: saslAccount ?? nick, password: saslPassword?.value ?? "")
         case "external": .external(account: saslAccount)
@@ -213,7 +239,8 @@ extension NetworkSettings {
         var configuration = IRCConnectionConfiguration(
             name: name, host: host, port: port, tls: tls, tlsVerify: tlsVerify, caFile: caFile,
             clientCertificate: clientCert, clientKey: clientKey,
-            nick: nick, alternateNicks: altNicks, username: username, realname: realname,
+            nick: nick, alternateNicks: altNicks, username: username,
+            realname: operatorContact.map { "\(realname) (contact: \($0))" } ?? realname,
             password: serverPassword?.value, sasl: sasl, saslRequired: saslRequired,
             nickservPassword: nickservPassword?.value,
             channels: channels.map { IRCConnectionConfiguration.Channel($0.name, key: $0.key?.value) },

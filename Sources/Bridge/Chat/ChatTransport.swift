@@ -1,3 +1,5 @@
+import IRC
+
 /// What the bridge needs from a chat network. The IRC client, the demo console and the test
 /// transport implement it; the bridge never touches a socket.
 public protocol ChatTransport: Sendable {
@@ -37,6 +39,14 @@ public protocol ChatTransport: Sendable {
     /// Asks the network which services account `nick` is logged in to (IRC: WHOX or WHOIS),
     /// for senders whose account the transport could not vouch for. Bounded in time.
     func lookUpAccount(network: String, nick: String) async -> AccountLookup
+
+    /// Where `nick` stands in `channel` as the network shows it now (IRC: NAMES), for
+    /// honouring an invitation; nil when there is no answer. Bounded in time.
+    func channelStanding(network: String, channel: String, nick: String) async -> ChannelMembers.Standing?
+
+    /// How many channels the bot means to be in on `network` (configured, joined from chat or
+    /// by invitation, minus the parted ones), for `max_channels`.
+    func wantedChannelCount(network: String) async -> Int
 }
 
 /// The answer to `ChatTransport.lookUpAccount`.
@@ -131,6 +141,14 @@ extension ChatTransport {
 
     public func lookUpAccount(network: String, nick: String) async -> AccountLookup {
         .unavailable
+    }
+
+    public func channelStanding(network: String, channel: String, nick: String) async -> ChannelMembers.Standing? {
+        nil
+    }
+
+    public func wantedChannelCount(network: String) async -> Int {
+        0
     }
 }
 

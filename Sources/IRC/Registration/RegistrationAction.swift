@@ -13,6 +13,14 @@ public enum RegistrationAction: Sendable, Hashable {
     case capabilitiesChanged(Set<String>)
     /// Close the connection. `retry` says whether the reconnect supervisor should try again.
     case disconnect(RegistrationFailure, retry: Bool)
+    /// STS on a plain-text connection: close it and connect again at once with TLS to `port`,
+    /// and never in plain text again (IRCv3 strict transport security).
+    case upgradeToTLS(port: Int)
+    /// STS over verified TLS: keep connecting to this host with TLS for `duration` seconds
+    /// from now (the shell stores it per host; seen again, the expiry moves on).
+    case rememberSTS(duration: Int, preload: Bool)
+    /// STS over verified TLS with `duration=0`: the stored policy for this host is dropped.
+    case forgetSTS
 }
 
 /// Log levels without a dependency on a logging library; the shell maps them.

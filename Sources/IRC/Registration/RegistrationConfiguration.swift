@@ -21,6 +21,8 @@ public struct RegistrationConfiguration: Sendable, Hashable {
     public var maxNickLength: Int?
     /// Capabilities we ask for when offered. `sasl` is only requested when credentials are set.
     public var capabilities: [String]
+    /// How this connection is secured, for what an `sts` capability means on it.
+    public var transport: STSPolicy.Transport = .plain
 
     public static let defaultCapabilities = [
         "sasl", "server-time", "message-tags", "account-tag", "extended-join", "account-notify",

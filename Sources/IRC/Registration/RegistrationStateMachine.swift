@@ -179,16 +179,16 @@ public struct RegistrationStateMachine: Sendable {
             // `CAP * LS * :...` announces more lines to come.
             if params.count >= 4, params[2] == "*" { return [] }
             guard phase == .listingCapabilities else { return [] }
-            return capabilitiesListed()
+            let sts = strictTransportSecurity(offered)
+            if phase == .closed { return sts }
+            return sts + capabilitiesListed()
         case "NEW":
             let before = offered
             offered.add(parsing: list)
-            let fresh = configuration.capabilities.filter {
-                // SASL after registration would need a new login flow; we only log in once.
-                $0 != "sasl" && offered.contains($0) && !before.contains($0) && !enabled.contains($0)
-            }
-            guard !fresh.isEmpty else { return [] }
-            return [.log(.debug, "server offers new capabilities: \(fresh.joined(separator: " "))")] + request(fresh)
+            // A policy announced (or changed) later counts like one in LS.
+            let sts = strictTransportSecurity(CapabilityList(parsing: list))
+            if phase == .closed { return sts }
+            return sts + capabilityNew(before: before)
         case "DEL":
             var removed: [String] = []
             for name in list.split(separator: " ").map(String.init) {
@@ -228,6 +228,37 @@ public struct RegistrationStateMachine: Sendable {
             return actions + afterRequestAnswered()
         default:
             return []
+        }
+    }
+
+    private mutating func capabilityNew(before: CapabilityList) -> [RegistrationAction] {
+        let fresh = configuration.capabilities.filter {
+            // SASL after registration would need a new login flow; we only log in once.
+            $0 != "sasl" && offered.contains($0) && !before.contains($0) && !enabled.contains($0)
+        }
+        guard !fresh.isEmpty else { return [] }
+        return [.log(.debug, "server offers new capabilities: \(fresh.joined(separator: " "))")] + request(fresh)
+    }
+
+    /// IRCv3 STS, from `CAP LS` or `CAP NEW`: on plain text, stop registering and upgrade
+    /// (before any credential is sent: SASL waits for `CAP LS` to end, and `PASS` is the
+    /// operator's choice to send in the clear); over verified TLS, the policy to keep.
+    /// `sts` itself is never requested (the spec forbids it).
+    private mutating func strictTransportSecurity(_ list: CapabilityList) -> [RegistrationAction] {
+        guard list.contains("sts") else { return [] }
+        guard let policy = STSPolicy(capabilityValue: list.value(of: "sts")) else {
+            return [.log(.notice, "the server advertises sts without a policy; ignored")]
+        }
+        switch policy.decision(on: configuration.transport) {
+        case .upgrade(let port):
+            phase = .closed
+            return [.log(.notice, "the server requires TLS (STS): reconnecting with TLS to port \(port)"), .upgradeToTLS(port: port)]
+        case .remember(let duration):
+            return [.rememberSTS(duration: duration, preload: policy.preload)]
+        case .forget:
+            return [.forgetSTS]
+        case .ignore(let reason):
+            return [.log(.notice, reason)]
         }
     }
 

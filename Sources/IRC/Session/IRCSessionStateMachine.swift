@@ -46,6 +46,8 @@ public struct IRCSessionStateMachine: Sendable {
     public private(set) var liveTimers: Set<SessionTimer> = []
     /// Refused JOINs in a row per folded channel name, for the retry backoff.
     private var joinRefusals: [String: Int] = [:]
+    /// The bot user mode (ISUPPORT `BOT`) we asked for on this connection, once per connection.
+    public private(set) var botModeRequested: Character?
 
     public init(configuration: SessionConfiguration) {
         self.configuration = configuration
@@ -115,6 +117,7 @@ public struct IRCSessionStateMachine: Sendable {
         support = ISupport()
         joinedChannels = []
         joinRefusals = [:]
+        botModeRequested = nil
         return actions
     }
 
@@ -143,7 +146,13 @@ public struct IRCSessionStateMachine: Sendable {
         case "005":
             support.apply(message)
             if support.value("NICKLEN") != nil { learnedNickLength = support.nickLength }
-            return []
+            return botModeIfAdvertised()
+        case "INVITE":
+            // INVITE <nick> <channel>; with invite-notify others' invites arrive too: only ours count.
+            guard params.count >= 2, same(params[0], nick), let inviter = message.source, support.isChannel(params[1]) else {
+                return []
+            }
+            return [.emit(.invited(channel: params[1], by: inviter, account: message.tags["account"]))]
         case "396":
             // RPL_VISIBLEHOST <nick> <host> :is now your displayed host
             guard params.count >= 2 else { return [] }
@@ -180,6 +189,17 @@ public struct IRCSessionStateMachine: Sendable {
         default:
             return []
         }
+    }
+
+    /// IRCv3 bot mode: a network that advertises `BOT=<mode>` asks bots to wear that user mode
+    /// (Libera's and others' bot policies; clients then see a `bot` tag on our lines). Set once
+    /// per connection, as soon as the 005 naming it arrives (after registration, so after
+    /// every reconnect too).
+    private mutating func botModeIfAdvertised() -> [SessionAction] {
+        guard botModeRequested == nil, let mode = support.botMode else { return [] }
+        botModeRequested = mode
+        return [.log(.info, "the network marks bots with user mode +\(mode) (ISUPPORT BOT): setting it"),
+                .send(Message("MODE", nick, "+\(mode)"))]
     }
 
     private mutating func joined(_ channel: String, source: Source?) -> [SessionAction] {

@@ -22,4 +22,7 @@ public enum SessionChange: Sendable, Hashable {
     case kicked(channel: String, by: String, reason: String)
     /// Our own nick changed after registration.
     case nickChanged(String)
+    /// Someone invited us to `channel`; `account` is the inviter's `account` tag, when sent.
+    /// Only news: whether to go is the owner's decision (`accept_invites`).
+    case invited(channel: String, by: Source, account: String?)
 }

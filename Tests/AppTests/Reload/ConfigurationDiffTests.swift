@@ -80,10 +80,13 @@ import Testing
             $0.limits.bannedWords = ["spam", "more spam"]
             $0.networks[0].ownerMasks = ["*!*@admin.example"]
             $0.networks[0].requireAccount = true
+            $0.networks[0].acceptInvites = "channel-ops"
+            $0.networks[0].maxChannels = 3
         }
         let diff = ConfigurationDiff(from: old, to: new)
         #expect(diff.changes.map(\.key) == ["limits.daily_jobs", "limits.cooldown_seconds", "limits.banned_words",
-                                            "networks[0].owner_masks", "networks[0].require_account"])
+                                            "networks[0].owner_masks", "networks[0].require_account",
+                                            "networks[0].accept_invites", "networks[0].max_channels"])
         #expect(diff.needsRestart.isEmpty && diff.joins.isEmpty && diff.parts.isEmpty)
         // The banned words themselves are never repeated in the reply.
         #expect(!diff.summary(fileName: "bot.conf").contains("spam"))
@@ -92,6 +95,7 @@ import Testing
         #expect(live.limits.dailyJobs == 5 && live.limits.cooldownSeconds == 30 && live.limits.bannedWords.count == 2)
         #expect(live.access(network: "libera").requireAccount)
         #expect(live.access(network: "libera").ownerMasks.count == 1)
+        #expect(live.access(network: "libera").acceptInvites == .channelOperators && live.access(network: "libera").maxChannels == 3)
     }
 
     @Test func channelsAreJoinedAndPartedByTheDifference() throws {
@@ -164,6 +168,7 @@ import Testing
             ("bot.databasePath", "bot.database", { $0.bot.databasePath = "/var/lib/other.sqlite" }),
             ("bot.taskRetentionDays", "bot.task_retention_days", { $0.bot.taskRetentionDays = 7 }),
             ("bot.outboxHoldHours", "bot.outbox_hold_hours", { $0.bot.outboxHoldHours = 6 }),
+            ("bot.operatorContact", "bot.operator_contact", { $0.bot.operatorContact = "ops@example.net" }),
             ("proxy.baseURL", "proxy.base_url", { $0.proxy.baseURL = "http://127.0.0.1:9090/mj" }),
             ("proxy.apiKey", "proxy.api_key", { $0.proxy.apiKey = secret }),
             ("proxy.authStyle", "proxy.auth_style", { $0.proxy.authStyle = "bearer" }),
@@ -211,7 +216,7 @@ import Testing
             ("networks.quitMessage", "networks[0].quit_message", { $0.networks[0].quitMessage = "bye" }),
         ]
         let live = ["bot.commandPrefix", "bot.logLevel", "bot.owners", "bot.replyWithNotice", "networks.channels",
-                    "networks.ownerMasks", "networks.requireAccount", "limits"]
+                    "networks.ownerMasks", "networks.requireAccount", "networks.acceptInvites", "networks.maxChannels", "limits"]
 
         let old = try Self.load(Self.base)
         for edit in edits {

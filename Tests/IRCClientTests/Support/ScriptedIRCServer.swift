@@ -44,6 +44,9 @@ actor ScriptedIRCServer {
 
     private func append(_ connection: ScriptedConnection) { connections.append(connection) }
 
+    /// How many connections the client opened so far.
+    var connectionCount: Int { connections.count }
+
     /// The `number`th connection the client opened (1-based), once it is there.
     func connection(_ number: Int, timeout: Duration = .seconds(10)) async throws -> ScriptedConnection {
         let deadline = ContinuousClock.now.advanced(by: timeout)
