@@ -63,8 +63,9 @@ extension IRCClientTestnetTests {
         await peer.quit()
     }
 
-    @Test func ctcpRequestsAreAnsweredByTheClient() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func ctcpRequestsAreAnsweredByTheClient(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let nick = uniqueName("ctcp")
         let (client, log) = await started(configuration(net, nick: nick))
         _ = try await log.expect("registered") { if case .registered = $0 { true } else { false } }
@@ -87,8 +88,9 @@ extension IRCClientTestnetTests {
         await peer.quit()
     }
 
-    @Test func sixtyQueuedRepliesArriveInOrderWithoutFloodKill() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func sixtyQueuedRepliesArriveInOrderWithoutFloodKill(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let nick = uniqueName("flood")
         let (client, log) = await started(configuration(net, nick: nick))
         _ = try await log.expect("registered") { if case .registered = $0 { true } else { false } }
@@ -115,8 +117,9 @@ extension IRCClientTestnetTests {
         await peer.quit()
     }
 
-    @Test func longMultibyteReplyArrivesCompleteAcrossLines() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func longMultibyteReplyArrivesCompleteAcrossLines(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let nick = uniqueName("long")
         let (client, log) = await started(configuration(net, nick: nick))
         _ = try await log.expect("registered") { if case .registered = $0 { true } else { false } }
@@ -156,8 +159,9 @@ extension IRCClientTestnetTests {
         await peer.quit()
     }
 
-    @Test func twoNetworksInOneProcessAreIndependent() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func twoNetworksInOneProcessAreIndependent(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let channelA = "#" + uniqueName("neta")
         let channelB = "#" + uniqueName("netb")
         let nickA = uniqueName("bota")

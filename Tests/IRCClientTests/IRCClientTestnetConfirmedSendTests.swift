@@ -4,14 +4,20 @@ import Testing
 @testable import IRCClient
 import TestnetSupport
 
-/// `deliver` against the real InspIRCd (ircv3_echomessage and ircv3_labeledresponse loaded):
-/// what the server confirms or refuses, and what another user sees, counted line by line.
+/// `deliver` against the real InspIRCd (ircv3_echomessage and ircv3_labeledresponse loaded) and
+/// ngIRCd (neither: PING barrier): what the server confirms or refuses, and what another user
+/// sees, counted line by line.
 extension IRCClientTestnetTests {
     /// The same long reply in each confirmation mode (labels, echo only, PING barrier), the
     /// capabilities narrowed to force the latter two: confirmed, and seen exactly once.
-    @Test func longReplyIsConfirmedPieceByPieceInEveryMode() async throws {
-        let net = try Testnet.require()
-        let modes: [(SendConfirmations<ContinuousClock.Instant>.Mode, [String])] = [
+    @Test(arguments: TestnetServer.allCases)
+    func longReplyIsConfirmedPieceByPieceInEveryMode(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
+        // ngIRCd has neither labeled-response nor echo-message: whatever is asked for, the PING
+        // barrier confirms (the fallback every server without IRCv3 gets).
+        let modes: [(SendConfirmations<ContinuousClock.Instant>.Mode, [String])] = server == .ngircd ? [
+            (.barrier, RegistrationConfiguration.defaultCapabilities),
+        ] : [
             (.labeled, RegistrationConfiguration.defaultCapabilities),
             (.echo, RegistrationConfiguration.defaultCapabilities.filter { $0 != "labeled-response" }),
             (.barrier, RegistrationConfiguration.defaultCapabilities.filter { $0 != "labeled-response" && $0 != "echo-message" }),
@@ -53,8 +59,9 @@ extension IRCClientTestnetTests {
 
     /// A +m channel answers 404: refused, nothing reaches the channel; voice is reported as a
     /// reason to try again, and then the line arrives once.
-    @Test func moderatedChannelRefusesUntilVoiced() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func moderatedChannelRefusesUntilVoiced(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let channel = "#" + uniqueName("modr")
         let peer = try await TestPeer.connect(to: net)
         try await peer.register(nick: uniqueName("chanop"))
@@ -100,8 +107,9 @@ extension IRCClientTestnetTests {
     /// nobody reads, no answer comes, and after the confirm timeout the client gives the
     /// connection up and reports nothing confirmed (not "sent"). After the server resumes and
     /// the client is back, the line is delivered again and reaches the channel once.
-    @Test func frozenServerConfirmsNothingAndTheLineArrivesAfterResume() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func frozenServerConfirmsNothingAndTheLineArrivesAfterResume(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let channel = "#" + uniqueName("frozen")
         let peer = try await TestPeer.connect(to: net)
         try await peer.register(nick: uniqueName("witness"))
