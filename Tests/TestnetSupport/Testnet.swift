@@ -14,6 +14,23 @@ public enum TestnetServer: String, Sendable, CaseIterable, CustomTestStringConve
     public var hasServices: Bool { self == .inspircd }
 
     public var testDescription: String { rawValue }
+
+    /// `text` as another user receives it. ngIRCd strips trailing spaces and tabs from a
+    /// message's text (InspIRCd passes them on); a text of nothing but spaces arrives empty.
+    public func delivered(_ text: String) -> String {
+        guard self == .ngircd else { return text }
+        var trimmed = Substring(text)
+        while let last = trimmed.last, last == " " || last == "\t" { trimmed.removeLast() }
+        return String(trimmed)
+    }
+
+    /// The text the received pieces of a split reply stand for. The splitter ends every piece
+    /// but the last with the space it cut at, so on InspIRCd the pieces concatenate back to the
+    /// text; ngIRCd strips that space, so there they are joined with one. (Only for texts whose
+    /// pieces were all cut at a space.)
+    public func reassembled(_ pieces: [String]) -> String {
+        self == .ngircd ? pieces.joined(separator: " ") : pieces.joined()
+    }
 }
 
 /// The real IRC network of `Scripts/testnet/` on loopback (InspIRCd 3 + Atheme 7, or ngIRCd),
