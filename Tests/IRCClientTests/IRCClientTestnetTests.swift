@@ -9,7 +9,7 @@ import TestnetSupport
 /// both; those that need services (SASL, NickServ, account tracking) or IRCv3 only InspIRCd
 /// has say so in their name and run there alone. Needs the Debian packages `inspircd`,
 /// `atheme-services` and `ngircd`; set MJBRIDGE_SKIP_TESTNET=1 to skip.
-@Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
+@Suite(.serialized, .timeLimit(.minutes(10)), .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
 struct IRCClientTestnetTests {
     /// Timings shrunk so reconnects and rejoins take moments, not minutes.
     func configuration(

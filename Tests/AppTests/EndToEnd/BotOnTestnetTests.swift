@@ -10,7 +10,7 @@ import TestnetSupport
 /// The whole bot against the real networks and the simulator over loopback HTTP: a user on
 /// the network types commands and reads the answers. Every test runs on InspIRCd + Atheme (TLS,
 /// SASL PLAIN) and on ngIRCd (TLS, no services: the bot registers without SASL).
-@Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
+@Suite(.serialized, .timeLimit(.minutes(10)), .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
 struct BotOnTestnetTests {
     /// Runs `body` with a bot in process and a user in its channel.
     func withBot(_ server: TestnetServer = .inspircd, flavor: SimulatorFlavor = .trueai, configure: (BotHarness) -> String = { $0.configText() },

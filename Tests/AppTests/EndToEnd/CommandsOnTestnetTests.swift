@@ -7,7 +7,7 @@ import TestnetSupport
 /// Every command family of the bridge, typed by a user on the real network, answered by the
 /// bot over TLS, with the simulator behind it (images fetched by the bot from the simulator's
 /// links, as it would fetch them from Discord's CDN).
-@Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
+@Suite(.serialized, .timeLimit(.minutes(10)), .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
 struct CommandsOnTestnetTests {
     /// A user talking to the bot in its channel.
     struct Conversation {

@@ -23,7 +23,7 @@ import Glibc
 /// InspIRCd (confirmed by echo-message/labels) and on ngIRCd (neither: confirmed by the PING
 /// barrier); the others stay on InspIRCd: the cut after the first piece needs an oper CHGHOST,
 /// the dead-letter case the owner's services account, the 100 held lines repeat the +m case.
-@Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
+@Suite(.serialized, .timeLimit(.minutes(10)), .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
 struct DeliveryOnTestnetTests {
     static let foxes = ["first frozen fox", "second frozen fox", "third frozen fox"]
 

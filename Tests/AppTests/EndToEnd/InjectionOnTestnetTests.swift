@@ -16,7 +16,7 @@ import TestnetSupport
 /// cannot be provoked through the bot's own lines (every one fits an IRC line since prompts
 /// and reasons are cut by bytes); `LineSplitterTests.noLineCarriesACTCPMarker` covers it at
 /// every offset.
-@Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
+@Suite(.serialized, .timeLimit(.minutes(10)), .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
 struct InjectionOnTestnetTests {
     @Test(arguments: TestnetServer.allCases)
     func hostileProxyTextAndPromptsStayInTheirLine(_ server: TestnetServer) async throws {

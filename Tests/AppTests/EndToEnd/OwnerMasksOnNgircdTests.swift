@@ -6,7 +6,7 @@ import TestnetSupport
 /// Owner commands on a network without services (ngIRCd: no accounts, no account-tag): the
 /// owner is whoever wears an `owner_masks` pattern, here one on the user name (every test
 /// client comes from 127.0.0.1, so the host cannot tell them apart). Anyone else is refused.
-@Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.ngircdSkipReason), .ngircdTestnet)
+@Suite(.serialized, .timeLimit(.minutes(5)), .enabled(if: !Testnet.skipRequested, Testnet.ngircdSkipReason), .ngircdTestnet)
 struct OwnerMasksOnNgircdTests {
     @Test func ownerByHostmaskRunsOwnerCommandsAndOthersAreRefused() async throws {
         let net = try Testnet.require(.ngircd)

@@ -9,7 +9,7 @@ import TestnetSupport
 
 /// `IRCTransport.deliver` and `channelStatus` against the real servers (InspIRCd + Atheme, ngIRCd):
 /// what the bridge's delivery worker is told for each kind of target.
-@Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
+@Suite(.serialized, .timeLimit(.minutes(10)), .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
 struct IRCTransportDeliveryTests {
     @Test(arguments: TestnetServer.allCases)
     func deliveryReportsAndChannelStatusFollowTheServer(_ server: TestnetServer) async throws {
