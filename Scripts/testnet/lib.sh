@@ -35,6 +35,16 @@ testnet_find_atheme() {
   testnet_die "atheme-services not found. Install it: apt-get install -y inspircd atheme-services (or set TESTNET_ATHEME_BIN)"
 }
 
+testnet_find_ngircd() {
+  if [ -n "${TESTNET_NGIRCD_BIN:-}" ]; then
+    [ -x "$TESTNET_NGIRCD_BIN" ] || testnet_die "TESTNET_NGIRCD_BIN=$TESTNET_NGIRCD_BIN is not an executable"
+    echo "$TESTNET_NGIRCD_BIN"; return
+  fi
+  if command -v ngircd >/dev/null 2>&1; then command -v ngircd; return; fi
+  [ -x /usr/sbin/ngircd ] && { echo /usr/sbin/ngircd; return; }
+  testnet_die "ngircd not found. Install it: apt-get install -y ngircd (or set TESTNET_NGIRCD_BIN)"
+}
+
 testnet_python() {
   command -v python3 >/dev/null 2>&1 || testnet_die "python3 not found (needed for the setup helper): apt-get install -y python3"
   python3 "$TESTNET_SCRIPTS/testnet.py" "$@"
@@ -117,9 +127,17 @@ testnet_start_atheme() {
   fi
 }
 
-# Waits until the plain port answers CAP LS with sasl (InspIRCd up and Atheme linked).
+# Waits until the plain port answers CAP LS with sasl (InspIRCd up and Atheme linked); for
+# ngIRCd (no services, no SASL) until it answers CAP LS at all.
 testnet_wait_ready() {
   local seconds="${1:-20}"
+  if [ "$(testnet_server)" = ngircd ]; then
+    testnet_python wait-ready "$TESTNET_HOST" "$TESTNET_PLAIN_PORT" "$seconds" --without-sasl \
+      --pid "ngircd:$TESTNET_NGIRCD_PID" && return 0
+    echo "--- last lines of $TESTNET_DIR/ngircd/stdout.log:" >&2
+    { tail -n 15 "$TESTNET_DIR/ngircd/stdout.log"; echo; } 2>/dev/null >&2
+    testnet_die "ngIRCd did not become ready in ${seconds}s (dir $TESTNET_DIR)"
+  fi
   if ! testnet_python wait-ready "$TESTNET_HOST" "$TESTNET_PLAIN_PORT" "$seconds" \
        --pid "inspircd:$TESTNET_INSPIRCD_PID" --pid "atheme:$TESTNET_ATHEME_PID"; then
     echo "--- last lines of $TESTNET_DIR/inspircd/inspircd.log:" >&2
@@ -130,8 +148,51 @@ testnet_wait_ready() {
   fi
 }
 
+# Starts ngIRCd from $TESTNET_DIR/ngircd/ngircd.conf; sets TESTNET_NGIRCD_PID. Returns 2
+# (ngIRCd stopped again) when a listener could not bind its port: ngIRCd logs that and runs
+# on with the ports it got.
+testnet_start_ngircd() {
+  local bin; bin="$(testnet_find_ngircd)"
+  local dir="$TESTNET_DIR/ngircd"
+  touch "$dir/stdout.log"
+  local offset; offset=$(( $(stat -c %s "$dir/stdout.log") + 1 ))
+  # Same process hygiene as InspIRCd (own session, std streams to a file, no core files).
+  # -n: no fork, log to stdout; run as root it switches to ServerUID/ServerGID (nobody)
+  # itself once it has read its config and TLS key.
+  (ulimit -c 0; cd "$dir" && exec setsid "$bin" -n -f "$dir/ngircd.conf" </dev/null >>"$dir/stdout.log" 2>&1) &
+  TESTNET_NGIRCD_PID=$!
+  local i output
+  for i in $(seq 1 100); do
+    output="$(tail -c +"$offset" "$dir/stdout.log")"
+    if grep -q "Can't bind socket\|Can't listen on" <<<"$output"; then
+      testnet_stop_pid "$TESTNET_NGIRCD_PID" ngircd
+      grep "Can't bind socket\|Can't listen on" <<<"$output" | sed 's/^/  /' >&2
+      return 2
+    fi
+    # "ready" comes after every listener was opened (or failed).
+    grep -q 'Server ".*" (on ".*") ready' <<<"$output" && return 0
+    if ! kill -0 "$TESTNET_NGIRCD_PID" 2>/dev/null; then
+      tail -n 20 "$dir/stdout.log" >&2
+      testnet_die "ngIRCd exited at once; see $dir/stdout.log"
+    fi
+    sleep 0.1
+  done
+  testnet_die "ngIRCd did not say it is ready within 10 s; see $dir/stdout.log"
+}
+
+# The IRC server of the network in $TESTNET_DIR: "inspircd" (default, with Atheme) or "ngircd".
+testnet_server() { echo "${TESTNET_SERVER:-inspircd}"; }
+
+# The pid and process name of that IRC server (for kill/pause/resume).
+testnet_ircd_pid() {
+  if [ "$(testnet_server)" = ngircd ]; then echo "${TESTNET_NGIRCD_PID:-}"; else echo "${TESTNET_INSPIRCD_PID:-}"; fi
+}
+testnet_ircd_name() {
+  if [ "$(testnet_server)" = ngircd ]; then echo ngircd; else echo inspircd; fi
+}
+
 TESTNET_ENV_KEYS=(
-  TESTNET_DIR TESTNET_HOST TESTNET_TLS_PORT TESTNET_PLAIN_PORT TESTNET_LINK_PORT
+  TESTNET_SERVER TESTNET_DIR TESTNET_HOST TESTNET_TLS_PORT TESTNET_PLAIN_PORT TESTNET_LINK_PORT
   TESTNET_SERVER_NAME TESTNET_SERVICES_NAME
   TESTNET_CA TESTNET_SERVER_CERT TESTNET_SERVER_KEY
   TESTNET_CLIENT_CERT TESTNET_CLIENT_KEY TESTNET_CLIENT_CERT_FP
@@ -142,6 +203,7 @@ TESTNET_ENV_KEYS=(
   TESTNET_OPER_NAME TESTNET_OPER_PASSWORD
   TESTNET_INSPIRCD_PID TESTNET_ATHEME_PID
   TESTNET_INSPIRCD_LOG TESTNET_ATHEME_LOG
+  TESTNET_NGIRCD_PID TESTNET_NGIRCD_LOG
 )
 
 # Writes $TESTNET_DIR/env (shell) and env.json atomically from the variables in scope.

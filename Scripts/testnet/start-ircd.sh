@@ -6,6 +6,23 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 testnet_load "${1:-}"
+if [ "$(testnet_server)" = ngircd ]; then
+  # ngIRCd: no services to wait for; same config, same ports.
+  if testnet_pid_is "$TESTNET_NGIRCD_PID" ngircd; then
+    echo "testnet: ngIRCd already running (pid $TESTNET_NGIRCD_PID)"
+    exit 0
+  fi
+  for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    status=0; testnet_start_ngircd || status=$?
+    [ $status -eq 0 ] && break
+    [ $attempt -eq 10 ] && testnet_die "ngIRCd could not bind its ports again ($TESTNET_PLAIN_PORT, $TESTNET_TLS_PORT)"
+    sleep 1
+  done
+  testnet_write_env
+  testnet_wait_ready "${TESTNET_READY_TIMEOUT:-60}"
+  echo "testnet: ngIRCd started (pid $TESTNET_NGIRCD_PID, $TESTNET_DIR)"
+  exit 0
+fi
 if testnet_pid_is "$TESTNET_INSPIRCD_PID" inspircd; then
   echo "testnet: InspIRCd already running (pid $TESTNET_INSPIRCD_PID)"
   exit 0

@@ -3,7 +3,8 @@
 
   testnet.py free-ports N            print N distinct free TCP ports on 127.0.0.1
   testnet.py wait-ready HOST PORT S  wait up to S seconds until the IRC server answers
-                                     CAP LS 302 with `sasl` (= Atheme is linked)
+                                     CAP LS 302 with `sasl` (= Atheme is linked);
+                                     --without-sasl: until it answers CAP LS at all
   testnet.py register ...            register a NickServ account (see --help)
   testnet.py env-json ENV JSON       convert the shell env file into JSON
 """
@@ -128,7 +129,7 @@ def dead_process(pids):
     return None
 
 
-def wait_ready(host, port, seconds, pids=()):
+def wait_ready(host, port, seconds, pids=(), need_sasl=True):
     deadline = time.monotonic() + seconds
     last = "nothing tried yet"
     while time.monotonic() < deadline:
@@ -151,7 +152,7 @@ def wait_ready(host, port, seconds, pids=()):
                             break
                 irc.send("QUIT :probe")
                 names = [c.split("=", 1)[0] for c in caps]
-                if "sasl" in names:
+                if "sasl" in names or not need_sasl:
                     return 0
                 last = "server is up but does not offer sasl yet (services not linked)"
         except (OSError, TimeoutError, ConnectionError) as error:
@@ -244,6 +245,8 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("seconds", type=float)
     p.add_argument("--pid", action="append", default=[], help="NAME:PID that must stay alive")
+    p.add_argument("--without-sasl", action="store_true",
+                   help="ready once CAP LS is answered (a server without services, e.g. ngIRCd)")
     p = sub.add_parser("register")
     p.add_argument("--host", required=True)
     p.add_argument("--port", type=int, required=True)
@@ -267,7 +270,7 @@ def main():
         print(" ".join(str(p) for p in free_ports(args.count)))
         return 0
     if args.cmd == "wait-ready":
-        return wait_ready(args.host, args.port, args.seconds, args.pid)
+        return wait_ready(args.host, args.port, args.seconds, args.pid, need_sasl=not args.without_sasl)
     if args.cmd == "register":
         return register(args)
     if args.cmd == "env-json":

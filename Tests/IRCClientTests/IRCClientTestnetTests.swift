@@ -4,9 +4,12 @@ import Testing
 @testable import IRCClient
 import TestnetSupport
 
-/// Integration tests against the real InspIRCd + Atheme network of `Scripts/testnet/`.
-/// Needs the Debian packages `inspircd` and `atheme-services`; set MJBRIDGE_SKIP_TESTNET=1 to skip.
-@Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.skipReason), .testnet)
+/// Integration tests against the real networks of `Scripts/testnet/`: InspIRCd + Atheme, and
+/// ngIRCd (no services). Tests that apply to any server take it as their argument and run on
+/// both; those that need services (SASL, NickServ, account tracking) or IRCv3 only InspIRCd
+/// has say so in their name and run there alone. Needs the Debian packages `inspircd`,
+/// `atheme-services` and `ngircd`; set MJBRIDGE_SKIP_TESTNET=1 to skip.
+@Suite(.serialized, .timeLimit(.minutes(10)), .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
 struct IRCClientTestnetTests {
     /// Timings shrunk so reconnects and rejoins take moments, not minutes.
     func configuration(
@@ -34,8 +37,9 @@ struct IRCClientTestnetTests {
         return (client, log)
     }
 
-    @Test func tlsVerifiedAgainstTheTestCA() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func tlsVerifiedAgainstTheTestCA(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let nick = uniqueName("tls")
         let (client, log) = await started(configuration(net, nick: nick))
         _ = try await log.expect("connected") { $0 == .connected }
@@ -46,8 +50,9 @@ struct IRCClientTestnetTests {
         _ = try await log.expect("stopped") { $0 == .stopped }
     }
 
-    @Test func tlsVerifiesTheHostNameToo() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func tlsVerifiesTheHostNameToo(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         var config = configuration(net, nick: uniqueName("byname"))
         config.host = "localhost" // in the server certificate's names; sent as SNI and checked
         let (client, log) = await started(config)
@@ -55,8 +60,9 @@ struct IRCClientTestnetTests {
         await client.shutdown()
     }
 
-    @Test func tlsRefusedWhenTheCAIsNotTrusted() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func tlsRefusedWhenTheCAIsNotTrusted(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let (client, log) = await started(configuration(net, nick: uniqueName("untrust"), caFile: .some(nil)))
         let event = try await log.expect("disconnected") { if case .disconnected = $0 { true } else { false } }
         guard case .disconnected(let reason, let retry) = event else { return }
@@ -78,8 +84,9 @@ struct IRCClientTestnetTests {
                 try CertificatePin(parsing: "sha256:" + #require(keyLine.split(separator: "=").last)))
     }
 
-    @Test func pinnedCertificateIsEnoughWithoutTheCA() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func pinnedCertificateIsEnoughWithoutTheCA(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let pins = try await serverPins(net)
         var config = configuration(net, nick: uniqueName("pincert"), caFile: .some(nil))
         config.tlsFingerprints = [pins.certificate]
@@ -88,8 +95,9 @@ struct IRCClientTestnetTests {
         await client.shutdown()
     }
 
-    @Test func pinnedPublicKeyAmongOtherPinsIsEnoughWithoutTheCA() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func pinnedPublicKeyAmongOtherPinsIsEnoughWithoutTheCA(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let pins = try await serverPins(net)
         var config = configuration(net, nick: uniqueName("pinkey"), caFile: .some(nil))
         config.tlsFingerprints = [CertificatePin(digest: Array(repeating: 7, count: 32)), pins.publicKey]
@@ -98,8 +106,9 @@ struct IRCClientTestnetTests {
         await client.shutdown()
     }
 
-    @Test func wrongPinIsRefusedEvenWithATrustedCAAndNotRetried() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func wrongPinIsRefusedEvenWithATrustedCAAndNotRetried(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let pins = try await serverPins(net)
         let wrong = CertificatePin(digest: Array(repeating: 0xab, count: 32))
         // ca_file stays set: the chain would verify, the pin still decides.
@@ -176,8 +185,9 @@ struct IRCClientTestnetTests {
         await client.shutdown()
     }
 
-    @Test func nickInUseFallsBack() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func nickInUseFallsBack(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let nick = uniqueName("taken")
         let peer = try await TestPeer.connect(to: net)
         try await peer.register(nick: nick)
@@ -188,8 +198,9 @@ struct IRCClientTestnetTests {
         await peer.quit()
     }
 
-    @Test func joinsConfiguredChannelsWithKeys() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func joinsConfiguredChannelsWithKeys(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let open = "#" + uniqueName("open")
         let locked = "#" + uniqueName("key")
         let peer = try await TestPeer.connect(to: net)
@@ -217,8 +228,9 @@ struct IRCClientTestnetTests {
         await peer.quit()
     }
 
-    @Test func rejoinsAfterKick() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func rejoinsAfterKick(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let channel = "#" + uniqueName("kick")
         let peer = try await TestPeer.connect(to: net)
         try await peer.register(nick: uniqueName("kicker"))
@@ -239,8 +251,9 @@ struct IRCClientTestnetTests {
         await peer.quit()
     }
 
-    @Test func reconnectsAndRejoinsAfterServerRestart() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func reconnectsAndRejoinsAfterServerRestart(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let channel = "#" + uniqueName("restart")
         let nick = uniqueName("phoenix")
         let (client, log) = await started(configuration(net, nick: nick, channels: [.init(channel)]))
@@ -259,8 +272,9 @@ struct IRCClientTestnetTests {
         await client.shutdown()
     }
 
-    @Test func hungServerIsDetectedAndLeftForAWorkingOne() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func hungServerIsDetectedAndLeftForAWorkingOne(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let channel = "#" + uniqueName("hang")
         var config = configuration(net, nick: uniqueName("watch"), channels: [.init(channel)])
         // Wide enough that a working server under load always answers in time (InspIRCd

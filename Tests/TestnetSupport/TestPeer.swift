@@ -61,11 +61,12 @@ public actor TestPeer {
         channel.writeAndFlush(ByteBuffer(string: line + "\r\n"), promise: nil)
     }
 
-    /// Registers (no SASL) and waits for 001.
-    public func register(nick: String) async throws {
+    /// Registers (no SASL) and waits for 001. `user` is the USER name (the `user` of
+    /// `nick!user@host`; servers without ident put `~` before it).
+    public func register(nick: String, user: String = "peer") async throws {
         self.nick = nick
         send("NICK \(nick)")
-        send("USER peer 0 * :test peer")
+        send("USER \(user) 0 * :test peer")
         _ = try await expect("001 for \(nick)") { $0.command == "001" }
     }
 

@@ -7,20 +7,21 @@ import Store
 import Testing
 import TestnetSupport
 
-/// The whole bot against the real InspIRCd + Atheme network (TLS, SASL PLAIN) and the
-/// simulator over loopback HTTP: a user on the network types commands and reads the answers.
-@Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.skipReason), .testnet)
+/// The whole bot against the real networks and the simulator over loopback HTTP: a user on
+/// the network types commands and reads the answers. Every test runs on InspIRCd + Atheme (TLS,
+/// SASL PLAIN) and on ngIRCd (TLS, no services: the bot registers without SASL).
+@Suite(.serialized, .timeLimit(.minutes(10)), .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
 struct BotOnTestnetTests {
     /// Runs `body` with a bot in process and a user in its channel.
-    func withBot(flavor: SimulatorFlavor = .trueai, configure: (BotHarness) -> String = { $0.configText() },
+    func withBot(_ server: TestnetServer = .inspircd, flavor: SimulatorFlavor = .trueai, configure: (BotHarness) -> String = { $0.configText() },
                  _ body: (BotHarness, TestPeer) async throws -> Void) async throws {
-        try await withRunningBot(flavor: flavor, configure: configure) { harness, user, _ in try await body(harness, user) }
+        try await withRunningBot(server, flavor: flavor, configure: configure) { harness, user, _ in try await body(harness, user) }
     }
 
     /// Like `withBot`, also handing over the running bot (to look at its connections).
-    func withRunningBot(flavor: SimulatorFlavor = .trueai, configure: (BotHarness) -> String = { $0.configText() },
+    func withRunningBot(_ server: TestnetServer = .inspircd, flavor: SimulatorFlavor = .trueai, configure: (BotHarness) -> String = { $0.configText() },
                         _ body: (BotHarness, TestPeer, RunningBot) async throws -> Void) async throws {
-        let net = try Testnet.require()
+        let net = try Testnet.require(server)
         let harness = try await BotHarness.make(net, flavor: flavor)
         let user = try await harness.user()
         let bot = try await harness.startInProcess(configure(harness))
@@ -40,8 +41,9 @@ struct BotOnTestnetTests {
         await harness.cleanUp()
     }
 
-    @Test func answersHelpInTheChannelAndInPrivate() async throws {
-        try await withBot { harness, user in
+    @Test(arguments: TestnetServer.allCases)
+    func answersHelpInTheChannelAndInPrivate(_ server: TestnetServer) async throws {
+        try await withBot(server) { harness, user in
             let me = await user.nick
             await user.send("PRIVMSG \(harness.channel) :!help")
             let help = try await user.said(by: harness.nick, "!help in the channel") { $0.hasPrefix("\(me): Commands:") }
@@ -56,8 +58,9 @@ struct BotOnTestnetTests {
         }
     }
 
-    @Test func imagineThenUpscaleWithAndWithoutReference() async throws {
-        try await withBot { harness, user in
+    @Test(arguments: TestnetServer.allCases)
+    func imagineThenUpscaleWithAndWithoutReference(_ server: TestnetServer) async throws {
+        try await withBot(server) { harness, user in
             let me = await user.nick
             await user.send("PRIVMSG \(harness.channel) :!imagine a red fox in snow --ar 16:9")
             let ack = try await user.said(by: harness.nick, "the acknowledgement") { $0.contains("ref ") }
@@ -84,8 +87,9 @@ struct BotOnTestnetTests {
         }
     }
 
-    @Test func pollingAloneWorksWithoutAPublicURL() async throws {
-        try await withBot(configure: { $0.configText(callbacks: false) }) { harness, user in
+    @Test(arguments: TestnetServer.allCases)
+    func pollingAloneWorksWithoutAPublicURL(_ server: TestnetServer) async throws {
+        try await withBot(server, configure: { $0.configText(callbacks: false) }) { harness, user in
             await user.send("PRIVMSG \(harness.channel) :!imagine polling only")
             _ = try await user.said(by: harness.nick, "the acknowledgement") { $0.contains("ref ") }
             let done = try await user.said(by: harness.nick, "the result, found by polling") { $0.contains("✅") }
@@ -96,10 +100,11 @@ struct BotOnTestnetTests {
     /// Two networks in one process (here the same server over TLS and over the plain port,
     /// as two independent connections): each answers in its own channel, results go back
     /// through the connection the command came from.
-    @Test func twoNetworksInOneProcess() async throws {
+    @Test(arguments: TestnetServer.allCases)
+    func twoNetworksInOneProcess(_ server: TestnetServer) async throws {
         let secondNick = uniqueName("mjp")
         let secondChannel = "#" + uniqueName("plain")
-        try await withBot(configure: { harness in
+        try await withBot(server, configure: { harness in
             harness.configText() + """
 
 
@@ -136,8 +141,9 @@ struct BotOnTestnetTests {
 
     /// A result that finishes while the bot is out of the channel (kicked) is held and said
     /// once the bot has rejoined, not lost and not sent to an empty room.
-    @Test func resultWhileKickedIsDeliveredAfterRejoin() async throws {
-        try await withRunningBot { harness, user, bot in
+    @Test(arguments: TestnetServer.allCases)
+    func resultWhileKickedIsDeliveredAfterRejoin(_ server: TestnetServer) async throws {
+        try await withRunningBot(server) { harness, user, bot in
             let me = await user.nick
             await harness.simulator.controls.stick(atPercent: 50)
             await user.send("PRIVMSG \(harness.channel) :!imagine a patient heron")
@@ -162,8 +168,9 @@ struct BotOnTestnetTests {
 
     /// The bot process is SIGKILLed with three tasks in flight, the tasks finish while it is
     /// down (their callbacks fail), and after a restart each result arrives exactly once.
-    @Test func killedWithTasksInFlightDeliversEachResultOnceAfterRestart() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func killedWithTasksInFlightDeliversEachResultOnceAfterRestart(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let harness = try await BotHarness.make(net)
         defer { Task { await harness.cleanUp() } }
         let user = try await harness.user()

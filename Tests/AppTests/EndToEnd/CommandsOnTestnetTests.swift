@@ -7,7 +7,7 @@ import TestnetSupport
 /// Every command family of the bridge, typed by a user on the real network, answered by the
 /// bot over TLS, with the simulator behind it (images fetched by the bot from the simulator's
 /// links, as it would fetch them from Discord's CDN).
-@Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.skipReason), .testnet)
+@Suite(.serialized, .timeLimit(.minutes(10)), .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
 struct CommandsOnTestnetTests {
     /// A user talking to the bot in its channel.
     struct Conversation {
@@ -47,8 +47,9 @@ struct CommandsOnTestnetTests {
         return line[arrow.upperBound...].split(separator: " ").first.map(String.init)
     }
 
-    @Test func everyCommandFamilyOverIRC() async throws {
-        try await BotOnTestnetTests().withBot(configure: { $0.configText(progress: "quarter") }) { harness, user in
+    @Test(arguments: TestnetServer.allCases)
+    func everyCommandFamilyOverIRC(_ server: TestnetServer) async throws {
+        try await BotOnTestnetTests().withBot(server, configure: { $0.configText(progress: "quarter") }) { harness, user in
         let me = await user.nick
         let chat = Conversation(harness: harness, user: user, me: me)
 

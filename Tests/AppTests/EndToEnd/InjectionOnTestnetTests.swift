@@ -5,7 +5,8 @@ import MidjourneySimulator
 import Testing
 import TestnetSupport
 
-/// Issue 12, on the real network (InspIRCd + Atheme, the bot over TLS, the simulator behind it):
+/// Issue 12, on the real networks (InspIRCd + Atheme, and ngIRCd, which ends a connection on a
+/// line over 512 bytes; the bot over TLS, the simulator behind it):
 /// hostile text never becomes a command, a CTCP or a line break on the wire, as a second client
 /// in the channel (and a third one in another channel) sees it.
 ///
@@ -15,11 +16,12 @@ import TestnetSupport
 /// cannot be provoked through the bot's own lines (every one fits an IRC line since prompts
 /// and reasons are cut by bytes); `LineSplitterTests.noLineCarriesACTCPMarker` covers it at
 /// every offset.
-@Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.skipReason), .testnet)
+@Suite(.serialized, .timeLimit(.minutes(10)), .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
 struct InjectionOnTestnetTests {
-    @Test func hostileProxyTextAndPromptsStayInTheirLine() async throws {
-        try await BotOnTestnetTests().withBot { harness, user in
-            let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func hostileProxyTextAndPromptsStayInTheirLine(_ server: TestnetServer) async throws {
+        try await BotOnTestnetTests().withBot(server) { harness, user in
+            let net = try Testnet.require(server)
             let me = await user.nick
             // A watcher in a channel the injected text aims at.
             let other = "#" + uniqueName("other")
@@ -76,9 +78,10 @@ struct InjectionOnTestnetTests {
     /// The proxy's result link is untrusted text too: the simulator hands back a result
     /// `imageUrl` carrying line breaks, NUL, a CTCP and 5 KB, and the bot's result line
     /// (and any continuation) stays one plain PRIVMSG to this channel.
-    @Test func hostileResultImageUrlsStayInTheirLine() async throws {
-        try await BotOnTestnetTests().withBot { harness, user in
-            let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func hostileResultImageUrlsStayInTheirLine(_ server: TestnetServer) async throws {
+        try await BotOnTestnetTests().withBot(server) { harness, user in
+            let net = try Testnet.require(server)
             let me = await user.nick
             let other = "#" + uniqueName("other")
             let watcher = try await TestPeer.connect(to: net)

@@ -42,13 +42,20 @@ struct BotHarness: Sendable {
         """
 
     /// The bot's config file. `callbacks: false` leaves out the public URL: polling alone.
-    /// `limits` is the whole `[limits]` table.
+    /// `limits` is the whole `[limits]` table; `networkKeys` go into the testnet's `[[networks]]`
+    /// table. SASL PLAIN as the bot's account where the network has services (InspIRCd +
+    /// Atheme); none on ngIRCd, which has no SASL.
     func configText(callbacks: Bool = true, pollSeconds: Double = 1, deadlineMinutes: Double = 5,
-                    progress: String = "off", limits: String = BotHarness.noLimits) -> String {
-        """
+                    progress: String = "off", limits: String = BotHarness.noLimits, networkKeys: String = "") -> String {
+        let sasl = net.server.hasServices ? """
+            sasl_mechanism = "plain"
+            sasl_account = "\(net.botAccount)"
+            sasl_password = "\(net.botPassword)"
+            """ : "# no SASL: \(net.server) has no services"
+        return """
         [bot]
         database = "bot.sqlite"
-        owners = ["\(net.botAccount)-owner"]
+        owners = ["\(net.server.hasServices ? net.botAccount : "mjbot")-owner"]
         log_level = "info"
 
         [proxy]
@@ -72,13 +79,12 @@ struct BotHarness: Sendable {
         port = \(net.tlsPort)
         ca_file = "\(net.caFile)"
         nick = "\(nick)"
-        sasl_mechanism = "plain"
-        sasl_account = "\(net.botAccount)"
-        sasl_password = "\(net.botPassword)"
+        \(sasl)
         flood_burst = 5
         flood_interval_seconds = 1
         rejoin_delay_seconds = 1
         quit_message = "e2e bye"
+        \(networkKeys)
 
         [[networks.channels]]
         name = "\(channel)"

@@ -7,12 +7,13 @@ import Logging
 import Testing
 import TestnetSupport
 
-/// `IRCTransport.deliver` and `channelStatus` against the real server (InspIRCd + Atheme):
+/// `IRCTransport.deliver` and `channelStatus` against the real servers (InspIRCd + Atheme, ngIRCd):
 /// what the bridge's delivery worker is told for each kind of target.
-@Suite(.serialized, .enabled(if: !Testnet.skipRequested, Testnet.skipReason), .testnet)
+@Suite(.serialized, .timeLimit(.minutes(10)), .enabled(if: !Testnet.skipRequested, Testnet.bothSkipReason), .testnets(.inspircd, .ngircd))
 struct IRCTransportDeliveryTests {
-    @Test func deliveryReportsAndChannelStatusFollowTheServer() async throws {
-        let net = try Testnet.require()
+    @Test(arguments: TestnetServer.allCases)
+    func deliveryReportsAndChannelStatusFollowTheServer(_ server: TestnetServer) async throws {
+        let net = try Testnet.require(server)
         let open = "#" + uniqueName("open")
         let closed = "#" + uniqueName("inv")
         let peer = try await TestPeer.connect(to: net)
