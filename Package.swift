@@ -76,9 +76,15 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Hosting the bot's result images: the content-addressed blob store behind a small
+        // protocol (disk today; S3 or PostgreSQL large objects could implement it), public
+        // names, retention and retry decisions as values. SHA-256 and HMAC from Crypto.
+        .target(name: "ImageHosting", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Wiring: config, HTTP endpoints, services, transports.
         .target(name: "App", dependencies: [
-            "IRC", "IRCClient", "MidjourneyAPI", "MidjourneySimulator", "Store", "Bridge", "GuardedFetch",
+            "IRC", "IRCClient", "MidjourneyAPI", "MidjourneySimulator", "Store", "Bridge", "GuardedFetch", "ImageHosting",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -112,6 +118,8 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        // DiskBlobStore on a real temp directory; the pure planners exactly.
+        .testTarget(name: "ImageHostingTests", dependencies: ["ImageHosting"]),
         .testTarget(name: "BridgeTests", dependencies: [
             "Bridge", "MidjourneyAPI", "MidjourneySimulator", "Store",
             // The harness downloads image links with the real fetcher (loopback allowed).
@@ -127,6 +135,7 @@ let package = Package(
         ]),
         .testTarget(name: "AppTests", dependencies: [
             "App", "IRC", "IRCClient", "MidjourneySimulator", "TestnetSupport", "Bridge", "Store", "MidjourneyAPI",
+            "ImageHosting", "GuardedFetch",
             // The end-to-end tests start the real executable (SIGKILL/SIGTERM), so it must be built.
             "mjbridge",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
