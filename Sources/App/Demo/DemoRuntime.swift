@@ -30,7 +30,7 @@ public struct DemoRuntime: Sendable {
         mjbridge demo: a pretend IRC channel in your terminal.
         The Midjourney proxy here is SIMULATED: no real images are made, no key or credits are used.
         Try:  !help   !imagine a red fox in snow --ar 16:9   then  !u2   !v1   !zoom 2x   !tasks
-        Result links are the demo's own (/i/...) on 127.0.0.1 and work while the demo runs. Ctrl-D quits.
+        Result links point at 127.0.0.1 (the demo hosts its results under /i/) and work while the demo runs. Ctrl-D quits.
         """
 
     /// Runs until `input` ends, then waits for running tasks (up to `drainTimeout`).
