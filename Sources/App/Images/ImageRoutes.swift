@@ -88,7 +88,9 @@ public struct ImageRoutes: HTTPRouteGroup {
             headers[.contentRange] = "bytes \(wanted.lowerBound)-\(wanted.upperBound - 1)/\(size)"
         }
         guard includeBody else {
-            // No bytes read: the catalog knows the size.
+            // No bytes read: the catalog knows the size; the store only says the file is there
+            // (so HEAD and GET agree when it is not).
+            guard (try? await blobs.info(digest)) != nil else { return Self.text(.gone, "This image is no longer available.") }
             headers[.contentLength] = "\(slice.count)"
             await served.served(record.name, at: now())
             return Response(status: status, headers: headers)
@@ -114,12 +116,16 @@ public struct ImageRoutes: HTTPRouteGroup {
                  body: .init(byteBuffer: ByteBuffer(string: line + "\n")))
     }
 
-    /// IMF-fixdate (RFC 9110), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+    /// IMF-fixdate (RFC 9110), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`; built by hand (no
+    /// DateFormatter per request, no locale involved).
     static func httpDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: date)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "GMT")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int?) -> String { let v = n ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        return "\(days[(c.weekday ?? 1) - 1]), \(two(c.day)) \(months[(c.month ?? 1) - 1]) \(c.year ?? 1970) "
+            + "\(two(c.hour)):\(two(c.minute)):\(two(c.second)) GMT"
     }
 }

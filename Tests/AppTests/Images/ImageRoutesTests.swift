@@ -104,6 +104,14 @@ import Testing
         await f.server.stop()
     }
 
+    @Test func aRowWhoseFileIsGoneSays410ForGetAndHead() async throws {
+        let f = try await fixture()
+        try await f.blobs.delete(try #require(BlobDigest(hex: f.record.digest)))
+        #expect(try await httpRequest(f.server.baseURL + "/i/1828-abcdef.png").status == 410)
+        #expect(try await httpRequest(f.server.baseURL + "/i/1828-abcdef.png", method: .HEAD).status == 410)
+        await f.server.stop()
+    }
+
     @Test func traversalAndEncodedVariantsAre404OverTheWire() async throws {
         let f = try await fixture()
         // Sanity: the raw client reaches the route.
