@@ -152,6 +152,34 @@ import Testing
         await imageServer.stop()
     }
 
+    /// A grid with four single images gets five links, in order, each serving its own bytes;
+    /// an upscale (one image) gets one.
+    @Test func aGridWithFourSinglesGetsFiveLinks() async throws {
+        var files: [String: [UInt8]] = ["grid.png": pngBytes(10)]
+        for n in 1...4 { files["s\(n).png"] = pngBytes(UInt8(10 + n)) }
+        let (imageHost, imageServer) = try await FlakyImageHost.start(images: files)
+        imageHost.up.withLock { $0 = true }
+        let directory = try ImageTestDirectory()
+        let bot = try await startBot(directory, proxyBaseURL: imageServer.baseURL)
+        let grid = ResultImages(taskId: "1748339029408888", grid: imageServer.baseURL + "/img/grid.png",
+                                singles: (1...4).map { imageServer.baseURL + "/img/s\($0).png" })
+        guard case .hosted(let links) = await bot.host.mirror(grid), let gridLink = links.grid else { Issue.record("not hosted"); return }
+        #expect(links.singles.count == 4)
+        #expect(try await httpRequest(gridLink).body == files["grid.png"])
+        for (n, link) in links.singles.enumerated() {
+            #expect(link == String(gridLink.dropLast(4)) + "-\(n + 1).png")
+            #expect(try await httpRequest(link).body == files["s\(n + 1).png"])
+        }
+        guard case .hosted(let upscale) = await bot.host.mirror(ResultImages(taskId: "1748339029409999", grid: imageServer.baseURL + "/img/s2.png")) else {
+            Issue.record("upscale not hosted"); return
+        }
+        #expect(upscale.grid != nil && upscale.singles.isEmpty)
+        // Same bytes as single 2: one file for both names.
+        #expect(try await bot.blobs.listByAge().count == 5)
+        await bot.server.stop()
+        await imageServer.stop()
+    }
+
     /// A link whose `ex=` has passed is given up on (logged), not retried for a day.
     @Test func anOwedMirrorIsGivenUpOnceTheProxysLinkExpired() async throws {
         let (_, imageServer) = try await FlakyImageHost.start(images: ["grid.png": pngBytes(3)])
