@@ -76,6 +76,12 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Hosting the bot's result images: the content-addressed blob store behind a small
+        // protocol (disk today; S3 or PostgreSQL large objects could implement it), public
+        // names, retention and retry decisions as values. SHA-256 and HMAC from Crypto.
+        .target(name: "ImageHosting", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Matrix client-server API: request builders, /sync parsing, reply content, retry
         // decisions (pure), and a thin MatrixClient actor over AsyncHTTPClient.
         .target(name: "Matrix", dependencies: [
@@ -86,7 +92,7 @@ let package = Package(
         ]),
         // Wiring: config, HTTP endpoints, services, transports.
         .target(name: "App", dependencies: [
-            "IRC", "IRCClient", "MidjourneyAPI", "MidjourneySimulator", "Store", "Bridge", "GuardedFetch",
+            "IRC", "IRCClient", "MidjourneyAPI", "MidjourneySimulator", "Store", "Bridge", "GuardedFetch", "ImageHosting",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -126,6 +132,8 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        // DiskBlobStore on a real temp directory; the pure planners exactly.
+        .testTarget(name: "ImageHostingTests", dependencies: ["ImageHosting"]),
         .testTarget(name: "BridgeTests", dependencies: [
             "Bridge", "MidjourneyAPI", "MidjourneySimulator", "Store",
             // The harness downloads image links with the real fetcher (loopback allowed).
@@ -141,6 +149,7 @@ let package = Package(
         ]),
         .testTarget(name: "AppTests", dependencies: [
             "App", "IRC", "IRCClient", "MidjourneySimulator", "TestnetSupport", "Bridge", "Store", "MidjourneyAPI",
+            "ImageHosting", "GuardedFetch",
             // The end-to-end tests start the real executable (SIGKILL/SIGTERM), so it must be built.
             "mjbridge",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -133,6 +133,20 @@ public protocol BotStore: Sendable {
     func pruneAudit(before date: Date) async throws -> Int
     func recentAudit(limit: Int) async throws -> [AuditEntry]
 
+    // MARK: Hosted images (the catalog; the bytes are in a blob store) and owed mirrors
+
+    func recordHostedImages(_ images: [HostedImageRecord], settlingOwedMirrorOf taskId: String) async throws
+    func hostedImages(forTask taskId: String) async throws -> [HostedImageRecord]
+    func hostedImage(named name: String) async throws -> HostedImageRecord?
+    func liveHostedImages() async throws -> [HostedImageRecord]
+    @discardableResult
+    func removeHostedImages(names: [String], reason: String, at date: Date) async throws -> Int
+    func markHostedImagesServed(_ lastServed: [String: Date]) async throws
+    func recordOwedMirror(_ owed: OwedMirrorRecord) async throws
+    func owedMirror(taskId: String) async throws -> OwedMirrorRecord?
+    func owedMirrors(dueBy date: Date) async throws -> [OwedMirrorRecord]
+    func removeOwedMirror(taskId: String) async throws
+
     // MARK: STS policies (IRCv3 strict transport security, per host)
 
     func stsPolicy(host: String) async throws -> STSPolicyRecord?

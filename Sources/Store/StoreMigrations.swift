@@ -206,6 +206,34 @@ enum StoreMigrations {
             try db.create(index: "intent_state_created", on: "intent", columns: ["state", "createdAt"])
             try db.create(index: "intent_closed", on: "intent", columns: ["closedAt"])
         }
+        migrator.registerMigration("v10-images") { db in
+            // The catalog of hosted result images: one row per public name (the bytes live in
+            // a blob store, by digest). Removed names keep their row so their links say 410.
+            try db.create(table: "hostedImage") { t in
+                t.primaryKey("name", .text)
+                t.column("taskId", .text).notNull().indexed()
+                t.column("imageIndex", .integer).notNull()
+                t.column("digest", .text).notNull().indexed()
+                t.column("contentType", .text).notNull()
+                t.column("bytes", .integer).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("lastServedAt", .datetime)
+                t.column("removedAt", .datetime)
+                t.column("removedReason", .text)
+            }
+            // Retention reads the live ones.
+            try db.create(index: "hostedImage_live", on: "hostedImage", columns: ["removedAt", "createdAt"])
+            // Mirrors that failed at completion, retried in the background across restarts.
+            try db.create(table: "owedMirror") { t in
+                t.primaryKey("taskId", .text)
+                t.column("gridUrl", .text)
+                t.column("singleUrls", .text).notNull()
+                t.column("firstFailedAt", .datetime).notNull()
+                t.column("attempts", .integer).notNull()
+                t.column("nextAttemptAt", .datetime).notNull().indexed()
+                t.column("lastError", .text)
+            }
+        }
         migrator.registerMigration("v11-sts") { db in
             // IRCv3 STS policies learned over verified TLS, per host: a network configured
             // with tls = false is still reached with TLS until the policy expires.

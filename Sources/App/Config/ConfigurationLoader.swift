@@ -78,7 +78,7 @@ public struct ConfigurationLoader: Sendable {
         var limitsTable = try reader.table("limits") ?? TableReader(path: "limits", values: [:])
         let limits = try limitSettings(&limitsTable, resolve: resolve)
         try limitsTable.finish()
-        let images = try ImageSettings.read(try reader.table("images"))
+        let images = try ImageSettings.read(try reader.table("images"), resolve: resolve)
 
         var networks: [NetworkSettings] = []
         for var table in try reader.tables("networks") {

@@ -47,6 +47,14 @@ extension Configuration {
         lines.append("max_concurrent_downloads = \(images.maxConcurrentDownloads)")
         lines.append("download_budget_mb = \(images.downloadBudgetBytes / 1_000_000)")
         lines.append("max_image_mb = \(images.maxImageBytes / 1_000_000)")
+        if let base = images.publicBaseURL {
+            lines.append("public_base_url = \(q(base))  # results hosted at \(base)/i/<name>")
+        } else {
+            lines.append("public_base_url = \"\"  # image hosting OFF: the proxy's links are posted as they are (they expire, about a day on Discord)")
+        }
+        lines.append("store_dir = \(q(images.storeDirectory(databasePath: bot.databasePath)))")
+        lines.append("retention_days = \(images.retentionDays)\(images.retentionDays == 0 ? "  # no age limit" : "")")
+        lines.append("max_store_mb = \(images.maxStoreBytes / 1_000_000)")
         for n in networks {
             lines.append("")
             lines.append("[[networks]]")

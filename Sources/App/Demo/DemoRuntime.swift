@@ -1,6 +1,7 @@
 import Bridge
 import Foundation
 import GuardedFetch
+import ImageHosting
 import Logging
 import MidjourneyAPI
 import MidjourneySimulator
@@ -29,7 +30,7 @@ public struct DemoRuntime: Sendable {
         mjbridge demo: a pretend IRC channel in your terminal.
         The Midjourney proxy here is SIMULATED: no real images are made, no key or credits are used.
         Try:  !help   !imagine a red fox in snow --ar 16:9   then  !u2   !v1   !zoom 2x   !tasks
-        Image links point at the simulator on 127.0.0.1 and work while the demo runs. Ctrl-D quits.
+        Result links point at 127.0.0.1 (the demo hosts its results under /i/) and work while the demo runs. Ctrl-D quits.
         """
 
     /// Runs until `input` ends, then waits for running tasks (up to `drainTimeout`).
@@ -48,8 +49,14 @@ public struct DemoRuntime: Sendable {
         let sink = BridgeCallbackSink()
         let secret = CallbackSecret.generate()
         let metrics = BotMetrics()
+        // The demo hosts its results like `run` does, on its own loopback HTTP server and in its
+        // temp directory (removed at the end): the same routes, store and host.
+        let blobs = try DiskBlobStore(directory: directory.appendingPathComponent("images").path)
+        let served = ServedImageLog()
+        let imageLogger = Logger(label: "mjbridge.images", level: logger.logLevel)
         let routes: [any HTTPRouteGroup] = [CallbackRoutes(secret: secret, sink: sink, metrics: metrics),
-                                            ObservabilityRoutes(health: DemoHealth(), metrics: metrics)]
+                                            ObservabilityRoutes(health: DemoHealth(), metrics: metrics),
+                                            ImageRoutes(store: store, blobs: blobs, served: served, logger: imageLogger)]
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let server = CallbackServer.application(routes: routes, host: "127.0.0.1", port: 0,
                                                 logger: Logger(label: "mjbridge.http", level: logger.logLevel),
@@ -70,8 +77,17 @@ public struct DemoRuntime: Sendable {
         configuration.setProgress(.quarter, network: "demo", channel: channel)
         configuration.routeStateKey = RouteStateKey(callbackSecret: secret)
         configuration.routeTargets = RouteTargetRules(networks: ["demo"])
+        var imageSettings = Self.imageSettings
+        imageSettings.publicBaseURL = "http://127.0.0.1:\(port)"
+        let hostSettings = HostedResultImages.Settings(imageSettings, proxyBaseURL: simulator.apiBaseURL)!
+        let imageHost = try await HostedResultImages.make(
+            settings: hostSettings, store: store, blobs: blobs,
+            fetcher: try GuardedFetcher(policy: hostSettings.fetchPolicy, logger: imageLogger), metrics: metrics, logger: imageLogger)
+        let imageService = ImageHostingService(host: imageHost, served: served, logger: imageLogger)
+        let imageTask = Task { try await imageService.run() }
         let bridge = ChatBridge(configuration: configuration, client: client, store: store,
                             transport: ConsoleTransport(write: write), imageFetcher: try Self.imageFetcher(logger: logger),
+                            resultImageHost: imageHost,
                             logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
         await sink.attach(bridge)
         let poller = Task { try await bridge.run() }
@@ -93,6 +109,8 @@ public struct DemoRuntime: Sendable {
             try await Task.sleep(for: .milliseconds(200))
         }
         poller.cancel()
+        imageTask.cancel()
+        _ = try? await imageTask.value
         await serverGroup.triggerGracefulShutdown()
         _ = try? await serverTask.value
         await simulator.shutdown()
@@ -102,9 +120,13 @@ public struct DemoRuntime: Sendable {
     /// refuses; the demo allows loopback (and only loopback) explicitly so that `!describe` and
     /// `!blend` of its own links work. It listens nowhere public and runs on the user's machine.
     static func imageFetcher(logger: Logger) throws -> GuardedImageFetcher {
+        try GuardedImageFetcher(settings: imageSettings, logger: Logger(label: "mjbridge.images", level: logger.logLevel))
+    }
+
+    static var imageSettings: ImageSettings {
         var settings = ImageSettings()
         settings.allowNetworks = ["127.0.0.0/8", "::1/128"]
-        return try GuardedImageFetcher(settings: settings, logger: Logger(label: "mjbridge.images", level: logger.logLevel))
+        return settings
     }
 }
 

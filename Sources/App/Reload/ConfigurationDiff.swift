@@ -216,6 +216,11 @@ public struct ConfigurationDiff: Sendable {
         check("images.max_concurrent_downloads") { $0.images.maxConcurrentDownloads }
         check("images.download_budget_mb") { $0.images.downloadBudgetBytes }
         check("images.max_image_mb") { $0.images.maxImageBytes }
+        // The image host (its links, store and retention) is built once at start.
+        check("images.public_base_url") { $0.images.publicBaseURL }
+        check("images.store_dir") { $0.images.storeDirectory }
+        check("images.retention_days") { $0.images.retentionDays }
+        check("images.max_store_mb") { $0.images.maxStoreBytes }
     }
 
     private mutating func compareNetwork(_ old: NetworkSettings, _ new: NetworkSettings, index: Int) {

@@ -1,5 +1,7 @@
 import Bridge
 import Foundation
+import GuardedFetch
+import ImageHosting
 import IRCClient
 import Logging
 import MidjourneyAPI
@@ -26,6 +28,11 @@ public struct BotRuntime: Sendable {
     let listen: (host: String, port: Int)?
     /// Where `/health` and `/metrics` are served when not on `listen`.
     let metricsListen: (host: String, port: Int)?
+    /// The bot's hosted result images (`[images] public_base_url`); nil when hosting is off.
+    public let imageHost: HostedResultImages?
+    /// `GET`/`HEAD /i/<name>` on `listen`, and the host's background work; nil when off.
+    let imageRoutes: ImageRoutes?
+    let imageService: ImageHostingService?
     let logger: Logger
 
     /// - Parameters:
@@ -66,6 +73,8 @@ public struct BotRuntime: Sendable {
                           logger: Logger(label: "mjbridge.irc", level: logger.logLevel), stsPolicies: stsPolicies)
         }
         let transport = IRCTransport(clients: ircClients, logger: logger, metrics: metrics)
+        let imageHosting = try await Self.imageHosting(configuration: configuration, store: store, metrics: metrics, clock: clock,
+                                                       logger: Logger(label: "mjbridge.images", level: logger.logLevel))
         let live = LiveSettingsHolder(configuration.liveSettings())
         let reloader = configPath.map { path in
             ConfigReloader(path: path, loader: loader, running: configuration, live: live, store: store, transport: transport,
@@ -76,6 +85,7 @@ public struct BotRuntime: Sendable {
                             client: clients.main, store: store, transport: transport,
                             imageFetcher: try imageFetcher ?? GuardedImageFetcher(
                                 settings: configuration.images, logger: Logger(label: "mjbridge.images", level: logger.logLevel)),
+                            resultImageHost: imageHosting?.host ?? DisabledResultImageHost(),
                             modeClients: clients.byMode, clock: clock, live: live, reloader: reloader,
                             metrics: metrics.bridgeMetrics, logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
         let routes = CallbackRoutes(secret: secret, sink: BridgeCallbackSink(bridge: bridge), metrics: metrics)
@@ -99,7 +109,30 @@ public struct BotRuntime: Sendable {
         })
         return BotRuntime(configuration: configuration, bridge: bridge, transport: transport, store: store,
                           notifyHook: notifyHook, reloader: reloader, metrics: metrics, routes: routes,
-                          observability: observability, listen: listen, metricsListen: metricsListen, logger: logger)
+                          observability: observability, listen: listen, metricsListen: metricsListen,
+                          imageHost: imageHosting?.host, imageRoutes: imageHosting?.routes, imageService: imageHosting?.service,
+                          logger: logger)
+    }
+
+    /// The image host when `[images] public_base_url` is set: a disk blob store at `store_dir`,
+    /// a fetcher with its own limiter (mirrors never wait behind users' images, nor they behind
+    /// mirrors), the `/i/` routes and the background service. Nil (logged) when not set.
+    static func imageHosting(configuration: Configuration, store: SQLiteStore, metrics: BotMetrics, clock: BridgeClock,
+                             logger: Logger) async throws -> (host: HostedResultImages, routes: ImageRoutes, service: ImageHostingService)? {
+        guard let settings = HostedResultImages.Settings(configuration.images, proxyBaseURL: configuration.proxy.baseURL) else {
+            logger.notice("no images.public_base_url: result images are not hosted, the proxy's links are posted as they are (they expire)")
+            return nil
+        }
+        let directory = configuration.images.storeDirectory(databasePath: configuration.bot.databasePath)
+        let blobs = try DiskBlobStore(directory: directory)
+        let limiter = DownloadLimiter(maxConcurrent: 4, budgetBytes: 4 * configuration.images.maxImageBytes)
+        let fetcher = try GuardedFetcher(policy: settings.fetchPolicy, limiter: limiter, logger: logger)
+        let host = try await HostedResultImages.make(settings: settings, store: store, blobs: blobs, fetcher: fetcher,
+                                                     now: clock.now, metrics: metrics, logger: logger)
+        let served = ServedImageLog()
+        logger.notice("hosting result images", metadata: ["links": "\(settings.publicBaseURL)/i/<name>", "store_dir": "\(directory)"])
+        return (host, ImageRoutes(store: store, blobs: blobs, served: served, now: clock.now, logger: logger),
+                ImageHostingService(host: host, served: served, logger: logger))
     }
 
     /// What `lockDatabase(of:)` returns: keep it alive as long as the bot runs.
@@ -119,13 +152,16 @@ public struct BotRuntime: Sendable {
         let httpLogger = Logger(label: "mjbridge.http", level: logger.logLevel)
         if let listen {
             // `/health` and `/metrics` beside the callback unless they have a listener of their own.
-            let groups: [any HTTPRouteGroup] = metricsListen == nil ? [routes, observability] : [routes]
+            var groups: [any HTTPRouteGroup] = metricsListen == nil ? [routes, observability] : [routes]
+            // `/i/<name>` beside the callback: the listener a reverse proxy exposes.
+            if let imageRoutes { groups.append(imageRoutes) }
             services.append(CallbackServer.application(routes: groups, host: listen.host, port: listen.port, logger: httpLogger))
         }
         if let metricsListen {
             services.append(CallbackServer.application(routes: [observability], host: metricsListen.host,
                                                        port: metricsListen.port, logger: httpLogger))
         }
+        if let imageService { services.append(imageService) }
         services.append(BridgeService(bridge: bridge, logger: logger))
         services.append(IRCService(transport: transport, bridge: bridge))
         return services
