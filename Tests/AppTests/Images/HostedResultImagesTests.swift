@@ -50,8 +50,10 @@ import Testing
     /// Done when: a result's short link still serves the same bytes after the proxy's link has
     /// expired, and after a bot restart.
     @Test func theShortLinkOutlivesTheProxysLinkAndARestart() async throws {
+        // Links signed for 2 minutes, expired on cue below (`expireImageLinksNow`): a lifetime of a
+        // few real seconds ran out under a loaded test run before the first download.
         let simulator = try await SimulatorServer.start(configuration: SimulatorConfiguration(
-            flavor: .trueai, timing: .instant, clock: .realTime(), imageLinkLifetime: .seconds(5)))
+            flavor: .trueai, timing: .instant, clock: .realTime(), imageLinkLifetime: .seconds(120)))
         let client = try MidjourneyClient(configuration: MidjourneyConfiguration(baseURL: simulator.apiBaseURL),
                                           httpClient: MidjourneyClient.sharedHTTPClient)
         let id = try #require(try await client.imagine(ImagineRequest(prompt: "a red fox")).taskId)

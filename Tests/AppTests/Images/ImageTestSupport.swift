@@ -72,10 +72,12 @@ func httpRequest(_ url: String, method: HTTPMethod = .GET, headers: [String: Str
 }
 
 /// Sends a request line exactly as written (no client normalises `..` or decodes `%2e`) over a
-/// plain loopback socket and returns the status code. Blocking calls, off the cooperative pool,
-/// with a 30 s receive timeout.
+/// plain loopback socket and returns the status code. The blocking calls run on a thread of
+/// their own (with a 30 s receive timeout): `Task.detached` would still run them on the
+/// cooperative pool, which has one thread per core — two blocked readers on a 2-core machine
+/// would starve the very server they wait for, and every other test, for 30 s.
 func rawStatus(port: Int, target: String) async throws -> Int {
-    try await Task.detached {
+    try await onOwnThread {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket") }
         defer { close(fd) }
@@ -103,7 +105,14 @@ func rawStatus(port: Int, target: String) async throws -> Int {
         let parts = firstLine.split(separator: " ")
         guard parts.count >= 2, let status = Int(parts[1]) else { throw TestFailure("no status line in \(firstLine)") }
         return status
-    }.value
+    }
+}
+
+/// Runs blocking work on a new thread and awaits its result without holding a pool thread.
+func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
 }
 
 /// An image host for result links that the test takes down and brings back (503 while down),
