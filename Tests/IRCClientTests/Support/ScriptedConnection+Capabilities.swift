@@ -16,7 +16,7 @@ extension ScriptedConnection {
     }
 
     /// The next PRIVMSG or NOTICE the client sent.
-    func nextChat(timeout: Duration = .seconds(10)) async throws -> Message {
+    func nextChat(timeout: Duration = .seconds(30)) async throws -> Message {
         try await expect("a chat line", timeout: timeout) { $0.command == "PRIVMSG" || $0.command == "NOTICE" }
     }
 

@@ -47,8 +47,10 @@ actor ScriptedIRCServer {
     /// How many connections the client opened so far.
     var connectionCount: Int { connections.count }
 
-    /// The `number`th connection the client opened (1-based), once it is there.
-    func connection(_ number: Int, timeout: Duration = .seconds(10)) async throws -> ScriptedConnection {
+    /// The `number`th connection the client opened (1-based), once it is there. Waits default to
+    /// 30 s: the whole suite runs in one process on 2 cores beside a dozen IRC servers starting,
+    /// and 10 s proved too short there for a client that was merely waiting its turn.
+    func connection(_ number: Int, timeout: Duration = .seconds(30)) async throws -> ScriptedConnection {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while connections.count < number {
             if ContinuousClock.now >= deadline {
@@ -96,7 +98,7 @@ actor ScriptedConnection {
     }
 
     /// The next line the client sent that matches, skipping the ones before it.
-    func expect(_ what: String, timeout: Duration = .seconds(10), _ predicate: (Message) -> Bool) async throws -> Message {
+    func expect(_ what: String, timeout: Duration = .seconds(30), _ predicate: (Message) -> Bool) async throws -> Message {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while true {
             while cursor < received.count {
