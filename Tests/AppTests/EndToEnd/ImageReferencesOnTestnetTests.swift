@@ -61,10 +61,12 @@ struct ImageReferencesOnTestnetTests {
                 }
             }
             try #require(!otherRef.isEmpty, "every ref in \(other) collided with one here")
-            let foreign = try await chat.ask("!describe \(otherRef)", "refusal of another channel's ref") {
-                $0.contains(otherRef) && !$0.contains("⏳")
+            // A constant for the closure below (a captured var does not compile under Swift 6).
+            let foreignRef = otherRef
+            let foreign = try await chat.ask("!describe \(foreignRef)", "refusal of another channel's ref") {
+                $0.contains(foreignRef) && !$0.contains("⏳")
             }
-            #expect(foreign == "ref \(otherRef) is not from this conversation: only results asked for here can be used.",
+            #expect(foreign == "ref \(foreignRef) is not from this conversation: only results asked for here can be used.",
                     "\(foreign)")
             #expect(!foreign.contains("forest"))
 
