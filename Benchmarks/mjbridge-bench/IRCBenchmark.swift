@@ -110,6 +110,29 @@ enum IRCBenchmark {
         return rows
     }
 
+    /// One pass alone, repeated, for a profiler to look at (`mjbridge-bench profile-parse` or
+    /// `profile-serialise`): the full benchmark mixes all passes in one profile.
+    static func profile(_ pass: String) {
+        let lines = IRCCorpus.generate(count: lineCount)
+        let messages = lines.compactMap { try? Message(parsing: $0) }
+        var sink = 0
+        var buffer: [UInt8] = []
+        for _ in 0..<30 {
+            if pass == "parse" {
+                for line in lines {
+                    if let message = try? Message(parsing: line) { sink &+= message.params.count }
+                }
+            } else {
+                for message in messages {
+                    buffer.removeAll(keepingCapacity: true)
+                    message.serialize(into: &buffer)
+                    sink &+= buffer.count
+                }
+            }
+        }
+        print("irc: profiled \(pass), checksum \(sink)")
+    }
+
     struct Rate {
         var best: Double
         var median: Double

@@ -22,6 +22,8 @@ let which = arguments.first ?? "all"
 var rows: [BenchmarkRow] = []
 if which == "all" || which == "irc" || which == "parser" { rows += IRCBenchmark.run() }
 if which == "all" || which == "polling" { rows += try await PollingBenchmark.run() }
+if which == "profile-parse" { IRCBenchmark.profile("parse") }
+if which == "profile-serialise" { IRCBenchmark.profile("serialise") }
 if let jsonPath {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

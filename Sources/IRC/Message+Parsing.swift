@@ -67,6 +67,7 @@ extension Message {
     }
 
     /// `line`, when given, holds the same bytes as `b`: the tag section is then sliced from it.
+    @inline(__always)
     private static func parseLine(_ b: UnsafeBufferPointer<UInt8>, validatingUTF8: Bool, line: String?) throws(IRCParseError) -> Message {
         var end = b.count
         while end > 0, b[end - 1] == cr || b[end - 1] == lf { end -= 1 }
