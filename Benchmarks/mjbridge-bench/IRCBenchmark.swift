@@ -73,7 +73,7 @@ enum IRCBenchmark {
             peer: peerParse == nil ? nil : "irctokens tokenise (of str, no UTF-8 check)",
             peerValue: peerParse.map { describe($0, bytes: byteCount, lines: lines.count) },
             ratio: peerParse.map { format(bytesRate.best / $0.best, digits: 1) + "×" },
-            goal: "≥ 3,000,000 lines/s", met: bytesRate.best >= 3_000_000, note: nil))
+            goal: nil, met: nil, note: "for comparison: the connection parses the String its line decoder makes"))
 
         let allTagsRate = rate(parseAllTags, lines.count)
         rows.append(BenchmarkRow(

@@ -101,7 +101,7 @@ def main():
         out.append("## What the profile says\n")
         out.append(notes + "\n")
     if missed and profile:
-        out.append("## Profile of this run (perf, IRC benchmark, symbols ≥ 1.5 % of samples)\n")
+        out.append("## Profile of this run (perf, the pass whose goal is missed, symbols ≥ 1.5 % of samples)\n")
         out.append("Goals missed in this run: " + "; ".join(f"{r['metric']} ({r['goal']})" for r in missed) + ".\n")
         out.append("```")
         out.append(profile)

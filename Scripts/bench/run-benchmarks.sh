@@ -7,7 +7,7 @@
 # Builds mjbridge-bench in release mode (scratch path .build-release), sets up a Python venv
 # with the peers (irctokens) under it, runs every benchmark once (each one times several runs
 # and reports best and median CPU time), profiles the IRC benchmark with perf when a goal is
-# missed and perf is installed, and renders the JSON rows with render-benchmarks.py.
+# missed and perf is installed (that pass alone), and renders the JSON rows with render-benchmarks.py.
 #
 # Environment: MJBRIDGE_BENCH_SCRATCH (default .build-release), MJBRIDGE_BENCH_PROFILE=0 to
 # skip the perf profile, MJBRIDGE_BENCH_SKIP_BUILD=1 to use the existing binary.
@@ -34,14 +34,21 @@ MJBRIDGE_BENCH_PYTHON="$venv/bin/python" "$bin" all --json "$work/rows.json" | t
 
 profile="$work/profile.txt"
 : > "$profile"
-if [ "${MJBRIDGE_BENCH_PROFILE:-1}" = 1 ] && command -v perf > /dev/null \
-    && "$venv/bin/python" -c 'import json,sys; sys.exit(0 if any(r.get("met") is False and r["area"].startswith("IRC") for r in json.load(open(sys.argv[1]))) else 1)' "$work/rows.json"; then
-    echo "== an IRC goal is missed: profiling the IRC benchmark with perf"
-    # The peer is left out of the profile (MJBRIDGE_BENCH_PYTHON=false makes it unavailable).
-    if MJBRIDGE_BENCH_PYTHON=false perf record -F 1999 -g -o "$work/perf.data" "$bin" irc > /dev/null 2> "$work/perf.log"; then
-        perf report -i "$work/perf.data" --no-children --sort symbol --percent-limit 1.5 --stdio -q -g none 2> /dev/null \
-            | sed -e 's/[[:space:]]*$//' -e '/^$/d' | cut -c1-160 | head -40 > "$profile" || true
-    fi
+missed() { # the IRC areas ("IRC parse", "IRC serialise") with a missed goal in this run
+    "$venv/bin/python" -c 'import json,sys; sys.exit(0 if any(r.get("met") is False and r["area"] == sys.argv[2] for r in json.load(open(sys.argv[1]))) else 1)' "$work/rows.json" "$1"
+}
+if [ "${MJBRIDGE_BENCH_PROFILE:-1}" = 1 ] && command -v perf > /dev/null; then
+    for pass in parse serialise; do
+        missed "IRC $pass" || continue
+        echo "== a goal of IRC $pass is missed: profiling that pass alone with perf"
+        if perf record -F 1999 -g -o "$work/perf.data" "$bin" "profile-$pass" > /dev/null 2> "$work/perf.log"; then
+            {
+                echo "--- mjbridge-bench profile-$pass (self time per symbol)"
+                perf report -i "$work/perf.data" --no-children --sort symbol --percent-limit 1.5 --stdio -q -g none 2> /dev/null \
+                    | sed -e 's/[[:space:]]*$//' -e '/^$/d' | cut -c1-150 | head -30
+            } >> "$profile" || true
+        fi
+    done
 fi
 
 "$venv/bin/python" Scripts/bench/render-benchmarks.py "$work/rows.json" "$profile" > BENCHMARKS.md
