@@ -45,7 +45,7 @@ if [ "${MJBRIDGE_BENCH_PROFILE:-1}" = 1 ] && command -v perf > /dev/null; then
             {
                 echo "--- mjbridge-bench profile-$pass (self time per symbol)"
                 perf report -i "$work/perf.data" --no-children --sort symbol --percent-limit 1.5 --stdio -q -g none 2> /dev/null \
-                    | sed -e 's/[[:space:]]*$//' -e '/^$/d' | cut -c1-150 | head -30
+                    | cut -c1-150 | sed -e 's/[[:space:]]*$//' -e '/^$/d' | head -30
             } >> "$profile" || true
         fi
     done
