@@ -76,6 +76,21 @@ private struct WireWriter {
         /// NUL, CR, LF and space.
         case wordBreakers
 
+        /// Whether `text` holds none of these bytes: eight bytes a step (ByteSearch), since
+        /// nearly all text is clean and the byte-by-byte test was a sixth of serialising.
+        @inline(__always)
+        func isAbsent(from text: UnsafeBufferPointer<UInt8>) -> Bool {
+            switch self {
+            case .none:
+                return true
+            case .lineBreakers:
+                return ByteSearch.firstLineBreaker(in: text, from: 0, to: text.count) == text.count
+            case .wordBreakers:
+                return ByteSearch.first(of: 0x20, 0x20, in: text, from: 0, to: text.count) == text.count
+                    && ByteSearch.firstLineBreaker(in: text, from: 0, to: text.count) == text.count
+            }
+        }
+
         @inline(__always)
         func contains(_ byte: UInt8) -> Bool {
             switch self {
@@ -104,7 +119,7 @@ private struct WireWriter {
         let copied: Int? = text.withContiguousStorageIfAvailable { source in
             guard let base = source.baseAddress, !source.isEmpty else { return 0 }
             // Clean text (nearly all of it) is one memcpy.
-            if forbidden == .none || !source.contains(where: forbidden.contains) {
+            if forbidden.isAbsent(from: source) {
                 (out.baseAddress! + count).update(from: base, count: source.count)
                 count += source.count
             } else {
@@ -142,7 +157,8 @@ private struct WireWriter {
         append(text, dropping: .lineBreakers)
         let length = count - start - 1
         let body = UnsafeMutableBufferPointer(rebasing: out[(start + 1)..<count])
-        let needsMarker = length == 0 || body[0] == 0x3A || body.contains(0x20)
+        let needsMarker = length == 0 || body[0] == 0x3A
+            || ByteSearch.first(of: 0x20, 0x20, in: UnsafeBufferPointer(body), from: 0, to: length) < length
         if !needsMarker {
             (out.baseAddress! + start).update(from: out.baseAddress! + start + 1, count: length)
             count -= 1

@@ -84,6 +84,24 @@ import Testing
         #expect(messages[3].serialized() == "QUIT :")
     }
 
+    @Test func forbiddenBytesAreDroppedAtEveryOffsetOfAWord() {
+        // The serializer checks eight bytes at a time; a byte to drop may sit anywhere.
+        let text = Array("0123456789abcdefghij".utf8)
+        for offset in 0..<text.count {
+            for byte: UInt8 in [0x00, 0x0D, 0x0A, 0x20] {
+                var bytes = text
+                bytes[offset] = byte
+                let part = String(decoding: bytes, as: UTF8.self)
+                var dropped = bytes
+                dropped.remove(at: offset)
+                let without = String(decoding: dropped, as: UTF8.self)
+                let line = Message(source: Source(nick: part), command: "CMD", params: [part, part]).serialized()
+                let trailing = byte == 0x20 ? ":" + part : without
+                #expect(line == ":\(without) CMD \(without) \(trailing)", "byte \(byte) at \(offset)")
+            }
+        }
+    }
+
     @Test func trailingNeedsItsMarkerOnlyWhenItMust() {
         #expect(Message("PRIVMSG", "#a", "word").serialized() == "PRIVMSG #a word")
         #expect(Message("PRIVMSG", "#a", "\r\nword").serialized() == "PRIVMSG #a word")
