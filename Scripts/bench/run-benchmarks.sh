@@ -51,5 +51,6 @@ if [ "${MJBRIDGE_BENCH_PROFILE:-1}" = 1 ] && command -v perf > /dev/null; then
     done
 fi
 
-"$venv/bin/python" Scripts/bench/render-benchmarks.py "$work/rows.json" "$profile" > BENCHMARKS.md
+"$venv/bin/python" Scripts/bench/render-benchmarks.py "$work/rows.json" "$profile" > "$work/BENCHMARKS.md"
+mv "$work/BENCHMARKS.md" BENCHMARKS.md
 echo "== BENCHMARKS.md rewritten"
