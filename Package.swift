@@ -111,7 +111,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "IRCTests", dependencies: ["IRC"]),
+        // Fixtures/ (the ircv3 parser-tests vectors) is read by path, not bundled.
+        .testTarget(name: "IRCTests", dependencies: ["IRC"], exclude: ["Fixtures"]),
         // Test-only: starts the real InspIRCd + Atheme of Scripts/testnet/ and speaks to it as a user.
         .target(name: "TestnetSupport", dependencies: [
             "IRC", "IRCClient",

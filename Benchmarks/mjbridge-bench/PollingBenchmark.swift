@@ -8,7 +8,7 @@ import MidjourneySimulator
 /// Midjourney bots use, counted in HTTP requests the proxy has to answer and in wall time,
 /// over real loopback HTTP to the simulator.
 enum PollingBenchmark {
-    static func run() async throws {
+    static func run() async throws -> [BenchmarkRow] {
         let tasks = 1_000
         let simulator = try await SimulatorServer.start(
             host: "127.0.0.1", port: 0,
@@ -37,7 +37,17 @@ enum PollingBenchmark {
 
         print("polling: batched list-by-condition: \(batchedRequests) requests, \(ms(batchedTime)) ms for \(listed.count) tasks")
         print("polling: one fetch per task (other bots): \(naiveRequests) requests, \(ms(naiveTime)) ms for \(fetched) tasks")
-        print("polling: \(naiveRequests / max(1, batchedRequests))× fewer requests per cycle, \(String(format: "%.1f", seconds(naiveTime) / max(seconds(batchedTime), 1e-9)))× less time")
+        let requestRatio = Double(naiveRequests) / Double(max(1, batchedRequests))
+        let timeRatio = seconds(naiveTime) / max(seconds(batchedTime), 1e-9)
+        print("polling: \(format(requestRatio, digits: 0))× fewer requests per cycle, \(format(timeRatio, digits: 1))× less time")
+        let batch = MidjourneyConfiguration(baseURL: simulator.apiBaseURL).listBatchSize
+        let expected = (ids.count + batch - 1) / batch
+        return [BenchmarkRow(
+            area: "Polling", metric: "one poll cycle over \(ids.count) pending tasks (simulator, loopback HTTP)",
+            value: "\(batchedRequests) requests, \(ms(batchedTime)) ms wall",
+            peer: "one fetch per task (the popular bots)", peerValue: "\(naiveRequests) requests, \(ms(naiveTime)) ms wall",
+            ratio: "\(format(requestRatio, digits: 0))× fewer requests, \(format(timeRatio, digits: 1))× less time",
+            goal: "⌈tasks / \(batch)⌉ = \(expected) requests", met: batchedRequests == expected, note: nil)]
     }
 
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }

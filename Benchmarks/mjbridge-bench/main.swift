@@ -1,15 +1,31 @@
 // mjbridge benchmarks: figures, printed with what they compare against. Not tests: nothing
-// here passes or fails. Run in release mode:
+// here passes or fails. Run in release mode (Scripts/bench/run-benchmarks.sh does all of it
+// and rewrites BENCHMARKS.md):
 //
-//     swift run -c release mjbridge-bench            # all
-//     swift run -c release mjbridge-bench parser     # IRC parser vs irctokens (Python)
-//     swift run -c release mjbridge-bench polling    # batched polling vs one fetch per task
+//     swift run -c release mjbridge-bench                       # all
+//     swift run -c release mjbridge-bench irc                   # IRC parse/serialise vs irctokens
+//     swift run -c release mjbridge-bench polling               # batched polling vs one fetch per task
+//     swift run -c release mjbridge-bench all --json out.json   # also write the rows as JSON
 import Foundation
 import IRC
 import Logging
 import MidjourneyAPI
 import MidjourneySimulator
 
-let which = CommandLine.arguments.dropFirst().first ?? "all"
-if which == "all" || which == "parser" { try ParserBenchmark.run() }
-if which == "all" || which == "polling" { try await PollingBenchmark.run() }
+var arguments = Array(CommandLine.arguments.dropFirst())
+var jsonPath: String?
+if let index = arguments.firstIndex(of: "--json"), index + 1 < arguments.count {
+    jsonPath = arguments[index + 1]
+    arguments.removeSubrange(index...(index + 1))
+}
+let which = arguments.first ?? "all"
+var rows: [BenchmarkRow] = []
+if which == "all" || which == "irc" || which == "parser" { rows += IRCBenchmark.run() }
+if which == "all" || which == "polling" { rows += try await PollingBenchmark.run() }
+if which == "profile-parse" { IRCBenchmark.profile("parse") }
+if which == "profile-serialise" { IRCBenchmark.profile("serialise") }
+if let jsonPath {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try encoder.encode(rows).write(to: URL(fileURLWithPath: jsonPath))
+}

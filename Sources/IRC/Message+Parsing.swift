@@ -1,22 +1,19 @@
 // The parser works on a contiguous UTF-8 buffer with integer offsets: no regex, no Scanner, no
 // intermediate Substrings. The only allocations are the resulting strings (most params fit in
-// Swift's 15-byte small-string form and allocate nothing), the params array and the tag table.
+// Swift's 15-byte small-string form and allocate nothing) and the params array. The tag section
+// is not decoded here at all (see `Message.rawTags`): parsed from a String it is a slice of that
+// String, from bytes one String.
 
 private let space: UInt8 = 0x20
 private let colon: UInt8 = 0x3A
 private let at: UInt8 = 0x40
 private let bang: UInt8 = 0x21
-private let semicolon: UInt8 = 0x3B
-private let equals: UInt8 = 0x3D
-private let backslash: UInt8 = 0x5C
 private let cr: UInt8 = 0x0D
 private let lf: UInt8 = 0x0A
 
 // Upper-case only: a lower-case command takes the slow path that upper-cases it.
 private let commonCommands = ["PRIVMSG", "NOTICE", "PING", "PONG", "JOIN", "PART", "QUIT", "MODE", "NICK", "KICK",
                               "TAGMSG", "CAP", "ACCOUNT", "AWAY", "CHGHOST", "TOPIC", "ERROR", "BATCH", "INVITE"]
-    .map { (key: ByteSearch.packed($0), word: $0) }
-private let commonTagKeys = ["time", "account", "msgid", "batch", "label", "bot", "+typing"]
     .map { (key: ByteSearch.packed($0), word: $0) }
 
 extension Message {
@@ -34,9 +31,10 @@ extension Message {
         // withUTF8 is free for native strings; bridged or lazily decoded ones are made native.
         // Its closure cannot throw a typed error, so the error travels out beside an Optional
         // (cheaper than a Result<Message, _>, which cost a generic copy per line).
-        var line = line
+        // The tag section stays a slice of `line` (the message then keeps the line's storage).
+        var native = line
         var failure = IRCParseError.emptyLine
-        let message = line.withUTF8 { Message.parse($0, validatingUTF8: false, failure: &failure) }
+        let message = native.withUTF8 { Message.parse($0, validatingUTF8: false, line: line, failure: &failure) }
         guard let message else { throw failure }
         self = message
     }
@@ -49,26 +47,28 @@ extension Message {
     public init<Bytes: Collection<UInt8>>(parsing bytes: Bytes) throws(IRCParseError) {
         var failure = IRCParseError.emptyLine
         let message: Message?
-        if let contiguous = bytes.withContiguousStorageIfAvailable({ Message.parse($0, validatingUTF8: true, failure: &failure) }) {
+        if let contiguous = bytes.withContiguousStorageIfAvailable({ Message.parse($0, validatingUTF8: true, line: nil, failure: &failure) }) {
             message = contiguous
         } else {
-            message = Array(bytes).withUnsafeBufferPointer { Message.parse($0, validatingUTF8: true, failure: &failure) }
+            message = Array(bytes).withUnsafeBufferPointer { Message.parse($0, validatingUTF8: true, line: nil, failure: &failure) }
         }
         guard let message else { throw failure }
         self = message
     }
 
     @inline(__always)
-    private static func parse(_ buffer: UnsafeBufferPointer<UInt8>, validatingUTF8: Bool, failure: inout IRCParseError) -> Message? {
+    private static func parse(_ buffer: UnsafeBufferPointer<UInt8>, validatingUTF8: Bool, line: String?, failure: inout IRCParseError) -> Message? {
         do {
-            return try parseLine(buffer, validatingUTF8: validatingUTF8)
+            return try parseLine(buffer, validatingUTF8: validatingUTF8, line: line)
         } catch {
             failure = error
             return nil
         }
     }
 
-    private static func parseLine(_ b: UnsafeBufferPointer<UInt8>, validatingUTF8: Bool) throws(IRCParseError) -> Message {
+    /// `line`, when given, holds the same bytes as `b`: the tag section is then sliced from it.
+    @inline(__always)
+    private static func parseLine(_ b: UnsafeBufferPointer<UInt8>, validatingUTF8: Bool, line: String?) throws(IRCParseError) -> Message {
         var end = b.count
         while end > 0, b[end - 1] == cr || b[end - 1] == lf { end -= 1 }
         if end > maximumLineLength { throw .lineTooLong(length: end, limit: maximumLineLength) }
@@ -81,13 +81,20 @@ extension Message {
         var i = skipSpaces(b, from: 0, end: end)
         if i == end { throw .emptyLine }
 
-        var tags: [String: String] = [:]
+        var rawTags: Substring = ""
         if b[i] == at {
             let tagsEnd = wordEnd(b, from: i + 1, end: end)
             // The limit counts the '@' and the separating space.
             let length = tagsEnd - i + 1
             if length > maximumTagsLength { throw .tagsTooLong(length: length, limit: maximumTagsLength) }
-            tags = parseTags(b, from: i + 1, to: tagsEnd)
+            if tagsEnd > i + 1 {
+                if let line {
+                    let utf8 = line.utf8
+                    rawTags = line[utf8.index(utf8.startIndex, offsetBy: i + 1)..<utf8.index(utf8.startIndex, offsetBy: tagsEnd)]
+                } else {
+                    rawTags = Substring(string(b, i + 1, tagsEnd))
+                }
+            }
             i = skipSpaces(b, from: tagsEnd, end: end)
         }
 
@@ -117,7 +124,7 @@ extension Message {
                 i = skipSpaces(b, from: paramEnd, end: end)
             }
         }
-        return Message(tags: tags, source: source, command: command, params: params)
+        return Message(rawTags: rawTags, source: source, command: command, params: params)
     }
 
     @inline(__always)
@@ -249,56 +256,5 @@ extension Message {
         let user = bangIndex < atIndex ? string(b, bangIndex + 1, atIndex) : nil
         let host = atIndex < end ? string(b, atIndex + 1, end) : nil
         return Source(nick: string(b, start, nickEnd), user: user, host: host)
-    }
-
-    private static func parseTags(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> [String: String] {
-        var tags = [String: String](minimumCapacity: ByteSearch.count(of: semicolon, in: b, from: start, to: end) + 1)
-        var i = start
-        while i < end {
-            var keyEnd = i
-            while keyEnd < end, b[keyEnd] != semicolon, b[keyEnd] != equals { keyEnd += 1 }
-            var tagEnd = keyEnd
-            var value = ""
-            if keyEnd < end, b[keyEnd] == equals {
-                tagEnd = ByteSearch.first(of: semicolon, backslash, in: b, from: keyEnd + 1, to: end)
-                if tagEnd < end, b[tagEnd] == backslash {
-                    tagEnd = ByteSearch.first(of: semicolon, semicolon, in: b, from: tagEnd, to: end)
-                    value = unescapeTagValue(b, from: keyEnd + 1, to: tagEnd)
-                } else {
-                    value = string(b, keyEnd + 1, tagEnd)
-                }
-            }
-            // A tag without a key carries nothing we could look up; skip it rather than fail.
-            if keyEnd > i { tags[knownWord(b, i, keyEnd, in: commonTagKeys) ?? string(b, i, keyEnd)] = value }
-            i = tagEnd + 1
-        }
-        return tags
-    }
-
-    private static func unescapeTagValue(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> String {
-        String(unsafeUninitializedCapacity: end - start) { out in
-            var written = 0
-            var i = start
-            while i < end {
-                var byte = b[i]
-                i += 1
-                if byte == backslash {
-                    // A lone backslash at the end of the value is dropped.
-                    guard i < end else { break }
-                    let escaped = b[i]
-                    i += 1
-                    switch escaped {
-                    case colon: byte = semicolon
-                    case 0x73: byte = space // s
-                    case 0x72: byte = cr // r
-                    case 0x6E: byte = lf // n
-                    default: byte = escaped // includes "\\" → "\"; unknown "\x" → "x"
-                    }
-                }
-                out[written] = byte
-                written += 1
-            }
-            return written
-        }
     }
 }

@@ -1,11 +1,17 @@
 /// One IRC line as a value: IRCv3 tags, optional source, command and parameters.
 ///
 /// Kept deliberately small (in the spirit of irctokens): parsing and serialising live in
-/// `Message+Parsing.swift` and `Message+Serialization.swift`; meaning lives elsewhere.
-public struct Message: Sendable, Hashable {
-    /// IRCv3 message tags, already unescaped. A tag without a value maps to "".
-    /// Client-only tags keep their leading `+` in the key.
-    public var tags: [String: String]
+/// `Message+Parsing.swift` and `Message+Serialization.swift`, the tag section in
+/// `Message+Tags.swift`; meaning lives elsewhere.
+///
+/// Tags are kept as their wire text and decoded on access: a received line usually carries
+/// `time`, `account` and `msgid`, and the bot reads at most one or two tags of it, so building a
+/// table of all of them per line (which cost 40 % of parsing) is left to the few who ask.
+public struct Message: Sendable {
+    /// The tag section as on the wire (escaped, without `@` and the space): a slice of the
+    /// received line, shared rather than copied. Always wire-safe (no space, CR, LF or NUL):
+    /// it comes either from a parsed line or from `TagSection.encode`.
+    var rawTags: Substring
     /// Where the line came from (`nick!user@host` or a server name); nil for our own lines.
     public var source: Source?
     /// The command word, upper-cased on parse (`PRIVMSG`), or a three-digit numeric (`001`).
@@ -14,7 +20,7 @@ public struct Message: Sendable, Hashable {
     public var params: [String]
 
     public init(tags: [String: String] = [:], source: Source? = nil, command: String, params: [String] = []) {
-        self.tags = tags
+        self.rawTags = tags.isEmpty ? "" : Substring(TagSection.encode(tags))
         self.source = source
         self.command = command
         self.params = params
@@ -23,6 +29,44 @@ public struct Message: Sendable, Hashable {
     /// Convenience for outgoing lines: `Message("PRIVMSG", "#chan", "hello there")`.
     public init(_ command: String, _ params: String...) {
         self.init(command: command, params: params)
+    }
+
+    init(rawTags: Substring, source: Source?, command: String, params: [String]) {
+        self.rawTags = rawTags
+        self.source = source
+        self.command = command
+        self.params = params
+    }
+
+    /// IRCv3 message tags, unescaped. A tag without a value maps to "". Client-only tags keep
+    /// their leading `+` in the key. Of duplicate keys the last one counts.
+    ///
+    /// Decodes the whole tag section into a new dictionary on every read: to look up one tag,
+    /// `tag(_:)` is cheaper. Setting it replaces all tags (written sorted by key).
+    public var tags: [String: String] {
+        get { TagSection.decodeAll(rawTags) }
+        set { rawTags = newValue.isEmpty ? "" : Substring(TagSection.encode(newValue)) }
+    }
+
+    /// The unescaped value of one tag ("" for a tag without a value), or nil if the line has no
+    /// such tag; without building the whole table.
+    public func tag(_ key: String) -> String? {
+        TagSection.value(of: key, in: rawTags)
+    }
+}
+
+extension Message: Hashable {
+    // Tags compare as tables, not as text: `@a=1;b=2` and `@b=2;a=1` are the same line.
+    public static func == (lhs: Message, rhs: Message) -> Bool {
+        lhs.command == rhs.command && lhs.params == rhs.params && lhs.source == rhs.source
+            && (lhs.rawTags == rhs.rawTags || lhs.tags == rhs.tags)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(command)
+        hasher.combine(params)
+        hasher.combine(source)
+        hasher.combine(tags)
     }
 }
 

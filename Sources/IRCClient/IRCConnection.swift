@@ -630,7 +630,7 @@ public actor IRCConnection {
             channel = String(target.dropFirst())
         }
         let kind: IRCChatMessage.Kind = message.command == "NOTICE" ? .notice : .privmsg
-        let knowledge = session.accounts.verifiedKnowledge(of: sender.nick, tag: message.tags["account"])
+        let knowledge = session.accounts.verifiedKnowledge(of: sender.nick, tag: message.tag("account"))
         var account: String?
         switch knowledge {
         case .loggedIn(let name): account = name

@@ -162,3 +162,42 @@ import Testing
         #expect(IRCParseError.invalidCommand("X-Y").description.contains("\"X-Y\""))
     }
 }
+
+@Suite struct MessageTagLookupTests {
+    @Test func oneTagIsLookedUpWithoutTheTable() throws {
+        let message = try Message(parsing: #"@time=2026-11-30T10:00:00.000Z;account=alice;dup=1;bare;esc=a\sb\:c;dup=2;=orphan :a!b@c PRIVMSG #x :hi"#)
+        #expect(message.tag("time") == "2026-11-30T10:00:00.000Z")
+        #expect(message.tag("account") == "alice")
+        #expect(message.tag("dup") == "2") // the last one counts, as in the table
+        #expect(message.tag("bare") == "")
+        #expect(message.tag("esc") == "a b;c")
+        #expect(message.tag("acc") == nil)
+        #expect(message.tag("accounts") == nil)
+        #expect(message.tag("") == nil)
+        #expect(try Message(parsing: "PING x").tag("time") == nil)
+        #expect(try Message(parsing: "@ PING x").tag("time") == nil)
+        // The bytes entry point keeps its own copy of the tag section and answers the same.
+        let fromBytes = try Message(parsing: Array(#"@a=1;b=x\sy CMD"#.utf8))
+        #expect(fromBytes.tag("b") == "x y" && fromBytes.tags == ["a": "1", "b": "x y"])
+    }
+
+    @Test func tagsCanBeSetAndReplaced() throws {
+        var message = try Message(parsing: "@b=2;a=1 :n!u@h PRIVMSG #x :hi")
+        message.tags["label"] = "mjb1"
+        #expect(message.tags == ["a": "1", "b": "2", "label": "mjb1"])
+        #expect(message.tag("label") == "mjb1")
+        message.tags = [:]
+        #expect(message.tags.isEmpty && message.tag("a") == nil)
+        #expect(message.serialized() == ":n!u@h PRIVMSG #x hi")
+    }
+
+    @Test func equalityAndHashIgnoreTagOrder() throws {
+        let one = try Message(parsing: "@a=1;b=2 CMD x")
+        let other = try Message(parsing: "@b=2;a=1 CMD x")
+        #expect(one == other)
+        #expect(Set([one, other]).count == 1)
+        #expect(one == Message(tags: ["a": "1", "b": "2"], command: "CMD", params: ["x"]))
+        #expect(one != (try Message(parsing: "@a=1;b=3 CMD x")))
+        #expect(one != (try Message(parsing: "CMD x")))
+    }
+}

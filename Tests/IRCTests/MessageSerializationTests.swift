@@ -59,3 +59,54 @@ import Testing
         #expect(try Message(parsing: built.serialized()) == built)
     }
 }
+
+@Suite struct MessageByteSerializationTests {
+    @Test func receivedTagsAreWrittenAsTheyCame() throws {
+        // No re-sorting: the tag section of a parsed line is copied, escapes and all.
+        let line = #"@time=1;account=a;+draft/reply=x\sy :n!u@h PRIVMSG #a :hello there"#
+        #expect(try Message(parsing: line).serialized() == line)
+    }
+
+    @Test func bytesAreAppendedToTheBuffer() throws {
+        var buffer = Array("PREFIX".utf8)
+        let messages = [
+            Message("PRIVMSG", "#chan", "hello there"),
+            Message(tags: ["b": "x y", "a": ""], source: Source(nick: "n", user: "u", host: "h"), command: "NOTICE", params: ["x", ":y"]),
+            Message(command: "CMD", params: ["a b", "", ":x", "::", "last"]),
+            Message(source: Source(nick: "\r\n"), command: "QUIT", params: ["\r\n"]),
+            try Message(parsing: "@a=1 :irc.example.net 353 me = #c :@a +b c"),
+        ]
+        for message in messages {
+            let before = buffer
+            message.serialize(into: &buffer)
+            #expect(buffer == before + Array(message.serialized().utf8))
+        }
+        #expect(messages[3].serialized() == "QUIT :")
+    }
+
+    @Test func forbiddenBytesAreDroppedAtEveryOffsetOfAWord() {
+        // The serializer checks eight bytes at a time; a byte to drop may sit anywhere.
+        let text = Array("0123456789abcdefghij".utf8)
+        for offset in 0..<text.count {
+            for byte: UInt8 in [0x00, 0x0D, 0x0A, 0x20] {
+                var bytes = text
+                bytes[offset] = byte
+                let part = String(decoding: bytes, as: UTF8.self)
+                var dropped = bytes
+                dropped.remove(at: offset)
+                let without = String(decoding: dropped, as: UTF8.self)
+                let line = Message(source: Source(nick: part), command: "CMD", params: [part, part]).serialized()
+                let trailing = byte == 0x20 ? ":" + part : without
+                #expect(line == ":\(without) CMD \(without) \(trailing)", "byte \(byte) at \(offset)")
+            }
+        }
+    }
+
+    @Test func trailingNeedsItsMarkerOnlyWhenItMust() {
+        #expect(Message("PRIVMSG", "#a", "word").serialized() == "PRIVMSG #a word")
+        #expect(Message("PRIVMSG", "#a", "\r\nword").serialized() == "PRIVMSG #a word")
+        #expect(Message("PRIVMSG", "#a", "\n:word").serialized() == "PRIVMSG #a ::word")
+        #expect(Message("PRIVMSG", "#a", "two words").serialized() == "PRIVMSG #a :two words")
+        #expect(Message("PRIVMSG", ":#a", "x").serialized() == "PRIVMSG #a x")
+    }
+}

@@ -46,7 +46,7 @@ public struct AccountTracker: Sendable, Hashable {
         let params = message.params
         if capabilities.contains("account-tag"), let nick = message.source?.nick, message.source?.user != nil,
            ["PRIVMSG", "NOTICE", "JOIN", "ACCOUNT"].contains(message.command) {
-            set(nick, message.tags["account"].map { .loggedIn($0) } ?? .loggedOut)
+            set(nick, message.tag("account").map { .loggedIn($0) } ?? .loggedOut)
         }
         switch message.command {
         case "JOIN":

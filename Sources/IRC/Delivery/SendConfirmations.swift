@@ -113,7 +113,7 @@ public struct SendConfirmations<Instant: InstantProtocol>: Sendable where Instan
     /// `message` is being written now. Anything but a PRIVMSG or NOTICE is ignored.
     public mutating func writing(_ message: Message, piece: Piece?, at now: Instant) {
         guard message.command == "PRIVMSG" || message.command == "NOTICE", message.params.count >= 2 else { return }
-        let label = message.tags["label"]
+        let label = message.tag("label")
         // Labeled answers name their line; an unlabeled line nobody waits on adds nothing then.
         if piece == nil, label == nil, mode == .labeled { return }
         sequence += 1
@@ -156,7 +156,7 @@ public struct SendConfirmations<Instant: InstantProtocol>: Sendable where Instan
         guard !written.isEmpty || !barriers.isEmpty || !labeledBatches.isEmpty else { return [] }
         if message.command == "BATCH", let reference = message.params.first {
             if reference.hasPrefix("+") {
-                if message.params.count >= 2, message.params[1] == "labeled-response", let label = message.tags["label"] {
+                if message.params.count >= 2, message.params[1] == "labeled-response", let label = message.tag("label") {
                     labeledBatches[String(reference.dropFirst())] = label
                 }
                 return []
@@ -168,10 +168,10 @@ public struct SendConfirmations<Instant: InstantProtocol>: Sendable where Instan
             }
             return []
         }
-        if let reference = message.tags["batch"], let label = labeledBatches[reference] {
+        if let reference = message.tag("batch"), let label = labeledBatches[reference] {
             return answer(message, label: label, inBatch: true, ourNick: ourNick, caseMapping: caseMapping)
         }
-        if let label = message.tags["label"] {
+        if let label = message.tag("label") {
             return answer(message, label: label, inBatch: false, ourNick: ourNick, caseMapping: caseMapping)
         }
         switch message.command {
