@@ -86,7 +86,7 @@ let package = Package(
         ]),
         // Wiring: config, HTTP endpoints, services, transports.
         .target(name: "App", dependencies: [
-            "IRC", "IRCClient", "MidjourneyAPI", "MidjourneySimulator", "Store", "Bridge", "GuardedFetch",
+            "IRC", "IRCClient", "MidjourneyAPI", "MidjourneySimulator", "Store", "Bridge", "GuardedFetch", "Matrix",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -141,6 +141,7 @@ let package = Package(
         ]),
         .testTarget(name: "AppTests", dependencies: [
             "App", "IRC", "IRCClient", "MidjourneySimulator", "TestnetSupport", "Bridge", "Store", "MidjourneyAPI",
+            "Matrix", "MatrixTestSupport",
             // The end-to-end tests start the real executable (SIGKILL/SIGTERM), so it must be built.
             "mjbridge",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

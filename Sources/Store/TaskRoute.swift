@@ -5,12 +5,15 @@ public struct TaskRoute: Sendable, Hashable, Codable {
     public var channel: String?
     public var nick: String
     public var account: String?
+    /// The event the results reply to (Matrix); nil on IRC.
+    public var replyTo: ReplyReference?
 
-    public init(network: String, channel: String?, nick: String, account: String? = nil) {
+    public init(network: String, channel: String?, nick: String, account: String? = nil, replyTo: ReplyReference? = nil) {
         self.network = network
         self.channel = channel
         self.nick = nick
         self.account = account
+        self.replyTo = replyTo
     }
 
     /// The conversation short references are unique within: a channel, or the private
@@ -24,8 +27,13 @@ public struct TaskRoute: Sendable, Hashable, Codable {
     public var channelKey: String? { channel.map(Self.fold) }
 
     /// RFC 1459 case mapping (`[]\~` are the upper case of `{}|^`), the default of most networks.
+    /// Matrix identifiers (room ids `!x:server`, aliases `#x:server`, user ids `@x:server`) are
+    /// case-sensitive and are returned unchanged: they always carry a `:` before the server
+    /// name, which IRC channel names and nicks cannot contain (RFC 2812 `chanstring`,
+    /// `nickname`), so the name itself says which rule applies, wherever it is stored.
     public static func fold(_ name: String) -> String {
-        String(String.UnicodeScalarView(name.unicodeScalars.map { s -> Unicode.Scalar in
+        if isMatrixIdentifier(name) { return name }
+        return String(String.UnicodeScalarView(name.unicodeScalars.map { s -> Unicode.Scalar in
             switch s {
             case "A"..."Z": return Unicode.Scalar(s.value + 32)!
             case "[": return "{"
@@ -35,5 +43,11 @@ public struct TaskRoute: Sendable, Hashable, Codable {
             default: return s
             }
         }))
+    }
+
+    /// Whether `name` is a Matrix room id, alias or user id (sigil, local part, `:server`).
+    public static func isMatrixIdentifier(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, "!#@".unicodeScalars.contains(first) else { return false }
+        return name.contains(":")
     }
 }
