@@ -27,10 +27,8 @@ public struct TaskRoute: Sendable, Hashable, Codable {
     public var channelKey: String? { channel.map(Self.fold) }
 
     /// RFC 1459 case mapping (`[]\~` are the upper case of `{}|^`), the default of most networks.
-    /// Matrix identifiers (room ids `!x:server`, aliases `#x:server`, user ids `@x:server`) are
-    /// case-sensitive and are returned unchanged: they always carry a `:` before the server
-    /// name, which IRC channel names and nicks cannot contain (RFC 2812 `chanstring`,
-    /// `nickname`), so the name itself says which rule applies, wherever it is stored.
+    /// Matrix identifiers (`isMatrixIdentifier`) are case-sensitive and are returned unchanged,
+    /// so the name itself says which rule applies, wherever it is stored.
     public static func fold(_ name: String) -> String {
         if isMatrixIdentifier(name) { return name }
         return String(String.UnicodeScalarView(name.unicodeScalars.map { s -> Unicode.Scalar in
@@ -45,9 +43,17 @@ public struct TaskRoute: Sendable, Hashable, Codable {
         }))
     }
 
-    /// Whether `name` is a Matrix room id, alias or user id (sigil, local part, `:server`).
+    /// Whether `name` is a Matrix room id, alias or user id: a sigil, a local part and `:server`,
+    /// which IRC channel names and nicks cannot contain (RFC 2812 `chanstring`, `nickname`);
+    /// or a room id of room version 12 and later (MSC4291: `!` and the 43-character unpadded
+    /// URL-safe base64 of the create event's hash, no server part). An IRC "safe channel" of
+    /// exactly that shape would be taken for one: none has been seen.
     public static func isMatrixIdentifier(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, "!#@".unicodeScalars.contains(first) else { return false }
-        return name.contains(":")
+        if name.contains(":") { return true }
+        guard first == "!", name.unicodeScalars.count == 44 else { return false }
+        return name.unicodeScalars.dropFirst().allSatisfy { s in
+            ("A"..."Z").contains(s) || ("a"..."z").contains(s) || ("0"..."9").contains(s) || s == "-" || s == "_"
+        }
     }
 }

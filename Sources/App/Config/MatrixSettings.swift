@@ -39,7 +39,7 @@ public struct MatrixSettings: Sendable {
             settings.rooms = try t.stringArray("rooms")
             for (index, room) in settings.rooms.enumerated()
             where !((room.first == "!" || room.first == "#") && TaskRoute.isMatrixIdentifier(room)) {
-                throw .invalidValue(key: "\(t.key("rooms"))[\(index)]", reason: "'\(room)' is not a room id (!id:server) or alias (#name:server)")
+                throw .invalidValue(key: "\(t.key("rooms"))[\(index)]", reason: "'\(room)' is not a room id (!id or !id:server) or alias (#name:server)")
             }
             settings.owners = try t.stringArray("owners")
             for (index, owner) in settings.owners.enumerated() where !(owner.first == "@" && TaskRoute.isMatrixIdentifier(owner)) {

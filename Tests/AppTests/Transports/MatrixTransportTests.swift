@@ -27,6 +27,10 @@ import Testing
         #expect(TaskRoute.fold("!Room:Example.org") == "!Room:Example.org")
         #expect(TaskRoute.fold("@Alice:example.org") == "@Alice:example.org")
         #expect(TaskRoute.fold("#Chan[1]") == "#chan{1}")
+        // Room version 12: no server part in the room id.
+        let v12 = "!KWtFOvvJ8EHGjlKjvK4FU1Bao56pW2bhtS12r7nE8zM"
+        #expect(TaskRoute.fold(v12) == v12)
+        #expect(TaskRoute.fold("!ABCDEchan") == "!abcdechan")
         let route = TaskRoute(network: "hs", channel: "!AbC:hs", nick: "Alice")
         #expect(route.scopeKey == "hs\u{1}!AbC:hs")
         #expect(route.scopeKey != TaskRoute(network: "hs", channel: "!abc:hs", nick: "Alice").scopeKey)
