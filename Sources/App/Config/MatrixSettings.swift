@@ -3,7 +3,7 @@ import Store
 
 /// One `[[matrix]]` table: a bot account on a Matrix homeserver, beside the IRC `[[networks]]`.
 /// Its `name` is the network name the bridge routes by (tasks, limits, `!pending`).
-public struct MatrixSettings: Sendable {
+public struct MatrixSettings: Sendable, Equatable {
     public var name: String
     /// The homeserver's client-server API base URL (`https://matrix.example.org`).
     public var homeserver: String

@@ -4,7 +4,12 @@ import Foundation
 import Logging
 import Matrix
 import MatrixTestSupport
+import MidjourneyAPI
 import MidjourneySimulator
+import Store
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// The bot as a Matrix account on a real Synapse, with the in-repo simulator as the proxy:
@@ -20,7 +25,7 @@ struct MatrixBotOnSynapseTests {
         let user: MatrixClient
         let httpPort: Int
 
-        var config: String {
+        func config(credential: String? = nil) -> String {
             """
             [bot]
             database = "bot.sqlite"
@@ -44,7 +49,7 @@ struct MatrixBotOnSynapseTests {
             name = "synapse"
             homeserver = "\(synapse.url)"
             user_id = "\(synapse.bot.userID)"
-            access_token = "\(synapse.bot.accessToken)"
+            \(credential ?? "access_token = \"\(synapse.bot.accessToken)\"")
             rooms = ["\(roomID)"]
             """
         }
@@ -63,9 +68,9 @@ struct MatrixBotOnSynapseTests {
                          httpPort: try await freePort())
         }
 
-        func start() async throws -> RunningBot {
+        func start(credential: String? = nil, waitUntilSyncing: Bool = true) async throws -> RunningBot {
             let path = directory.appendingPathComponent("bot.conf").path
-            try config.write(toFile: path, atomically: true, encoding: .utf8)
+            try config(credential: credential).write(toFile: path, atomically: true, encoding: .utf8)
             let configuration = try ConfigurationLoader(environment: [:]).load(path: path)
             var logger = Logger(label: "e2e.matrix-bot")
             logger.logLevel = .notice
@@ -73,6 +78,7 @@ struct MatrixBotOnSynapseTests {
             let runtime = try await BotRuntime.make(configuration: configuration, logger: logger)
             let group = runtime.serviceGroup(signals: [])
             let bot = RunningBot(runtime: runtime, group: group, task: Task { try await group.run() })
+            guard waitUntilSyncing else { return bot }
             // In the room and syncing, or the test fails.
             let account = try #require(runtime.matrix.accounts["synapse"])
             try await waitFor("the bot syncs in the room") {
@@ -163,6 +169,109 @@ struct MatrixBotOnSynapseTests {
         #expect(notices.contains { $0["content"]?["body"]?.stringValue == marker })
         #expect(notices.filter { $0["content"]?["body"]?.stringValue == text }.count == 1)
         await bot.stop()
+    }
+}
+
+extension MatrixBotOnSynapseTests {
+    @Test func aPasswordLogsInOnceAndTheSameDeviceIsKeptAcrossARestart() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        let credential = "password = \"\(setup.synapse.bot.password)\""
+        var bot = try await setup.start(credential: credential)
+        let first = try #require(try await bot.runtime.store.matrixSession(account: "synapse"))
+        let device = try #require(first.deviceID)
+        #expect(first.userID == setup.synapse.bot.userID)
+        #expect(device != setup.synapse.bot.deviceID, "a login of its own, not the registration's device")
+        await bot.stop()
+        bot = try await setup.start(credential: credential)
+        let account = try #require(bot.runtime.matrix.accounts["synapse"])
+        #expect(try await account.client.whoAmI().deviceID == device)
+        #expect(try await bot.runtime.store.matrixSession(account: "synapse")?.accessToken == first.accessToken)
+        await bot.stop()
+    }
+
+    @Test func aRejectedTokenStopsThatAccountWithOneReasonAndTheBotRunsOn() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        let bot = try await setup.start(credential: "access_token = \"syt_not_a_token\"", waitUntilSyncing: false)
+        let account = try #require(bot.runtime.matrix.accounts["synapse"])
+        try await waitFor("the account to stop") { await account.stopReason != nil }
+        let reason = await account.stopReason ?? ""
+        #expect(reason.contains("M_UNKNOWN_TOKEN"), "\(reason)")
+        #expect(!reason.contains("syt_not_a_token"))
+        // The rest of the bot (HTTP, the poller) is still up.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await account.isRunning == false)
+        #expect(!bot.task.isCancelled)
+        await bot.stop()
+    }
+}
+
+extension MatrixBotOnSynapseTests {
+    /// The real executable, SIGKILLed with a job in flight; the job finishes while it is down.
+    /// After the restart its result is in the room exactly once, and the command is not run again.
+    @Test func killedWithAJobInFlightPostsTheResultOnceAfterRestart() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        let path = setup.directory.appendingPathComponent("bot.conf").path
+        try setup.config().write(toFile: path, atomically: true, encoding: .utf8)
+        let log = setup.directory.appendingPathComponent("bot.log").path
+        await setup.simulator.controls.stick(atPercent: 50)
+        var bot = try ChildProcess(ChildProcess.mjbridgeExecutable, ["run", "-c", path], logPath: log)
+        // A failing test leaves no bot behind (and never signals a pid already reaped).
+        var alive = true
+        defer { if alive { bot.signal(SIGKILL) } }
+        // The bot joins after its first sync (which skips history): a command after its join counts.
+        try await waitFor("the bot joining the room", timeout: .seconds(60)) {
+            let page = try? await setup.user.messages(roomID: setup.roomID, limit: 50)
+            return page?.events.contains {
+                $0["type"] == "m.room.member" && $0["state_key"]?.stringValue == setup.synapse.bot.userID
+                    && $0["content"]?["membership"] == "join"
+            } ?? false
+        }
+        let command = try await setup.say("!imagine a killed fox")
+        try await waitFor("the acknowledgement", timeout: .seconds(60)) {
+            ((try? await setup.botNotices()) ?? []).contains {
+                $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command
+            }
+        }
+        bot.signal(SIGKILL)
+        #expect(await bot.wait() == 128 + SIGKILL)
+        alive = false
+
+        // The job finishes while the bot is down (its callback hits a closed port).
+        let store = try SQLiteStore.open(path: setup.directory.appendingPathComponent("bot.sqlite").path)
+        let pending = try await store.pendingTasks()
+        let ids = pending.map(\.id)
+        let said = ((try? await setup.botNotices()) ?? []).map { $0["content"]?["body"]?.stringValue ?? "" }
+        #expect(ids.count == 1, "one task pending while the bot is down: \(pending.map { "\($0.id) \($0.kind) \($0.prompt)" }) notices: \(said)")
+        await setup.simulator.controls.stick(atPercent: nil)
+        let proxy = try MidjourneyClient(configuration: MidjourneyConfiguration(baseURL: setup.simulator.apiBaseURL, apiKey: "e2e-key-0123456789"),
+                                         httpClient: MidjourneyClient.sharedHTTPClient)
+        try await waitFor("the job to finish at the proxy", timeout: .seconds(60)) {
+            ((try? await proxy.list(ids: ids)) ?? []).allSatisfy { $0.status == .success }
+        }
+
+        bot = try ChildProcess(ChildProcess.mjbridgeExecutable, ["run", "-c", path], logPath: log)
+        alive = true
+        try await waitFor("the result after the restart", timeout: .seconds(60)) {
+            ((try? await setup.botNotices()) ?? []).contains { $0["content"]?["body"]?.stringValue?.contains("http") == true }
+        }
+        // A command answered after the restart: the bot has read past everything before it.
+        let ping = try await setup.say("!ping")
+        try await waitFor("the answer to !ping", timeout: .seconds(60)) {
+            ((try? await setup.botNotices()) ?? []).contains {
+                $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == ping
+            }
+        }
+        let notices = try await setup.botNotices()
+        let results = notices.filter { $0["content"]?["body"]?.stringValue?.contains("http") == true }
+        let answers = notices.filter { $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command }
+        #expect(results.count == 1, "exactly one result: \(results)\nbot log:\n\(bot.log.suffix(3000))")
+        #expect(answers.count == 2, "the acknowledgement and the result, nothing twice: \(answers.count)")
+        bot.signal(SIGTERM)
+        _ = await bot.wait()
+        alive = false
     }
 }
 

@@ -33,6 +33,12 @@ public actor MatrixAccount {
     private var displayNames: [String: [String: String]] = [:]
     /// True once the first batch was read: before it, nothing is known about rooms, so lines wait.
     private var synced = false
+    /// On the very first start: messages sent before it (ms since 1970, the server's clock) are
+    /// history. The first sync alone does not say so reliably: Synapse answers an identical
+    /// request from its response cache for a while (`sync_response_cache_duration`), so a
+    /// token that another client of the same device had just used could come back stale, and
+    /// the next sync would then replay the backlog (seen in the tests).
+    private var historyBefore: Int64?
     /// Why the account stopped (token rejected, forbidden, wrong user); nil while it runs.
     public private(set) var stopReason: String?
 
@@ -61,9 +67,12 @@ public actor MatrixAccount {
             return stop("cannot read its sync position from the store: \(error)")
         }
         var since = stored?.since
+        // Claims only matter for a batch read again after a crash, never weeks old.
+        _ = try? await store.pruneMatrixEvents(before: Date().addingTimeInterval(-7 * 24 * 3600))
         if since == nil {
             // The very first start: the backlog is history, not commands. One immediate sync
             // learns the rooms; its position is stored without running anything.
+            historyBefore = Int64(Date().timeIntervalSince1970 * 1000)
             let (client, userID) = (self.client, settings.userID)
             guard let batch = await retrying("initial sync", { () async throws(MatrixClientError) -> SyncBatch in
                 try await client.sync(since: nil, timeout: .zero, ownUserID: userID)
@@ -95,6 +104,8 @@ public actor MatrixAccount {
                 try await store.commitMatrixSince(account: name, since: batch.nextBatch)
                 since = batch.nextBatch
             } catch {
+                // A shutdown cancelled the write: the next start reads the batch again, harmlessly.
+                if Task.isCancelled { return }
                 logger.error("cannot store the sync position; the batch is read again (its commands are not re-run)",
                              metadata: ["account": "\(name)", "error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))
@@ -204,6 +215,7 @@ public actor MatrixAccount {
             for message in room.messages {
                 guard case .consider = MessageTriage.verdict(for: message, ownUserID: settings.userID,
                                                              roomIsEncrypted: encrypted.contains(room.roomID)) else { continue }
+                if let historyBefore, message.originServerTS < historyBefore { continue }
                 let event = MatrixChatEvent.make(message, network: name, displayName: displayNames[room.roomID]?[message.sender],
                                                  botName: botName)
                 guard bridge.mayBeCommand(event) else { continue }
