@@ -29,6 +29,7 @@ struct MatrixBotOnSynapseTests {
             """
             [bot]
             database = "bot.sqlite"
+            owners = ["\(synapse.owner.userID)"]
             log_level = "info"
 
             [proxy]
@@ -272,6 +273,40 @@ extension MatrixBotOnSynapseTests {
         bot.signal(SIGTERM)
         _ = await bot.wait()
         alive = false
+    }
+}
+
+extension MatrixBotOnSynapseTests {
+    /// Owners (by Matrix user id) have the bot join and leave rooms from chat; anyone else is refused.
+    @Test func anOwnerMakesTheBotJoinAndLeaveARoomOthersCannot() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        let bot = try await setup.start()
+        let owner = MatrixClient(homeserver: setup.synapse.url, accessToken: setup.synapse.owner.accessToken)
+        _ = try await owner.join(setup.roomID)
+        let other = try await owner.createRoom(["preset": "public_chat", "name": "second room"])
+        let account = try #require(bot.runtime.matrix.accounts["synapse"])
+
+        let refused = try await setup.say("!join \(other)")
+        try await waitFor("the refusal") {
+            ((try? await setup.botNotices()) ?? []).contains {
+                $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == refused
+            }
+        }
+        #expect(await !account.isJoined(other))
+
+        _ = try await owner.send(roomID: setup.roomID, transactionID: UUID().uuidString,
+                                 content: ["msgtype": "m.text", "body": .string("!join \(other)")])
+        try await waitFor("the bot in the second room") { await account.isJoined(other) }
+        let members = try await owner.messages(roomID: other, limit: 50).events.filter {
+            $0["type"] == "m.room.member" && $0["state_key"]?.stringValue == setup.synapse.bot.userID
+        }
+        #expect(members.first?["content"]?["membership"] == "join")
+
+        _ = try await owner.send(roomID: setup.roomID, transactionID: UUID().uuidString,
+                                 content: ["msgtype": "m.text", "body": .string("!part \(other)")])
+        try await waitFor("the bot leaving the second room") { await !account.isJoined(other) }
+        await bot.stop()
     }
 }
 
