@@ -278,13 +278,21 @@ public actor MatrixAccount {
     // MARK: Sending
 
     /// An immediate answer: a notice replying to the command's event (random transaction id:
-    /// not owed, a lost answer can be asked for again).
+    /// not owed, a lost answer can be asked for again). `M_LIMIT_EXCEEDED` is waited out, with
+    /// the same transaction id.
     func send(_ line: OutgoingChat) async throws {
         let txnID = "r" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        do {
-            _ = try await client.send(roomID: line.target, transactionID: txnID, content: Self.content(for: line))
-        } catch {
-            throw MatrixTransportError.sendFailed(error.description)
+        let content = Self.content(for: line)
+        while true {
+            do {
+                _ = try await client.send(roomID: line.target, transactionID: txnID, content: content)
+                return
+            } catch {
+                guard case .wait(let duration) = Self.report(for: error) else {
+                    throw MatrixTransportError.sendFailed(error.description)
+                }
+                try await Task.sleep(for: duration)
+            }
         }
     }
 
