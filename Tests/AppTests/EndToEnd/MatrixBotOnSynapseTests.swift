@@ -121,6 +121,9 @@ struct MatrixBotOnSynapseTests {
         let setup = try await Setup.make()
         defer { Task { await setup.cleanUp() } }
         var bot = try await setup.start()
+        // A position from before the command, to replay its batch later (as after a crash
+        // between handling a batch and storing its position).
+        let early = try #require(try await bot.runtime.store.matrixSession(account: "synapse")?.since)
         let command = try await setup.say("!imagine a red fox")
 
         var notices: [MatrixJSON] = []
@@ -147,6 +150,19 @@ struct MatrixBotOnSynapseTests {
         try await waitFor("the answer to !ping") {
             let now = (try? await setup.botNotices()) ?? []
             return now.contains { $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == ping }
+        }
+        #expect(try await setup.botNotices().filter {
+            $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command
+        }.count == before)
+
+        // Replayed from before the command: the batch comes again, the command does not run again.
+        await bot.stop()
+        try await bot.runtime.store.commitMatrixSince(account: "synapse", since: early)
+        bot = try await setup.start()
+        let ping2 = try await setup.say("!ping")
+        try await waitFor("the answer to !ping") {
+            let now = (try? await setup.botNotices()) ?? []
+            return now.contains { $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == ping2 }
         }
         let after = try await setup.botNotices()
         let acks = after.filter { $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command }

@@ -211,6 +211,7 @@ public actor MatrixAccount {
         }
         guard runCommands else { return true }
         let botName = MatrixChatEvent.localpart(of: settings.userID)
+        var commands: [ChatEvent] = []
         for room in batch.joinedRooms {
             for message in room.messages {
                 guard case .consider = MessageTriage.verdict(for: message, ownUserID: settings.userID,
@@ -226,12 +227,30 @@ public actor MatrixAccount {
                     }
                 } catch {
                     logger.error("cannot claim a command event", metadata: ["account": "\(name)", "error": "\(error)"])
+                    await Self.handle(commands, bridge: bridge)
                     return false
                 }
-                await bridge.handle(event)
+                commands.append(event)
             }
         }
+        await Self.handle(commands, bridge: bridge)
         return true
+    }
+
+    /// Commands that wait on the proxy or a download run side by side (as on IRC), bounded;
+    /// all of them are handled before the batch's position is stored.
+    private static func handle(_ commands: [ChatEvent], bridge: ChatBridge) async {
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for event in commands {
+                if running >= IRCTransport.commandsInFlight {
+                    await group.next()
+                    running -= 1
+                }
+                running += 1
+                group.addTask { await bridge.handle(event) }
+            }
+        }
     }
 
     /// `body` until it succeeds, waiting as `MatrixRetryPolicy` says (backoff with jitter,
