@@ -36,6 +36,17 @@ import Testing
         #expect(route.scopeKey != TaskRoute(network: "hs", channel: "!abc:hs", nick: "Alice").scopeKey)
     }
 
+    @Test func matrixUserIdsAreAccountsForIgnoresAndQuotas() {
+        #expect(RoleResolver.Entry("@bob:example.org") == .account("@bob:example.org"))
+        #expect(RoleResolver.Entry("*!*@host") != .account("*!*@host"))
+        #expect(LimitIdentity.key(typed: "@Bob:example.org") == "@Bob:example.org")
+        let event = MatrixChatEvent.make(message, network: "hs", displayName: "Alice", botName: nil)
+        #expect(LimitIdentity.key(of: event) == "@Alice:example.org")
+        let resolver = RoleResolver(ignores: [RoleResolver.Entry("@Alice:example.org")!])
+        #expect(resolver.role(of: event) == .ignored)
+        #expect(RoleResolver(ownerAccounts: ["@Alice:example.org"]).role(of: event) == .owner)
+    }
+
     @Test func aLineWithAReplyTargetIsANoticeReplyingInTheThreadAndMentioningTheUser() {
         let line = OutgoingChat(network: "hs", target: "!r:hs", text: "Alice: done https://x.test/a.png",
                                 replyTo: ReplyReference(eventID: "$ev1", threadRoot: "$root", userID: "@alice:hs"))
