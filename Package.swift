@@ -92,7 +92,7 @@ let package = Package(
         ]),
         // Wiring: config, HTTP endpoints, services, transports.
         .target(name: "App", dependencies: [
-            "IRC", "IRCClient", "MidjourneyAPI", "MidjourneySimulator", "Store", "Bridge", "GuardedFetch", "ImageHosting",
+            "IRC", "IRCClient", "MidjourneyAPI", "MidjourneySimulator", "Store", "Bridge", "GuardedFetch", "ImageHosting", "Matrix",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -150,7 +150,7 @@ let package = Package(
         ]),
         .testTarget(name: "AppTests", dependencies: [
             "App", "IRC", "IRCClient", "MidjourneySimulator", "TestnetSupport", "Bridge", "Store", "MidjourneyAPI",
-            "ImageHosting", "GuardedFetch",
+            "ImageHosting", "GuardedFetch", "Matrix", "MatrixTestSupport",
             // The end-to-end tests start the real executable (SIGKILL/SIGTERM), so it must be built.
             "mjbridge",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -155,6 +155,21 @@ public protocol BotStore: Sendable {
     func saveSTSPolicy(_ policy: STSPolicyRecord) async throws
     @discardableResult
     func removeSTSPolicy(host: String) async throws -> Bool
+
+    // MARK: Matrix accounts
+
+    /// The stored login and /sync position of a `[[matrix]]` account, nil before its first start.
+    func matrixSession(account: String) async throws -> MatrixSession?
+    /// Keeps the login made with a password (the since token is left as it is).
+    func saveMatrixLogin(account: String, userID: String, deviceID: String, accessToken: String) async throws
+    /// Stores the /sync position once every command of the batch it ends was handled.
+    func commitMatrixSince(account: String, since: String) async throws
+    /// Marks a command event as taken on; false when it already was (a batch re-read after a
+    /// crash), and then it is not run again.
+    func claimMatrixEvent(_ eventID: String, account: String, at date: Date) async throws -> Bool
+    /// Drops the marks older than `date` (a re-read batch is never that old).
+    @discardableResult
+    func pruneMatrixEvents(before date: Date) async throws -> Int
 }
 
 /// Conventions every store shares (they are part of the data, not of one implementation).
@@ -191,4 +206,5 @@ extension BotStore {
     }
 }
 
-extension SQLiteStore: BotStore {}
+extension SQLiteStore: BotStore {
+}

@@ -13,6 +13,8 @@ public struct IntentRecord: Sendable, Hashable, Codable {
     public var channel: String?
     public var nick: String
     public var account: String?
+    /// The event results reply to (Matrix; `TaskRoute.replyTo`).
+    public var replyTo: ReplyReference?
     /// Who the job counts for in the limits (`LimitIdentity`).
     public var userKey: String?
     /// The command kind in bridge terms (`imagine`, `u2`, `describe`…).
@@ -38,6 +40,7 @@ public struct IntentRecord: Sendable, Hashable, Codable {
         self.channel = route.channel
         self.nick = route.nick
         self.account = route.account
+        self.replyTo = route.replyTo
         self.userKey = userKey
         self.kind = kind
         self.prompt = prompt.count > Self.promptLimit ? String(prompt.prefix(Self.promptLimit)) : prompt
@@ -49,7 +52,7 @@ public struct IntentRecord: Sendable, Hashable, Codable {
     }
 
     public var route: TaskRoute {
-        TaskRoute(network: network, channel: channel, nick: nick, account: account)
+        TaskRoute(network: network, channel: channel, nick: nick, account: account, replyTo: replyTo)
     }
 
     /// The accepted task ids, in the order they were recorded.

@@ -33,9 +33,12 @@ public struct OutboxLine: Sendable, Hashable, Codable {
     /// When it was given up on: never sent, kept for `!pending` and the log.
     public var deadLetteredAt: Date?
     public var deadLetterReason: String?
+    /// The event this line replies to (Matrix; `TaskRoute.replyTo`).
+    public var replyTo: ReplyReference?
 
     public init(network: String, target: String, isChannel: Bool, text: String, style: String,
-                taskId: String? = nil, isProgress: Bool = false, createdAt: Date) {
+                taskId: String? = nil, isProgress: Bool = false, createdAt: Date, replyTo: ReplyReference? = nil) {
+        self.replyTo = replyTo
         self.id = nil
         self.network = network
         self.target = target

@@ -246,6 +246,31 @@ enum StoreMigrations {
                 t.column("updatedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v12-matrix") { db in
+            // A Matrix answer is a reply to the command's event, in its thread: the target is
+            // kept with the task, the intent and each owed line (JSON of `ReplyReference`), so
+            // a result after a restart still lands in the right thread.
+            for table in ["task", "intent", "outbox"] {
+                try db.alter(table: table) { t in t.add(column: "replyTo", .text) }
+            }
+            // Per Matrix account: the login made with a password (token + device, reused) and
+            // the /sync position, stored only after every command of its batch was handled.
+            try db.create(table: "matrixAccount") { t in
+                t.primaryKey("account", .text)
+                t.column("userID", .text)
+                t.column("deviceID", .text)
+                t.column("accessToken", .text)
+                t.column("since", .text)
+            }
+            // The command events already taken on: a batch re-read after a crash (its since
+            // token was not stored yet) runs none of them again.
+            try db.create(table: "matrixHandledEvent") { t in
+                t.primaryKey("eventID", .text)
+                t.column("account", .text).notNull()
+                t.column("at", .datetime).notNull()
+            }
+            try db.create(index: "matrixHandledEvent_at", on: "matrixHandledEvent", columns: ["at"])
+        }
         return migrator
     }
 }

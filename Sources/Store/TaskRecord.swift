@@ -11,6 +11,8 @@ public struct TaskRecord: Sendable, Hashable, Codable {
     public var channel: String?
     public var nick: String
     public var account: String?
+    /// The event results reply to (Matrix; `TaskRoute.replyTo`).
+    public var replyTo: ReplyReference?
     public var scopeKey: String
     public var nickKey: String
     /// What the user asked for, in bridge terms (`imagine`, `niji`, `u2`, `zoom`, `describe`…).
@@ -54,6 +56,7 @@ public struct TaskRecord: Sendable, Hashable, Codable {
         self.channel = route.channel
         self.nick = route.nick
         self.account = route.account
+        self.replyTo = route.replyTo
         self.scopeKey = route.scopeKey
         self.nickKey = route.nickKey
         self.kind = kind
@@ -72,7 +75,7 @@ public struct TaskRecord: Sendable, Hashable, Codable {
     }
 
     public var route: TaskRoute {
-        TaskRoute(network: network, channel: channel, nick: nick, account: account)
+        TaskRoute(network: network, channel: channel, nick: nick, account: account, replyTo: replyTo)
     }
 }
 

@@ -5,12 +5,15 @@ public struct TaskRoute: Sendable, Hashable, Codable {
     public var channel: String?
     public var nick: String
     public var account: String?
+    /// The event the results reply to (Matrix); nil on IRC.
+    public var replyTo: ReplyReference?
 
-    public init(network: String, channel: String?, nick: String, account: String? = nil) {
+    public init(network: String, channel: String?, nick: String, account: String? = nil, replyTo: ReplyReference? = nil) {
         self.network = network
         self.channel = channel
         self.nick = nick
         self.account = account
+        self.replyTo = replyTo
     }
 
     /// The conversation short references are unique within: a channel, or the private
@@ -24,8 +27,11 @@ public struct TaskRoute: Sendable, Hashable, Codable {
     public var channelKey: String? { channel.map(Self.fold) }
 
     /// RFC 1459 case mapping (`[]\~` are the upper case of `{}|^`), the default of most networks.
+    /// Matrix identifiers (`isMatrixIdentifier`) are case-sensitive and are returned unchanged,
+    /// so the name itself says which rule applies, wherever it is stored.
     public static func fold(_ name: String) -> String {
-        String(String.UnicodeScalarView(name.unicodeScalars.map { s -> Unicode.Scalar in
+        if isMatrixIdentifier(name) { return name }
+        return String(String.UnicodeScalarView(name.unicodeScalars.map { s -> Unicode.Scalar in
             switch s {
             case "A"..."Z": return Unicode.Scalar(s.value + 32)!
             case "[": return "{"
@@ -35,5 +41,19 @@ public struct TaskRoute: Sendable, Hashable, Codable {
             default: return s
             }
         }))
+    }
+
+    /// Whether `name` is a Matrix room id, alias or user id: a sigil, a local part and `:server`,
+    /// which IRC channel names and nicks cannot contain (RFC 2812 `chanstring`, `nickname`);
+    /// or a room id of room version 12 and later (MSC4291: `!` and the 43-character unpadded
+    /// URL-safe base64 of the create event's hash, no server part). An IRC "safe channel" of
+    /// exactly that shape would be taken for one: none has been seen.
+    public static func isMatrixIdentifier(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, "!#@".unicodeScalars.contains(first) else { return false }
+        if name.contains(":") { return true }
+        guard first == "!", name.unicodeScalars.count == 44 else { return false }
+        return name.unicodeScalars.dropFirst().allSatisfy { s in
+            ("A"..."Z").contains(s) || ("a"..."z").contains(s) || ("0"..."9").contains(s) || s == "-" || s == "_"
+        }
     }
 }

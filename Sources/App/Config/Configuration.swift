@@ -12,6 +12,8 @@ public struct Configuration: Sendable {
     public var networks: [NetworkSettings]
     /// `[limits]`: quotas, pending caps, cooldown, command rate, banned words.
     public var limits: LimitSettings
+    /// `[[matrix]]`: bot accounts on Matrix homeservers (none: IRC only).
+    public var matrix: [MatrixSettings] = []
 }
 
 public struct BotSettings: Sendable {

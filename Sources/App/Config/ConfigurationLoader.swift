@@ -84,13 +84,14 @@ public struct ConfigurationLoader: Sendable {
         for var table in try reader.tables("networks") {
             networks.append(try network(&table, resolve: resolve, readFile: readFile))
         }
-        if networks.isEmpty { throw .missingKey("networks (at least one [[networks]] table)") }
+        let matrix = try MatrixSettings.read(try reader.tables("matrix"), environment: environment, readFile: readFile)
+        if networks.isEmpty && matrix.isEmpty { throw .missingKey("networks (at least one [[networks]] or [[matrix]] table)") }
         var seen = Set<String>()
-        for network in networks where !seen.insert(network.name.lowercased()).inserted {
-            throw .invalidValue(key: "networks", reason: "network name '\(network.name)' is used twice")
+        for name in networks.map(\.name) + matrix.map(\.name) where !seen.insert(name.lowercased()).inserted {
+            throw .invalidValue(key: "networks", reason: "network name '\(name)' is used twice (names are shared by [[networks]] and [[matrix]])")
         }
         try reader.finish()
-        return Configuration(bot: bot, proxy: proxy, http: http, images: images, networks: networks, limits: limits)
+        return Configuration(bot: bot, proxy: proxy, http: http, images: images, networks: networks, limits: limits, matrix: matrix)
     }
 
     /// `[limits]`: every count is `0` (off) or more; banned words from the list and the file together.

@@ -61,6 +61,8 @@ public struct ConfigurationDiff: Sendable {
         for network in old.networks where !new.networks.contains(where: { Self.sameName($0.name, network.name) }) {
             needsRestart.append("networks '\(network.name)' removed")
         }
+        // `[[matrix]]` accounts (owners included) are read at start only.
+        if old.matrix != new.matrix { needsRestart.append("matrix") }
     }
 
     /// Nothing to apply and nothing waiting for a restart.

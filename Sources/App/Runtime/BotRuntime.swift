@@ -16,6 +16,8 @@ public struct BotRuntime: Sendable {
     public let configuration: Configuration
     public let bridge: ChatBridge
     public let transport: IRCTransport
+    /// The `[[matrix]]` accounts (none: IRC only).
+    public let matrix: MatrixTransport
     public let store: SQLiteStore
     /// The URL passed to the proxy as `notifyHook`, nil when polling alone follows tasks.
     public let notifyHook: String?
@@ -75,6 +77,9 @@ public struct BotRuntime: Sendable {
         let transport = IRCTransport(clients: ircClients, logger: logger, metrics: metrics)
         let imageHosting = try await Self.imageHosting(configuration: configuration, store: store, metrics: metrics, clock: clock,
                                                        logger: Logger(label: "mjbridge.images", level: logger.logLevel))
+        let matrix = MatrixTransport(accounts: configuration.matrix.map {
+            MatrixAccount(settings: $0, store: store, logger: Logger(label: "mjbridge.matrix", level: logger.logLevel))
+        })
         let live = LiveSettingsHolder(configuration.liveSettings())
         let reloader = configPath.map { path in
             ConfigReloader(path: path, loader: loader, running: configuration, live: live, store: store, transport: transport,
@@ -82,7 +87,7 @@ public struct BotRuntime: Sendable {
                            logger: Logger(label: "mjbridge.reload", level: logger.logLevel))
         }
         let bridge = ChatBridge(configuration: configuration.bridgeConfiguration(notifyHook: notifyHook, callbackSecret: secret),
-                            client: clients.main, store: store, transport: transport,
+                            client: clients.main, store: store, transport: TransportRouter(irc: transport, matrix: matrix),
                             imageFetcher: try imageFetcher ?? GuardedImageFetcher(
                                 settings: configuration.images, logger: Logger(label: "mjbridge.images", level: logger.logLevel)),
                             resultImageHost: imageHosting?.host ?? DisabledResultImageHost(),
@@ -107,7 +112,7 @@ public struct BotRuntime: Sendable {
             }
             if let last = await tracker.lastPoll { metrics.lastPoll(reachedProxy: last.failure == nil) }
         })
-        return BotRuntime(configuration: configuration, bridge: bridge, transport: transport, store: store,
+        return BotRuntime(configuration: configuration, bridge: bridge, transport: transport, matrix: matrix, store: store,
                           notifyHook: notifyHook, reloader: reloader, metrics: metrics, routes: routes,
                           observability: observability, listen: listen, metricsListen: metricsListen,
                           imageHost: imageHosting?.host, imageRoutes: imageHosting?.routes, imageService: imageHosting?.service,
@@ -163,7 +168,9 @@ public struct BotRuntime: Sendable {
         }
         if let imageService { services.append(imageService) }
         services.append(BridgeService(bridge: bridge, logger: logger))
-        services.append(IRCService(transport: transport, bridge: bridge))
+        // A service that returns ends the group: one without networks or accounts is left out.
+        if !transport.clients.isEmpty { services.append(IRCService(transport: transport, bridge: bridge)) }
+        if !matrix.accounts.isEmpty { services.append(MatrixService(transport: matrix, bridge: bridge)) }
         return services
     }
 

@@ -12,7 +12,8 @@ extension Configuration {
             commandPrefix: bot.commandPrefix,
             replyStyle: bot.replyWithNotice ? .notice : .privmsg,
             versionText: bot.versionText,
-            ownerAccounts: bot.owners,
+            // Matrix owners are user ids (`@name:server`), which no IRC account can spell.
+            ownerAccounts: bot.owners + matrix.flatMap(\.owners),
             notifyHook: notifyHook,
             speedModeRouting: proxy.speedModeRouting == "path" ? .path : .filter,
             pollSchedule: PollSchedule(interval: proxy.pollIntervalSeconds),
@@ -31,7 +32,7 @@ extension Configuration {
             }
         }
         bridge.routeStateKey = RouteStateKey(callbackSecret: callbackSecret)
-        bridge.routeTargets = RouteTargetRules(networks: Set(networks.map(\.name)))
+        bridge.routeTargets = RouteTargetRules(networks: Set(networks.map(\.name) + matrix.map(\.name)))
         bridge.taskRetentionDays = bot.taskRetentionDays
         bridge.deliveryPolicy = DeliveryPolicy(holdHours: bot.outboxHoldHours)
         return bridge

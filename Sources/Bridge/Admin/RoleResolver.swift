@@ -1,4 +1,5 @@
 import IRC
+import Store
 
 /// Decides a sender's role. Pure: the lists come from `bot.conf` (owners, owner masks) and
 /// the store (admins, ignores); the sender from the transport.
@@ -15,7 +16,11 @@ public struct RoleResolver: Sendable {
 
         /// A word from chat or the store: a mask when it has `!@*?`, else an account.
         public init?(_ word: String) {
-            if HostmaskPattern.looksLikeMask(word) {
+            // A Matrix user id (`@name:server`) is an account the homeserver vouches for, not a mask.
+            if word.first == "@", TaskRoute.isMatrixIdentifier(word),
+               !word.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) {
+                self = .account(word)
+            } else if HostmaskPattern.looksLikeMask(word) {
                 guard let pattern = HostmaskPattern(word) else { return nil }
                 self = .mask(pattern)
             } else {

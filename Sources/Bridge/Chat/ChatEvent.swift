@@ -1,4 +1,5 @@
 import IRC
+import Store
 
 /// Where a chat line was said: in a channel, or privately to the bot.
 public enum ChatTarget: Sendable, Hashable {
@@ -36,6 +37,9 @@ public struct ChatEvent: Sendable, Hashable {
     /// The bot's own nick on this network when the line arrived, for the addressed form
     /// (`mjbridge: help`); nil disables that form.
     public var botNick: String?
+    /// The event an answer replies to (Matrix: this line's event id, its thread, the sender's
+    /// user id to mention); nil on IRC. Kept with the task's route for its results.
+    public var replyTo: ReplyReference?
 
     public init(network: String, target: ChatTarget, sender: String, account: String? = nil,
                 text: String, isFromOwner: Bool = false, botNick: String? = nil,

@@ -1,3 +1,5 @@
+import Store
+
 /// How a line is sent: as an ordinary message or as a NOTICE (which bots use so that other
 /// bots never answer them).
 public enum ChatStyle: String, Sendable, Hashable, Codable {
@@ -15,8 +17,16 @@ public struct OutgoingChat: Sendable, Hashable {
     /// line; the transport splits it.
     public var text: String
     public var style: ChatStyle
+    /// The event this line replies to (transports that thread replies: Matrix); IRC ignores it.
+    public var replyTo: ReplyReference?
+    /// The outbox line this is, when it is owed (`deliver`): its id keys the Matrix
+    /// transaction id, so a resend after a crash or timeout creates no second event.
+    public var outboxLineID: Int64?
 
-    public init(network: String, target: String, text: String, style: ChatStyle = .privmsg) {
+    public init(network: String, target: String, text: String, style: ChatStyle = .privmsg,
+                replyTo: ReplyReference? = nil, outboxLineID: Int64? = nil) {
+        self.replyTo = replyTo
+        self.outboxLineID = outboxLineID
         self.network = network
         self.target = target
         self.text = ChatText.wireSafe(text)

@@ -8,7 +8,9 @@ public struct ReplyAddressing: Sendable, Hashable {
     }
 
     public func reply(to event: ChatEvent, _ text: String) -> OutgoingChat {
-        reply(network: event.network, channel: event.target.channelName, nick: event.sender, text)
+        var line = reply(network: event.network, channel: event.target.channelName, nick: event.sender, text)
+        line.replyTo = event.replyTo
+        return line
     }
 
     public func reply(network: String, channel: String?, nick: String, _ text: String) -> OutgoingChat {

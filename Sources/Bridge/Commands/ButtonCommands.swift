@@ -179,7 +179,7 @@ extension CommandContext {
                 task.kind = "remix"
                 task.deadline = now.addingTimeInterval(bridge.configuration.taskDeadline)
                 lines.append(OutboxLine(network: reply.network, target: reply.target, isChannel: isChannel, text: reply.text,
-                                        style: reply.style.rawValue, taskId: task.id, createdAt: now))
+                                        style: reply.style.rawValue, taskId: task.id, createdAt: now, replyTo: event.replyTo))
             }
             await bridge.delivery.wake(network: waiting.network)
         } catch {

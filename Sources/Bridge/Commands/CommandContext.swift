@@ -25,7 +25,8 @@ struct CommandContext: Sendable {
 
     /// Where this command's results go.
     var route: TaskRoute {
-        TaskRoute(network: event.network, channel: event.target.channelName, nick: event.sender, account: event.account)
+        TaskRoute(network: event.network, channel: event.target.channelName, nick: event.sender, account: event.account,
+                  replyTo: event.replyTo)
     }
 
     var notifyHook: String? { bridge.configuration.notifyHook }
@@ -249,7 +250,8 @@ struct CommandContext: Sendable {
                 ?? renderer.acknowledgement(what: renderer.subject(kind: kind, prompt: prompt), ref: ref, queuePosition: queuePosition)
             let reply = bridge.addressing.reply(to: event, text)
             let line = OutboxLine(network: reply.network, target: reply.target, isChannel: event.target.channelName != nil,
-                                  text: reply.text, style: reply.style.rawValue, taskId: taskId, createdAt: now)
+                                  text: reply.text, style: reply.style.rawValue, taskId: taskId, createdAt: now,
+                                  replyTo: event.replyTo)
             try await bridge.tracker.track(record, lines: [line], intent: submission?.intentId)
         } catch {
             await storeFailed(error)

@@ -240,7 +240,12 @@ enum ChannelName {
     }
 
     static func isValid(_ name: String) -> Bool {
-        looksLikeChannel(name) && (2...50).contains(name.count)
+        // A Matrix room id or alias (`!id:server`, `#alias:server`): the colon is its server part.
+        if (name.first == "#" || name.first == "!") && TaskRoute.isMatrixIdentifier(name) {
+            return (4...255).contains(name.count)
+                && !name.unicodeScalars.contains { $0.value <= 0x20 || $0 == "," || $0.value == 0x7F }
+        }
+        return looksLikeChannel(name) && (2...50).contains(name.count)
             && !name.unicodeScalars.contains { $0.value < 0x20 || $0 == " " || $0 == "," || $0 == ":" || $0.value == 0x7F }
     }
 

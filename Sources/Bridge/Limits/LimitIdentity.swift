@@ -1,3 +1,5 @@
+import Store
+
 /// Who a limit counts for. A nick proves nothing and changes at will, so: the services account
 /// when the network vouches for one, else `*!user@host` with the nick wildcarded (a nick change
 /// does not reset a quota). Without either (console, some tests) the nick is all there is.
@@ -27,6 +29,8 @@ public enum LimitIdentity {
 
     /// What an admin typed to name a user in `!quota`: a mask (`*!user@host`) or an account.
     public static func key(typed word: String) -> String {
-        word.contains("!") || word.contains("@") ? word.lowercased() : ChatText.caseFolded(word)
+        // A Matrix user id is an account, kept as the homeserver spells it (see `key(account:…)`).
+        if TaskRoute.isMatrixIdentifier(word) { return word }
+        return word.contains("!") || word.contains("@") ? word.lowercased() : ChatText.caseFolded(word)
     }
 }

@@ -336,7 +336,7 @@ public actor TaskTracker {
             let text = settings.renderer.lostTrack(kind: intent.kind, prompt: intent.prompt)
             let outgoing = settings.addressing.reply(network: intent.network, channel: intent.channel, nick: intent.nick, text)
             let line = OutboxLine(network: outgoing.network, target: outgoing.target, isChannel: intent.channel != nil,
-                                  text: outgoing.text, style: outgoing.style.rawValue, createdAt: now)
+                                  text: outgoing.text, style: outgoing.style.rawValue, createdAt: now, replyTo: intent.replyTo)
             do {
                 if try await store.declareIntentLost(id: intent.id, at: now, lines: [line]) {
                     logger.warning("lost track of a submission; the user is told",

@@ -137,6 +137,6 @@ public struct TaskTransition: Sendable {
         let outgoing = addressing.reply(network: task.network, channel: task.channel, nick: task.nick, text)
         return OutboxLine(network: outgoing.network, target: outgoing.target, isChannel: task.channel != nil,
                           text: outgoing.text, style: outgoing.style.rawValue, taskId: task.id, isProgress: isProgress,
-                          createdAt: now)
+                          createdAt: now, replyTo: task.replyTo)
     }
 }

@@ -58,7 +58,7 @@ import Testing
     @Test func missingRequiredKeysAreNamed() {
         #expect(error("[[networks]]\nname=\"a\"\nhost=\"h\"\nnick=\"n\"") == .missingKey("proxy"))
         #expect(error(minimal.replacingOccurrences(of: "host = \"irc.example.net\"\n", with: "")) == .missingKey("networks[0].host"))
-        #expect(error("[proxy]\nbase_url = \"http://x/mj\"") == .missingKey("networks (at least one [[networks]] table)"))
+        #expect(error("[proxy]\nbase_url = \"http://x/mj\"") == .missingKey("networks (at least one [[networks]] or [[matrix]] table)"))
     }
 
     @Test func syntaxErrorCarriesLine() {

@@ -163,7 +163,9 @@ import Testing
     @Test func channelNames() {
         #expect(ChannelName.isValid("#art") && ChannelName.isValid("&local") && ChannelName.isValid("#ünï"))
         #expect(!ChannelName.isValid("art") && !ChannelName.isValid("#") && !ChannelName.isValid("#a b"))
-        #expect(!ChannelName.isValid("#a,#b") && !ChannelName.isValid("#a\u{7}") && !ChannelName.isValid("#a:b"))
+        #expect(!ChannelName.isValid("#a,#b") && !ChannelName.isValid("#a\u{7}") && !ChannelName.isValid("#a:"))
+        // A Matrix alias or room id: the colon is its server part.
+        #expect(ChannelName.isValid("#art:example.org") && ChannelName.isValid("!AbC:example.org") && !ChannelName.isValid("#a b:x"))
         #expect(!ChannelName.isValid("#" + String(repeating: "x", count: 50)))
         #expect(ChannelName.isValidKey("sesame") && !ChannelName.isValidKey("a,b") && !ChannelName.isValidKey(""))
     }

@@ -41,8 +41,9 @@ import Store
         await round(delivery)
         await round(delivery)
         let sent = await transport.sent
-        #expect(sent == [OutgoingChat(network: "net", target: "#art", text: "one", style: .notice),
-                         OutgoingChat(network: "net", target: "alice", text: "two", style: .notice)])
+        // Owed lines carry their outbox id (Matrix derives its transaction id from it).
+        #expect(sent == [OutgoingChat(network: "net", target: "#art", text: "one", style: .notice, outboxLineID: 1),
+                         OutgoingChat(network: "net", target: "alice", text: "two", style: .notice, outboxLineID: 2)])
         #expect(try await store.unsentLines().isEmpty)
         await delivery.shutdown()
     }

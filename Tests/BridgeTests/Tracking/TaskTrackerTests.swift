@@ -104,7 +104,8 @@ func gridButtons(_ hash: String = "0ddb91a0") -> [TaskButton] {
         h.clock.advance(by: 60)
         await h.tracker.apply(TaskSnapshot(id: "3001", status: "IN_PROGRESS", progress: 46))
         let sent = await h.sent
-        #expect(sent == [OutgoingChat(network: "net", target: "alice", text: "⏳ ref 3001 started")])
+        #expect(sent.map { OutgoingChat(network: $0.network, target: $0.target, text: $0.text, style: $0.style) }
+            == [OutgoingChat(network: "net", target: "alice", text: "⏳ ref 3001 started")])
     }
 
     @Test func failuresAreSaidPlainly() async throws {

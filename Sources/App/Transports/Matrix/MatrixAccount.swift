@@ -1,0 +1,429 @@
+import Bridge
+import Foundation
+import Logging
+import Matrix
+import Store
+
+/// One `[[matrix]]` account: logs in (or uses the configured token), follows `/sync`, hands the
+/// commands it hears to the bridge and sends what the bridge says. An actor: the rooms it is
+/// in and the sync position are its own state; the network I/O is `MatrixClient`'s.
+///
+/// Exactly once on the way in: the `since` token is stored only after every command of its
+/// batch was handled, and each command event is claimed in the store (keyed by event id)
+/// before it is run, so a batch read again after a crash runs none of its commands twice
+/// (a crash in the middle of one command loses that command's answer, never repeats it; a
+/// submission it made is covered by its intent row). On the way out: one event per outbox
+/// line, its transaction id derived from the line, so a resend creates no second event.
+public actor MatrixAccount {
+    public nonisolated let settings: MatrixSettings
+    public nonisolated let client: MatrixClient
+    let store: any BotStore
+    let logger: Logger
+    let retry: MatrixRetryPolicy
+    let syncTimeout: Duration
+
+    /// Rooms the bot is joined to, as the last batch said.
+    private var joined: Set<String> = []
+    /// Configured or joined from chat: lines for them wait while the bot is not in.
+    private var wanted: Set<String> = []
+    /// Alias → room id, for `!part #alias:server`.
+    private var aliases: [String: String] = [:]
+    /// Rooms with encryption on: their messages cannot be read (no E2EE).
+    private var encrypted: Set<String> = []
+    private var displayNames: [String: [String: String]] = [:]
+    /// True once the first batch was read: before it, nothing is known about rooms, so lines wait.
+    private var synced = false
+    /// On the very first start: messages sent before it (ms since 1970, the server's clock) are
+    /// history. The first sync alone does not say so reliably: Synapse answers an identical
+    /// request from its response cache for a while (`sync_response_cache_duration`), so a
+    /// token that another client of the same device had just used could come back stale, and
+    /// the next sync would then replay the backlog (seen in the tests).
+    private var historyBefore: Int64?
+    /// Why the account stopped (token rejected, forbidden, wrong user); nil while it runs.
+    public private(set) var stopReason: String?
+
+    public init(settings: MatrixSettings, store: any BotStore, logger: Logger,
+                client: MatrixClient? = nil, retry: MatrixRetryPolicy = MatrixRetryPolicy(), syncTimeout: Duration = .seconds(30)) {
+        self.settings = settings
+        self.client = client ?? MatrixClient(homeserver: settings.homeserver, accessToken: settings.accessToken?.value,
+                                             logger: logger)
+        self.store = store
+        self.logger = logger
+        self.retry = retry
+        self.syncTimeout = syncTimeout
+    }
+
+    var name: String { settings.name }
+
+    // MARK: The sync loop
+
+    /// Runs until cancelled or stopped (see `stopReason`).
+    public func run(into bridge: ChatBridge) async {
+        guard await authenticate() else { return }
+        let stored: MatrixSession?
+        do {
+            stored = try await store.matrixSession(account: name)
+        } catch {
+            return stop("cannot read its sync position from the store: \(error)")
+        }
+        var since = stored?.since
+        // Claims only matter for a batch read again after a crash, never weeks old.
+        _ = try? await store.pruneMatrixEvents(before: Date().addingTimeInterval(-7 * 24 * 3600))
+        if since == nil {
+            // The very first start: the backlog is history, not commands. One immediate sync
+            // learns the rooms; its position is stored without running anything.
+            historyBefore = Int64(Date().timeIntervalSince1970 * 1000)
+            let (client, userID) = (self.client, settings.userID)
+            guard let batch = await retrying("initial sync", { () async throws(MatrixClientError) -> SyncBatch in
+                try await client.sync(since: nil, timeout: .zero, ownUserID: userID)
+            }) else { return }
+            await apply(batch, bridge: bridge, runCommands: false)
+            do {
+                try await store.commitMatrixSince(account: name, since: batch.nextBatch)
+            } catch {
+                return stop("cannot store its sync position: \(error)")
+            }
+            since = batch.nextBatch
+            logger.info("first start on this account: the rooms' history is skipped", metadata: ["account": "\(name)"])
+        }
+        await joinConfiguredRooms()
+        synced = true
+        // Lines owed here (from before a restart) go out now.
+        await bridge.registered(network: name)
+        while !Task.isCancelled && stopReason == nil {
+            let (client, userID, timeout, position) = (self.client, settings.userID, syncTimeout, since)
+            guard let batch = await retrying("sync", { () async throws(MatrixClientError) -> SyncBatch in
+                try await client.sync(since: position, timeout: timeout, ownUserID: userID)
+            }) else { return }
+            guard await apply(batch, bridge: bridge, runCommands: true) else {
+                // A command could not be claimed (store failure): the batch is read again.
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            do {
+                try await store.commitMatrixSince(account: name, since: batch.nextBatch)
+                since = batch.nextBatch
+            } catch {
+                // A shutdown cancelled the write: the next start reads the batch again, harmlessly.
+                if Task.isCancelled { return }
+                logger.error("cannot store the sync position; the batch is read again (its commands are not re-run)",
+                             metadata: ["account": "\(name)", "error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            // Lines interrupted or held for a room are tried again (a signal; the worker decides).
+            await bridge.registered(network: name)
+        }
+    }
+
+    /// The configured access token, else the stored login, else a password login (as the
+    /// stored device when there is one). The homeserver must confirm `user_id`.
+    private func authenticate() async -> Bool {
+        let session: MatrixSession?
+        do {
+            session = try await store.matrixSession(account: name)
+        } catch {
+            stop("cannot read its login from the store: \(error)")
+            return false
+        }
+        if settings.accessToken == nil {
+            if let token = session?.accessToken {
+                await client.setAccessToken(token)
+            } else if !(await login(deviceID: session?.deviceID)) {
+                return false
+            }
+        }
+        var identity: AccountIdentity
+        do {
+            identity = try await client.whoAmI()
+        } catch {
+            if case .server(let response) = error, response.isTokenRejected, settings.accessToken == nil {
+                // The stored token was logged out: log in again as the same device.
+                guard await login(deviceID: session?.deviceID) else { return false }
+            }
+            let client = self.client
+            guard let again = await retrying("whoami", { () async throws(MatrixClientError) -> AccountIdentity in
+                try await client.whoAmI()
+            }) else { return false }
+            identity = again
+        }
+        guard identity.userID == settings.userID else {
+            stop("the homeserver says this token belongs to \(identity.userID), not user_id \(settings.userID)")
+            return false
+        }
+        logger.info("logged in to Matrix", metadata: ["account": "\(name)", "user": "\(identity.userID)",
+                                                       "device": "\(identity.deviceID ?? "-")"])
+        return true
+    }
+
+    private func login(deviceID: String?) async -> Bool {
+        guard let password = settings.password?.value else {
+            stop("no access_token and no password to log in with")
+            return false
+        }
+        let (client, userID) = (self.client, settings.userID)
+        guard let session = await retrying("login", { () async throws(MatrixClientError) -> LoginSession in
+            try await client.login(user: userID, password: password, deviceID: deviceID)
+        }) else { return false }
+        do {
+            try await store.saveMatrixLogin(account: name, userID: session.userID, deviceID: session.deviceID,
+                                            accessToken: session.accessToken)
+        } catch {
+            // Works for this run; the next start logs in again (as a new device).
+            logger.error("cannot keep the Matrix login in the store", metadata: ["account": "\(name)", "error": "\(error)"])
+        }
+        return true
+    }
+
+    private func joinConfiguredRooms() async {
+        for room in settings.rooms {
+            do {
+                let roomID = try await client.join(room)
+                wanted.insert(roomID)
+                joined.insert(roomID)
+                if room != roomID { aliases[room] = roomID }
+            } catch {
+                logger.warning("cannot join a configured room", metadata: ["account": "\(name)", "room": "\(room)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Learns rooms, names and encryption from the batch; with `runCommands`, hands each
+    /// message `MessageTriage` lets through to the bridge, in order. False when a command
+    /// could not be claimed (the store failed): the caller must not store the position.
+    @discardableResult
+    private func apply(_ batch: SyncBatch, bridge: ChatBridge, runCommands: Bool) async -> Bool {
+        var newlyJoined: [String] = []
+        for room in batch.joinedRooms {
+            if joined.insert(room.roomID).inserted { newlyJoined.append(room.roomID) }
+            if room.isEncrypted, encrypted.insert(room.roomID).inserted {
+                logger.notice("an encrypted room: its messages cannot be read (no end-to-end encryption support)",
+                              metadata: ["account": "\(name)", "room": "\(room.roomID)"])
+            }
+            displayNames[room.roomID, default: [:]].merge(room.displayNames) { $1 }
+            for change in room.membershipChanges where change.userID == settings.userID {
+                if change.membership == "join" { joined.insert(room.roomID) } else { joined.remove(room.roomID) }
+            }
+        }
+        for roomID in batch.leftRooms { joined.remove(roomID) }
+        if synced {
+            for roomID in newlyJoined where joined.contains(roomID) { await bridge.joined(network: name, channel: roomID) }
+        }
+        guard runCommands else { return true }
+        let botName = MatrixChatEvent.localpart(of: settings.userID)
+        var commands: [ChatEvent] = []
+        for room in batch.joinedRooms {
+            for message in room.messages {
+                guard case .consider = MessageTriage.verdict(for: message, ownUserID: settings.userID,
+                                                             roomIsEncrypted: encrypted.contains(room.roomID)) else { continue }
+                if let historyBefore, message.originServerTS < historyBefore { continue }
+                let event = MatrixChatEvent.make(message, network: name, displayName: displayNames[room.roomID]?[message.sender],
+                                                 botName: botName)
+                guard bridge.mayBeCommand(event) else { continue }
+                do {
+                    guard try await store.claimMatrixEvent(message.eventID, account: name, at: Date()) else {
+                        logger.debug("a command already handled before a restart", metadata: ["event": "\(message.eventID)"])
+                        continue
+                    }
+                } catch {
+                    logger.error("cannot claim a command event", metadata: ["account": "\(name)", "error": "\(error)"])
+                    await Self.handle(commands, bridge: bridge)
+                    return false
+                }
+                commands.append(event)
+            }
+        }
+        await Self.handle(commands, bridge: bridge)
+        return true
+    }
+
+    /// Commands that wait on the proxy or a download run side by side (as on IRC), bounded;
+    /// all of them are handled before the batch's position is stored.
+    private static func handle(_ commands: [ChatEvent], bridge: ChatBridge) async {
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for event in commands {
+                if running >= IRCTransport.commandsInFlight {
+                    await group.next()
+                    running -= 1
+                }
+                running += 1
+                group.addTask { await bridge.handle(event) }
+            }
+        }
+    }
+
+    /// `body` until it succeeds, waiting as `MatrixRetryPolicy` says (backoff with jitter,
+    /// `M_LIMIT_EXCEEDED` waited out); nil when cancelled or stopped.
+    private func retrying<T: Sendable>(_ what: String, _ body: @Sendable () async throws(MatrixClientError) -> T) async -> T? {
+        var attempt = 0
+        while !Task.isCancelled {
+            do {
+                return try await body()
+            } catch {
+                attempt += 1
+                switch retry.decision(for: error, attempt: attempt, jitter: Double.random(in: 0...1)) {
+                case .retry(let wait):
+                    var limited = false
+                    if case .server(let response) = error, response.isRateLimited { limited = true }
+                    logger.log(level: attempt == 1 || limited ? .warning : .debug,
+                               "\(limited ? "rate limited by the homeserver, waiting" : "Matrix request failed, retrying")",
+                               metadata: ["account": "\(name)", "request": "\(what)", "wait": "\(wait)", "error": "\(error)"])
+                    do { try await Task.sleep(for: wait) } catch { return nil }
+                case .stop(.cancelled):
+                    return nil
+                case .stop(.tokenRejected(_)):
+                    stop("the homeserver rejected the access token (M_UNKNOWN_TOKEN): set a new access_token or password and restart")
+                    return nil
+                case .stop(.forbidden(let why)):
+                    stop("the homeserver refused the bot (M_FORBIDDEN: \(ChatText.untrusted(why)))")
+                    return nil
+                case .stop(.rejected(let why)):
+                    stop("the homeserver refused \(what): \(ChatText.untrusted(why))")
+                    return nil
+                }
+            }
+        }
+        return nil
+    }
+
+    /// One clear line; the account stays stopped (the others go on).
+    private func stop(_ reason: String) {
+        guard stopReason == nil else { return }
+        stopReason = reason
+        logger.critical("Matrix account stopped: \(reason)", metadata: ["account": "\(name)"])
+    }
+
+    // MARK: Sending
+
+    /// An immediate answer: a notice replying to the command's event (random transaction id:
+    /// not owed, a lost answer can be asked for again). `M_LIMIT_EXCEEDED` is waited out, with
+    /// the same transaction id.
+    func send(_ line: OutgoingChat) async throws {
+        let txnID = "r" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let content = Self.content(for: line)
+        while true {
+            do {
+                _ = try await client.send(roomID: line.target, transactionID: txnID, content: content)
+                return
+            } catch {
+                guard case .wait(let duration) = Self.report(for: error) else {
+                    throw MatrixTransportError.sendFailed(error.description)
+                }
+                try await Task.sleep(for: duration)
+            }
+        }
+    }
+
+    /// An owed line: one event, its transaction id derived from the line, so a resend after a
+    /// crash or a timeout returns the first event instead of creating a second one.
+    func deliver(_ line: OutgoingChat, from offset: Int) async -> DeliveryReport {
+        // One event per line: an offset past 0 was recorded after the event was sent.
+        guard offset == 0 else { return .confirmed }
+        guard let lineID = line.outboxLineID else {
+            do { try await send(line); return .confirmed } catch { return .interrupted(confirmedOffset: 0) }
+        }
+        let txnID = TransactionID.forOutboxLine(id: lineID, target: line.target, text: line.text)
+        let content = Self.content(for: line)
+        while true {
+            do {
+                _ = try await client.send(roomID: line.target, transactionID: txnID, content: content)
+                return .confirmed
+            } catch {
+                switch Self.report(for: error) {
+                case .wait(let duration):
+                    // The delivery worker's send timeout bounds this; the same txnId is safe to repeat.
+                    do { try await Task.sleep(for: duration) } catch { return .interrupted(confirmedOffset: 0) }
+                case .report(let report):
+                    if case .refused(let refusal, _) = report {
+                        logger.warning("the homeserver refused a line", metadata: ["account": "\(name)", "room": "\(line.target)",
+                                                                                   "reason": "\(refusal.reason)"])
+                    }
+                    return report
+                }
+            }
+        }
+    }
+
+    enum SendOutcome: Equatable {
+        case wait(Duration)
+        case report(DeliveryReport)
+    }
+
+    /// What a failed send means for an owed line (pure).
+    static func report(for error: MatrixClientError) -> SendOutcome {
+        switch error {
+        case .server(let response) where response.isRateLimited:
+            return .wait(min(response.retryAfter ?? .seconds(5), .seconds(60)))
+        case .server(let response) where response.isForbidden:
+            // Not in the room, or not allowed to speak there: people change that; hold.
+            return .report(.refused(DeliveryRefusal(.cannotSendToChannel, reason: response.description), confirmedOffset: 0))
+        case .server(let response) where response.errcode == "M_NOT_FOUND" || response.status == 404:
+            return .report(.refused(DeliveryRefusal(.noSuchTarget, reason: response.description), confirmedOffset: 0))
+        case .server(let response) where response.errcode == "M_INVALID_PARAM" || response.errcode == "M_BAD_JSON":
+            return .report(.refused(DeliveryRefusal(.invalidTarget, reason: response.description), confirmedOffset: 0))
+        case .server(let response) where response.status >= 500 || response.isTokenRejected:
+            return .report(.interrupted(confirmedOffset: 0))
+        case .server(let response):
+            return .report(.refused(DeliveryRefusal(.other, reason: response.description), confirmedOffset: 0))
+        case .transport, .invalidResponse, .redirected, .cancelled:
+            // May have arrived: the resend uses the same transaction id.
+            return .report(.interrupted(confirmedOffset: 0))
+        }
+    }
+
+    /// A notice (bots answer with notices), replying to the command's event in its thread and
+    /// mentioning its sender, when the line carries that.
+    static func content(for line: OutgoingChat) -> MatrixJSON {
+        let target = line.replyTo.map { MessageContent.ReplyTarget(eventID: $0.eventID, threadRoot: $0.threadRoot) }
+        return MessageContent.notice(line.text, replyTo: target, mentions: line.replyTo?.userID.map { [$0] } ?? [])
+    }
+
+    // MARK: Rooms
+
+    func channelStatus(_ roomID: String) -> ChannelStatus {
+        // Before the first batch nothing is known: wait rather than give up on a line.
+        guard synced else { return .waiting }
+        if joined.contains(roomID) { return .joined }
+        return wanted.contains(roomID) ? .waiting : .notWanted
+    }
+
+    public func isJoined(_ roomID: String) -> Bool { joined.contains(aliases[roomID] ?? roomID) }
+
+    func join(_ room: String) async throws {
+        do {
+            let roomID = try await client.join(room)
+            wanted.insert(roomID)
+            joined.insert(roomID)
+            if room != roomID { aliases[room] = roomID }
+        } catch {
+            throw ChatTransportError.refused(error.description)
+        }
+    }
+
+    func part(_ room: String) async throws {
+        let roomID = aliases[room] ?? room
+        do {
+            try await client.leave(roomID)
+        } catch {
+            throw ChatTransportError.refused(error.description)
+        }
+        wanted.remove(roomID)
+        joined.remove(roomID)
+    }
+
+    /// For `/health` and `/metrics`: syncing, and not stopped.
+    public var isRunning: Bool { synced && stopReason == nil }
+}
+
+public enum MatrixTransportError: Error, CustomStringConvertible {
+    case unknownAccount(String)
+    case sendFailed(String)
+
+    public var description: String {
+        switch self {
+        case .unknownAccount(let name): "no Matrix account named '\(name)' is configured"
+        case .sendFailed(let why): why
+        }
+    }
+}

@@ -1,0 +1,338 @@
+import App
+import Bridge
+import Foundation
+import Logging
+import Matrix
+import MatrixTestSupport
+import MidjourneyAPI
+import MidjourneySimulator
+import Store
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+
+/// The bot as a Matrix account on a real Synapse, with the in-repo simulator as the proxy:
+/// commands in a room, replies as notices to the command's event, the since token across a
+/// restart, and one event per owed line however often it is delivered.
+@Suite(.serialized, .synapse, .disabled(if: Synapse.skipRequested, Synapse.skipReason))
+struct MatrixBotOnSynapseTests {
+    struct Setup {
+        let synapse: Synapse
+        let simulator: SimulatorServer
+        let directory: URL
+        let roomID: String
+        let user: MatrixClient
+        let httpPort: Int
+
+        func config(credential: String? = nil) -> String {
+            """
+            [bot]
+            database = "bot.sqlite"
+            owners = ["\(synapse.owner.userID)"]
+            log_level = "info"
+
+            [proxy]
+            base_url = "\(simulator.apiBaseURL)"
+            api_key = "e2e-key-0123456789"
+            poll_interval_seconds = 1
+            task_deadline_minutes = 5
+
+            [http]
+            listen = "127.0.0.1:\(httpPort)"
+            public_base_url = "http://127.0.0.1:\(httpPort)"
+
+            \(BotHarness.noLimits)
+            [images]
+            allow_networks = ["127.0.0.0/8"]
+
+            [[matrix]]
+            name = "synapse"
+            homeserver = "\(synapse.url)"
+            user_id = "\(synapse.bot.userID)"
+            \(credential ?? "access_token = \"\(synapse.bot.accessToken)\"")
+            rooms = ["\(roomID)"]
+            """
+        }
+
+        static func make() async throws -> Setup {
+            let synapse = try Synapse.require()
+            let simulator = try await SimulatorServer.start(
+                host: "127.0.0.1", port: 0,
+                configuration: SimulatorConfiguration(flavor: .trueai, apiKey: "e2e-key-0123456789", timing: .quick))
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mjbridge-mx-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let user = MatrixClient(homeserver: synapse.url, accessToken: synapse.user.accessToken)
+            // Public: the bot joins it by id from its config, as an operator would set it up.
+            let roomID = try await user.createRoom(["preset": "public_chat", "name": "mjbridge e2e"])
+            return Setup(synapse: synapse, simulator: simulator, directory: directory, roomID: roomID, user: user,
+                         httpPort: try await freePort())
+        }
+
+        func start(credential: String? = nil, waitUntilSyncing: Bool = true) async throws -> RunningBot {
+            let path = directory.appendingPathComponent("bot.conf").path
+            try config(credential: credential).write(toFile: path, atomically: true, encoding: .utf8)
+            let configuration = try ConfigurationLoader(environment: [:]).load(path: path)
+            var logger = Logger(label: "e2e.matrix-bot")
+            logger.logLevel = .notice
+            try await waitUntilBindable(port: httpPort)
+            let runtime = try await BotRuntime.make(configuration: configuration, logger: logger)
+            let group = runtime.serviceGroup(signals: [])
+            let bot = RunningBot(runtime: runtime, group: group, task: Task { try await group.run() })
+            guard waitUntilSyncing else { return bot }
+            // In the room and syncing, or the test fails.
+            let account = try #require(runtime.matrix.accounts["synapse"])
+            try await waitFor("the bot syncs in the room") {
+                let running = await account.isRunning
+                let inRoom = await account.isJoined(roomID)
+                return running && inRoom
+            }
+            return bot
+        }
+
+        /// Sends `text` as the user; returns its event id.
+        func say(_ text: String) async throws -> String {
+            try await user.send(roomID: roomID, transactionID: UUID().uuidString, content: ["msgtype": "m.text", "body": .string(text)])
+        }
+
+        /// The bot's notices in the room, oldest first (as Synapse stores them).
+        func botNotices() async throws -> [MatrixJSON] {
+            var events: [MatrixJSON] = []
+            var from: String?
+            for _ in 0..<3 {
+                let page = try await user.messages(roomID: roomID, from: from, limit: 100)
+                events += page.events.filter {
+                    $0["type"] == "m.room.message" && $0["sender"]?.stringValue == synapse.bot.userID
+                        && $0["content"]?["msgtype"] == "m.notice"
+                }
+                guard let end = page.end, !page.events.isEmpty else { break }
+                from = end
+            }
+            return events.reversed()
+        }
+
+        func cleanUp() async {
+            await simulator.shutdown()
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+
+    @Test func imagineIsAnsweredWithAReplyThenTheResultAndARestartRunsNothingAgain() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        var bot = try await setup.start()
+        // A position from before the command, to replay its batch later (as after a crash
+        // between handling a batch and storing its position).
+        let early = try #require(try await bot.runtime.store.matrixSession(account: "synapse")?.since)
+        let command = try await setup.say("!imagine a red fox")
+
+        var notices: [MatrixJSON] = []
+        try await waitFor("the acknowledgement and the result", timeout: .seconds(90)) {
+            notices = (try? await setup.botNotices()) ?? []
+            return notices.contains { $0["content"]?["body"]?.stringValue?.contains("http") == true }
+        }
+        let ack = try #require(notices.first)
+        let ackBody = ack["content"]?["body"]?.stringValue ?? ""
+        #expect(ackBody.contains("ref "), "the acknowledgement names the ref: \(ackBody)")
+        #expect(ack["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command)
+        #expect(ack["content"]?["m.mentions"]?["user_ids"] == [.string(setup.synapse.user.userID)])
+        let result = try #require(notices.last)
+        #expect(result["content"]?["body"]?.stringValue?.contains("http") == true)
+        // The result, posted by the tracker long after the command, still replies to it.
+        #expect(result["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command)
+        let before = notices.count
+
+        // Restart: the old command is not run again. A new command answered after the
+        // restart proves the bot has read past the old one.
+        await bot.stop()
+        bot = try await setup.start()
+        let ping = try await setup.say("!ping")
+        try await waitFor("the answer to !ping") {
+            let now = (try? await setup.botNotices()) ?? []
+            return now.contains { $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == ping }
+        }
+        #expect(try await setup.botNotices().filter {
+            $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command
+        }.count == before)
+
+        // Replayed from before the command: the batch comes again, the command does not run again.
+        await bot.stop()
+        try await bot.runtime.store.commitMatrixSince(account: "synapse", since: early)
+        bot = try await setup.start()
+        let ping2 = try await setup.say("!ping")
+        try await waitFor("the answer to !ping") {
+            let now = (try? await setup.botNotices()) ?? []
+            return now.contains { $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == ping2 }
+        }
+        let after = try await setup.botNotices()
+        let acks = after.filter { $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command }
+        #expect(acks.count == before, "nothing for the old command was said again: \(acks.count) vs \(before)")
+        await bot.stop()
+    }
+
+    @Test func anOwedLineDeliveredTwiceIsOneEvent() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        let bot = try await setup.start()
+        let text = "owed line \(UUID().uuidString.prefix(8))"
+        let line = OutgoingChat(network: "synapse", target: setup.roomID, text: text, style: .notice, outboxLineID: 424_242)
+        // As after a timeout or a crash between the send and the mark: the same line again.
+        #expect(await bot.runtime.matrix.deliver(line, from: 0) == .confirmed)
+        #expect(await bot.runtime.matrix.deliver(line, from: 0) == .confirmed)
+        let marker = "marker \(UUID().uuidString.prefix(8))"
+        #expect(await bot.runtime.matrix.deliver(OutgoingChat(network: "synapse", target: setup.roomID, text: marker,
+                                                               outboxLineID: 424_243), from: 0) == .confirmed)
+        let notices = try await setup.botNotices()
+        #expect(notices.contains { $0["content"]?["body"]?.stringValue == marker })
+        #expect(notices.filter { $0["content"]?["body"]?.stringValue == text }.count == 1)
+        await bot.stop()
+    }
+}
+
+extension MatrixBotOnSynapseTests {
+    @Test func aPasswordLogsInOnceAndTheSameDeviceIsKeptAcrossARestart() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        let credential = "password = \"\(setup.synapse.bot.password)\""
+        var bot = try await setup.start(credential: credential)
+        let first = try #require(try await bot.runtime.store.matrixSession(account: "synapse"))
+        let device = try #require(first.deviceID)
+        #expect(first.userID == setup.synapse.bot.userID)
+        #expect(device != setup.synapse.bot.deviceID, "a login of its own, not the registration's device")
+        await bot.stop()
+        bot = try await setup.start(credential: credential)
+        let account = try #require(bot.runtime.matrix.accounts["synapse"])
+        #expect(try await account.client.whoAmI().deviceID == device)
+        #expect(try await bot.runtime.store.matrixSession(account: "synapse")?.accessToken == first.accessToken)
+        await bot.stop()
+    }
+
+    @Test func aRejectedTokenStopsThatAccountWithOneReasonAndTheBotRunsOn() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        let bot = try await setup.start(credential: "access_token = \"syt_not_a_token\"", waitUntilSyncing: false)
+        let account = try #require(bot.runtime.matrix.accounts["synapse"])
+        try await waitFor("the account to stop") { await account.stopReason != nil }
+        let reason = await account.stopReason ?? ""
+        #expect(reason.contains("M_UNKNOWN_TOKEN"), "\(reason)")
+        #expect(!reason.contains("syt_not_a_token"))
+        // The rest of the bot (HTTP, the poller) is still up.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await account.isRunning == false)
+        #expect(!bot.task.isCancelled)
+        await bot.stop()
+    }
+}
+
+extension MatrixBotOnSynapseTests {
+    /// The real executable, SIGKILLed with a job in flight; the job finishes while it is down.
+    /// After the restart its result is in the room exactly once, and the command is not run again.
+    @Test func killedWithAJobInFlightPostsTheResultOnceAfterRestart() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        let path = setup.directory.appendingPathComponent("bot.conf").path
+        try setup.config().write(toFile: path, atomically: true, encoding: .utf8)
+        let log = setup.directory.appendingPathComponent("bot.log").path
+        await setup.simulator.controls.stick(atPercent: 50)
+        var bot = try ChildProcess(ChildProcess.mjbridgeExecutable, ["run", "-c", path], logPath: log)
+        // A failing test leaves no bot behind (and never signals a pid already reaped).
+        var alive = true
+        defer { if alive { bot.signal(SIGKILL) } }
+        // The bot joins after its first sync (which skips history): a command after its join counts.
+        try await waitFor("the bot joining the room", timeout: .seconds(60)) {
+            let page = try? await setup.user.messages(roomID: setup.roomID, limit: 50)
+            return page?.events.contains {
+                $0["type"] == "m.room.member" && $0["state_key"]?.stringValue == setup.synapse.bot.userID
+                    && $0["content"]?["membership"] == "join"
+            } ?? false
+        }
+        let command = try await setup.say("!imagine a killed fox")
+        try await waitFor("the acknowledgement", timeout: .seconds(60)) {
+            ((try? await setup.botNotices()) ?? []).contains {
+                $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command
+            }
+        }
+        bot.signal(SIGKILL)
+        #expect(await bot.wait() == 128 + SIGKILL)
+        alive = false
+
+        // The job finishes while the bot is down (its callback hits a closed port).
+        let store = try SQLiteStore.open(path: setup.directory.appendingPathComponent("bot.sqlite").path)
+        let pending = try await store.pendingTasks()
+        let ids = pending.map(\.id)
+        let said = ((try? await setup.botNotices()) ?? []).map { $0["content"]?["body"]?.stringValue ?? "" }
+        #expect(ids.count == 1, "one task pending while the bot is down: \(pending.map { "\($0.id) \($0.kind) \($0.prompt)" }) notices: \(said)")
+        await setup.simulator.controls.stick(atPercent: nil)
+        let proxy = try MidjourneyClient(configuration: MidjourneyConfiguration(baseURL: setup.simulator.apiBaseURL, apiKey: "e2e-key-0123456789"),
+                                         httpClient: MidjourneyClient.sharedHTTPClient)
+        try await waitFor("the job to finish at the proxy", timeout: .seconds(60)) {
+            ((try? await proxy.list(ids: ids)) ?? []).allSatisfy { $0.status == .success }
+        }
+
+        bot = try ChildProcess(ChildProcess.mjbridgeExecutable, ["run", "-c", path], logPath: log)
+        alive = true
+        try await waitFor("the result after the restart", timeout: .seconds(60)) {
+            ((try? await setup.botNotices()) ?? []).contains { $0["content"]?["body"]?.stringValue?.contains("http") == true }
+        }
+        // A command answered after the restart: the bot has read past everything before it.
+        let ping = try await setup.say("!ping")
+        try await waitFor("the answer to !ping", timeout: .seconds(60)) {
+            ((try? await setup.botNotices()) ?? []).contains {
+                $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == ping
+            }
+        }
+        let notices = try await setup.botNotices()
+        let results = notices.filter { $0["content"]?["body"]?.stringValue?.contains("http") == true }
+        let answers = notices.filter { $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command }
+        #expect(results.count == 1, "exactly one result: \(results)\nbot log:\n\(bot.log.suffix(3000))")
+        #expect(answers.count == 2, "the acknowledgement and the result, nothing twice: \(answers.count)")
+        bot.signal(SIGTERM)
+        _ = await bot.wait()
+        alive = false
+    }
+}
+
+extension MatrixBotOnSynapseTests {
+    /// Owners (by Matrix user id) have the bot join and leave rooms from chat; anyone else is refused.
+    @Test func anOwnerMakesTheBotJoinAndLeaveARoomOthersCannot() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        let bot = try await setup.start()
+        let owner = MatrixClient(homeserver: setup.synapse.url, accessToken: setup.synapse.owner.accessToken)
+        _ = try await owner.join(setup.roomID)
+        let other = try await owner.createRoom(["preset": "public_chat", "name": "second room"])
+        let account = try #require(bot.runtime.matrix.accounts["synapse"])
+
+        let refused = try await setup.say("!join \(other)")
+        try await waitFor("the refusal") {
+            ((try? await setup.botNotices()) ?? []).contains {
+                $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == refused
+            }
+        }
+        #expect(await !account.isJoined(other))
+
+        _ = try await owner.send(roomID: setup.roomID, transactionID: UUID().uuidString,
+                                 content: ["msgtype": "m.text", "body": .string("!join \(other)")])
+        try await waitFor("the bot in the second room") { await account.isJoined(other) }
+        let members = try await owner.messages(roomID: other, limit: 50).events.filter {
+            $0["type"] == "m.room.member" && $0["state_key"]?.stringValue == setup.synapse.bot.userID
+        }
+        #expect(members.first?["content"]?["membership"] == "join")
+
+        _ = try await owner.send(roomID: setup.roomID, transactionID: UUID().uuidString,
+                                 content: ["msgtype": "m.text", "body": .string("!part \(other)")])
+        try await waitFor("the bot leaving the second room") { await !account.isJoined(other) }
+        await bot.stop()
+    }
+}
+
+/// Polls `condition` every 200 ms; fails the test (throws) after `timeout`.
+private func waitFor(_ what: String, timeout: Duration = .seconds(30), _ condition: () async -> Bool) async throws {
+    let end = ContinuousClock.now + timeout
+    while ContinuousClock.now < end {
+        if await condition() { return }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+    Issue.record("timed out waiting for \(what)")
+    throw CancellationError()
+}

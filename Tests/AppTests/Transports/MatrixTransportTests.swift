@@ -1,0 +1,127 @@
+@testable import App
+import Bridge
+import Foundation
+import Matrix
+import Store
+import Testing
+
+/// The pure parts of the Matrix transport: event mapping, what a failed send means, the
+/// notice it sends, the fold that leaves Matrix ids alone, and the `[[matrix]]` config.
+@Suite struct MatrixTransportTests {
+    let message = RoomMessage(roomID: "!Room:Example.org", eventID: "$ev1", sender: "@Alice:example.org",
+                              originServerTS: 0, msgtype: "m.text", body: "!imagine a red fox",
+                              relation: .thread(root: "$root", inReplyTo: nil, isFallingBack: true))
+
+    @Test func aRoomMessageBecomesAVerifiedChatEventWithItsReplyTarget() {
+        let event = MatrixChatEvent.make(message, network: "hs", displayName: "Alice\u{7} A.", botName: "mjb")
+        #expect(event.target == .channel("!Room:Example.org"))
+        #expect(event.sender == "Alice A.")
+        #expect(event.account == "@Alice:example.org")
+        #expect(event.accountVerified)
+        #expect(event.replyTo == ReplyReference(eventID: "$ev1", threadRoot: "$root", userID: "@Alice:example.org"))
+        let unnamed = MatrixChatEvent.make(message, network: "hs", displayName: "  ", botName: nil)
+        #expect(unnamed.sender == "Alice")
+    }
+
+    @Test func matrixIdentifiersAreNeverCaseFolded() {
+        #expect(TaskRoute.fold("!Room:Example.org") == "!Room:Example.org")
+        #expect(TaskRoute.fold("@Alice:example.org") == "@Alice:example.org")
+        #expect(TaskRoute.fold("#Chan[1]") == "#chan{1}")
+        // Room version 12: no server part in the room id.
+        let v12 = "!KWtFOvvJ8EHGjlKjvK4FU1Bao56pW2bhtS12r7nE8zM"
+        #expect(TaskRoute.fold(v12) == v12)
+        #expect(TaskRoute.fold("!ABCDEchan") == "!abcdechan")
+        let route = TaskRoute(network: "hs", channel: "!AbC:hs", nick: "Alice")
+        #expect(route.scopeKey == "hs\u{1}!AbC:hs")
+        #expect(route.scopeKey != TaskRoute(network: "hs", channel: "!abc:hs", nick: "Alice").scopeKey)
+    }
+
+    @Test func matrixUserIdsAreAccountsForIgnoresAndQuotas() {
+        #expect(RoleResolver.Entry("@bob:example.org") == .account("@bob:example.org"))
+        #expect(RoleResolver.Entry("*!*@host") != .account("*!*@host"))
+        #expect(LimitIdentity.key(typed: "@Bob:example.org") == "@Bob:example.org")
+        let event = MatrixChatEvent.make(message, network: "hs", displayName: "Alice", botName: nil)
+        #expect(LimitIdentity.key(of: event) == "@Alice:example.org")
+        let resolver = RoleResolver(ignores: [RoleResolver.Entry("@Alice:example.org")!])
+        #expect(resolver.role(of: event) == .ignored)
+        #expect(RoleResolver(ownerAccounts: ["@Alice:example.org"]).role(of: event) == .owner)
+    }
+
+    @Test func aLineWithAReplyTargetIsANoticeReplyingInTheThreadAndMentioningTheUser() {
+        let line = OutgoingChat(network: "hs", target: "!r:hs", text: "Alice: done https://x.test/a.png",
+                                replyTo: ReplyReference(eventID: "$ev1", threadRoot: "$root", userID: "@alice:hs"))
+        let content = MatrixAccount.content(for: line)
+        #expect(content["msgtype"] == "m.notice")
+        #expect(content["m.relates_to"]?["m.in_reply_to"]?["event_id"] == "$ev1")
+        #expect(content["m.relates_to"]?["event_id"] == "$root")
+        #expect(content["m.mentions"]?["user_ids"] == ["@alice:hs"])
+        let plain = MatrixAccount.content(for: OutgoingChat(network: "hs", target: "!r:hs", text: "hi"))
+        #expect(plain["m.relates_to"] == nil)
+        #expect(plain["m.mentions"]?["user_ids"] == [])
+    }
+
+    @Test func whatAFailedSendMeansForAnOwedLine() {
+        func server(_ status: Int, _ code: String, retry: Duration? = nil) -> MatrixClientError {
+            .server(MatrixErrorResponse(status: status, errcode: code, retryAfter: retry))
+        }
+        #expect(MatrixAccount.report(for: server(429, "M_LIMIT_EXCEEDED", retry: .milliseconds(1500))) == .wait(.milliseconds(1500)))
+        #expect(MatrixAccount.report(for: server(429, "M_LIMIT_EXCEEDED", retry: .seconds(3600))) == .wait(.seconds(60)))
+        guard case .report(.refused(let forbidden, 0)) = MatrixAccount.report(for: server(403, "M_FORBIDDEN")) else {
+            Issue.record("M_FORBIDDEN is a refusal")
+            return
+        }
+        #expect(forbidden.kind == .cannotSendToChannel)
+        guard case .report(.refused(let missing, 0)) = MatrixAccount.report(for: server(404, "M_NOT_FOUND")) else {
+            Issue.record("M_NOT_FOUND is a refusal")
+            return
+        }
+        #expect(missing.kind == .noSuchTarget)
+        #expect(MatrixAccount.report(for: server(502, "M_UNKNOWN")) == .report(.interrupted(confirmedOffset: 0)))
+        #expect(MatrixAccount.report(for: .transport("reset", mayHaveArrived: true)) == .report(.interrupted(confirmedOffset: 0)))
+    }
+
+    static let base = """
+        [proxy]
+        base_url = "http://127.0.0.1:1"
+
+        """
+
+    @Test func aMatrixAccountIsReadStrictly() throws {
+        let loader = ConfigurationLoader(environment: ["MJBRIDGE_MATRIX_HS_ACCESS_TOKEN": "syt_env"])
+        let configuration = try loader.parse(toml: Self.base + """
+            [[matrix]]
+            name = "hs"
+            homeserver = "https://matrix.example.org"
+            user_id = "@mjb:example.org"
+            rooms = ["#art:example.org", "!AbC:example.org"]
+            owners = ["@boss:example.org"]
+            """, baseDirectory: "/tmp")
+        #expect(configuration.networks.isEmpty)
+        let account = try #require(configuration.matrix.first)
+        #expect(account.accessToken?.value == "syt_env")
+        #expect(account.rooms == ["#art:example.org", "!AbC:example.org"])
+        #expect(configuration.bridgeConfiguration(notifyHook: nil, callbackSecret: "s").ownerAccounts.contains("@boss:example.org"))
+
+        // A user id without a server, an alias without one, and an unknown key are refused.
+        for (userID, extra) in [("mjb", ""), ("@mjb:example.org", "rooms = [\"#art\"]"), ("@mjb:example.org", "invite = \"all\"")] {
+            let text = Self.base + """
+                [[matrix]]
+                name = "hs"
+                homeserver = "https://matrix.example.org"
+                user_id = "\(userID)"
+                password = "pw"
+                \(extra)
+                """
+            #expect(throws: ConfigError.self) { try ConfigurationLoader(environment: [:]).parse(toml: text, baseDirectory: "/tmp") }
+        }
+        // Neither a token nor a password:
+        #expect(throws: ConfigError.self) {
+            try ConfigurationLoader(environment: [:]).parse(toml: Self.base + """
+                [[matrix]]
+                name = "hs"
+                homeserver = "https://matrix.example.org"
+                user_id = "@mjb:example.org"
+                """, baseDirectory: "/tmp")
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Store
+import Testing
+
+/// The v12-matrix rows: the reply target kept with a task and its lines, the login and the
+/// sync position per account, and the claim that keeps a re-read batch from re-running a command.
+@Suite struct StoreMatrixTests {
+    @Test func theReplyTargetSurvivesWithTheTaskAndItsLines() async throws {
+        let dir = try TemporaryDirectory()
+        let reply = ReplyReference(eventID: "$ev", threadRoot: "$root", userID: "@alice:hs")
+        let route = TaskRoute(network: "hs", channel: "!Room:hs", nick: "Alice", account: "@alice:hs", replyTo: reply)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        do {
+            let store = try SQLiteStore.open(path: dir.databasePath)
+            let task = TaskRecord(id: "t1", route: route, kind: "imagine", prompt: "a red fox", status: "SUBMITTED",
+                                  statusRank: 0, createdAt: now, deadline: now.addingTimeInterval(600))
+            let line = OutboxLine(network: "hs", target: "!Room:hs", isChannel: true, text: "ack", style: "notice",
+                                  taskId: "t1", createdAt: now, replyTo: reply)
+            try await store.insert(task, lines: [line])
+        }
+        let reopened = try SQLiteStore.open(path: dir.databasePath)
+        let task = try #require(try await reopened.task(id: "t1"))
+        #expect(task.route == route)
+        #expect(task.scopeKey == "hs\u{1}!Room:hs")
+        let lines = try await reopened.lines(forTask: "t1")
+        #expect(lines.map(\.replyTo) == [reply])
+        #expect(lines.first?.channelKey == "!Room:hs")
+    }
+
+    @Test func loginSinceAndClaimsPerAccount() async throws {
+        let store = try SQLiteStore.inMemory()
+        #expect(try await store.matrixSession(account: "hs") == nil)
+        try await store.commitMatrixSince(account: "hs", since: "s1")
+        try await store.saveMatrixLogin(account: "hs", userID: "@bot:hs", deviceID: "DEV", accessToken: "tok")
+        try await store.commitMatrixSince(account: "hs", since: "s2")
+        #expect(try await store.matrixSession(account: "hs")
+            == MatrixSession(account: "hs", userID: "@bot:hs", deviceID: "DEV", accessToken: "tok", since: "s2"))
+        #expect(try await store.matrixSession(account: "other") == nil)
+
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(try await store.claimMatrixEvent("$a", account: "hs", at: now))
+        #expect(try await !store.claimMatrixEvent("$a", account: "hs", at: now))
+        #expect(try await store.pruneMatrixEvents(before: now.addingTimeInterval(1)) == 1)
+    }
+}
