@@ -75,7 +75,9 @@ public struct MJTask: Sendable, Hashable, Codable, Identifiable {
         self.startTime = Self.time(o["startTime"])
         self.finishTime = Self.time(o["finishTime"])
         self.imageUrl = text("imageUrl")
-        self.imageUrls = (o["imageUrls"]?.arrayValue ?? []).compactMap { entry in
+        // Bounded: a grid has four singles; a few more are kept so a list that is not a grid's
+        // can still be told apart (the bridge ignores it), but a hostile proxy's thousands are not.
+        self.imageUrls = (o["imageUrls"]?.arrayValue ?? []).prefix(Self.maxImageUrls).compactMap { entry in
             entry["url"]?.stringValue ?? entry.stringValue
         }
         self.videoUrl = text("videoUrl")
@@ -83,6 +85,10 @@ public struct MJTask: Sendable, Hashable, Codable, Identifiable {
         self.buttons = (o["buttons"]?.arrayValue ?? []).compactMap(MJButton.init(json:))
         self.properties = TaskProperties(o["properties"]?.objectValue ?? [:])
     }
+
+    /// How many `imageUrls` entries are read from a task body (a grid's four, and room to see
+    /// that a longer list is not a grid's).
+    public static let maxImageUrls = 8
 
     /// Epoch ms; gateways write 0 for "not yet".
     private static func time(_ value: JSONValue?) -> Int64? {

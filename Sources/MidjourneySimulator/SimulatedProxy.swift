@@ -305,6 +305,7 @@ actor SimulatedProxy {
     }
 
     func image(path: String, query: [String: String]) -> SimReply {
+        if switches.imageHostDown { return .text("<html><body><h1>503 Service Unavailable</h1></body></html>", status: 503) }
         switch signer.verify(path: path, query: query, nowSeconds: now / 1000) {
         case .valid:
             guard let content = images[path] else { return .text("Not Found", status: 404) }

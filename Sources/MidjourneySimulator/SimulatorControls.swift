@@ -58,6 +58,8 @@ public final class SimulatorControls: Sendable {
 
     /// Every image link handed out so far answers 403 "This content is no longer available."
     public func expireImageLinksNow() async { await core.expireImageLinks() }
+    /// The image links answer 503 (the API keeps working) until switched back.
+    public func setImageHostDown(_ on: Bool) async { await update { $0.imageHostDown = on } }
 
     public func stats() async -> SimulatorStats {
         var s = await core.stats

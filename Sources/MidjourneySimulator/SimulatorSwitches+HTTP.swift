@@ -75,7 +75,7 @@ extension SimulatorSwitches {
         "callbackDropFraction", "callbackDuplicateFraction", "callbackReorder", "callbackDelayMs",
         "httpErrorFraction", "httpErrorStatuses", "retryAfterSeconds", "responseDelayMs", "stuckAtPercent",
         "outage", "remix", "bannedWords", "taskListAvailable", "loseSubmitAnswers", "lostAnswerDelayMs",
-        "singleImageLinks",
+        "singleImageLinks", "imageHostDown",
     ]
 
     var httpJSON: JSONValue {
@@ -96,6 +96,7 @@ extension SimulatorSwitches {
             "loseSubmitAnswers": .int(Int64(loseSubmitAnswers)),
             "lostAnswerDelayMs": .int(lostAnswerDelay.milliseconds),
             "singleImageLinks": .bool(singleImageLinks),
+            "imageHostDown": .bool(imageHostDown),
         ]
     }
 
@@ -154,6 +155,7 @@ extension SimulatorSwitches {
             loseSubmitAnswers = n
         case "lostAnswerDelayMs": lostAnswerDelay = try milliseconds()
         case "singleImageLinks": singleImageLinks = try flag()
+        case "imageHostDown": imageHostDown = try flag()
         default:
             throw SwitchError("unknown switch '\(key)'")
         }

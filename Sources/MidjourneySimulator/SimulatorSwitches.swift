@@ -39,6 +39,9 @@ public struct SimulatorSwitches: Sendable, Equatable {
     /// link alone, as most deployments answer. Starts as `SimulatorConfiguration.singleImageLinks`.
     /// NZ/PP have no such field: the novicezk flavour never sends it.
     public var singleImageLinks: Bool = true
+    /// The image links (`/attachments/`) answer 503 while on, the API keeps working: the
+    /// proxy's image host (Discord's CDN) is down, so a bot cannot mirror what it is told.
+    public var imageHostDown: Bool = false
 
     public init() {}
 }

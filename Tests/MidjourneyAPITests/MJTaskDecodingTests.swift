@@ -28,6 +28,14 @@ struct MJTaskDecodingTests {
         #expect(task.button(.upscale(4)) == nil)
     }
 
+    /// Review finding 1: a hostile proxy's thousands of `imageUrls` are not all kept.
+    @Test func imageUrlsAreBounded() throws {
+        let urls = (1...500).map { "\"https://cdn.example/\($0).png\"" }.joined(separator: ",")
+        let task = try MJTask.decode(#"{"id":"1","status":"SUCCESS","imageUrls":["#.data + urls.data + "]}".data)
+        #expect(task.imageUrls.count == MJTask.maxImageUrls)
+        #expect(task.imageUrls.first == "https://cdn.example/1.png")
+    }
+
     @Test func viaJSONDecoderToo() throws {
         let task = try JSONDecoder().decode(MJTask.self, from: ContractFixtures.trueaiTask.data)
         #expect(task.id == "1748339029401828")

@@ -96,7 +96,11 @@ public final class HostedResultImages: ResultImageHost, Sendable {
         case .success(let links):
             return .hosted(links)
         case .failure(let failure):
-            await owe(images, reason: failure.text, attempts: 1, firstFailedAt: now())
+            // In a task of its own: a caller that gave up (the bridge's mirror deadline cancels
+            // the mirror) must still leave the mirror owed, and a cancelled task's database
+            // writes are refused (GRDB throws CancellationError), which would lose the retry.
+            let at = now()
+            await Task { await self.owe(images, reason: failure.text, attempts: 1, firstFailedAt: at) }.value
             return .failed(reason: failure.text)
         }
     }

@@ -26,8 +26,9 @@ extension CommandContext {
             do {
                 if let fresh = try await client.fetch(id: task.id) {
                     if task.timedOut, fresh.status.isTerminal {
-                        // The result came after our deadline: it goes out as the answer, once.
-                        if await bridge.tracker.apply(TaskSnapshot(fresh)) == .applied { return }
+                        // The result came after our deadline: it goes out as the answer, once
+                        // (from the mirror job when the images are mirrored first: not waited for).
+                        if await bridge.tracker.apply(TaskSnapshot(fresh), awaitingMirror: false) == .applied { return }
                     } else if task.timedOut {
                         // Our deadline passed, but the user asks again: tell them what the proxy says now.
                         task.status = fresh.status.rawValue
@@ -35,8 +36,13 @@ extension CommandContext {
                         task.imageUrl = fresh.imageUrl ?? task.imageUrl
                         task.failReason = fresh.failReason ?? task.failReason
                     } else {
-                        await bridge.tracker.apply(TaskSnapshot(fresh))
+                        await bridge.tracker.apply(TaskSnapshot(fresh), awaitingMirror: false)
                         task = (try? await store.task(id: task.id)) ?? task
+                        // Finished, its images being mirrored: the result line follows on its own.
+                        if !task.isTerminal, await bridge.tracker.isMirroring(task.id) {
+                            let ref = await ref(of: task)
+                            return await reply("ref \(ref) \(renderer.subject(kind: task.kind, prompt: task.prompt)): ✅ finished, its result line follows in a moment.")
+                        }
                     }
                 }
             } catch {
@@ -72,14 +78,14 @@ extension CommandContext {
             _ = try await client.cancel(id: task.id)
             await reply("Cancelling ref \(ref).")
             if let fresh = try await client.fetch(id: task.id) {
-                await bridge.tracker.apply(TaskSnapshot(fresh))
+                await bridge.tracker.apply(TaskSnapshot(fresh), awaitingMirror: false)
             }
         } catch .rejected(let response) where response.code == .validation {
             // Usually "already finished": the proxy knows before the bot does. Learn the
             // outcome now (its result line follows) instead of reporting a refusal.
             if let fresh = try? await client.fetch(id: task.id), fresh.status.isTerminal {
                 await reply("ref \(ref) has already finished.")
-                await bridge.tracker.apply(TaskSnapshot(fresh))
+                await bridge.tracker.apply(TaskSnapshot(fresh), awaitingMirror: false)
             } else {
                 await reply(ProxyErrorText.sentence(for: response))
             }

@@ -40,7 +40,9 @@ public enum MirrorOutcome: Sendable, Hashable {
 /// database); ChatBridge stays free of I/O and only asks.
 public protocol ResultImageHost: Sendable {
     /// Mirrors a finished task's images before its result line is committed, so a posted short
-    /// link never points at nothing. Returns within the host's own download deadline.
+    /// link never points at nothing. Returns within the host's own download deadline. The
+    /// calling task may be cancelled (the bridge's own deadline passed): the mirror then
+    /// counts as failed and must still be retried in the background.
     func mirror(_ images: ResultImages) async -> MirrorOutcome
     /// The bot's links for a task once mirrored (for `!status`, `!tasks`), else nil.
     func hostedLinks(forTask taskId: String) async -> HostedLinks?

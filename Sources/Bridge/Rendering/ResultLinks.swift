@@ -43,8 +43,14 @@ public struct ResultLinks: Sendable, Hashable {
     public var isEmpty: Bool { grid == nil && singles.isEmpty && video == nil }
 
     /// Proxies may return one `imageUrls` entry for a single image (the image itself): only
-    /// two or more are singles of a grid worth their own links.
+    /// two or more are singles of a grid worth their own links. A grid has four quadrants, so
+    /// a longer list is not singles of a grid (they would not match the labels 1…4) and is
+    /// ignored: otherwise a proxy could make one result line, and the host's downloads, as
+    /// long as it likes.
     public static func singles(from imageUrls: [String]) -> [String] {
-        imageUrls.count >= 2 ? imageUrls : []
+        (2...maxSingles).contains(imageUrls.count) ? imageUrls : []
     }
+
+    /// The quadrants of a grid.
+    public static let maxSingles = 4
 }

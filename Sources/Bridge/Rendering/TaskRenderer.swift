@@ -109,8 +109,12 @@ public struct TaskRenderer: Sendable {
 
     /// Real result links (Discord CDN with `ex`/`is`/`hm`) are 200–300 bytes; a longer one
     /// would be split over many IRC lines (a flood the proxy could cause at will) and be
-    /// unusable cut, so past this it is not posted.
-    static let maxLinkBytes = 600
+    /// unusable cut, so past this it is not posted. The cap is what fits whole in one IRC line
+    /// in the worst case the line splitter budgets for: 512 bytes less CRLF, the sender's mask
+    /// (`:` + 30-byte nick + unknown user (11) and host (63) + space: 108), `PRIVMSG <50-byte
+    /// channel> :` (60), and the longest label bound to a link (`video` + no-break space: 7),
+    /// so 335; the splitter cuts only at spaces, so a link that fits a line is never cut.
+    static let maxLinkBytes = 330
 
     static func linkPart(_ url: String) -> String {
         " → \(postable(url))"

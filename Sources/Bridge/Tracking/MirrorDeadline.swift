@@ -3,32 +3,55 @@ import Synchronization
 /// The tracker's own limit on one mirror. The host promises to return within its download
 /// deadline (about 20 s); this only keeps a host that broke that promise from holding a
 /// mirror slot, and a result line, forever. Past it the result is posted with the proxy's
-/// links; the late mirror runs on and may still store the copy (`!status` then shows it).
+/// links and the mirror is cancelled (a hanging host would otherwise keep one task per result
+/// alive); the real host counts a cancelled download as failed and retries it in the background
+/// (`!status` then shows the short link). The wait runs on the bridge's clock, so tests are exact.
 enum MirrorDeadline {
-    static func mirror(_ images: ResultImages, with host: any ResultImageHost, limit: Duration) async -> MirrorOutcome {
-        let answer = FirstAnswer()
+    static func mirror(_ images: ResultImages, with host: any ResultImageHost, limit: Duration,
+                       clock: BridgeClock) async -> MirrorOutcome {
+        let race = Race()
         return await withCheckedContinuation { (continuation: CheckedContinuation<MirrorOutcome, Never>) in
-            let timer = Task {
-                try await Task.sleep(for: limit)
-                if answer.claim() { continuation.resume(returning: .failed(reason: "the image host did not answer within \(limit)")) }
-            }
-            Task {
+            let mirror = Task {
                 let outcome = await host.mirror(images)
-                timer.cancel()
-                if answer.claim() { continuation.resume(returning: outcome) }
+                if race.claim() { continuation.resume(returning: outcome) }
             }
+            race.setTimer(Task {
+                // Cancelled when the mirror answers first: the sleep throws, nothing happens.
+                try await clock.sleep(limit)
+                guard race.claim() else { return }
+                mirror.cancel()
+                continuation.resume(returning: .failed(reason: "the image host did not answer within \(limit)"))
+            })
         }
     }
 }
 
-/// True for the first caller only: the continuation is resumed exactly once.
-private final class FirstAnswer: Sendable {
-    private let answered = Mutex(false)
+/// Who answers first, the mirror or the timer: the continuation is resumed exactly once, and
+/// the timer of a mirror that answered is cancelled (no sleeping task left per result).
+private final class Race: Sendable {
+    private struct State {
+        var claimed = false
+        var timer: Task<Void, any Error>?
+    }
 
+    private let state = Mutex(State())
+
+    /// True for the first caller only; cancels the timer.
     func claim() -> Bool {
-        answered.withLock { done in
-            defer { done = true }
-            return !done
+        let (first, timer) = state.withLock { state -> (Bool, Task<Void, any Error>?) in
+            defer { state.claimed = true }
+            return (!state.claimed, state.timer)
         }
+        if first { timer?.cancel() }
+        return first
+    }
+
+    /// The timer of this race; cancelled at once when the mirror already answered.
+    func setTimer(_ timer: Task<Void, any Error>) {
+        let claimed = state.withLock { state -> Bool in
+            state.timer = timer
+            return state.claimed
+        }
+        if claimed { timer.cancel() }
     }
 }

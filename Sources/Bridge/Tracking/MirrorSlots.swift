@@ -17,6 +17,9 @@ actor MirrorSlots {
         await withCheckedContinuation { waiting.append($0) }
     }
 
+    /// Mirrors parked here for a slot (tests wait on this instead of sleeping).
+    var waitingCount: Int { waiting.count }
+
     /// Hands the slot to the longest waiter, else frees it.
     func release() {
         if waiting.isEmpty {

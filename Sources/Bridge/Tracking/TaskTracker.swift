@@ -103,11 +103,14 @@ public actor TaskTracker {
     }
 
     /// Applies one report from the proxy about a task (a poll or fetch result; never a
-    /// callback body, which is only a hint to ask). A success to mirror is waited for (the
-    /// caller, `!status` or `!cancel`, answers from what it committed).
+    /// callback body, which is only a hint to ask). `awaitingMirror`: a success to mirror is
+    /// waited for and its outcome returned; otherwise `.applied` comes back at once and the
+    /// result line follows from the mirror job. Chat commands (`!status`, `!cancel`) do not
+    /// wait: they run in the transport's few command slots, and a mirror can take a minute
+    /// (its deadline, plus its turn for a mirror slot after a restart with many results owed).
     @discardableResult
-    public func apply(_ snapshot: TaskSnapshot) async -> ApplyOutcome {
-        let outcome = await applyWithoutDelivery(snapshot, awaitingMirror: true)
+    public func apply(_ snapshot: TaskSnapshot, awaitingMirror: Bool = true) async -> ApplyOutcome {
+        let outcome = await applyWithoutDelivery(snapshot, awaitingMirror: awaitingMirror)
         if outcome == .applied { await delivery.wake() }
         return outcome
     }
@@ -225,7 +228,7 @@ public actor TaskTracker {
             await mirrorSlots.release()
             return record == nil ? .unknownTask : .duplicateOrStale
         }
-        let outcome = await MirrorDeadline.mirror(images, with: host, limit: configuration.mirrorDeadline)
+        let outcome = await MirrorDeadline.mirror(images, with: host, limit: configuration.mirrorDeadline, clock: clock)
         await mirrorSlots.release()
         if case .failed(let reason) = outcome {
             logger.warning("mirroring a result failed; the proxy's links are posted",
@@ -243,6 +246,16 @@ public actor TaskTracker {
             logger.error("cannot apply a mirrored result", metadata: ["task": "\(snapshot.id)", "error": "\(error)"])
             return .duplicateOrStale
         }
+    }
+
+    /// True while the result of `taskId` is being mirrored (its line is not committed yet).
+    public func isMirroring(_ taskId: String) -> Bool {
+        mirrorJobs[taskId] != nil
+    }
+
+    /// Mirror jobs waiting for a free slot (not yet downloading).
+    var mirrorsWaitingForSlot: Int {
+        get async { await mirrorSlots.waitingCount }
     }
 
     /// Returns once no mirror job is running or waiting (tests, a clean shutdown).

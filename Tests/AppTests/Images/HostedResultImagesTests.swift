@@ -154,6 +154,26 @@ import Testing
         await imageServer.stop()
     }
 
+    /// The bridge cancels a mirror that outlived its deadline (review finding 8): the download
+    /// ends as a failure and the mirror is still owed, so the background retry stores it.
+    @Test func aCancelledMirrorIsStillOwed() async throws {
+        let (imageHost, imageServer) = try await FlakyImageHost.start(images: ["grid.png": pngBytes(4)])
+        imageHost.up.withLock { $0 = true }
+        imageHost.hang.withLock { $0 = true }
+        let images = ResultImages(taskId: "1748339029406666", grid: imageServer.baseURL + "/img/grid.png")
+        let directory = try ImageTestDirectory()
+        let bot = try await startBot(directory, proxyBaseURL: imageServer.baseURL)
+        let mirror = Task { await bot.host.mirror(images) }
+        try await waitUntil("the download to start") { imageHost.requests.withLock { $0 } == 1 }
+        mirror.cancel()
+        guard case .failed = await mirror.value else { Issue.record("a cancelled mirror should fail"); return }
+        let owed = try #require(try await bot.store.owedMirror(taskId: images.taskId))
+        #expect(owed.attempts == 1)
+        #expect(await bot.host.hostedLinks(forTask: images.taskId) == nil)
+        await bot.server.stop()
+        await imageServer.stop()
+    }
+
     /// A grid with four single images gets five links, in order, each serving its own bytes;
     /// an upscale (one image) gets one.
     @Test func aGridWithFourSinglesGetsFiveLinks() async throws {

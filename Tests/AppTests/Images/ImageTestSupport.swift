@@ -119,6 +119,10 @@ func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async 
 /// serving named images.
 final class FlakyImageHost: Sendable {
     let up = Mutex(false)
+    /// Requests are answered only after 3 s: a host slow enough for a caller to give up first.
+    let hang = Mutex(false)
+    /// Image requests received.
+    let requests = Mutex(0)
     let images: [String: [UInt8]]
 
     init(images: [String: [UInt8]]) { self.images = images }
@@ -127,6 +131,8 @@ final class FlakyImageHost: Sendable {
         let host: FlakyImageHost
         func add(to router: Router<BasicRequestContext>) {
             router.get("img/:name") { _, context -> Response in
+                host.requests.withLock { $0 += 1 }
+                if host.hang.withLock({ $0 }) { try? await Task.sleep(for: .seconds(3)) }
                 guard host.up.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
                 guard let name = context.parameters.get("name"), let bytes = host.images[name] else { return Response(status: .notFound) }
                 return Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -23,6 +23,8 @@ final class BridgeHarness: Sendable {
     let client: MidjourneyClient
     let transport: RecordingTransport
     let clock: ManualClock
+    /// The bridge clock's sleeps (the mirror deadline): they end only when a test advances them.
+    let timers: ManualTimers
     let fetcher: LoopbackImageFetcher
     let configuration: BridgeConfiguration
     /// The bridge's `resultImageHost` (kept across restarts, as the App's host is); nil = none.
@@ -35,7 +37,7 @@ final class BridgeHarness: Sendable {
     var store: SQLiteStore { current.withLock { $0.store } }
 
     private init(directory: TemporaryDirectory, sim: SimulatorServer, recorder: CallbackRecorder, client: MidjourneyClient,
-                 transport: RecordingTransport, clock: ManualClock, fetcher: LoopbackImageFetcher,
+                 transport: RecordingTransport, clock: ManualClock, timers: ManualTimers, fetcher: LoopbackImageFetcher,
                  configuration: BridgeConfiguration, imageHost: (any ResultImageHost)?, bridge: ChatBridge, store: SQLiteStore) {
         self.directory = directory
         self.sim = sim
@@ -43,6 +45,7 @@ final class BridgeHarness: Sendable {
         self.client = client
         self.transport = transport
         self.clock = clock
+        self.timers = timers
         self.fetcher = fetcher
         self.configuration = configuration
         self.imageHost = imageHost
@@ -85,11 +88,12 @@ final class BridgeHarness: Sendable {
             let store = try SQLiteStore.open(path: directory.databasePath)
             let transport = RecordingTransport()
             let clock = ManualClock()
+            let timers = ManualTimers()
             let fetcher = try LoopbackImageFetcher()
             let bridge = Self.makeBridge(configuration: configuration, client: client, store: store, transport: transport,
-                                         fetcher: fetcher, imageHost: imageHost, clock: clock.bridgeClock)
+                                         fetcher: fetcher, imageHost: imageHost, clock: timers.bridgeClock(clock))
             harness = BridgeHarness(directory: directory, sim: sim, recorder: recorder, client: client, transport: transport,
-                                    clock: clock, fetcher: fetcher, configuration: configuration, imageHost: imageHost,
+                                    clock: clock, timers: timers, fetcher: fetcher, configuration: configuration, imageHost: imageHost,
                                     bridge: bridge, store: store)
         } catch {
             await sim.shutdown()
@@ -237,7 +241,7 @@ final class BridgeHarness: Sendable {
         await bridge.shutdown()
         let store = try SQLiteStore.open(path: directory.databasePath)
         let bridge = Self.makeBridge(configuration: configuration, client: client, store: store, transport: transport,
-                                     fetcher: fetcher, imageHost: imageHost, clock: bridgeClock ?? clock.bridgeClock,
+                                     fetcher: fetcher, imageHost: imageHost, clock: bridgeClock ?? timers.bridgeClock(clock),
                                      hintSleep: hintSleep)
         current.withLock { $0 = (bridge, store) }
     }

@@ -133,4 +133,33 @@ import Testing
             #expect(await host.mirroredImage(forTask: proxyLink.id, index: nil) == served)
         }
     }
+
+    /// Review finding 7: `!status` runs in one of the transport's few command slots, so it does
+    /// not wait for a mirror (up to a minute): it answers at once, and the result line follows
+    /// from the mirror job, once.
+    @Test func statusDoesNotWaitForAMirror() async throws {
+        try await Self.withHost { h, host in
+            let before = await h.lines.count
+            await h.say("!imagine a held fox")
+            let ack = try #require(await h.lines(after: before).first)
+            let ref = try #require(BridgeHarness.ref(in: ack))
+            let id = try await Self.task(h, ref).id
+            await host.hold(id)
+            // The proxy finishes; the bot has not heard (no callback handed over, no poll).
+            await h.sim.runUntilIdle()
+            let asking = Task { await h.say("!status \(ref)") }
+            defer { asking.cancel() }
+            #expect(await h.transport.waitUntil { $0.contains { $0.text.contains("ref \(ref) «a held fox»: ✅ finished, its result line follows") } })
+            // Answered while the download still hangs.
+            #expect(await host.started.contains(id))
+            #expect(await h.bridge.tracker.isMirroring(id))
+            await host.release(id)
+            await asking.value
+            await h.bridge.tracker.mirrorsSettled()
+            await h.bridge.deliverySettled()
+            let said = await h.lines.filter { $0.hasPrefix("alice: ✅") && $0.contains("ref \(ref)") }
+            #expect(said.count == 1)
+            #expect(said.first?.contains("→ \(Self.base)\(id).png") == true, "\(said)")
+        }
+    }
 }

@@ -190,7 +190,7 @@ import Testing
             var logger = Logger(label: "bridge-e2e")
             logger.logLevel = .critical
             let bridge = ChatBridge(configuration: h.configuration, client: h.client, store: h.store, transport: h.transport,
-                                    imageFetcher: nil, resultImageHost: host, clock: h.clock.bridgeClock, logger: logger)
+                                    imageFetcher: nil, resultImageHost: host, clock: h.timers.bridgeClock(h.clock), logger: logger)
             func say(_ text: String) async -> String {
                 await bridge.handle(BridgeHarness.event(text))
                 await bridge.deliverySettled()

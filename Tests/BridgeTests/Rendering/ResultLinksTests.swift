@@ -119,4 +119,53 @@ import Store
         task.timedOut = true
         #expect(TaskTransition.imagesToMirror(success, for: task) != nil)
     }
+
+    /// Review finding 1: a proxy answering with hundreds of `imageUrls` gets neither a result
+    /// line as long as it likes nor hundreds of downloads: only a grid's 2…4 singles are links.
+    @Test func aListLongerThanAGridsFourSinglesIsIgnored() {
+        let urls = (1...500).map { "https://cdn.example/\($0).png" }
+        #expect(ResultLinks.singles(from: urls).isEmpty)
+        #expect(ResultLinks.singles(from: Array(urls.prefix(5))).isEmpty)
+        #expect(ResultLinks.singles(from: Array(urls.prefix(4))) == Array(urls.prefix(4)))
+        #expect(ResultLinks.singles(from: Array(urls.prefix(2))) == Array(urls.prefix(2)))
+        #expect(ResultLinks.singles(from: Array(urls.prefix(1))).isEmpty)
+        let task = TaskRecord(id: "1828", route: TaskRoute(network: "net", channel: "#art", nick: "alice"), kind: "imagine",
+                              prompt: "a fox", status: "IN_PROGRESS", statusRank: 3, createdAt: Date(), deadline: Date())
+        let success = TaskSnapshot(id: "1828", action: "IMAGINE", status: "SUCCESS", progress: 100,
+                                   imageUrl: "https://cdn.example/g.png", imageUrls: urls)
+        #expect(TaskTransition.imagesToMirror(success, for: task) == ResultImages(taskId: "1828", grid: "https://cdn.example/g.png"))
+        let line = renderer.success(kind: "imagine", action: "IMAGINE", prompt: "a fox",
+                                    links: ResultLinks(proxy: ResultImages(taskId: "1828", grid: "https://cdn.example/g.png",
+                                                                           singles: ResultLinks.singles(from: urls)),
+                                                       video: nil, outcome: nil),
+                                    finalPrompt: nil, buttons: [], ref: "1828")
+        #expect(line == ["✅ «a fox» → https://cdn.example/g.png · ref 1828"])
+    }
+
+    /// Review finding 13: a link is either posted whole in one IRC line or not posted at all,
+    /// even for a long nick and channel and a host the bot does not know yet (the splitter's
+    /// worst case), so "every link arrives whole" holds.
+    @Test func everyPostedLinkFitsOneLineInTheWorstCase() {
+        let splitter = LineSplitter(sender: Source(nick: String(repeating: "n", count: 30)))
+        let channel = "#" + String(repeating: "c", count: 49)
+        for length in [200, 300, TaskRenderer.maxLinkBytes, TaskRenderer.maxLinkBytes + 1, 400, 599] {
+            let link = { (name: String) in
+                let head = "https://cdn.example/\(name)?hm="
+                return head + String(repeating: "a", count: length - head.utf8.count)
+            }
+            let grid = link("g"), singles = (1...4).map { link("s\($0)") }, video = link("v")
+            let lines = renderer.success(kind: "imagine", action: "IMAGINE", prompt: "a red fox",
+                                         links: ResultLinks(grid: grid, singles: singles, video: video), finalPrompt: nil,
+                                         buttons: gridButtons(), ref: "1828")
+            let pieces = lines.flatMap { splitter.split("someone_with_a_long_nick: " + $0, target: channel).map { $0.params[1] } }
+            let text = pieces.joined()
+            for url in [grid, video] + singles {
+                if length <= TaskRenderer.maxLinkBytes {
+                    #expect(pieces.contains { $0.contains(url) }, "a \(length)-byte link was cut")
+                } else {
+                    #expect(!text.contains(url.prefix(40)), "a \(length)-byte link was posted")
+                }
+            }
+        }
+    }
 }

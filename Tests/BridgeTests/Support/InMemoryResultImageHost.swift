@@ -27,6 +27,8 @@ actor InMemoryResultImageHost: ResultImageHost {
     private var gates: [String: [CheckedContinuation<Void, Never>]] = [:]
     /// Each `mirror` call's task id, in order (also those answered from what was stored).
     private(set) var calls: [String] = []
+    /// The tasks whose held download was cancelled by the caller.
+    private(set) var cancelled: [String] = []
     /// The tasks whose download started (a held one is waiting in it).
     private(set) var started: [String] = []
 
@@ -43,6 +45,11 @@ actor InMemoryResultImageHost: ResultImageHost {
         for gate in gates.removeValue(forKey: taskId) ?? [] { gate.resume() }
     }
 
+    private func cancelHold(_ taskId: String) {
+        cancelled.append(taskId)
+        release(taskId)
+    }
+
     func mirror(_ images: ResultImages) async -> MirrorOutcome {
         calls.append(images.taskId)
         if let links = stored[images.taskId] { return .hosted(links) }
@@ -55,8 +62,18 @@ actor InMemoryResultImageHost: ResultImageHost {
                 try await Task.sleep(for: .seconds(60))
                 await self?.release(id)
             }
-            await withCheckedContinuation { gates[id, default: []].append($0) }
+            // A caller that gives up (the bridge's own deadline) cancels: the download ends as a
+            // failure owed to the background retry, as the real host's does.
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { gates[id, default: []].append($0) }
+            } onCancel: {
+                Task { await self.cancelHold(id) }
+            }
             deadline.cancel()
+            if Task.isCancelled {
+                failed[id] = images
+                return .failed(reason: "cancelled")
+            }
         }
         if down {
             failed[images.taskId] = images

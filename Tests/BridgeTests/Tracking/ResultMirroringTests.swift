@@ -21,6 +21,8 @@ struct MirrorTrackerHarness {
     let store: SQLiteStore
     let transport = RecordingTransport()
     let clock = ManualClock()
+    /// The tracker's sleeps (the mirror deadline): they end only when the test advances them.
+    let timers = ManualTimers()
     let delivery: OutboxDelivery
     let source = ScriptedTaskSource()
     let host: InMemoryResultImageHost
@@ -34,7 +36,7 @@ struct MirrorTrackerHarness {
         self.configuration = configuration
         delivery = OutboxDelivery(store: store, transport: transport, now: { [clock] in clock.now }, logger: Logger(label: "test"))
         tracker = TaskTracker(store: store, delivery: delivery, source: source, configuration: configuration,
-                              clock: clock.bridgeClock, logger: Logger(label: "test"), imageHost: host)
+                              clock: timers.bridgeClock(clock), logger: Logger(label: "test"), imageHost: host)
     }
 
     func start(_ id: String, kind: String = "imagine", prompt: String = "a red fox") async throws {
@@ -141,13 +143,18 @@ func success(_ id: String, singles: Bool = true) -> TaskSnapshot {
             await h.source.set(success(id))
         }
         await h.tracker.poll()
-        #expect(await eventually { await h.host.started.count == 2 })
-        // The third waits for a slot, not for the host.
-        try await Task.sleep(for: .milliseconds(50))
+        // The third waits for a slot, not for the host: it is parked in the slots, not started.
+        #expect(await eventually {
+            let started = await h.host.started.count, waiting = await h.tracker.mirrorsWaitingForSlot
+            return started == 2 && waiting == 1
+        })
         #expect(await h.host.started.count == 2)
         let first = try #require(await h.host.started.first)
         await h.host.release(first)
-        #expect(await eventually { await h.host.started.count == 3 })
+        #expect(await eventually {
+            let started = await h.host.started.count, waiting = await h.tracker.mirrorsWaitingForSlot
+            return started == 3 && waiting == 0
+        })
         for id in ids { await h.host.release(id) }
         await h.tracker.mirrorsSettled()
         for id in ids { #expect(await h.results(id).count == 1) }
@@ -186,7 +193,7 @@ func success(_ id: String, singles: Bool = true) -> TaskSnapshot {
         let transport = RecordingTransport()
         let delivery = OutboxDelivery(store: store, transport: transport, now: { [clock = h.clock] in clock.now }, logger: Logger(label: "test"))
         let tracker = TaskTracker(store: store, delivery: delivery, source: h.source, configuration: h.configuration,
-                                  clock: h.clock.bridgeClock, logger: Logger(label: "test"), imageHost: h.host)
+                                  clock: h.timers.bridgeClock(h.clock), logger: Logger(label: "test"), imageHost: h.host)
         await tracker.recover()
         await tracker.mirrorsSettled()
         await delivery.settled()
@@ -200,11 +207,11 @@ func success(_ id: String, singles: Bool = true) -> TaskSnapshot {
 
 extension ResultMirroringTests {
     /// A host that breaks its promise to return within its deadline holds up neither its slot
-    /// nor the result: past the bridge's own limit the proxy's links are posted, once.
+    /// nor the result: past the bridge's own limit (on the bridge's clock, review finding 8) the
+    /// proxy's links are posted, once, and the hanging download is cancelled, not leaked.
     @Test func aHostThatHangsPastTheBridgesLimitGetsTheProxysLinks() async throws {
         var configuration = BridgeConfiguration(defaultProgress: .off)
-        // Long enough for a mirror that works on a loaded machine, short enough for a test.
-        configuration.mirrorDeadline = .seconds(2)
+        configuration.mirrorDeadline = .seconds(60)
         configuration.maxConcurrentMirrors = 1
         let h = try MirrorTrackerHarness(configuration: configuration)
         try await h.start("7001", prompt: "a stuck fox")
@@ -212,12 +219,22 @@ extension ResultMirroringTests {
         await h.host.hold("7001")
         await h.source.set(success("7001", singles: false))
         await h.tracker.poll()
+        // The download hangs and the deadline's timer waits on the injected clock.
+        #expect(await eventually { await h.host.started.contains("7001") ? h.timers.waiting == 1 : false })
+        h.timers.advance(by: .seconds(59))
+        #expect(h.timers.waiting == 1)
+        #expect(await h.results("7001").isEmpty)
+        h.timers.advance(by: .seconds(1))
         #expect(await h.transport.waitUntil { $0.contains { $0.text.contains("a stuck fox") } })
         #expect(await h.results("7001") == ["alice: ✅ «a stuck fox» → https://cdn.example/7001.png · ref 7001 · next: !u1–4 !v1–4 !reroll"])
+        // The hanging download was cancelled (the host retries it in the background).
+        #expect(await eventually { await h.host.cancelled == ["7001"] })
         // The one slot is free again for the next result.
         #expect(await h.tracker.apply(success("7002", singles: false)) == .applied)
         #expect(await h.results("7002").first?.contains("\(Self.h)7002.png") == true)
-        await h.host.release("7001")
+        // A mirror that answers in time leaves no timer behind.
+        #expect(await eventually { h.timers.waiting == 0 })
+        await h.tracker.mirrorsSettled()
         #expect(await h.results("7001").count == 1)
     }
 }
