@@ -51,6 +51,8 @@ public final class ChatBridge: Sendable {
     let metrics: BridgeMetrics
     /// Ids for intent rows (random; fixed in tests).
     let intentIds: IntentIds
+    /// INVITE decisions, one at a time per network (`max_channels`).
+    let inviteQueue = InviteQueue()
 
     /// `hintSleep` waits out the callback coalescing window (default: `clock.sleep`).
     public init(configuration: BridgeConfiguration, client: MidjourneyClient, store: any BotStore, transport: any ChatTransport,

@@ -106,8 +106,14 @@ public struct GuardedFetcher: Sendable {
             headers.add(name: "User-Agent", value: "mjbridge")
             headers.add(name: "Accept", value: policy.acceptedKinds.map(\.mediaType).sorted().joined(separator: ", "))
             headers.add(name: "Connection", value: "close")
-            try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: url.target, headers: headers)))
-            try await outbound.write(.end(nil))
+            // Head and end in one write: a server answers (and, with `Connection: close`, hangs
+            // up) as soon as it has the head. Written apart, a client thread held up between
+            // the two (a loaded machine) met a channel already closed at the second and failed
+            // with "I/O on closed channel" although the whole answer had arrived.
+            try await outbound.write(contentsOf: [
+                .head(HTTPRequestHead(version: .http1_1, method: .GET, uri: url.target, headers: headers)),
+                .end(nil),
+            ])
 
             var body: [UInt8] = []
             var contentType: String?

@@ -294,7 +294,15 @@ public actor IRCConnection {
         while !stopping, !Task.isCancelled {
             attempt += 1
             eventSink.yield(.connecting(attempt: attempt))
-            let endpoint = await plannedEndpoint()
+            guard let endpoint = await plannedEndpoint() else {
+                // The stored STS policy could not be read and there are credentials to protect:
+                // this attempt is skipped like a failed connection, not made in plain text.
+                let delay = backoff.nextDelay(penalized: false, using: &random)
+                eventSink.yield(.disconnected(reason: "cannot read the stored STS policy; not connecting in plain text with credentials",
+                                              reconnectIn: delay))
+                do { try await Task.sleep(for: delay) } catch { break }
+                continue
+            }
             logger.info("connecting to \(configuration.host):\(endpoint.port)\(endpoint.tls == configuration.tls ? "" : " with TLS") (attempt \(attempt))")
             let (reason, uptime) = await connectAndRun(endpoint)
             if stopping { break }
@@ -964,14 +972,20 @@ extension LogLevel {
 // MARK: - STS and channel standing
 
 extension IRCConnection {
-    /// Where the next connection goes: as configured, or TLS because STS says so.
-    private func plannedEndpoint() async -> STSEndpoint {
+    /// Where the next connection goes: as configured, or TLS because STS says so. Nil: the
+    /// stored policy cannot be read and a password would go out in clear — a policy exists to
+    /// stop exactly that (a stripping attacker), so an unreadable one fails closed. Without
+    /// credentials there is nothing to protect and plain text goes ahead.
+    private func plannedEndpoint() async -> STSEndpoint? {
         var stored: StoredSTSPolicy?
         if !configuration.tls, stsUpgradePort == nil, let stsPolicies {
             do {
                 stored = try await stsPolicies.stsPolicy(host: StoredSTSPolicy.key(configuration.host))
             } catch {
-                logger.error("cannot read the STS policy for \(configuration.host): \(error)")
+                let credentials = configuration.password != nil || configuration.sasl != nil || configuration.nickservPassword != nil
+                let consequence = credentials ? "; not connecting in plain text with credentials, trying again later" : ""
+                logger.error("cannot read the STS policy for \(configuration.host): \(error)\(consequence)")
+                if credentials { return nil }
             }
         }
         let endpoint = STSEndpoint.decide(configuredTLS: configuration.tls, configuredPort: configuration.port,

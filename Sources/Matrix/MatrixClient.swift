@@ -81,7 +81,8 @@ public actor MatrixClient {
         do {
             return try SyncParser.parse(response.body, ownUserID: ownUserID)
         } catch {
-            throw .invalidResponse(error.description)
+            // The parser quotes the server's bytes; they may echo the token.
+            throw .invalidResponse(redactor.redact(error.description))
         }
     }
 
@@ -182,9 +183,8 @@ public actor MatrixClient {
         case 300..<400:
             throw .redirected(status: response.status)
         default:
-            var error = MatrixErrorResponse.parse(status: response.status, body: response.body, retryAfterHeader: retryAfter)
-            error.message = redactor.redact(error.message)
-            throw .server(error)
+            throw .server(MatrixErrorResponse.parse(status: response.status, body: response.body, retryAfterHeader: retryAfter,
+                                                    redactor: redactor))
         }
     }
 

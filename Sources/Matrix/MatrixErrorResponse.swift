@@ -24,12 +24,17 @@ public struct MatrixErrorResponse: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Reads an error answer. Never fails: whatever the body is, the status tells enough.
-    public static func parse(status: Int, body: Data, retryAfterHeader: String?) -> MatrixErrorResponse {
+    /// `redactor` scrubs the server's words before they are cut to 200 characters (cut first,
+    /// a token straddling the cut would leave its prefix behind), the error code too.
+    public static func parse(status: Int, body: Data, retryAfterHeader: String?,
+                             redactor: TokenRedactor = TokenRedactor(tokens: [])) -> MatrixErrorResponse {
         let json = try? MatrixJSON.parse(body)
+        // A non-JSON body (an HTML error page) is read up to 64 KiB for redaction, then cut.
+        let words = json?["error"]?.stringValue ?? String(decoding: body.prefix(64 << 10), as: UTF8.self)
         var error = MatrixErrorResponse(
             status: status,
-            errcode: json?["errcode"]?.stringValue ?? (status == 429 ? "M_LIMIT_EXCEEDED" : "M_UNKNOWN"),
-            message: String((json?["error"]?.stringValue ?? String(decoding: body.prefix(200), as: UTF8.self)).prefix(200)),
+            errcode: String(redactor.redact(json?["errcode"]?.stringValue ?? (status == 429 ? "M_LIMIT_EXCEEDED" : "M_UNKNOWN")).prefix(100)),
+            message: String(redactor.redact(words).prefix(200)),
             softLogout: json?["soft_logout"]?.boolValue ?? false
         )
         if let ms = json?["retry_after_ms"]?.int64Value, ms >= 0 {

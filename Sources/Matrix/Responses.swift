@@ -2,7 +2,7 @@ import Foundation
 
 /// What `POST /login` returns: keep all three; the device id keeps the transaction-id scope
 /// (see `TransactionID`) when logging in again.
-public struct LoginSession: Sendable, Hashable {
+public struct LoginSession: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var userID: String
     public var accessToken: String
     public var deviceID: String
@@ -11,6 +11,18 @@ public struct LoginSession: Sendable, Hashable {
         self.userID = userID
         self.accessToken = accessToken
         self.deviceID = deviceID
+    }
+
+    /// The token never shows when a session is interpolated into a log line or an error.
+    public var description: String {
+        "LoginSession(userID: \(userID), accessToken: \(TokenRedactor.placeholder), deviceID: \(deviceID))"
+    }
+
+    public var debugDescription: String { description }
+
+    /// `dump` and other reflection see the same redacted fields.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["userID": userID, "accessToken": TokenRedactor.placeholder, "deviceID": deviceID])
     }
 
     static func parse(_ json: MatrixJSON) -> LoginSession? {

@@ -18,6 +18,14 @@ actor MemorySTSPolicies: STSPolicyStore {
     func forgetSTSPolicy(host: String) async throws { policies[host] = nil }
 }
 
+/// A policy store whose database cannot be read (locked, corrupt, gone).
+struct UnreadableSTSPolicies: STSPolicyStore {
+    struct ReadFailed: Error {}
+    func stsPolicy(host: String) async throws -> StoredSTSPolicy? { throw ReadFailed() }
+    func rememberSTSPolicy(_ policy: StoredSTSPolicy) async throws {}
+    func forgetSTSPolicy(host: String) async throws {}
+}
+
 /// IRCv3 STS against two scripted servers on loopback: a plain-text one that advertises
 /// `sts=port=N`, and a TLS one on N (self-signed, trusted by its `tls_fingerprint` pin, which
 /// counts as verified). Runs without InspIRCd.
@@ -70,6 +78,40 @@ actor MemorySTSPolicies: STSPolicyStore {
         await client.shutdown()
         await plain.stop()
         await secure.stop()
+    }
+
+    /// Review finding 5: a policy that cannot be read must not mean plain text with the
+    /// password — that is the stripping attack a stored policy is there to stop.
+    @Test func unreadablePolicyKeepsCredentialsOffPlainText() async throws {
+        let plain = try await ScriptedIRCServer.start()
+        var withPassword = IRCConnectionConfiguration(
+            name: "sts", host: "127.0.0.1", port: plain.port, tls: false, nick: "bot", username: "u",
+            reconnect: .init(minimum: .milliseconds(100), maximum: .seconds(1), resetAfter: .seconds(300)),
+            registrationTimeout: .seconds(10))
+        withPassword.password = "server-secret"
+        let client = IRCConnection(configuration: withPassword, random: SeededGenerator(state: 3),
+                                   stsPolicies: UnreadableSTSPolicies(), wallClock: { Self.seenAt })
+        let log = EventLog(client)
+        await client.start()
+        for attempt in 1...2 {
+            let event = try await log.expect("skipped attempt \(attempt)") { if case .disconnected = $0 { true } else { false } }
+            guard case .disconnected(let reason, let reconnectIn) = event else { return }
+            #expect(reason.contains("STS") && reconnectIn != nil, "\(reason)")
+        }
+        #expect(await plain.connectionCount == 0, "nothing went to the plain-text port")
+        await client.shutdown()
+
+        // Nothing to protect: plain text as configured, the error only logged.
+        var withoutPassword = withPassword
+        withoutPassword.password = nil
+        let open = IRCConnection(configuration: withoutPassword, random: SeededGenerator(state: 3),
+                                 stsPolicies: UnreadableSTSPolicies(), wallClock: { Self.seenAt })
+        let openLog = EventLog(open)
+        await open.start()
+        try await plain.connection(1).welcome("bot", mask: "bot!u@h")
+        _ = try await openLog.expect("registered in plain text") { if case .registered = $0 { true } else { false } }
+        await open.shutdown()
+        await plain.stop()
     }
 
     @Test func storedPolicyMakesAPlainConfigConnectWithTLSUntilItExpires() async throws {

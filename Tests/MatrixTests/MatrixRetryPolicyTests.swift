@@ -75,4 +75,33 @@ import Testing
         #expect(MatrixErrorResponse.parse(status: 403, body: Data(#"{"errcode":"M_FORBIDDEN"}"#.utf8), retryAfterHeader: nil).isForbidden)
         #expect(MatrixErrorResponse.parse(status: 429, body: Data(#"{"retry_after_ms": -5}"#.utf8), retryAfterHeader: nil).retryAfter == nil)
     }
+
+    /// Review finding 9: the whole message is redacted before it is cut to 200 characters (a
+    /// token across the cut kept its first part), and the error code is redacted too.
+    @Test func aTokenAcrossTheCutOrInTheCodeIsRedacted() {
+        let token = "syt_bWpicmlkZ2U_SecretTokenValue_0123456789"
+        let redactor = TokenRedactor(tokens: [token])
+        let padding = String(repeating: "x", count: 190)
+        let body = #"{"errcode":"M_\#(token)","error":"\#(padding)\#(token) is unknown"}"#
+        // Cut first, then redacted (the old order), the token's first characters survive:
+        #expect(redactor.redact(String((padding + token).prefix(200))).hasSuffix("syt_bWpicm"))
+        let error = MatrixErrorResponse.parse(status: 401, body: Data(body.utf8), retryAfterHeader: nil, redactor: redactor)
+        #expect(!error.message.contains(token.prefix(8)), "\(error.message)")
+        #expect(error.message.hasPrefix(padding + TokenRedactor.placeholder.prefix(10)))
+        #expect(error.message.count <= 200)
+        #expect(error.errcode == "M_" + TokenRedactor.placeholder)
+        // Not JSON (an HTML page echoing the request): redacted as well.
+        let page = MatrixErrorResponse.parse(status: 502, body: Data("<html>\(padding)Bearer \(token)</html>".utf8),
+                                             retryAfterHeader: nil, redactor: redactor)
+        #expect(!page.message.contains(token.prefix(8)), "\(page.message)")
+    }
+
+    @Test func aLoginSessionNeverShowsItsToken() {
+        let session = LoginSession(userID: "@bot:example.org", accessToken: "syt_secret_login_token_42", deviceID: "DEV")
+        var dumped = ""
+        dump(session, to: &dumped)
+        for text in ["\(session)", String(describing: session), String(reflecting: session), dumped] {
+            #expect(!text.contains("syt_secret_login_token_42") && text.contains("@bot:example.org"), "\(text)")
+        }
+    }
 }

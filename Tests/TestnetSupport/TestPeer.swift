@@ -61,6 +61,12 @@ public actor TestPeer {
         channel.writeAndFlush(ByteBuffer(string: line + "\r\n"), promise: nil)
     }
 
+    /// Sends `lines` in one write, so the server reads them together and handles them one
+    /// after the other before anything another client sends in reaction to the first.
+    public func send(together lines: [String]) {
+        channel.writeAndFlush(ByteBuffer(string: lines.map { $0 + "\r\n" }.joined()), promise: nil)
+    }
+
     /// Registers (no SASL) and waits for 001. `user` is the USER name (the `user` of
     /// `nick!user@host`; servers without ident put `~` before it).
     public func register(nick: String, user: String = "peer") async throws {

@@ -53,13 +53,13 @@ extension Configuration {
 }
 
 extension Configuration {
-    /// `stsNotes` from the database, when it exists (check-config never creates one); a
-    /// database that cannot be read is said so, not fatal.
+    /// `stsNotes` from the database, when it exists (check-config never creates one), read
+    /// read-only (it never migrates or writes the live bot's database); a database that
+    /// cannot be read is said so, not fatal.
     public func storedSTSNotes(now: Date = Date()) async -> [String] {
         guard networks.contains(where: { !$0.tls }), FileManager.default.fileExists(atPath: bot.databasePath) else { return [] }
         do {
-            let store = try SQLiteStore.open(path: bot.databasePath)
-            return stsNotes(policies: try await store.stsPolicies(), now: now)
+            return stsNotes(policies: try SQLiteStore.storedSTSPolicies(path: bot.databasePath), now: now)
         } catch {
             return ["# STS: cannot read stored policies from \(bot.databasePath): \(error)"]
         }

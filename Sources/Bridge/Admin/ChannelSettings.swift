@@ -47,6 +47,12 @@ public actor ChannelSettings {
         }
     }
 
+    /// What the owners (or an invitation) last decided about the channel; nil: nothing, the
+    /// configuration rules.
+    public func membership(network: String, channel: String) async -> ChannelSetting.Membership? {
+        await setting(network: network, channel: channel)?.membership
+    }
+
     /// Channels joined or left from chat, to apply again after a restart.
     public func memberships() async -> [ChannelSetting] {
         await loaded().values.filter { $0.membership != nil }.sorted { ($0.network, $0.channelKey) < ($1.network, $1.channelKey) }

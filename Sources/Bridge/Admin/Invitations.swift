@@ -1,5 +1,6 @@
 import Foundation
 import IRC
+import Store
 import Logging
 
 /// One INVITE as the transport heard it.
@@ -32,26 +33,34 @@ extension ChatBridge {
     /// members from outside, and then the inviter is told to ask an owner instead.
     /// Followed invitations are kept like `!join` (rejoined after a restart) and, like
     /// every owner command, audited; refusals are audited too and the inviter told by NOTICE.
+    /// Decisions run one at a time per network, so concurrent invitations cannot together pass
+    /// `max_channels`; ignored inviters and channels the owners parted are refused.
     public func invited(_ invite: ChatInvite) async {
+        await inviteQueue.run(network: invite.network) { await self.decide(invite) }
+    }
+
+    private func decide(_ invite: ChatInvite) async {
         let access = live.current.access(network: invite.network)
         let channel = invite.channel
+        let event = ChatEvent(network: invite.network, target: .channel(channel), sender: invite.inviter, account: invite.account,
+                              text: "INVITE", accountVerified: invite.account != nil, userHost: invite.userHost,
+                              caseMapping: invite.caseMapping)
         let status = await transport.channelStatus(network: invite.network, channel: channel)
+        let ignored = await roster.resolver(network: invite.network).role(of: event) == .ignored
+        let parted = await channels.membership(network: invite.network, channel: channel) == .parted
         var decision = InviteDecision.first(acceptance: access.acceptInvites, channel: channel, inviter: invite.inviter,
-                                            alreadyJoined: status == .joined)
+                                            alreadyJoined: status == .joined, inviterIgnored: ignored, partedByOwners: parted)
         if decision == .checkInviter {
             let standing = await transport.channelStanding(network: invite.network, channel: channel, nick: invite.inviter)
             let wanted = await transport.wantedChannelCount(network: invite.network)
             decision = InviteDecision.afterStanding(standing, channel: channel, inviter: invite.inviter, wantedChannels: wanted,
                                                     maxChannels: access.maxChannels, alreadyWanted: status == .waiting)
         }
-        let event = ChatEvent(network: invite.network, target: .channel(channel), sender: invite.inviter, account: invite.account,
-                              text: "INVITE", accountVerified: invite.account != nil, userHost: invite.userHost,
-                              caseMapping: invite.caseMapping)
         let metadata: Logger.Metadata = ["network": "\(invite.network)"]
         switch decision {
-        case .ignore(let log, let audited):
+        case .ignore(let log, let outcome):
             logger.notice("\(log)", metadata: metadata)
-            if audited { await audit(event: event, command: "invite", target: channel, outcome: "refused: not a channel operator") }
+            if let outcome { await audit(event: event, command: "invite", target: channel, outcome: outcome) }
         case .refuse(let log, let notice, let outcome):
             logger.notice("\(log)", metadata: metadata)
             await audit(event: event, command: "invite", target: channel, outcome: outcome)

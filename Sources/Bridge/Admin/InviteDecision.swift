@@ -12,9 +12,10 @@ public enum InviteAcceptance: String, Sendable, Hashable {
 /// bot already wants first, then what NAMES says about the inviter, then the channel limit.
 /// Pure; `ChatBridge.invited` executes it.
 public enum InviteDecision: Sendable, Hashable {
-    /// Not followed, nobody told: `log` says why; `audited` is false only when the feature is
-    /// off (anyone may INVITE; with nothing done, the log is record enough).
-    case ignore(log: String, audited: Bool)
+    /// Not followed, nobody told: `log` says why; `outcome` is the audit log's word for it, nil
+    /// when the feature is off or the bot is already there (anyone may INVITE; with nothing
+    /// done, the log is record enough).
+    case ignore(log: String, outcome: String?)
     /// Not followed, and the inviter is told why by NOTICE (they have a say in the channel);
     /// `outcome` is the audit log's word for it.
     case refuse(log: String, notice: String, outcome: String)
@@ -26,11 +27,25 @@ public enum InviteDecision: Sendable, Hashable {
     /// `alreadyJoined`: the bot is in the channel now. A channel it wants but is not in
     /// (an invite-only one it cannot rejoin after a restart) is checked like a new one: the
     /// invitation is what lets it back in.
-    public static func first(acceptance: InviteAcceptance, channel: String, inviter: String, alreadyJoined: Bool) -> InviteDecision {
+    /// `inviterIgnored`: the inviter is on the ignore list — an invitation is a command like
+    /// any other, and anyone can create a channel and so be its operator.
+    /// `partedByOwners`: the owners had the bot leave the channel (`!part`); a channel
+    /// operator's word does not overrule theirs.
+    public static func first(acceptance: InviteAcceptance, channel: String, inviter: String, alreadyJoined: Bool,
+                             inviterIgnored: Bool = false, partedByOwners: Bool = false) -> InviteDecision {
         guard acceptance == .channelOperators else {
-            return .ignore(log: "ignored an INVITE to \(channel) from \(inviter): accept_invites is off", audited: false)
+            return .ignore(log: "ignored an INVITE to \(channel) from \(inviter): accept_invites is off", outcome: nil)
         }
-        if alreadyJoined { return .ignore(log: "INVITE to \(channel) from \(inviter): already there", audited: false) }
+        if alreadyJoined { return .ignore(log: "INVITE to \(channel) from \(inviter): already there", outcome: nil) }
+        if inviterIgnored {
+            // Ignored users get no answer at all, as to their commands.
+            return .ignore(log: "ignored an INVITE to \(channel) from \(inviter): an ignored user", outcome: "refused: ignored user")
+        }
+        if partedByOwners {
+            return .refuse(log: "refused an INVITE to \(channel) from \(inviter): my owners had me leave it (!part)",
+                           notice: "My owners had me leave \(channel); ask one of them to have me join it again.",
+                           outcome: "refused: left by the owners (!part)")
+        }
         return .checkInviter
     }
 
@@ -50,7 +65,8 @@ public enum InviteDecision: Sendable, Hashable {
             return .join
         case .member?, .absent?:
             // Anyone in a channel without +i may INVITE; only an operator's invitation counts.
-            return .ignore(log: "ignored an INVITE to \(channel) from \(inviter): not an operator there", audited: true)
+            return .ignore(log: "ignored an INVITE to \(channel) from \(inviter): not an operator there",
+                           outcome: "refused: not a channel operator")
         case .hidden?:
             return .refuse(log: "refused an INVITE to \(channel) from \(inviter): its members are hidden from outside, so operator status cannot be checked",
                            notice: "I cannot see who runs \(channel) from outside (a secret channel?), so I cannot check you are an operator there; ask my owner to have me join it.",

@@ -53,6 +53,8 @@ public struct RegistrationStateMachine: Sendable {
     private var scram: SCRAMExchange?
     /// Base64 `AUTHENTICATE` chunks from the server, until a chunk shorter than 400 (or `+`).
     private var saslInbound = ""
+    /// `PASS`/`NICK`/`USER` not sent yet (a plain connection with a server password).
+    private var heldRegistration: [RegistrationAction] = []
     /// Makes the SCRAM client nonce; the system CSPRNG unless a test injects a fixed one.
     private let makeNonce: @Sendable () -> String
 
@@ -95,14 +97,29 @@ public struct RegistrationStateMachine: Sendable {
     private mutating func connected() -> [RegistrationAction] {
         guard phase == .idle else { return [] }
         phase = .listingCapabilities
-        var actions: [RegistrationAction] = [.send(Message("CAP", "LS", "302"))]
+        var registration: [RegistrationAction] = []
         if let password = configuration.password {
-            actions.append(.send(Message("PASS", password)))
+            registration.append(.send(Message("PASS", password)))
         }
         nick = nicks.first()
-        actions.append(.send(Message("NICK", nick)))
-        actions.append(.send(Message("USER", configuration.username, "0", "*", configuration.realname)))
-        return actions
+        registration.append(.send(Message("NICK", nick)))
+        registration.append(.send(Message("USER", configuration.username, "0", "*", configuration.realname)))
+        if configuration.password != nil, configuration.transport == .plain {
+            // In plain text the server password waits for the end of CAP LS: a server that
+            // requires TLS (STS) says so there, and then it never crosses the wire in clear.
+            // NICK and USER wait with it (PASS must come first; registration is suspended by
+            // CAP LS anyway).
+            heldRegistration = registration
+            return [.send(Message("CAP", "LS", "302"))]
+        }
+        return [.send(Message("CAP", "LS", "302"))] + registration
+    }
+
+    /// `PASS`/`NICK`/`USER` held back by `connected()`, once: the server has answered CAP LS
+    /// without an STS upgrade, or does not speak CAP at all.
+    private mutating func releaseRegistration() -> [RegistrationAction] {
+        defer { heldRegistration = [] }
+        return heldRegistration
     }
 
     // MARK: - Incoming lines
@@ -156,7 +173,14 @@ public struct RegistrationStateMachine: Sendable {
             serverSupportsCapabilities = false
             phase = .awaitingWelcome
             let actions = [RegistrationAction.log(.info, "server does not support capability negotiation")]
-            return actions + saslWithoutCapabilities()
+            return actions + releaseRegistration() + saslWithoutCapabilities()
+        case "451" where phase == .listingCapabilities && !heldRegistration.isEmpty:
+            // ERR_NOTREGISTERED for CAP: the other answer of a server without capabilities,
+            // which would otherwise wait for the held NICK/USER until the registration timer.
+            serverSupportsCapabilities = false
+            phase = .awaitingWelcome
+            let actions = [RegistrationAction.log(.info, "server does not support capability negotiation")]
+            return actions + releaseRegistration() + saslWithoutCapabilities()
         case "464":
             phase = .closed
             return [.disconnect(.passwordRejected(serverText: params.last ?? ""), retry: true)]
@@ -181,7 +205,7 @@ public struct RegistrationStateMachine: Sendable {
             guard phase == .listingCapabilities else { return [] }
             let sts = strictTransportSecurity(offered)
             if phase == .closed { return sts }
-            return sts + capabilitiesListed()
+            return sts + releaseRegistration() + capabilitiesListed()
         case "NEW":
             let before = offered
             offered.add(parsing: list)

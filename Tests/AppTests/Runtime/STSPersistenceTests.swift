@@ -99,4 +99,32 @@ import TestnetSupport
         await plain.stop()
         await secure.stop()
     }
+
+    /// Review finding 6: check-config reads the live bot's database and must not change it —
+    /// no migration of an older schema under the running bot, no file written.
+    @Test func checkConfigLeavesTheDatabaseAsItFoundIt() async throws {
+        let directory = NSTemporaryDirectory() + "sts-readonly-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A database of some older (here: empty) schema, without the stsPolicy table.
+        let database = directory + "/bot.sqlite"
+        #expect(FileManager.default.createFile(atPath: database, contents: Data()))
+        let config = try ConfigurationLoader(environment: [:]).parse(toml: """
+            [bot]
+            database = "\(database)"
+            [proxy]
+            base_url = "http://127.0.0.1:1/mj"
+            [[networks]]
+            name = "plain"
+            host = "127.0.0.1"
+            port = 6667
+            tls = false
+            nick = "bot"
+            """, baseDirectory: directory)
+        #expect(await config.storedSTSNotes().isEmpty, "no policies in a database from before v11-sts")
+        let size = try FileManager.default.attributesOfItem(atPath: database)[.size] as? Int
+        #expect(size == 0, "check-config migrated or wrote the database (\(size ?? -1) bytes)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+        #expect(files == ["bot.sqlite"], "\(files)")
+    }
 }

@@ -1,4 +1,5 @@
 import Bridge
+import IRC
 
 /// An in-process chat transport that keeps what it was asked to send: the bridge's real
 /// counterpart in tests, in the way the demo console is in the demo.
@@ -19,6 +20,15 @@ actor RecordingTransport: ChatTransport {
     private var accounts: [String: AccountLookup] = [:]
     /// Nicks looked up, in order.
     private(set) var lookups: [String] = []
+    /// What `channelStanding` answers, by `#channel nick` (lower case); nil for others.
+    private var standings: [String: ChannelMembers.Standing] = [:]
+    /// `channelStanding` questions as `#channel nick`, in order.
+    private(set) var standingQuestions: [String] = []
+    /// When set, a `wantedChannelCount` caller waits (up to this long) for a second one before
+    /// its answer arrives, so two callers that may run side by side do.
+    private var pairsCountCallers: Duration?
+    private var countWaiter: CheckedContinuation<Void, Never>?
+    private var unjoinedAreNotWanted = false
     private var waiters: [Int: (condition: @Sendable ([OutgoingChat]) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
     private var nextWaiter = 0
 
@@ -80,6 +90,51 @@ actor RecordingTransport: ChatTransport {
         left = []
         joined = Set(channels.map { "\(network) \($0.lowercased())" })
     }
+    func setStanding(_ standing: ChannelMembers.Standing, of nick: String, in channel: String) {
+        standings["\(channel.lowercased()) \(nick.lowercased())"] = standing
+    }
+    func pairCountCallers(within window: Duration?) { pairsCountCallers = window }
+    /// Channels not joined count as not wanted (as the IRC transport answers for a channel
+    /// nobody asked for), instead of the protocol default "waiting".
+    func reportUnjoinedAsNotWanted() { unjoinedAreNotWanted = true }
+
+    func channelStatus(network: String, channel: String) async -> ChannelStatus {
+        if await isJoined(network: network, channel: channel) { return .joined }
+        return unjoinedAreNotWanted ? .notWanted : .waiting
+    }
+
+    func channelStanding(network: String, channel: String, nick: String) async -> ChannelMembers.Standing? {
+        let key = "\(channel.lowercased()) \(nick.lowercased())"
+        standingQuestions.append(key)
+        return standings[key]
+    }
+
+    private func releaseCountWaiter() {
+        countWaiter?.resume()
+        countWaiter = nil
+    }
+
+    /// The channels joined on `network` (when not "joined to all"), counted when asked.
+    func wantedChannelCount(network: String) async -> Int {
+        let count = joined.filter { $0.hasPrefix("\(network) ") }.count
+        if let window = pairsCountCallers {
+            // The answer is on its way back while a second caller may ask.
+            if let other = countWaiter {
+                countWaiter = nil
+                other.resume()
+            } else {
+                await withCheckedContinuation { continuation in
+                    countWaiter = continuation
+                    Task { [weak self] in
+                        try? await Task.sleep(for: window)
+                        await self?.releaseCountWaiter()
+                    }
+                }
+            }
+        }
+        return count
+    }
+
     func setDown(_ down: Bool) { isDown = down }
     func setRefusesChannels(_ refuses: Bool) { refusesChannels = refuses }
     var texts: [String] { sent.map(\.text) }

@@ -31,6 +31,40 @@ private func sends(_ actions: [RegistrationAction]) -> [Message] {
         #expect(!machine.isRegistered)
     }
 
+    /// Review finding 4: the server password must not go out in clear before the server's CAP
+    /// LS could say it requires TLS.
+    @Test func serverPasswordWaitsForCapLSOnPlainText() {
+        var configuration = RegistrationConfiguration(nick: "bot", password: "server-secret")
+        configuration.transport = .plain
+        var upgraded = RegistrationStateMachine(configuration: configuration)
+        #expect(sends(upgraded.handle(.connected)) == [Message("CAP", "LS", "302")], "only CAP LS before the server answered")
+        _ = upgraded.handle(server("CAP", "*", "LS", "*", "server-time"))
+        let upgrade = upgraded.handle(server("CAP", "*", "LS", "sts=port=6697,duration=300"))
+        #expect(upgrade.contains(.upgradeToTLS(port: 6697)))
+        #expect(sends(upgrade).isEmpty, "no PASS on the plain connection STS leaves: \(upgrade)")
+
+        // No STS: PASS, NICK, USER in that order once LS ended, before the CAP REQ.
+        var carriesOn = RegistrationStateMachine(configuration: configuration)
+        _ = carriesOn.handle(.connected)
+        #expect(sends(carriesOn.handle(server("CAP", "*", "LS", "server-time"))) == [
+            Message("PASS", "server-secret"), Message("NICK", "bot"), Message("USER", "bot", "0", "*", "bot"),
+            Message("CAP", "REQ", "server-time"),
+        ])
+
+        // A server without CAP (421 or 451 to it) still gets them, once.
+        for refusal in [server("421", "*", "CAP", "Unknown command"), server("451", "*", "You have not registered")] {
+            var old = RegistrationStateMachine(configuration: configuration)
+            _ = old.handle(.connected)
+            #expect(sends(old.handle(refusal)).map(\.command) == ["PASS", "NICK", "USER"])
+            #expect(sends(old.handle(server("451", "*", "You have not registered"))).isEmpty)
+        }
+
+        // Over TLS nothing waits.
+        configuration.transport = .verifiedTLS
+        var tls = RegistrationStateMachine(configuration: configuration)
+        #expect(sends(tls.handle(.connected)).map(\.command) == ["CAP", "PASS", "NICK", "USER"])
+    }
+
     @Test func plainTextWithoutAPortCarriesOn() {
         var machine = machine(.plain)
         let actions = machine.handle(server("CAP", "*", "LS", "sts=duration=300 sasl=PLAIN"))

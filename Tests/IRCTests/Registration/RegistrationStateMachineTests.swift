@@ -47,7 +47,9 @@ private func machineAtSASLPayload(_ configuration: RegistrationConfiguration) ->
     }
 
     @Test func serverPasswordGoesBeforeNick() {
-        var machine = RegistrationStateMachine(configuration: RegistrationConfiguration(nick: "bot", password: "pw"))
+        var configuration = RegistrationConfiguration(nick: "bot", password: "pw")
+        configuration.transport = .verifiedTLS
+        var machine = RegistrationStateMachine(configuration: configuration)
         #expect(sends(machine.handle(.connected)).map(\.command) == ["CAP", "PASS", "NICK", "USER"])
     }
 
