@@ -21,6 +21,9 @@ public actor OutboxDelivery {
     private let sleep: @Sendable (Duration) async throws -> Void
     private let rules: DeliveryRules
     private let logger: Logger
+    /// Whether the store says a channel was joined from chat (see `DeliveryRules.check`);
+    /// asked only when the transport says the bot does not want the channel.
+    private let joinedFromChat: @Sendable (_ network: String, _ channel: String) async -> Bool
 
     /// One per network, spawned when a line for it is committed or at the start.
     private var workers: [String: Worker] = [:]
@@ -81,7 +84,9 @@ public actor OutboxDelivery {
     public init(store: any BotStore, transport: any ChatTransport, policy: DeliveryPolicy = DeliveryPolicy(),
                 now: @escaping @Sendable () -> Date,
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+                joinedFromChat: @escaping @Sendable (_ network: String, _ channel: String) async -> Bool = { _, _ in false },
                 logger: Logger) {
+        self.joinedFromChat = joinedFromChat
         self.store = store
         self.transport = transport
         self.rules = DeliveryRules(policy: policy)
@@ -227,7 +232,7 @@ public actor OutboxDelivery {
         }
         var blocked: [HoldKey: String] = [:]
         var toHold: [String: [Int64]] = [:]
-        var statuses: [String: ChannelStatus] = [:]
+        var statuses: [String: (ChannelStatus, joinedFromChat: Bool)] = [:]
         var end = RoundEnd.idle
         // Targets interrupted lately go last; each target keeps its own order.
         let ordered = lines.filter { interruptions[HoldKey($0)] == nil } + lines.filter { interruptions[HoldKey($0)] != nil }
@@ -249,14 +254,15 @@ public actor OutboxDelivery {
                 continue
             }
             if let channel = line.channelKey {
-                let status: ChannelStatus
+                let status: (ChannelStatus, joinedFromChat: Bool)
                 if let known = statuses[channel] {
                     status = known
                 } else {
-                    status = await transport.channelStatus(network: network, channel: line.target)
+                    let said = await transport.channelStatus(network: network, channel: line.target)
+                    status = (said, said == .notWanted ? await joinedFromChat(network, line.target) : false)
                     statuses[channel] = status
                 }
-                switch rules.check(channel: line.target, status: status) {
+                switch rules.check(channel: line.target, status: status.0, joinedFromChat: status.joinedFromChat) {
                 case .send:
                     break
                 case .hold(let reason):
