@@ -377,30 +377,58 @@ public actor OutboxDelivery {
         try await Task { try await write() }.value
     }
 
-    /// `deliver` from the stored offset, bounded by `sendTimeout`: past it (or when the worker
-    /// is cancelled) the attempt counts as interrupted at the stored offset.
+    /// `deliver` from the stored offset, bounded by `sendTimeout`. Past it the attempt is
+    /// cancelled, which withdraws it (the transport takes back what it has not written yet,
+    /// see `ChatTransport.deliver`), and its own report is waited for, up to `withdrawTimeout`:
+    /// the next attempt must not find the line still queued, or it would go out twice on one
+    /// connection. Only a transport that does not answer even then counts as interrupted at
+    /// the stored offset. When the worker itself is cancelled (shutdown), it does not wait.
     private func deliverWithDeadline(_ line: OutboxLine) async -> DeliveryReport {
         let outgoing = OutgoingChat(network: line.network, target: line.target, text: line.text,
                                     style: ChatStyle(rawValue: line.style) ?? .privmsg)
         let offset = min(max(0, line.confirmedOffset), outgoing.text.utf8.count)
         // Every piece was confirmed before, only the mark was missing.
         if offset > 0 && offset == outgoing.text.utf8.count { return .confirmed }
-        let (results, sink) = AsyncStream<DeliveryReport>.makeStream(bufferingPolicy: .unbounded)
+        enum Event: Sendable {
+            case report(DeliveryReport)
+            case timedOut
+        }
+        let (events, sink) = AsyncStream<Event>.makeStream(bufferingPolicy: .unbounded)
         let transport = self.transport
         let attempt = Task {
-            sink.yield(await transport.deliver(outgoing, from: offset))
+            sink.yield(.report(await transport.deliver(outgoing, from: offset)))
         }
         let timeout = rules.policy.sendTimeout
-        let timer = Task { [sleep, logger] in
+        let timer = Task { [sleep] in
             do { try await sleep(timeout) } catch { return }
-            logger.warning("a delivery timed out", metadata: ["network": "\(line.network)", "target": "\(line.target)"])
-            sink.yield(.interrupted(confirmedOffset: offset))
+            sink.yield(.timedOut)
         }
-        var iterator = results.makeAsyncIterator()
-        let report = await iterator.next() ?? .interrupted(confirmedOffset: offset)
+        defer {
+            attempt.cancel()
+            timer.cancel()
+            sink.finish()
+        }
+        var iterator = events.makeAsyncIterator()
+        switch await iterator.next() {
+        case .report(let report)?:
+            return report
+        case nil:
+            // The worker is being stopped; what was not confirmed goes out after the next start.
+            return .interrupted(confirmedOffset: offset)
+        case .timedOut?:
+            break
+        }
+        logger.warning("a delivery timed out; withdrawing it", metadata: ["network": "\(line.network)", "target": "\(line.target)"])
         attempt.cancel()
-        timer.cancel()
-        sink.finish()
-        return report
+        let withdrawTimeout = rules.policy.withdrawTimeout
+        let withdrawTimer = Task { [sleep] in
+            do { try await sleep(withdrawTimeout) } catch { return }
+            sink.yield(.timedOut)
+        }
+        defer { withdrawTimer.cancel() }
+        if case .report(let report)? = await iterator.next() { return report }
+        logger.error("a timed-out delivery was not withdrawn in time; it may go out twice",
+                     metadata: ["network": "\(line.network)", "target": "\(line.target)"])
+        return .interrupted(confirmedOffset: offset)
     }
 }
