@@ -130,47 +130,86 @@ public actor IRCConnection {
 
     /// Delivers `text` from the UTF-8 `offset` on (0: all of it) to `target` as PRIVMSG or
     /// NOTICE lines, at the flood-control pace behind what is queued, and returns once the
-    /// server has answered every line: `.confirmed` when it passed all of them on (echo, label
-    /// or PING barrier, see `SendConfirmations`), `.refused` at the first line it would not
-    /// pass on (the lines after it are taken out of the queue), `.interrupted` when not
-    /// registered, shutting down, or the connection ended first. A line written and not
-    /// answered within `confirmTimeout` means the server stopped reading: the connection is
-    /// closed (and reopened) and the call reports `.interrupted`. Offsets in the result say
-    /// where the next attempt starts; a line is never written twice on one connection.
+    /// server has answered: `.confirmed` when it passed every line on (echo, label or PING
+    /// barrier, see `SendConfirmations`), `.refused` at the first line it would not pass on,
+    /// `.interrupted` when not registered, shutting down, or the connection ended first. The
+    /// lines go out one at a time, each once the one before was confirmed, so nothing after a
+    /// refused line was written (see `PendingDelivery`). A line written and not answered
+    /// within `confirmTimeout` means the server stopped reading: the connection is closed (and
+    /// reopened) and the call reports `.interrupted`. Offsets in the result say where the next
+    /// attempt starts; a line is never written twice on one connection.
+    ///
+    /// Cancelling the calling task withdraws the delivery: lines still queued are taken out
+    /// of the queue at once, and the call returns `.interrupted` as soon as a line already
+    /// written is answered (bounded by `confirmTimeout`), so a caller that gave up and tries
+    /// again never has the same text queued twice.
     public func deliver(_ kind: IRCChatMessage.Kind, to target: String, text: String, from offset: Int = 0) async -> IRCDeliveryResult {
         let start = Self.scalarBoundary(in: text, atOrBefore: offset)
         guard Self.isUsableTarget(target) else {
             return .refused(SendRefusal(.invalidTarget, code: "target", reason: "'\(target)' is not a nick or channel name"), confirmedOffset: start)
         }
-        guard !stopping, let session, session.registration.isRegistered else { return .interrupted(confirmedOffset: start) }
+        guard !stopping, !Task.isCancelled, let session, session.registration.isRegistered else {
+            return .interrupted(confirmedOffset: start)
+        }
         let rest = String(decoding: text.utf8.dropFirst(start), as: UTF8.self)
         let splitter = LineSplitter(sender: sender(of: session), lineLength: support(of: session).lineLength)
         let pieces = splitter.pieces(of: rest, command: kind == .notice ? "NOTICE" : "PRIVMSG", target: target)
         guard !pieces.isEmpty else { return .confirmed }
         let delivery = nextTicket
         nextTicket += 1
-        return await withCheckedContinuation { continuation in
-            var tickets: [Int] = []
-            func queue(_ line: String, as role: OutgoingRole) {
-                let ticket = nextTicket
-                nextTicket += 1
-                session.outgoingRoles[ticket] = role
-                session.queue.enqueue([line], lane: .chat, ticket: ticket)
-                tickets.append(ticket)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                var pending = PendingDelivery(start: start, pieces: pieces.map(\.message),
+                                              progress: DeliveryProgress(ends: pieces.map(\.end)), continuation: continuation)
+                queueCurrentPiece(of: &pending, delivery: delivery, session: session)
+                session.deliveries[delivery] = pending
             }
-            for (index, piece) in pieces.enumerated() {
-                var message = piece.message
-                if let label = session.confirmations.makeLabel() { message.tags["label"] = label }
-                queue(message.serialized(), as: .piece(.init(delivery: delivery, index: index), message))
-            }
-            if session.confirmations.mode.usesBarrier {
-                let token = session.confirmations.makeBarrierToken()
-                queue(Message("PING", token).serialized(), as: .barrier(token))
-            }
-            session.deliveries[delivery] = PendingDelivery(
-                start: start, progress: DeliveryProgress(ends: pieces.map(\.end)), tickets: tickets, continuation: continuation)
-            session.wake.yield()
+        } onCancel: {
+            Task { await self.withdraw(delivery) }
         }
+    }
+
+    /// Queues `pending`'s current piece (labeled when labels are on) and, without labels, a
+    /// PING barrier after it.
+    private func queueCurrentPiece(of pending: inout PendingDelivery, delivery: Int, session: Session) {
+        func queue(_ line: String, as role: OutgoingRole) {
+            let ticket = nextTicket
+            nextTicket += 1
+            session.outgoingRoles[ticket] = role
+            session.queue.enqueue([line], lane: .chat, ticket: ticket)
+            pending.tickets.append(ticket)
+        }
+        pending.tickets = []
+        var message = pending.pieces[pending.current]
+        if let label = session.confirmations.makeLabel() { message.tags["label"] = label }
+        queue(message.serialized(), as: .piece(.init(delivery: delivery, index: pending.current), message))
+        if session.confirmations.mode.usesBarrier {
+            let token = session.confirmations.makeBarrierToken()
+            queue(Message("PING", token).serialized(), as: .barrier(token))
+        }
+        session.wake.yield()
+    }
+
+    /// The caller of `deliver` stopped waiting: what is still queued of it is taken back; a
+    /// piece already written keeps the call open until the server answers it (or the
+    /// connection ends), since the next attempt must start after it if it was passed on.
+    private func withdraw(_ delivery: Int) {
+        guard let session, var pending = session.deliveries[delivery] else { return }
+        let pieceTicket = pending.tickets.first
+        let pieceWritten = pieceTicket.map { session.outgoingRoles[$0] == nil } ?? true
+        // The barrier stays when its piece is out: its PONG is what answers the piece.
+        for ticket in pending.tickets where !pieceWritten || ticket == pieceTicket {
+            if session.outgoingRoles.removeValue(forKey: ticket) != nil { session.queue.remove(ticket: ticket) }
+        }
+        if pieceWritten {
+            pending.isWithdrawn = true
+            session.deliveries[delivery] = pending
+            return
+        }
+        session.deliveries[delivery] = nil
+        session.confirmations.forget(delivery: delivery)
+        logger.debug("a delivery was withdrawn before its next line was written")
+        pending.continuation.resume(returning: .interrupted(confirmedOffset: pending.confirmedOffset))
     }
 
     /// Sends one raw line through the flood-limited queue, ahead of chat; returns once written.
@@ -821,6 +860,11 @@ extension IRCConnection {
     /// Whether `shutdown` has begun (for tests).
     var isShuttingDown: Bool { stopping }
 
+    /// `deliver` calls waiting for the server, and how many of those were withdrawn (for tests).
+    var pendingDeliveries: (waiting: Int, withdrawn: Int) {
+        (session?.deliveries.count ?? 0, session?.deliveries.values.count(where: \.isWithdrawn) ?? 0)
+    }
+
     /// How lines are confirmed on the current connection (for tests).
     var confirmationMode: SendConfirmations<ContinuousClock.Instant>.Mode? { session?.confirmations.mode }
 
@@ -867,6 +911,15 @@ extension IRCConnection {
                 if pending.progress.isComplete {
                     session.deliveries[piece.delivery] = nil
                     pending.continuation.resume(returning: .confirmed)
+                } else if pending.isWithdrawn {
+                    session.deliveries[piece.delivery] = nil
+                    session.confirmations.forget(delivery: piece.delivery)
+                    pending.continuation.resume(returning: .interrupted(confirmedOffset: pending.confirmedOffset))
+                } else if piece.index == pending.current {
+                    // The next piece only now: nothing of the line is written after a refusal.
+                    pending.current += 1
+                    queueCurrentPiece(of: &pending, delivery: piece.delivery, session: session)
+                    session.deliveries[piece.delivery] = pending
                 } else {
                     session.deliveries[piece.delivery] = pending
                 }
