@@ -120,11 +120,11 @@ public struct BotRuntime: Sendable {
         if let listen {
             // `/health` and `/metrics` beside the callback unless they have a listener of their own.
             let groups: [any HTTPRouteGroup] = metricsListen == nil ? [routes, observability] : [routes]
-            services.append(CallbackServer.application(routes: groups, host: listen.host, port: listen.port, logger: httpLogger))
+            services.append(HTTPListener(host: listen.host, port: listen.port, key: "listen", routes: groups, logger: httpLogger))
         }
         if let metricsListen {
-            services.append(CallbackServer.application(routes: [observability], host: metricsListen.host,
-                                                       port: metricsListen.port, logger: httpLogger))
+            services.append(HTTPListener(host: metricsListen.host, port: metricsListen.port, key: "metrics_listen",
+                                         routes: [observability], logger: httpLogger))
         }
         services.append(BridgeService(bridge: bridge, logger: logger))
         services.append(IRCService(transport: transport, bridge: bridge))
