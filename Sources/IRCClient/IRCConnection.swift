@@ -170,24 +170,50 @@ public actor IRCConnection {
     }
 
     /// Queues `pending`'s current piece (labeled when labels are on) and, without labels, a
-    /// PING barrier after it.
+    /// PING barrier after it. The first piece waits its turn in the chat lane; a later one goes
+    /// to the front (its reply is already under way), so what was queued meanwhile, such as an
+    /// immediate answer to a command, comes after the reply rather than inside it.
     private func queueCurrentPiece(of pending: inout PendingDelivery, delivery: Int, session: Session) {
-        func queue(_ line: String, as role: OutgoingRole) {
+        var lines: [(line: String, ticket: Int)] = []
+        func add(_ line: String, as role: OutgoingRole) {
             let ticket = nextTicket
             nextTicket += 1
             session.outgoingRoles[ticket] = role
-            session.queue.enqueue([line], lane: .chat, ticket: ticket)
-            pending.tickets.append(ticket)
+            lines.append((line, ticket))
         }
-        pending.tickets = []
         var message = pending.pieces[pending.current]
         if let label = session.confirmations.makeLabel() { message.tags["label"] = label }
-        queue(message.serialized(), as: .piece(.init(delivery: delivery, index: pending.current), message))
+        add(message.serialized(), as: .piece(.init(delivery: delivery, index: pending.current), message))
         if session.confirmations.mode.usesBarrier {
             let token = session.confirmations.makeBarrierToken()
-            queue(Message("PING", token).serialized(), as: .barrier(token))
+            add(Message("PING", token).serialized(), as: .barrier(token))
+        }
+        if pending.current == 0 {
+            for (line, ticket) in lines { session.queue.enqueue([line], lane: .chat, ticket: ticket) }
+        } else {
+            for (line, ticket) in lines.reversed() { session.queue.enqueueFirst(line, lane: .chat, ticket: ticket) }
+        }
+        pending.tickets = lines.map(\.ticket)
+        // The next piece is at the front of the lane now: the reply stays together. (An echo
+        // may confirm a piece before its barrier is written: that barrier holds nothing.)
+        releaseChat(for: delivery, session: session)
+        // More pieces follow: once this step is out, other chat lines wait for the next one.
+        if pending.current < pending.pieces.count - 1, let last = lines.last {
+            session.holdingTickets[last.ticket] = delivery
         }
         session.wake.yield()
+    }
+
+    /// Other chat lines no longer wait for `delivery`'s pieces: its next piece is queued, or
+    /// it is over.
+    private func releaseChat(for delivery: Int, session: Session) {
+        if session.holdingTickets.values.contains(delivery) {
+            session.holdingTickets = session.holdingTickets.filter { $0.value != delivery }
+        }
+        if session.chatHeldFor == delivery {
+            session.chatHeldFor = nil
+            session.wake.yield()
+        }
     }
 
     /// The caller of `deliver` stopped waiting: what is still queued of it is taken back; a
@@ -208,6 +234,7 @@ public actor IRCConnection {
         }
         session.deliveries[delivery] = nil
         session.confirmations.forget(delivery: delivery)
+        releaseChat(for: delivery, session: session)
         logger.debug("a delivery was withdrawn before its next line was written")
         pending.continuation.resume(returning: .interrupted(confirmedOffset: pending.confirmedOffset))
     }
@@ -799,7 +826,7 @@ public actor IRCConnection {
         var wake = wakes.makeAsyncIterator()
         while !Task.isCancelled {
             guard let session = session(id) else { return }
-            guard session.registration.isRegistered, let next = session.queue.next else {
+            guard session.registration.isRegistered, let next = session.queue.next(chatHeld: session.chatHeldFor != nil) else {
                 if await wake.next() == nil { return }
                 continue
             }
@@ -810,7 +837,7 @@ public actor IRCConnection {
                 do { try await Task.sleep(for: delay) } catch { return }
                 continue
             }
-            guard let (entry, completed) = session.queue.popNext() else { continue }
+            guard let (entry, completed) = session.queue.popNext(chatHeld: session.chatHeldFor != nil) else { continue }
             noteWriting(entry, session: session)
             _ = session.flood.reserve(bytes: entry.line.utf8.count + 2, now: clock.now)
             logger.trace(">> \(redaction.loggable(line: entry.line))")
@@ -888,6 +915,9 @@ extension IRCConnection {
     /// completes: its answer may be read first. Chat lines nobody waits for are registered too,
     /// so their echoes and errors are not taken for a waiting line's.
     private func noteWriting(_ entry: OutgoingQueue.Entry, session: Session) {
+        if let ticket = entry.ticket, let delivery = session.holdingTickets.removeValue(forKey: ticket) {
+            session.chatHeldFor = delivery
+        }
         if let ticket = entry.ticket, let role = session.outgoingRoles.removeValue(forKey: ticket) {
             switch role {
             case .piece(let piece, let message):
@@ -910,10 +940,12 @@ extension IRCConnection {
                 pending.progress.confirm(piece.index)
                 if pending.progress.isComplete {
                     session.deliveries[piece.delivery] = nil
+                    releaseChat(for: piece.delivery, session: session)
                     pending.continuation.resume(returning: .confirmed)
                 } else if pending.isWithdrawn {
                     session.deliveries[piece.delivery] = nil
                     session.confirmations.forget(delivery: piece.delivery)
+                    releaseChat(for: piece.delivery, session: session)
                     pending.continuation.resume(returning: .interrupted(confirmedOffset: pending.confirmedOffset))
                 } else if piece.index == pending.current {
                     // The next piece only now: nothing of the line is written after a refusal.
@@ -925,6 +957,7 @@ extension IRCConnection {
                 }
             case .refused(let piece, let refusal):
                 guard let pending = session.deliveries.removeValue(forKey: piece.delivery) else { continue }
+                releaseChat(for: piece.delivery, session: session)
                 // The rest of the text is not said after a refused piece: take back what is
                 // still queued; answers to pieces already written decide nothing now.
                 for ticket in pending.tickets where session.outgoingRoles.removeValue(forKey: ticket) != nil {

@@ -307,6 +307,76 @@ import TestnetSupport
         await server.stop()
     }
 
+    /// With flood budget to spare (the line queued meanwhile would go out at once) and with
+    /// none (it waits for the limiter, and the next piece must not queue behind it).
+    @Test(arguments: [FloodPace.fast, .slow])
+    func linesQueuedDuringAReplyComeAfterAllItsPieces(_ pace: FloodPace) async throws {
+        let server = try await ScriptedIRCServer.start()
+        var configuration = configuration(port: server.port)
+        if pace == .slow { configuration.flood = .init(burst: 1, interval: .seconds(1)) }
+        let (client, log) = await started(configuration)
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask, offering: Self.both)
+        try await registered(log)
+
+        let text = longText("q")
+        let expected = splitter.pieces(of: text, target: "#c")
+        let delivery = Task { await client.deliver(.privmsg, to: "#c", text: text) }
+        var said: [String] = []
+        for index in 0..<3 {
+            let line = try await connection.nextChat()
+            said.append(line.params[1])
+            if index == 0 {
+                // An answer to a command, queued while the reply is under way; the server has
+                // seen it (or not) before it echoes the first piece.
+                try await client.enqueue(.privmsg, to: "#c", text: "immediate")
+                try await connection.roundTrip("queued")
+            }
+            await connection.echo(line, from: Self.mask)
+        }
+        #expect(try await within(.seconds(20), "deliver") { await delivery.value } == .confirmed)
+        said.append(try await connection.nextChat().params[1])
+        #expect(said == expected.map { $0.message.params[1] } + ["immediate"])
+        await client.shutdown()
+        await server.stop()
+    }
+
+    /// Echo-message without labels: a piece's echo can come before its PING barrier is
+    /// written (the limiter holds the PING back). The next piece goes first, and once the
+    /// reply is confirmed other lines flow again.
+    @Test func anEchoBeforeItsBarrierIsWrittenLeavesNothingHeld() async throws {
+        let server = try await ScriptedIRCServer.start()
+        var slow = configuration(port: server.port)
+        slow.flood = .init(burst: 1, interval: .milliseconds(300))
+        let (client, log) = await started(slow)
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask, offering: ["echo-message"])
+        try await registered(log)
+
+        let text = longText("e")
+        let delivery = Task { await client.deliver(.privmsg, to: "#c", text: text) }
+        var said = ""
+        for _ in 0..<3 {
+            let line = try await connection.nextChat()
+            said += line.params[1]
+            await connection.echo(line, from: Self.mask)
+        }
+        #expect(said == text)
+        #expect(try await within(.seconds(20), "deliver") { await delivery.value } == .confirmed)
+        let marker = Task { await client.deliver(.privmsg, to: "#c", text: "end") }
+        let end = try await connection.nextChat()
+        #expect(end.params[1] == "end")
+        await connection.echo(end, from: Self.mask)
+        #expect(try await within(.seconds(20), "marker") { await marker.value } == .confirmed)
+        await client.shutdown()
+        await server.stop()
+    }
+
+    enum FloodPace: Sendable, CustomStringConvertible {
+        case fast, slow
+        var description: String { self == .fast ? "fast" : "slow" }
+    }
+
     @Test func cancellingADeliveryTakesItsQueuedPiecesBack() async throws {
         let server = try await ScriptedIRCServer.start()
         // One line per 300 ms and a confirm timeout far away: the pieces wait in the queue.
