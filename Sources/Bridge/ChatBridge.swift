@@ -79,11 +79,15 @@ public final class ChatBridge: Sendable {
         self.metrics = metrics
         self.currentLimits = Mutex(LimitPolicy(live.current.limits))
         self.rateGate = CommandRateGate(limit: configuration.limits.commandsPer30s)
-        let delivery = OutboxDelivery(store: store, transport: transport, policy: configuration.deliveryPolicy,
-                                      now: clock.now, logger: logger)
-        self.delivery = delivery
         let channels = ChannelSettings(configuration: configuration, store: store, logger: logger, live: live)
         self.channels = channels
+        // A channel joined from chat is held, never dead-lettered, even before
+        // `restoreChannels()` told the transport about it (see `DeliveryRules.check`).
+        let delivery = OutboxDelivery(store: store, transport: transport, policy: configuration.deliveryPolicy,
+                                      now: clock.now,
+                                      joinedFromChat: { await channels.isJoinedFromChat(network: $0, channel: $1) },
+                                      logger: logger)
+        self.delivery = delivery
         self.roster = AdminRoster(live: live, store: store, logger: logger)
         self.tracker = TaskTracker(store: store, delivery: delivery, source: ClientTaskSource(client: client),
                                    configuration: configuration, clock: clock, logger: logger, channels: channels,

@@ -130,47 +130,113 @@ public actor IRCConnection {
 
     /// Delivers `text` from the UTF-8 `offset` on (0: all of it) to `target` as PRIVMSG or
     /// NOTICE lines, at the flood-control pace behind what is queued, and returns once the
-    /// server has answered every line: `.confirmed` when it passed all of them on (echo, label
-    /// or PING barrier, see `SendConfirmations`), `.refused` at the first line it would not
-    /// pass on (the lines after it are taken out of the queue), `.interrupted` when not
-    /// registered, shutting down, or the connection ended first. A line written and not
-    /// answered within `confirmTimeout` means the server stopped reading: the connection is
-    /// closed (and reopened) and the call reports `.interrupted`. Offsets in the result say
-    /// where the next attempt starts; a line is never written twice on one connection.
+    /// server has answered: `.confirmed` when it passed every line on (echo, label or PING
+    /// barrier, see `SendConfirmations`), `.refused` at the first line it would not pass on,
+    /// `.interrupted` when not registered, shutting down, or the connection ended first. The
+    /// lines go out one at a time, each once the one before was confirmed, so nothing after a
+    /// refused line was written (see `PendingDelivery`). A line written and not answered
+    /// within `confirmTimeout` means the server stopped reading: the connection is closed (and
+    /// reopened) and the call reports `.interrupted`. Offsets in the result say where the next
+    /// attempt starts; a line is never written twice on one connection.
+    ///
+    /// Cancelling the calling task withdraws the delivery: lines still queued are taken out
+    /// of the queue at once, and the call returns `.interrupted` as soon as a line already
+    /// written is answered (bounded by `confirmTimeout`), so a caller that gave up and tries
+    /// again never has the same text queued twice.
     public func deliver(_ kind: IRCChatMessage.Kind, to target: String, text: String, from offset: Int = 0) async -> IRCDeliveryResult {
         let start = Self.scalarBoundary(in: text, atOrBefore: offset)
         guard Self.isUsableTarget(target) else {
             return .refused(SendRefusal(.invalidTarget, code: "target", reason: "'\(target)' is not a nick or channel name"), confirmedOffset: start)
         }
-        guard !stopping, let session, session.registration.isRegistered else { return .interrupted(confirmedOffset: start) }
+        guard !stopping, !Task.isCancelled, let session, session.registration.isRegistered else {
+            return .interrupted(confirmedOffset: start)
+        }
         let rest = String(decoding: text.utf8.dropFirst(start), as: UTF8.self)
         let splitter = LineSplitter(sender: sender(of: session), lineLength: support(of: session).lineLength)
         let pieces = splitter.pieces(of: rest, command: kind == .notice ? "NOTICE" : "PRIVMSG", target: target)
         guard !pieces.isEmpty else { return .confirmed }
         let delivery = nextTicket
         nextTicket += 1
-        return await withCheckedContinuation { continuation in
-            var tickets: [Int] = []
-            func queue(_ line: String, as role: OutgoingRole) {
-                let ticket = nextTicket
-                nextTicket += 1
-                session.outgoingRoles[ticket] = role
-                session.queue.enqueue([line], lane: .chat, ticket: ticket)
-                tickets.append(ticket)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                var pending = PendingDelivery(start: start, pieces: pieces.map(\.message),
+                                              progress: DeliveryProgress(ends: pieces.map(\.end)), continuation: continuation)
+                queueCurrentPiece(of: &pending, delivery: delivery, session: session)
+                session.deliveries[delivery] = pending
             }
-            for (index, piece) in pieces.enumerated() {
-                var message = piece.message
-                if let label = session.confirmations.makeLabel() { message.tags["label"] = label }
-                queue(message.serialized(), as: .piece(.init(delivery: delivery, index: index), message))
-            }
-            if session.confirmations.mode.usesBarrier {
-                let token = session.confirmations.makeBarrierToken()
-                queue(Message("PING", token).serialized(), as: .barrier(token))
-            }
-            session.deliveries[delivery] = PendingDelivery(
-                start: start, progress: DeliveryProgress(ends: pieces.map(\.end)), tickets: tickets, continuation: continuation)
+        } onCancel: {
+            Task { await self.withdraw(delivery) }
+        }
+    }
+
+    /// Queues `pending`'s current piece (labeled when labels are on) and, without labels, a
+    /// PING barrier after it. The first piece waits its turn in the chat lane; a later one goes
+    /// to the front (its reply is already under way), so what was queued meanwhile, such as an
+    /// immediate answer to a command, comes after the reply rather than inside it.
+    private func queueCurrentPiece(of pending: inout PendingDelivery, delivery: Int, session: Session) {
+        var lines: [(line: String, ticket: Int)] = []
+        func add(_ line: String, as role: OutgoingRole) {
+            let ticket = nextTicket
+            nextTicket += 1
+            session.outgoingRoles[ticket] = role
+            lines.append((line, ticket))
+        }
+        var message = pending.pieces[pending.current]
+        if let label = session.confirmations.makeLabel() { message.tags["label"] = label }
+        add(message.serialized(), as: .piece(.init(delivery: delivery, index: pending.current), message))
+        if session.confirmations.mode.usesBarrier {
+            let token = session.confirmations.makeBarrierToken()
+            add(Message("PING", token).serialized(), as: .barrier(token))
+        }
+        if pending.current == 0 {
+            for (line, ticket) in lines { session.queue.enqueue([line], lane: .chat, ticket: ticket) }
+        } else {
+            for (line, ticket) in lines.reversed() { session.queue.enqueueFirst(line, lane: .chat, ticket: ticket) }
+        }
+        pending.tickets = lines.map(\.ticket)
+        // The next piece is at the front of the lane now: the reply stays together. (An echo
+        // may confirm a piece before its barrier is written: that barrier holds nothing.)
+        releaseChat(for: delivery, session: session)
+        // More pieces follow: once this step is out, other chat lines wait for the next one.
+        if pending.current < pending.pieces.count - 1, let last = lines.last {
+            session.holdingTickets[last.ticket] = delivery
+        }
+        session.wake.yield()
+    }
+
+    /// Other chat lines no longer wait for `delivery`'s pieces: its next piece is queued, or
+    /// it is over.
+    private func releaseChat(for delivery: Int, session: Session) {
+        if session.holdingTickets.values.contains(delivery) {
+            session.holdingTickets = session.holdingTickets.filter { $0.value != delivery }
+        }
+        if session.chatHeldFor == delivery {
+            session.chatHeldFor = nil
             session.wake.yield()
         }
+    }
+
+    /// The caller of `deliver` stopped waiting: what is still queued of it is taken back; a
+    /// piece already written keeps the call open until the server answers it (or the
+    /// connection ends), since the next attempt must start after it if it was passed on.
+    private func withdraw(_ delivery: Int) {
+        guard let session, var pending = session.deliveries[delivery] else { return }
+        let pieceTicket = pending.tickets.first
+        let pieceWritten = pieceTicket.map { session.outgoingRoles[$0] == nil } ?? true
+        // The barrier stays when its piece is out: its PONG is what answers the piece.
+        for ticket in pending.tickets where !pieceWritten || ticket == pieceTicket {
+            if session.outgoingRoles.removeValue(forKey: ticket) != nil { session.queue.remove(ticket: ticket) }
+        }
+        if pieceWritten {
+            pending.isWithdrawn = true
+            session.deliveries[delivery] = pending
+            return
+        }
+        session.deliveries[delivery] = nil
+        session.confirmations.forget(delivery: delivery)
+        releaseChat(for: delivery, session: session)
+        logger.debug("a delivery was withdrawn before its next line was written")
+        pending.continuation.resume(returning: .interrupted(confirmedOffset: pending.confirmedOffset))
     }
 
     /// Sends one raw line through the flood-limited queue, ahead of chat; returns once written.
@@ -768,7 +834,7 @@ public actor IRCConnection {
         var wake = wakes.makeAsyncIterator()
         while !Task.isCancelled {
             guard let session = session(id) else { return }
-            guard session.registration.isRegistered, let next = session.queue.next else {
+            guard session.registration.isRegistered, let next = session.queue.next(chatHeld: session.chatHeldFor != nil) else {
                 if await wake.next() == nil { return }
                 continue
             }
@@ -779,7 +845,7 @@ public actor IRCConnection {
                 do { try await Task.sleep(for: delay) } catch { return }
                 continue
             }
-            guard let (entry, completed) = session.queue.popNext() else { continue }
+            guard let (entry, completed) = session.queue.popNext(chatHeld: session.chatHeldFor != nil) else { continue }
             noteWriting(entry, session: session)
             _ = session.flood.reserve(bytes: entry.line.utf8.count + 2, now: clock.now)
             logger.trace(">> \(redaction.loggable(line: entry.line))")
@@ -829,6 +895,11 @@ extension IRCConnection {
     /// Whether `shutdown` has begun (for tests).
     var isShuttingDown: Bool { stopping }
 
+    /// `deliver` calls waiting for the server, and how many of those were withdrawn (for tests).
+    var pendingDeliveries: (waiting: Int, withdrawn: Int) {
+        (session?.deliveries.count ?? 0, session?.deliveries.values.count(where: \.isWithdrawn) ?? 0)
+    }
+
     /// How lines are confirmed on the current connection (for tests).
     var confirmationMode: SendConfirmations<ContinuousClock.Instant>.Mode? { session?.confirmations.mode }
 
@@ -852,6 +923,9 @@ extension IRCConnection {
     /// completes: its answer may be read first. Chat lines nobody waits for are registered too,
     /// so their echoes and errors are not taken for a waiting line's.
     private func noteWriting(_ entry: OutgoingQueue.Entry, session: Session) {
+        if let ticket = entry.ticket, let delivery = session.holdingTickets.removeValue(forKey: ticket) {
+            session.chatHeldFor = delivery
+        }
         if let ticket = entry.ticket, let role = session.outgoingRoles.removeValue(forKey: ticket) {
             switch role {
             case .piece(let piece, let message):
@@ -874,12 +948,24 @@ extension IRCConnection {
                 pending.progress.confirm(piece.index)
                 if pending.progress.isComplete {
                     session.deliveries[piece.delivery] = nil
+                    releaseChat(for: piece.delivery, session: session)
                     pending.continuation.resume(returning: .confirmed)
+                } else if pending.isWithdrawn {
+                    session.deliveries[piece.delivery] = nil
+                    session.confirmations.forget(delivery: piece.delivery)
+                    releaseChat(for: piece.delivery, session: session)
+                    pending.continuation.resume(returning: .interrupted(confirmedOffset: pending.confirmedOffset))
+                } else if piece.index == pending.current {
+                    // The next piece only now: nothing of the line is written after a refusal.
+                    pending.current += 1
+                    queueCurrentPiece(of: &pending, delivery: piece.delivery, session: session)
+                    session.deliveries[piece.delivery] = pending
                 } else {
                     session.deliveries[piece.delivery] = pending
                 }
             case .refused(let piece, let refusal):
                 guard let pending = session.deliveries.removeValue(forKey: piece.delivery) else { continue }
+                releaseChat(for: piece.delivery, session: session)
                 // The rest of the text is not said after a refused piece: take back what is
                 // still queued; answers to pieces already written decide nothing now.
                 for ticket in pending.tickets where session.outgoingRoles.removeValue(forKey: ticket) != nil {

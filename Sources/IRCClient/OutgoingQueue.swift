@@ -31,14 +31,29 @@ struct OutgoingQueue: Sendable {
         }
     }
 
-    var next: Entry? { control.first ?? chat.first }
+    /// Puts `line` before everything else in its lane: the next piece of a reply whose earlier
+    /// piece is already out, so lines queued meanwhile do not come between its pieces.
+    mutating func enqueueFirst(_ line: String, lane: Lane, ticket: Int?) {
+        let entry = Entry(line: line, ticket: ticket)
+        if let ticket { remaining[ticket, default: 0] += 1 }
+        switch lane {
+        case .control: control.prepend(entry)
+        case .chat: chat.prepend(entry)
+        }
+    }
 
-    /// Removes the next line. `completed` is its ticket when that was the ticket's last line.
-    mutating func popNext() -> (entry: Entry, completed: Int?)? {
+    var next: Entry? { next(chatHeld: false) }
+
+    /// The next line; with `chatHeld`, only a control line (a reply's pieces are under way).
+    func next(chatHeld: Bool) -> Entry? { control.first ?? (chatHeld ? nil : chat.first) }
+
+    /// Removes the next line (with `chatHeld`, only a control line). `completed` is its
+    /// ticket when that was the ticket's last line.
+    mutating func popNext(chatHeld: Bool = false) -> (entry: Entry, completed: Int?)? {
         let entry: Entry
         if !control.isEmpty {
             entry = control.removeFirst()
-        } else if !chat.isEmpty {
+        } else if !chat.isEmpty, !chatHeld {
             entry = chat.removeFirst()
         } else {
             return nil

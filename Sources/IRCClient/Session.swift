@@ -42,6 +42,12 @@ final class Session {
     var outgoingRoles: [Int: OutgoingRole] = [:]
     /// `deliver` calls waiting for the server's answers, by delivery id.
     var deliveries: [Int: PendingDelivery] = [:]
+    /// The delivery whose piece (and barrier) is out while more pieces follow: other chat
+    /// lines wait until its next piece is queued (at the front) or it ends, so nothing comes
+    /// between the pieces of one reply. Control lines still go.
+    var chatHeldFor: Int?
+    /// Queue tickets that start such a hold when written (a piece's last line), by ticket.
+    var holdingTickets: [Int: Int] = [:]
     /// Wakes the confirmation watchdog when a piece is written while nothing waited.
     let confirmWakes: AsyncStream<Void>
     let confirmWake: AsyncStream<Void>.Continuation

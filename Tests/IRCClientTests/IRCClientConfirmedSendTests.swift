@@ -110,12 +110,20 @@ import TestnetSupport
         let text = longText("b")
         let delivery = Task { await client.deliver(.privmsg, to: "#c", text: text) }
         var said = ""
-        for _ in 0..<3 { said += try await connection.nextChat().params[1] }
+        // One piece at a time, each followed by its barrier; the next comes after the PONG.
+        for index in 0..<3 {
+            said += try await connection.nextChat().params[1]
+            let barrier = try await connection.expect("barrier") { $0.command == "PING" }
+            let token = try #require(barrier.params.last)
+            if index == 0 {
+                // A PONG for something else does not confirm; the barrier's does.
+                await connection.send(":srv PONG srv :mjbridge")
+                try await connection.roundTrip("not-yet")
+                #expect(await connection.chatCount == 1, "the second piece waits for the first one's barrier")
+            }
+            await connection.send(":srv PONG srv :\(token)")
+        }
         #expect(said == text)
-        let barrier = try await connection.expect("barrier") { $0.command == "PING" }
-        let token = try #require(barrier.params.last)
-        // A PONG for something else does not confirm; the barrier's does.
-        await connection.send(":srv PONG srv :mjbridge", ":srv PONG srv :\(token)")
         #expect(try await within(.seconds(20), "deliver") { await delivery.value } == .confirmed)
         await client.shutdown()
         await server.stop()
@@ -131,17 +139,19 @@ import TestnetSupport
         let text = longText("r")
         let delivery = Task { await client.deliver(.privmsg, to: "#m", text: text) }
         let first = try await connection.nextChat()
-        let second = try await connection.nextChat()
-        _ = try await connection.nextChat()
         let barrier = try await connection.expect("barrier") { $0.command == "PING" }
-        // As a server answers a channel that went +m after the first line.
         await connection.echo(first, from: Self.mask)
-        await connection.send(":srv 404 bot #m :Cannot send to channel (+m)", ":srv 404 bot #m :Cannot send to channel (+m)",
-                              ":srv PONG srv :\(barrier.params.last ?? "")")
+        await connection.send(":srv PONG srv :\(barrier.params.last ?? "")")
+        // As a server answers a channel that went +m after the first line.
+        let second = try await connection.nextChat()
+        await connection.send(":srv 404 bot #m :Cannot send to channel (+m)")
         let report = try await within(.seconds(20), "deliver") { await delivery.value }
         let confirmed = first.params[1].utf8.count
         #expect(report == .refused(SendRefusal(.cannotSend, code: "404", reason: "Cannot send to channel (+m)"), confirmedOffset: confirmed))
         #expect(second.params[1] != first.params[1])
+        // Nothing of the line was written after the refused piece.
+        try await client.send(privmsg: "#elsewhere", text: "marker")
+        #expect(try await connection.nextChat().params == ["#elsewhere", "marker"])
 
         // Voiced: the next attempt starts after the first piece and says it only once.
         await connection.send(":op!o@h MODE #m +v bot")
@@ -184,8 +194,12 @@ import TestnetSupport
         try await second.welcome("bot", mask: Self.mask, offering: Self.both)
         _ = try await log.expect("registered again") { if case .registered = $0 { true } else { false } }
         let retry = Task { await client.deliver(.privmsg, to: "#c", text: text, from: first.params[1].utf8.count) }
-        let lines = [try await second.nextChat(), try await second.nextChat()]
-        for line in lines { await second.echo(line, from: Self.mask) }
+        var lines: [Message] = []
+        for _ in 0..<2 {
+            let line = try await second.nextChat()
+            lines.append(line)
+            await second.echo(line, from: Self.mask)
+        }
         #expect(first.params[1] + lines.map { $0.params[1] }.joined() == text)
         #expect(try await within(.seconds(20), "retry") { await retry.value } == .confirmed)
         await client.shutdown()
@@ -250,6 +264,176 @@ import TestnetSupport
         #expect(try await within(.seconds(20), "deliver") { await delivery.value } == .confirmed)
         _ = try await connection.expect("QUIT") { $0.command == "QUIT" && $0.params == ["bye"] }
         try await within(.seconds(20), "shutdown") { await stopping.value }
+        await server.stop()
+    }
+
+    @Test func aLabeledRefusalOfTheSecondOfThreePiecesLeavesTheThirdUnwritten() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let (client, log) = await started(configuration(port: server.port))
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask, offering: Self.both)
+        try await registered(log)
+
+        let text = longText("p")
+        let expected = splitter.pieces(of: text, target: "#m")
+        #expect(expected.count == 3)
+        let delivery = Task { await client.deliver(.privmsg, to: "#m", text: text) }
+        let first = try await connection.nextChat()
+        await connection.echo(first, from: Self.mask)
+        let second = try await connection.nextChat()
+        #expect(second.params == expected[1].message.params)
+        // The server refuses the second piece by its label (a spam filter, +m set meanwhile).
+        let label = try #require(second.tags["label"])
+        await connection.send("@label=\(label) :srv 404 bot #m :Cannot send to channel (+m)")
+        let confirmed = expected[0].end
+        #expect(try await within(.seconds(20), "deliver") { await delivery.value }
+                == .refused(SendRefusal(.cannotSend, code: "404", reason: "Cannot send to channel (+m)"), confirmedOffset: confirmed))
+        // The third piece was never written: the next chat line is one queued after the refusal.
+        try await client.send(privmsg: "#elsewhere", text: "marker")
+        let next = try await connection.nextChat()
+        #expect(next.params == ["#elsewhere", "marker"], "written after the refused piece: \(next.params)")
+
+        // The retry says the second and third pieces once each, in order.
+        let retry = Task { await client.deliver(.privmsg, to: "#m", text: text, from: confirmed) }
+        var rest: [String] = []
+        for _ in 0..<2 {
+            let line = try await connection.nextChat()
+            rest.append(line.params[1])
+            await connection.echo(line, from: Self.mask)
+        }
+        #expect(try await within(.seconds(20), "retry") { await retry.value } == .confirmed)
+        #expect(rest == [expected[1].message.params[1], expected[2].message.params[1]])
+        await client.shutdown()
+        await server.stop()
+    }
+
+    /// With flood budget to spare (the line queued meanwhile would go out at once) and with
+    /// none (it waits for the limiter, and the next piece must not queue behind it).
+    @Test(arguments: [FloodPace.fast, .slow])
+    func linesQueuedDuringAReplyComeAfterAllItsPieces(_ pace: FloodPace) async throws {
+        let server = try await ScriptedIRCServer.start()
+        var configuration = configuration(port: server.port)
+        if pace == .slow { configuration.flood = .init(burst: 1, interval: .seconds(1)) }
+        let (client, log) = await started(configuration)
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask, offering: Self.both)
+        try await registered(log)
+
+        let text = longText("q")
+        let expected = splitter.pieces(of: text, target: "#c")
+        let delivery = Task { await client.deliver(.privmsg, to: "#c", text: text) }
+        var said: [String] = []
+        for index in 0..<3 {
+            let line = try await connection.nextChat()
+            said.append(line.params[1])
+            if index == 0 {
+                // An answer to a command, queued while the reply is under way; the server has
+                // seen it (or not) before it echoes the first piece.
+                try await client.enqueue(.privmsg, to: "#c", text: "immediate")
+                try await connection.roundTrip("queued")
+            }
+            await connection.echo(line, from: Self.mask)
+        }
+        #expect(try await within(.seconds(20), "deliver") { await delivery.value } == .confirmed)
+        said.append(try await connection.nextChat().params[1])
+        #expect(said == expected.map { $0.message.params[1] } + ["immediate"])
+        await client.shutdown()
+        await server.stop()
+    }
+
+    /// Echo-message without labels: a piece's echo can come before its PING barrier is
+    /// written (the limiter holds the PING back). The next piece goes first, and once the
+    /// reply is confirmed other lines flow again.
+    @Test func anEchoBeforeItsBarrierIsWrittenLeavesNothingHeld() async throws {
+        let server = try await ScriptedIRCServer.start()
+        var slow = configuration(port: server.port)
+        slow.flood = .init(burst: 1, interval: .milliseconds(300))
+        let (client, log) = await started(slow)
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask, offering: ["echo-message"])
+        try await registered(log)
+
+        let text = longText("e")
+        let delivery = Task { await client.deliver(.privmsg, to: "#c", text: text) }
+        var said = ""
+        for _ in 0..<3 {
+            let line = try await connection.nextChat()
+            said += line.params[1]
+            await connection.echo(line, from: Self.mask)
+        }
+        #expect(said == text)
+        #expect(try await within(.seconds(20), "deliver") { await delivery.value } == .confirmed)
+        let marker = Task { await client.deliver(.privmsg, to: "#c", text: "end") }
+        let end = try await connection.nextChat()
+        #expect(end.params[1] == "end")
+        await connection.echo(end, from: Self.mask)
+        #expect(try await within(.seconds(20), "marker") { await marker.value } == .confirmed)
+        await client.shutdown()
+        await server.stop()
+    }
+
+    enum FloodPace: Sendable, CustomStringConvertible {
+        case fast, slow
+        var description: String { self == .fast ? "fast" : "slow" }
+    }
+
+    @Test func cancellingADeliveryTakesItsQueuedPiecesBack() async throws {
+        let server = try await ScriptedIRCServer.start()
+        // One line per 300 ms and a confirm timeout far away: the pieces wait in the queue.
+        var slow = configuration(port: server.port, confirmTimeout: .seconds(300))
+        slow.flood = .init(burst: 1, interval: .milliseconds(300))
+        let (client, log) = await started(slow)
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask, offering: Self.both)
+        try await registered(log)
+
+        for index in 1...6 { try await client.enqueue(.privmsg, to: "#c", text: "filler \(index)") }
+        let first = Task { await client.deliver(.privmsg, to: "#c", text: "the result") }
+        try await within(.seconds(20), "the delivery queued") {
+            while await client.pendingDeliveries.waiting < 1 { try? await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(await client.queuedLineCount > 1, "the line waits behind the fillers")
+        // The caller gives up (the delivery worker's backstop) while the line is still queued:
+        // it is taken out of the queue and the call returns at once, nothing confirmed.
+        first.cancel()
+        #expect(try await within(.seconds(20), "the cancelled deliver") { await first.value } == .interrupted(confirmedOffset: 0))
+        // The next attempt on the same connection: the line goes out once.
+        let retry = Task { await client.deliver(.privmsg, to: "#c", text: "the result") }
+        var said: [Message] = []
+        while said.last?.params[1] != "the result" { said.append(try await connection.nextChat()) }
+        #expect(said.map { $0.params[1] } == (1...6).map { "filler \($0)" } + ["the result"])
+        await connection.echo(said[6], from: Self.mask)
+        #expect(try await within(.seconds(20), "retry") { await retry.value } == .confirmed)
+        // Nothing more of it is queued: the next chat line is one queued after.
+        try await client.send(privmsg: "#c", text: "marker")
+        #expect(try await connection.nextChat().params[1] == "marker")
+        await client.shutdown()
+        await server.stop()
+    }
+
+    @Test func aCancelledDeliveryWhosePieceIsWrittenEndsWithTheServersAnswer() async throws {
+        let server = try await ScriptedIRCServer.start()
+        let (client, log) = await started(configuration(port: server.port, confirmTimeout: .seconds(300)))
+        let connection = try await server.connection(1)
+        try await connection.welcome("bot", mask: Self.mask, offering: Self.both)
+        try await registered(log)
+
+        let text = longText("x")
+        let expected = splitter.pieces(of: text, target: "#c")
+        let delivery = Task { await client.deliver(.privmsg, to: "#c", text: text) }
+        let first = try await connection.nextChat()
+        // Given up while the first piece is on the wire, unanswered: the call waits for its
+        // answer (the next attempt must start after it if it was passed on), then ends without
+        // writing the other pieces.
+        delivery.cancel()
+        try await within(.seconds(20), "the delivery withdrawn") {
+            while await client.pendingDeliveries.withdrawn < 1 { try? await Task.sleep(for: .milliseconds(5)) }
+        }
+        await connection.echo(first, from: Self.mask)
+        #expect(try await within(.seconds(20), "deliver") { await delivery.value } == .interrupted(confirmedOffset: expected[0].end))
+        try await client.send(privmsg: "#c", text: "marker")
+        #expect(try await connection.nextChat().params[1] == "marker")
+        await client.shutdown()
         await server.stop()
     }
 

@@ -41,4 +41,30 @@ import Testing
         #expect(queue.removeAll() == [1, 3])
         #expect(queue.isEmpty)
     }
+
+    @Test func aLineQueuedFirstGoesBeforeItsLaneOnly() {
+        var queue = OutgoingQueue()
+        queue.enqueue(["c1", "c2"], lane: .chat, ticket: nil)
+        queue.enqueue(["j1"], lane: .control, ticket: nil)
+        queue.enqueueFirst("ping", lane: .chat, ticket: 5)
+        queue.enqueueFirst("piece", lane: .chat, ticket: 4)
+        var order: [String] = []
+        var completed: [Int] = []
+        while let (entry, done) = queue.popNext() {
+            order.append(entry.line)
+            if let done { completed.append(done) }
+        }
+        #expect(order == ["j1", "piece", "ping", "c1", "c2"])
+        #expect(completed == [4, 5])
+    }
+
+    @Test func heldChatLeavesControlLinesGoing() {
+        var queue = OutgoingQueue()
+        queue.enqueue(["c1"], lane: .chat, ticket: nil)
+        queue.enqueue(["j1"], lane: .control, ticket: nil)
+        #expect(queue.next(chatHeld: true)?.line == "j1")
+        #expect(queue.popNext(chatHeld: true)?.entry.line == "j1")
+        #expect(queue.next(chatHeld: true) == nil && queue.popNext(chatHeld: true) == nil)
+        #expect(queue.popNext(chatHeld: false)?.entry.line == "c1")
+    }
 }

@@ -35,6 +35,7 @@ public final class BotMetrics: Sendable {
             _ = registry.makeCounter(name: "mjbridge_callbacks_total", labels: [("outcome", outcome.rawValue)])
         }
         _ = registry.makeGauge(name: "mjbridge_pending_tasks")
+        _ = registry.makeCounter(name: "mjbridge_intents_lost_total")
         _ = registry.makeGauge(name: "mjbridge_outbox_lines", labels: [("state", "waiting")])
     }
 
@@ -47,6 +48,11 @@ public final class BotMetrics: Sendable {
 
     public func jobSubmitted() {
         registry.makeCounter(name: "mjbridge_jobs_total", labels: [("outcome", "submitted")]).increment()
+    }
+
+    /// A submission the bot lost track of (its user was told to check `!tasks` later).
+    public func intentLost() {
+        registry.makeCounter(name: "mjbridge_intents_lost_total").increment()
     }
 
     public func jobFinished(_ outcome: TaskOutcome, seconds: Double) {
@@ -123,7 +129,8 @@ public final class BotMetrics: Sendable {
     public var bridgeMetrics: BridgeMetrics {
         BridgeMetrics(command: { [self] name, outcome in command(name, outcome: outcome) },
                       jobSubmitted: { [self] in jobSubmitted() },
-                      jobFinished: { [self] outcome, seconds in jobFinished(outcome, seconds: seconds) })
+                      jobFinished: { [self] outcome, seconds in jobFinished(outcome, seconds: seconds) },
+                      intentLost: { [self] in intentLost() })
     }
 
     /// What the proxy clients report each request to.

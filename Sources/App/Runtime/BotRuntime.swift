@@ -160,11 +160,11 @@ public struct BotRuntime: Sendable {
             var groups: [any HTTPRouteGroup] = metricsListen == nil ? [routes, observability] : [routes]
             // `/i/<name>` beside the callback: the listener a reverse proxy exposes.
             if let imageRoutes { groups.append(imageRoutes) }
-            services.append(CallbackServer.application(routes: groups, host: listen.host, port: listen.port, logger: httpLogger))
+            services.append(HTTPListener(host: listen.host, port: listen.port, key: "listen", routes: groups, logger: httpLogger))
         }
         if let metricsListen {
-            services.append(CallbackServer.application(routes: [observability], host: metricsListen.host,
-                                                       port: metricsListen.port, logger: httpLogger))
+            services.append(HTTPListener(host: metricsListen.host, port: metricsListen.port, key: "metrics_listen",
+                                         routes: [observability], logger: httpLogger))
         }
         if let imageService { services.append(imageService) }
         services.append(BridgeService(bridge: bridge, logger: logger))

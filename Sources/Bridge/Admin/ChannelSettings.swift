@@ -53,6 +53,12 @@ public actor ChannelSettings {
         await setting(network: network, channel: channel)?.membership
     }
 
+    /// Whether the owners had the bot join `channel` from chat (`!join`, an invitation) and
+    /// did not part it since: such a channel's lines are held, never dead-lettered as unwanted.
+    public func isJoinedFromChat(network: String, channel: String) async -> Bool {
+        await setting(network: network, channel: channel)?.membership == .joined
+    }
+
     /// Channels joined or left from chat, to apply again after a restart.
     public func memberships() async -> [ChannelSetting] {
         await loaded().values.filter { $0.membership != nil }.sorted { ($0.network, $0.channelKey) < ($1.network, $1.channelKey) }

@@ -16,7 +16,9 @@ public protocol ChatTransport: Sendable {
     /// which pieces were confirmed. Never resends a piece on the same connection: a piece
     /// written but not confirmed when the connection ends is the caller's to send again after
     /// the reconnect. Bounded in time by the transport (a server that stops answering is
-    /// treated as a dead connection).
+    /// treated as a dead connection). Cancelling the call withdraws the line: what is not
+    /// written yet is taken back, and the call returns once nothing of it is still waiting to
+    /// go out or to be answered, so the caller's next attempt never has it queued twice.
     func deliver(_ line: OutgoingChat, from offset: Int) async -> DeliveryReport
 
     /// Where the bot stands with `channel` on `network`: decides whether an owed line for it

@@ -146,9 +146,11 @@ extension CommandContext {
         let now = bridge.clock.now()
         let pending: [TaskRecord]
         let outbox: OutboxSummary
+        let openIntents: [IntentRecord]
         do {
             pending = try await store.pendingTasks()
             outbox = try await store.outboxSummary(limit: 3)
+            openIntents = try await store.openIntents(createdUpTo: now)
         } catch {
             return await storeFailed(error)
         }
@@ -160,6 +162,7 @@ extension CommandContext {
         } else {
             parts.append("No tasks pending")
         }
+        if let part = Self.openIntentsPart(openIntents, now: now) { parts.append(part) }
         parts.append(contentsOf: Self.outboxParts(outbox, owedTargets: outbox.owed > 0 ? await owedTargets() : [], now: now))
         switch await bridge.tracker.lastPoll {
         case nil:
@@ -173,6 +176,15 @@ extension CommandContext {
             }
         }
         await reply(parts.joined(separator: " · ") + ".")
+    }
+
+    /// Submissions sent to the proxy whose answer was never recorded (a crash, a lost
+    /// answer): the tracker looks for them and tells their user if they stay lost. Nil when
+    /// there are none, so the usual report stays short.
+    static func openIntentsPart(_ open: [IntentRecord], now: Date) -> String? {
+        guard let oldest = open.map(\.createdAt).min() else { return nil }
+        return "\(count(open.count, "submission")) without a task id yet (being looked for), "
+            + "the oldest for \(age(now.timeIntervalSince(oldest)))"
     }
 
     /// `outbox empty`, or what waits: lines owed (with their first targets), held (the oldest

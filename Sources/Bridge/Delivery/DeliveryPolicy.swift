@@ -23,10 +23,16 @@ public struct DeliveryPolicy: Sendable, Hashable {
     /// A backstop around one `deliver`: the transport bounds its own wait; past this the
     /// attempt counts as interrupted and the line stays owed.
     public var sendTimeout: Duration
+    /// After `sendTimeout` the attempt is withdrawn (its queued pieces taken back) and its
+    /// report waited for this long more: the IRC client answers once the piece it already
+    /// wrote is answered, within its confirm timeout (30 s).
+    public var withdrawTimeout: Duration
 
     public init(holdTime: TimeInterval = 24 * 3600, maxRefusals: Int = 100, interruptedRetry: Duration = .seconds(5),
                 cannotSendRetry: TimeInterval = 1800, refusalBackoff: TimeInterval = 60, maxRefusalBackoff: TimeInterval = 3600,
-                heldRecheck: TimeInterval = 1800, sendTimeout: Duration = .seconds(300)) {
+                heldRecheck: TimeInterval = 1800, sendTimeout: Duration = .seconds(300),
+                withdrawTimeout: Duration = .seconds(90)) {
+        self.withdrawTimeout = withdrawTimeout
         self.holdTime = holdTime
         self.maxRefusals = maxRefusals
         self.interruptedRetry = interruptedRetry

@@ -35,10 +35,19 @@ struct DeliveryRules: Sendable {
     }
 
     /// Whether a channel line may be sent, from where the bot stands with the channel.
-    func check(channel: String, status: ChannelStatus) -> Check {
+    /// `joinedFromChat`: the store says the owners had the bot join it from chat (`!join`, an
+    /// invitation) and it was not parted since. Such a channel is never given up on, whatever
+    /// the transport says: the transport learns those channels only when
+    /// `ChatBridge.restoreChannels()` hands them over at the start, and a delivery round that
+    /// runs before that (a registration or a callback wakes the workers at once) would
+    /// otherwise dead-letter its lines. The store is what the owners asked for; the
+    /// transport's wanted set is a copy of it that may lag, never run ahead (`!join` tells the
+    /// transport before the store, `!part` too: a parted channel is `.notWanted` in both).
+    func check(channel: String, status: ChannelStatus, joinedFromChat: Bool = false) -> Check {
         switch status {
         case .joined: .send
         case .waiting: .hold(reason: "the bot is not in \(channel) (yet)")
+        case .notWanted where joinedFromChat: .hold(reason: "the bot is not in \(channel) (yet)")
         case .notWanted: .deadLetter(reason: "the bot no longer wants to be in \(channel) (left, or not configured)")
         }
     }

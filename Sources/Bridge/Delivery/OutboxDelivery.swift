@@ -21,6 +21,9 @@ public actor OutboxDelivery {
     private let sleep: @Sendable (Duration) async throws -> Void
     private let rules: DeliveryRules
     private let logger: Logger
+    /// Whether the store says a channel was joined from chat (see `DeliveryRules.check`);
+    /// asked only when the transport says the bot does not want the channel.
+    private let joinedFromChat: @Sendable (_ network: String, _ channel: String) async -> Bool
 
     /// One per network, spawned when a line for it is committed or at the start.
     private var workers: [String: Worker] = [:]
@@ -81,7 +84,9 @@ public actor OutboxDelivery {
     public init(store: any BotStore, transport: any ChatTransport, policy: DeliveryPolicy = DeliveryPolicy(),
                 now: @escaping @Sendable () -> Date,
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+                joinedFromChat: @escaping @Sendable (_ network: String, _ channel: String) async -> Bool = { _, _ in false },
                 logger: Logger) {
+        self.joinedFromChat = joinedFromChat
         self.store = store
         self.transport = transport
         self.rules = DeliveryRules(policy: policy)
@@ -227,7 +232,7 @@ public actor OutboxDelivery {
         }
         var blocked: [HoldKey: String] = [:]
         var toHold: [String: [Int64]] = [:]
-        var statuses: [String: ChannelStatus] = [:]
+        var statuses: [String: (ChannelStatus, joinedFromChat: Bool)] = [:]
         var end = RoundEnd.idle
         // Targets interrupted lately go last; each target keeps its own order.
         let ordered = lines.filter { interruptions[HoldKey($0)] == nil } + lines.filter { interruptions[HoldKey($0)] != nil }
@@ -249,14 +254,15 @@ public actor OutboxDelivery {
                 continue
             }
             if let channel = line.channelKey {
-                let status: ChannelStatus
+                let status: (ChannelStatus, joinedFromChat: Bool)
                 if let known = statuses[channel] {
                     status = known
                 } else {
-                    status = await transport.channelStatus(network: network, channel: line.target)
+                    let said = await transport.channelStatus(network: network, channel: line.target)
+                    status = (said, said == .notWanted ? await joinedFromChat(network, line.target) : false)
                     statuses[channel] = status
                 }
-                switch rules.check(channel: line.target, status: status) {
+                switch rules.check(channel: line.target, status: status.0, joinedFromChat: status.joinedFromChat) {
                 case .send:
                     break
                 case .hold(let reason):
@@ -371,30 +377,58 @@ public actor OutboxDelivery {
         try await Task { try await write() }.value
     }
 
-    /// `deliver` from the stored offset, bounded by `sendTimeout`: past it (or when the worker
-    /// is cancelled) the attempt counts as interrupted at the stored offset.
+    /// `deliver` from the stored offset, bounded by `sendTimeout`. Past it the attempt is
+    /// cancelled, which withdraws it (the transport takes back what it has not written yet,
+    /// see `ChatTransport.deliver`), and its own report is waited for, up to `withdrawTimeout`:
+    /// the next attempt must not find the line still queued, or it would go out twice on one
+    /// connection. Only a transport that does not answer even then counts as interrupted at
+    /// the stored offset. When the worker itself is cancelled (shutdown), it does not wait.
     private func deliverWithDeadline(_ line: OutboxLine) async -> DeliveryReport {
         let outgoing = OutgoingChat(network: line.network, target: line.target, text: line.text,
                                     style: ChatStyle(rawValue: line.style) ?? .privmsg, replyTo: line.replyTo, outboxLineID: line.id)
         let offset = min(max(0, line.confirmedOffset), outgoing.text.utf8.count)
         // Every piece was confirmed before, only the mark was missing.
         if offset > 0 && offset == outgoing.text.utf8.count { return .confirmed }
-        let (results, sink) = AsyncStream<DeliveryReport>.makeStream(bufferingPolicy: .unbounded)
+        enum Event: Sendable {
+            case report(DeliveryReport)
+            case timedOut
+        }
+        let (events, sink) = AsyncStream<Event>.makeStream(bufferingPolicy: .unbounded)
         let transport = self.transport
         let attempt = Task {
-            sink.yield(await transport.deliver(outgoing, from: offset))
+            sink.yield(.report(await transport.deliver(outgoing, from: offset)))
         }
         let timeout = rules.policy.sendTimeout
-        let timer = Task { [sleep, logger] in
+        let timer = Task { [sleep] in
             do { try await sleep(timeout) } catch { return }
-            logger.warning("a delivery timed out", metadata: ["network": "\(line.network)", "target": "\(line.target)"])
-            sink.yield(.interrupted(confirmedOffset: offset))
+            sink.yield(.timedOut)
         }
-        var iterator = results.makeAsyncIterator()
-        let report = await iterator.next() ?? .interrupted(confirmedOffset: offset)
+        defer {
+            attempt.cancel()
+            timer.cancel()
+            sink.finish()
+        }
+        var iterator = events.makeAsyncIterator()
+        switch await iterator.next() {
+        case .report(let report)?:
+            return report
+        case nil:
+            // The worker is being stopped; what was not confirmed goes out after the next start.
+            return .interrupted(confirmedOffset: offset)
+        case .timedOut?:
+            break
+        }
+        logger.warning("a delivery timed out; withdrawing it", metadata: ["network": "\(line.network)", "target": "\(line.target)"])
         attempt.cancel()
-        timer.cancel()
-        sink.finish()
-        return report
+        let withdrawTimeout = rules.policy.withdrawTimeout
+        let withdrawTimer = Task { [sleep] in
+            do { try await sleep(withdrawTimeout) } catch { return }
+            sink.yield(.timedOut)
+        }
+        defer { withdrawTimer.cancel() }
+        if case .report(let report)? = await iterator.next() { return report }
+        logger.error("a timed-out delivery was not withdrawn in time; it may go out twice",
+                     metadata: ["network": "\(line.network)", "target": "\(line.target)"])
+        return .interrupted(confirmedOffset: offset)
     }
 }

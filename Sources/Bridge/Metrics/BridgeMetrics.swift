@@ -15,13 +15,17 @@ public struct BridgeMetrics: Sendable {
     public var jobSubmitted: @Sendable () -> Void
     /// A followed job finished, `seconds` after it was recorded.
     public var jobFinished: @Sendable (_ outcome: TaskOutcome, _ seconds: Double) -> Void
+    /// A submission whose task id was never recorded was given up on, and its user told so.
+    public var intentLost: @Sendable () -> Void
 
     public init(command: @escaping @Sendable (String, CommandOutcome) -> Void = { _, _ in },
                 jobSubmitted: @escaping @Sendable () -> Void = {},
-                jobFinished: @escaping @Sendable (TaskOutcome, Double) -> Void = { _, _ in }) {
+                jobFinished: @escaping @Sendable (TaskOutcome, Double) -> Void = { _, _ in },
+                intentLost: @escaping @Sendable () -> Void = {}) {
         self.command = command
         self.jobSubmitted = jobSubmitted
         self.jobFinished = jobFinished
+        self.intentLost = intentLost
     }
 
     /// Records nothing.

@@ -352,6 +352,7 @@ public actor TaskTracker {
                                   text: outgoing.text, style: outgoing.style.rawValue, createdAt: now, replyTo: intent.replyTo)
             do {
                 if try await store.declareIntentLost(id: intent.id, at: now, lines: [line]) {
+                    metrics.intentLost()
                     logger.warning("lost track of a submission; the user is told",
                                    metadata: ["intent": "\(intent.id)", "network": "\(intent.network)", "kind": "\(intent.kind)"])
                 }

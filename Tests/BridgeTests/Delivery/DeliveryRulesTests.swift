@@ -65,5 +65,7 @@ import Store
         #expect(rules.check(channel: "#art", status: .waiting) == .hold(reason: "the bot is not in #art (yet)"))
         #expect(rules.check(channel: "#art", status: .notWanted)
                 == .deadLetter(reason: "the bot no longer wants to be in #art (left, or not configured)"))
+        // The store says it was joined from chat: the transport has not been told yet (start-up).
+        #expect(rules.check(channel: "#art", status: .notWanted, joinedFromChat: true) == .hold(reason: "the bot is not in #art (yet)"))
     }
 }

@@ -345,13 +345,37 @@ import Store
         _ = dir
         let transport = ScriptedTransport()
         await transport.hang("#art")
-        let delivery = OutboxDelivery(store: store, transport: transport, policy: DeliveryPolicy(sendTimeout: .milliseconds(50)),
+        let delivery = OutboxDelivery(store: store, transport: transport,
+                                      policy: DeliveryPolicy(sendTimeout: .milliseconds(50), withdrawTimeout: .milliseconds(50)),
                                       now: { [t0] in t0 }, logger: Logger(label: "test"))
         try await store.enqueue([line("slow")])
         await round(delivery)
-        // Counted as interrupted: still owed, nothing marked.
+        // Not even withdrawn in time: counted as interrupted, still owed, nothing marked.
+        #expect(await transport.cancellations == 1)
         #expect(try await store.unsentLines().map(\.text) == ["slow"])
         await transport.release()
+        await delivery.shutdown()
+    }
+
+    @Test func aTimedOutDeliveryIsWithdrawnAndItsAnswerWaitedForBeforeAnotherAttempt() async throws {
+        let (store, dir) = try makeStore()
+        _ = dir
+        let transport = ScriptedTransport()
+        await transport.hang("#art")
+        let delivery = makeDelivery(store, transport,
+                                    policy: DeliveryPolicy(interruptedRetry: .milliseconds(10), sendTimeout: .milliseconds(50),
+                                                           withdrawTimeout: .seconds(60)))
+        try await store.enqueue([line("slow"), line("next")])
+        await delivery.wake()
+        // Past the send timeout the attempt is cancelled (the IRC client then takes its queued
+        // pieces back) and the worker waits for what the transport says became of it…
+        #expect(await transport.waitForCancellations(1))
+        // …which is that the server passed it on after all: marked sent, never attempted again.
+        await transport.release()
+        await delivery.settled()
+        #expect(await transport.attempts(for: "#art").map(\.text) == ["slow", "next"])
+        #expect(await transport.wire == ["slow", "next"])
+        #expect(try await store.unsentLines().isEmpty)
         await delivery.shutdown()
     }
 

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Synchronization
 import MidjourneyAPI
 import MidjourneySimulator
 import Store
@@ -92,6 +94,35 @@ import Testing
             h.clock.advance(by: 3600)
             await h.bridge.tracker.reconcileIntents(minimumAge: 60)
             #expect(await lostLines(h) == [Self.lostLine], "exactly once, also after a second restart")
+        }
+    }
+
+    @Test func openIntentsShowInPendingAndEachLostOneIsCountedOnce() async throws {
+        try await BridgeHarness.with(flavor: .novicezk, callbacks: false) { h in
+            await h.sim.controls.setTaskListAvailable(false)
+            try await Self.crashAfterTheProxyAccepted(h)
+            h.clock.advance(by: 125)
+            await h.say("!pending", as: "root", account: "root")
+            let report = await h.lastLine
+            #expect(report.contains(" · 1 submission without a task id yet (being looked for), the oldest for 2 min 5 s · "), "\(report)")
+
+            // Given up on by a bridge that counts it: once, however often the check runs.
+            let lost = Mutex(0)
+            var logger = Logger(label: "intent-metrics")
+            logger.logLevel = .critical
+            let counting = ChatBridge(configuration: h.configuration, client: h.client, store: h.store, transport: h.transport,
+                                      imageFetcher: h.fetcher, clock: h.clock.bridgeClock,
+                                      metrics: BridgeMetrics(intentLost: { lost.withLock { $0 += 1 } }), logger: logger)
+            h.clock.advance(by: h.configuration.intentGracePeriod + 1)
+            await counting.tracker.reconcileIntents(minimumAge: 60)
+            await counting.tracker.reconcileIntents(minimumAge: 60)
+            await counting.deliverySettled()
+            await counting.shutdown()
+            #expect(lost.withLock { $0 } == 1)
+            #expect(await lostLines(h) == [Self.lostLine])
+            await h.say("!pending", as: "root", account: "root")
+            let after = await h.lastLine
+            #expect(!after.contains("submission"), "\(after)")
         }
     }
 

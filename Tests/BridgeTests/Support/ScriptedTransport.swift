@@ -29,6 +29,20 @@ actor ScriptedTransport: ChatTransport {
     private(set) var wire: [String] = []
     /// Immediate answers (`send`).
     private(set) var replies: [OutgoingChat] = []
+    /// `deliver` calls the caller cancelled while they hung.
+    private(set) var cancellations = 0
+
+    private func noteCancelled() { cancellations += 1 }
+
+    /// Suspends until `count` hanging calls were cancelled (deadline: false when they never were).
+    func waitForCancellations(_ count: Int, deadline: Duration = .seconds(30)) async -> Bool {
+        let end = ContinuousClock.now.advanced(by: deadline)
+        while cancellations < count {
+            if ContinuousClock.now >= end { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
 
     func send(_ line: OutgoingChat) async throws {
         replies.append(line)
@@ -38,7 +52,13 @@ actor ScriptedTransport: ChatTransport {
         let key = line.target.lowercased()
         attempts.append(Attempt(target: line.target, text: line.text, offset: offset))
         if hanging.contains(key) {
-            await withCheckedContinuation { hung.append($0) }
+            // A server that stopped answering: the caller giving up (cancelling) is noted, and
+            // the report still comes only on `release()`, as a withdrawn line's answer does.
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { hung.append($0) }
+            } onCancel: {
+                Task { await self.noteCancelled() }
+            }
         }
         let report: DeliveryReport
         if var queued = scripts[key], !queued.isEmpty {

@@ -97,6 +97,11 @@ actor ScriptedConnection {
         channel.flush()
     }
 
+    /// Chat lines (PRIVMSG, NOTICE) the client sent so far, read or not.
+    var chatCount: Int {
+        received.count { $0.command == "PRIVMSG" || $0.command == "NOTICE" }
+    }
+
     /// The next line the client sent that matches, skipping the ones before it.
     func expect(_ what: String, timeout: Duration = .seconds(30), _ predicate: (Message) -> Bool) async throws -> Message {
         let deadline = ContinuousClock.now.advanced(by: timeout)
