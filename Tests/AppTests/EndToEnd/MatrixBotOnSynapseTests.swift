@@ -326,6 +326,97 @@ extension MatrixBotOnSynapseTests {
     }
 }
 
+extension MatrixBotOnSynapseTests {
+    /// The bot's membership in `room` as `viewer` sees it (nil: no member event for the bot yet).
+    static func botMembership(in room: String, viewer: MatrixClient, bot: String) async -> String? {
+        let events = (try? await viewer.messages(roomID: room, limit: 100).events) ?? []
+        // Newest first: the latest member event of the bot.
+        return events.first { $0["type"] == "m.room.member" && $0["state_key"]?.stringValue == bot }?["content"]?["membership"]?
+            .stringValue
+    }
+
+    /// `invites = "owners"` (the default): an owner's invitation is followed and kept like
+    /// `!join`; a stranger's is declined; both audited.
+    @Test func anOwnersInvitationIsFollowedAndKeptAStrangersIsDeclined() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        var bot = try await setup.start()
+        let account = try #require(bot.runtime.matrix.accounts["synapse"])
+        let botID = setup.synapse.bot.userID
+        let owner = MatrixClient(homeserver: setup.synapse.url, accessToken: setup.synapse.owner.accessToken)
+
+        let ownersRoom = try await owner.createRoom(["preset": "private_chat", "name": "owner's room"])
+        try await owner.invite(roomID: ownersRoom, userID: botID)
+        try await waitFor("the bot in the owner's room") { await account.isJoined(ownersRoom) }
+        #expect(await Self.botMembership(in: ownersRoom, viewer: owner, bot: botID) == "join")
+
+        let strangersRoom = try await setup.user.createRoom(["preset": "private_chat", "name": "stranger's room"])
+        try await setup.user.invite(roomID: strangersRoom, userID: botID)
+        try await waitFor("the stranger's invitation declined") {
+            await Self.botMembership(in: strangersRoom, viewer: setup.user, bot: botID) == "leave"
+        }
+        #expect(await !account.isJoined(strangersRoom))
+
+        // Kept like !join; both audited under the inviter's user id.
+        let kept = try await bot.runtime.store.channelSettings().filter { $0.network == "synapse" && $0.channel == ownersRoom }
+        #expect(kept.first?.membership == .joined)
+        #expect(try await bot.runtime.store.channelSettings().contains { $0.channel == strangersRoom } == false)
+        let audit = try await bot.runtime.store.recentAudit(limit: 20).filter { $0.command == "invite" }
+        #expect(audit.contains { $0.account == setup.synapse.owner.userID && $0.target == ownersRoom && $0.outcome == "ok: joined" })
+        #expect(audit.contains { $0.account == setup.synapse.user.userID && $0.target == strangersRoom
+            && $0.outcome == "refused: not an owner" })
+
+        // After a restart the bot is still in the room it was invited to (wanted, not only joined).
+        await bot.stop()
+        bot = try await setup.start()
+        let again = try #require(bot.runtime.matrix.accounts["synapse"])
+        try await waitFor("the invited room after the restart") { await again.isJoined(ownersRoom) }
+        #expect(await bot.runtime.matrix.channelStatus(network: "synapse", channel: ownersRoom) == .joined)
+        await bot.stop()
+    }
+
+    /// An encrypted room (here learned from the invitation and from the join) is told once that
+    /// the bot cannot read it, and never again: not after a restart, not when the batch that
+    /// showed its encryption is read again.
+    @Test func anEncryptedRoomGetsExactlyOneNoticeAcrossARestart() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        var bot = try await setup.start()
+        let account = try #require(bot.runtime.matrix.accounts["synapse"])
+        let early = try #require(try await bot.runtime.store.matrixSession(account: "synapse")?.since)
+        let botID = setup.synapse.bot.userID
+        let owner = MatrixClient(homeserver: setup.synapse.url, accessToken: setup.synapse.owner.accessToken)
+        let room = try await owner.createRoom([
+            "preset": "private_chat", "name": "secret room",
+            "initial_state": [["type": "m.room.encryption", "state_key": "", "content": ["algorithm": "m.megolm.v1.aes-sha2"]]],
+        ])
+        try await owner.invite(roomID: room, userID: botID)
+        func notices() async -> [MatrixJSON] {
+            ((try? await owner.messages(roomID: room, limit: 100).events) ?? []).filter {
+                $0["sender"]?.stringValue == botID && $0["content"]?["msgtype"] == "m.notice"
+            }
+        }
+        try await waitFor("the notice in the encrypted room") { await !notices().isEmpty }
+        #expect(await account.isJoined(room))
+        let body = await notices().first?["content"]?["body"]?.stringValue ?? ""
+        #expect(body.contains("encrypted"), "\(body)")
+
+        // Restart, reading again from before the invitation: the join and its encryption state
+        // come once more; nothing is said again.
+        await bot.stop()
+        try await bot.runtime.store.commitMatrixSince(account: "synapse", since: early)
+        bot = try await setup.start()
+        let ping = try await setup.say("!ping")
+        try await waitFor("the answer to !ping after the restart") {
+            ((try? await setup.botNotices()) ?? []).contains {
+                $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == ping
+            }
+        }
+        #expect(await notices().count == 1)
+        await bot.stop()
+    }
+}
+
 /// Polls `condition` every 200 ms; fails the test (throws) after `timeout`.
 private func waitFor(_ what: String, timeout: Duration = .seconds(30), _ condition: () async -> Bool) async throws {
     let end = ContinuousClock.now + timeout

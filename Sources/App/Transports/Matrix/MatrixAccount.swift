@@ -199,6 +199,7 @@ public actor MatrixAccount {
             if room.isEncrypted, encrypted.insert(room.roomID).inserted {
                 logger.notice("an encrypted room: its messages cannot be read (no end-to-end encryption support)",
                               metadata: ["account": "\(name)", "room": "\(room.roomID)"])
+                await sayOnceItIsEncrypted(room.roomID)
             }
             displayNames[room.roomID, default: [:]].merge(room.displayNames) { $1 }
             for change in room.membershipChanges where change.userID == settings.userID {
@@ -206,6 +207,8 @@ public actor MatrixAccount {
             }
         }
         for roomID in batch.leftRooms { joined.remove(roomID) }
+        // Invitations are state, not history: those pending at the first start are answered too.
+        for invite in batch.invites { await answer(invite, bridge: bridge) }
         if synced {
             for roomID in newlyJoined where joined.contains(roomID) { await bridge.joined(network: name, channel: roomID) }
         }
@@ -235,6 +238,60 @@ public actor MatrixAccount {
         }
         await Self.handle(commands, bridge: bridge)
         return true
+    }
+
+    /// Follows an invitation (join) when `invites` allows it from this inviter, else declines
+    /// it (leave); either way logged and audited. A followed one is kept like `!join`.
+    private func answer(_ invite: RoomInvite, bridge: ChatBridge) async {
+        let inviter = invite.inviter.map { ChatText.untrusted($0) } ?? "someone unknown"
+        let metadata: Logger.Metadata = ["account": "\(name)", "room": "\(invite.roomID)", "inviter": "\(inviter)"]
+        let isOwner = bridge.live.current.isOwner(account: invite.inviter)
+        guard settings.invites.accepts(inviter: invite.inviter, inviterIsOwner: isOwner) else {
+            let outcome = settings.invites == .none ? "refused: invites = none" : "refused: not an owner"
+            do {
+                try await client.leave(invite.roomID)
+                logger.notice("declined an invitation (\(outcome))", metadata: metadata)
+            } catch {
+                logger.warning("cannot decline an invitation", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            }
+            return await bridge.invitationHandled(network: name, room: invite.roomID, inviter: invite.inviter,
+                                                  joined: false, outcome: outcome)
+        }
+        let roomID: String
+        do {
+            roomID = try await client.join(invite.roomID)
+        } catch {
+            logger.warning("cannot join a room on invitation", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            return await bridge.invitationHandled(network: name, room: invite.roomID, inviter: invite.inviter,
+                                                  joined: false, outcome: "failed: \(error)")
+        }
+        wanted.insert(roomID)
+        joined.insert(roomID)
+        logger.notice("joined a room on invitation", metadata: metadata)
+        await bridge.invitationHandled(network: name, room: roomID, inviter: invite.inviter, joined: true, outcome: "ok: joined")
+        if invite.isEncrypted {
+            encrypted.insert(roomID)
+            await sayOnceItIsEncrypted(roomID)
+        }
+    }
+
+    /// One notice per encrypted room, ever: the store remembers that it was said (before it
+    /// is sent: at most once; a failed send is only logged).
+    private func sayOnceItIsEncrypted(_ roomID: String) async {
+        do {
+            guard try await store.claimMatrixEncryptionNotice(account: name, roomID: roomID, at: Date()) else { return }
+        } catch {
+            return logger.error("cannot note the encrypted-room notice", metadata: ["account": "\(name)", "error": "\(error)"])
+        }
+        let text = "I cannot read this room: it is end-to-end encrypted, and I do not support encryption. "
+            + "Commands here go unseen; use me in an unencrypted room."
+        do {
+            try await send(OutgoingChat(network: name, target: roomID, text: text, style: .notice))
+            logger.notice("told an encrypted room that the bot cannot read it", metadata: ["account": "\(name)", "room": "\(roomID)"])
+        } catch {
+            logger.warning("cannot tell an encrypted room that the bot cannot read it",
+                           metadata: ["account": "\(name)", "room": "\(roomID)", "error": "\(error)"])
+        }
     }
 
     /// Commands that wait on the proxy or a download run side by side (as on IRC), bounded;
