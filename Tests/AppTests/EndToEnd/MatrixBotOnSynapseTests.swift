@@ -417,6 +417,63 @@ extension MatrixBotOnSynapseTests {
     }
 }
 
+extension MatrixBotOnSynapseTests {
+    /// A result is an `m.image` uploaded to the homeserver (its content downloads through the
+    /// authenticated media API with the proxy's bytes), then the result notice; delivering the
+    /// line again (as after a crash before the mark) makes neither event twice.
+    @Test func aResultIsAnUploadedImageThenItsNoticeAndAResendAddsNothing() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        let bot = try await setup.start()
+        let botID = setup.synapse.bot.userID
+        let command = try await setup.say("!imagine a red fox")
+        func timeline() async -> [MatrixJSON] {
+            // Oldest first, the bot's messages only.
+            (((try? await setup.user.messages(roomID: setup.roomID, limit: 100).events) ?? []).filter {
+                $0["type"] == "m.room.message" && $0["sender"]?.stringValue == botID
+            }).reversed()
+        }
+        func isResult(_ event: MatrixJSON) -> Bool {
+            event["content"]?["msgtype"] == "m.notice" && event["content"]?["body"]?.stringValue?.contains("http") == true
+        }
+        try await waitFor("the result notice", timeout: .seconds(90)) { await timeline().contains(where: isResult) }
+        var events = await timeline()
+        let imageIndex = try #require(events.firstIndex { $0["content"]?["msgtype"] == "m.image" })
+        let resultIndex = try #require(events.firstIndex(where: isResult))
+        #expect(imageIndex < resultIndex, "the image comes before the result notice")
+        let image = try #require(events[imageIndex]["content"])
+        #expect(image["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command)
+
+        // The same bytes as the proxy's image, and an `info` that describes them.
+        let scope = "synapse\u{1}" + setup.roomID
+        let task = try #require(try await bot.runtime.store.recentTasks(scopeKey: scope).first { $0.kind == "imagine" })
+        let proxyBytes = try await ImageHost.download(try #require(task.imageUrl)).bytes
+        let uri = try #require(image["url"]?.stringValue.flatMap(MediaURI.init))
+        let media = try await setup.user.download(uri)
+        #expect(media.data == Data(proxyBytes), "the uploaded image is the proxy's image")
+        let header = try #require(ImageHeader.read(media.data))
+        #expect(image["info"]?["mimetype"]?.stringValue == header.mimetype)
+        #expect(image["info"]?["size"] == .int(Int64(media.data.count)))
+        #expect(image["info"]?["w"] == .int(Int64(header.width)))
+        #expect(image["info"]?["h"] == .int(Int64(header.height)))
+
+        // Forced resend of the result line: the same two transaction ids, no new event.
+        let resultBody = try #require(events[resultIndex]["content"]?["body"]?.stringValue)
+        let line = try #require(try await bot.runtime.store.lines(forTask: task.id).first { $0.text == resultBody })
+        let again = OutgoingChat(network: "synapse", target: setup.roomID, text: line.text, style: .notice, replyTo: line.replyTo,
+                                 outboxLineID: line.id, taskId: task.id)
+        #expect(await bot.runtime.matrix.deliver(again, from: 0) == .confirmed)
+        let marker = "marker \(UUID().uuidString.prefix(8))"
+        #expect(await bot.runtime.matrix.deliver(OutgoingChat(network: "synapse", target: setup.roomID, text: marker,
+                                                               outboxLineID: 525_252), from: 0) == .confirmed)
+        try await waitFor("the marker") { await timeline().contains { $0["content"]?["body"]?.stringValue == marker } }
+        events = await timeline()
+        #expect(events.filter { $0["content"]?["msgtype"] == "m.image" }.count == 1, "one image")
+        #expect(events.filter(isResult).count == 1, "one result notice")
+        await bot.stop()
+    }
+}
+
 /// Polls `condition` every 200 ms; fails the test (throws) after `timeout`.
 private func waitFor(_ what: String, timeout: Duration = .seconds(30), _ condition: () async -> Bool) async throws {
     let end = ContinuousClock.now + timeout
