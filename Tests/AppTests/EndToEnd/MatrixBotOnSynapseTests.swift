@@ -474,6 +474,31 @@ extension MatrixBotOnSynapseTests {
     }
 }
 
+extension MatrixBotOnSynapseTests {
+    /// No image to upload (the proxy's image host is down, so neither a mirror nor a download):
+    /// the result notice with its link is posted alone, once.
+    @Test func withoutTheImageTheResultIsItsLinkLineAlone() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        let bot = try await setup.start()
+        await setup.simulator.controls.setImageHostDown(true)
+        let botID = setup.synapse.bot.userID
+        _ = try await setup.say("!imagine a fox without a picture")
+        func events() async -> [MatrixJSON] {
+            ((try? await setup.user.messages(roomID: setup.roomID, limit: 100).events) ?? []).filter {
+                $0["type"] == "m.room.message" && $0["sender"]?.stringValue == botID
+            }
+        }
+        try await waitFor("the result notice", timeout: .seconds(90)) {
+            await events().contains { $0["content"]?["body"]?.stringValue?.contains("http") == true }
+        }
+        let all = await events()
+        #expect(!all.contains { $0["content"]?["msgtype"] == "m.image" }, "no image event without an image")
+        #expect(all.filter { $0["content"]?["body"]?.stringValue?.contains("http") == true }.count == 1)
+        await bot.stop()
+    }
+}
+
 /// Polls `condition` every 200 ms; fails the test (throws) after `timeout`.
 private func waitFor(_ what: String, timeout: Duration = .seconds(30), _ condition: () async -> Bool) async throws {
     let end = ContinuousClock.now + timeout
