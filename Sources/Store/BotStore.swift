@@ -170,6 +170,9 @@ public protocol BotStore: Sendable {
     /// Drops the marks older than `date` (a re-read batch is never that old).
     @discardableResult
     func pruneMatrixEvents(before date: Date) async throws -> Int
+    /// Marks that an encrypted room was told the bot cannot read it; false when it already was
+    /// (then nothing is said again).
+    func claimMatrixEncryptionNotice(account: String, roomID: String, at date: Date) async throws -> Bool
 }
 
 /// Conventions every store shares (they are part of the data, not of one implementation).

@@ -45,4 +45,12 @@ extension SQLiteStore {
             return db.changesCount
         }
     }
+
+    public func claimMatrixEncryptionNotice(account: String, roomID: String, at date: Date) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO matrixEncryptedRoomNotice(account, roomID, at) VALUES(?, ?, ?)",
+                           arguments: [account, roomID, date])
+            return db.changesCount > 0
+        }
+    }
 }

@@ -271,6 +271,16 @@ enum StoreMigrations {
             }
             try db.create(index: "matrixHandledEvent_at", on: "matrixHandledEvent", columns: ["at"])
         }
+        migrator.registerMigration("v13-matrix-rooms") { db in
+            // Encrypted rooms the bot has said once that it cannot read them: once per room,
+            // across restarts (the room's encryption state comes in one batch, long ago).
+            try db.create(table: "matrixEncryptedRoomNotice") { t in
+                t.column("account", .text).notNull()
+                t.column("roomID", .text).notNull()
+                t.column("at", .datetime).notNull()
+                t.primaryKey(["account", "roomID"])
+            }
+        }
         return migrator
     }
 }

@@ -42,4 +42,20 @@ import Testing
         #expect(try await !store.claimMatrixEvent("$a", account: "hs", at: now))
         #expect(try await store.pruneMatrixEvents(before: now.addingTimeInterval(1)) == 1)
     }
+
+    /// v13-matrix-rooms: the encrypted-room notice is claimed once per account and room, across a reopen.
+    @Test func theEncryptedRoomNoticeIsClaimedOncePerRoom() async throws {
+        let dir = try TemporaryDirectory()
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        do {
+            let store = try SQLiteStore.open(path: dir.databasePath)
+            #expect(try await store.claimMatrixEncryptionNotice(account: "hs", roomID: "!Secret:hs", at: now))
+            #expect(try await !store.claimMatrixEncryptionNotice(account: "hs", roomID: "!Secret:hs", at: now))
+        }
+        let reopened = try SQLiteStore.open(path: dir.databasePath)
+        #expect(try await !reopened.claimMatrixEncryptionNotice(account: "hs", roomID: "!Secret:hs", at: now))
+        // Room ids are case-sensitive; another account is another bot.
+        #expect(try await reopened.claimMatrixEncryptionNotice(account: "hs", roomID: "!secret:hs", at: now))
+        #expect(try await reopened.claimMatrixEncryptionNotice(account: "other", roomID: "!Secret:hs", at: now))
+    }
 }

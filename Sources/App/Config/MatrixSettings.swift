@@ -16,6 +16,8 @@ public struct MatrixSettings: Sendable, Equatable {
     public var rooms: [String] = []
     /// Matrix user ids of the bot's owners here; the homeserver authenticates them.
     public var owners: [String] = []
+    /// Which invitations the bot follows (`invites`): from `owners` (the default), `anyone`, or `none`.
+    public var invites: MatrixInvitePolicy = .owners
 
     /// Reads every `[[matrix]]` table strictly (unknown keys, bad ids and a missing credential name their key).
     static func read(_ tables: [TableReader], environment: [String: String],
@@ -45,6 +47,8 @@ public struct MatrixSettings: Sendable, Equatable {
             for (index, owner) in settings.owners.enumerated() where !(owner.first == "@" && TaskRoute.isMatrixIdentifier(owner)) {
                 throw .invalidValue(key: "\(t.key("owners"))[\(index)]", reason: "'\(owner)' is not a Matrix user id (@name:server)")
             }
+            settings.invites = MatrixInvitePolicy(rawValue: try t.oneOf("invites", MatrixInvitePolicy.allCases.map(\.rawValue),
+                                                                       default: MatrixInvitePolicy.owners.rawValue)) ?? .owners
             try t.finish()
             if settings.accessToken == nil && settings.password == nil {
                 throw .missingKey("\(t.key("access_token")) or \(t.key("password")) (or \(envPrefix)ACCESS_TOKEN / \(envPrefix)PASSWORD, or a *_file)")

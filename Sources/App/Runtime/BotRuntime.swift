@@ -77,8 +77,12 @@ public struct BotRuntime: Sendable {
         let transport = IRCTransport(clients: ircClients, logger: logger, metrics: metrics)
         let imageHosting = try await Self.imageHosting(configuration: configuration, store: store, metrics: metrics, clock: clock,
                                                        logger: Logger(label: "mjbridge.images", level: logger.logLevel))
+        let linkFetcher = try imageFetcher ?? GuardedImageFetcher(
+            settings: configuration.images, logger: Logger(label: "mjbridge.images", level: logger.logLevel))
+        let matrixLogger = Logger(label: "mjbridge.matrix", level: logger.logLevel)
+        let resultImages = MatrixResultImages(store: store, host: imageHosting?.host, fetcher: linkFetcher, logger: matrixLogger)
         let matrix = MatrixTransport(accounts: configuration.matrix.map {
-            MatrixAccount(settings: $0, store: store, logger: Logger(label: "mjbridge.matrix", level: logger.logLevel))
+            MatrixAccount(settings: $0, store: store, logger: matrixLogger, resultImages: resultImages)
         })
         let live = LiveSettingsHolder(configuration.liveSettings())
         let reloader = configPath.map { path in
@@ -88,8 +92,7 @@ public struct BotRuntime: Sendable {
         }
         let bridge = ChatBridge(configuration: configuration.bridgeConfiguration(notifyHook: notifyHook, callbackSecret: secret),
                             client: clients.main, store: store, transport: TransportRouter(irc: transport, matrix: matrix),
-                            imageFetcher: try imageFetcher ?? GuardedImageFetcher(
-                                settings: configuration.images, logger: Logger(label: "mjbridge.images", level: logger.logLevel)),
+                            imageFetcher: linkFetcher,
                             resultImageHost: imageHosting?.host ?? DisabledResultImageHost(),
                             modeClients: clients.byMode, clock: clock, live: live, reloader: reloader,
                             metrics: metrics.bridgeMetrics, logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))

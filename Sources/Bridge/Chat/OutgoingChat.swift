@@ -22,11 +22,14 @@ public struct OutgoingChat: Sendable, Hashable {
     /// The outbox line this is, when it is owed (`deliver`): its id keys the Matrix
     /// transaction id, so a resend after a crash or timeout creates no second event.
     public var outboxLineID: Int64?
+    /// The task an owed line belongs to: the Matrix transport posts a result's image before its line.
+    public var taskId: String?
 
     public init(network: String, target: String, text: String, style: ChatStyle = .privmsg,
-                replyTo: ReplyReference? = nil, outboxLineID: Int64? = nil) {
+                replyTo: ReplyReference? = nil, outboxLineID: Int64? = nil, taskId: String? = nil) {
         self.replyTo = replyTo
         self.outboxLineID = outboxLineID
+        self.taskId = taskId
         self.network = network
         self.target = target
         self.text = ChatText.wireSafe(text)

@@ -385,7 +385,8 @@ public actor OutboxDelivery {
     /// the stored offset. When the worker itself is cancelled (shutdown), it does not wait.
     private func deliverWithDeadline(_ line: OutboxLine) async -> DeliveryReport {
         let outgoing = OutgoingChat(network: line.network, target: line.target, text: line.text,
-                                    style: ChatStyle(rawValue: line.style) ?? .privmsg, replyTo: line.replyTo, outboxLineID: line.id)
+                                    style: ChatStyle(rawValue: line.style) ?? .privmsg, replyTo: line.replyTo, outboxLineID: line.id,
+                                    taskId: line.taskId)
         let offset = min(max(0, line.confirmedOffset), outgoing.text.utf8.count)
         // Every piece was confirmed before, only the mark was missing.
         if offset > 0 && offset == outgoing.text.utf8.count { return .confirmed }

@@ -326,6 +326,179 @@ extension MatrixBotOnSynapseTests {
     }
 }
 
+extension MatrixBotOnSynapseTests {
+    /// The bot's membership in `room` as `viewer` sees it (nil: no member event for the bot yet).
+    static func botMembership(in room: String, viewer: MatrixClient, bot: String) async -> String? {
+        let events = (try? await viewer.messages(roomID: room, limit: 100).events) ?? []
+        // Newest first: the latest member event of the bot.
+        return events.first { $0["type"] == "m.room.member" && $0["state_key"]?.stringValue == bot }?["content"]?["membership"]?
+            .stringValue
+    }
+
+    /// `invites = "owners"` (the default): an owner's invitation is followed and kept like
+    /// `!join`; a stranger's is declined; both audited.
+    @Test func anOwnersInvitationIsFollowedAndKeptAStrangersIsDeclined() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        var bot = try await setup.start()
+        let account = try #require(bot.runtime.matrix.accounts["synapse"])
+        let botID = setup.synapse.bot.userID
+        let owner = MatrixClient(homeserver: setup.synapse.url, accessToken: setup.synapse.owner.accessToken)
+
+        let ownersRoom = try await owner.createRoom(["preset": "private_chat", "name": "owner's room"])
+        try await owner.invite(roomID: ownersRoom, userID: botID)
+        try await waitFor("the bot in the owner's room") { await account.isJoined(ownersRoom) }
+        #expect(await Self.botMembership(in: ownersRoom, viewer: owner, bot: botID) == "join")
+
+        let strangersRoom = try await setup.user.createRoom(["preset": "private_chat", "name": "stranger's room"])
+        try await setup.user.invite(roomID: strangersRoom, userID: botID)
+        try await waitFor("the stranger's invitation declined") {
+            await Self.botMembership(in: strangersRoom, viewer: setup.user, bot: botID) == "leave"
+        }
+        #expect(await !account.isJoined(strangersRoom))
+
+        // Kept like !join; both audited under the inviter's user id.
+        let kept = try await bot.runtime.store.channelSettings().filter { $0.network == "synapse" && $0.channel == ownersRoom }
+        #expect(kept.first?.membership == .joined)
+        #expect(try await bot.runtime.store.channelSettings().contains { $0.channel == strangersRoom } == false)
+        let audit = try await bot.runtime.store.recentAudit(limit: 20).filter { $0.command == "invite" }
+        #expect(audit.contains { $0.account == setup.synapse.owner.userID && $0.target == ownersRoom && $0.outcome == "ok: joined" })
+        #expect(audit.contains { $0.account == setup.synapse.user.userID && $0.target == strangersRoom
+            && $0.outcome == "refused: not an owner" })
+
+        // After a restart the bot is still in the room it was invited to (wanted, not only joined).
+        await bot.stop()
+        bot = try await setup.start()
+        let again = try #require(bot.runtime.matrix.accounts["synapse"])
+        try await waitFor("the invited room after the restart") { await again.isJoined(ownersRoom) }
+        #expect(await bot.runtime.matrix.channelStatus(network: "synapse", channel: ownersRoom) == .joined)
+        await bot.stop()
+    }
+
+    /// An encrypted room (here learned from the invitation and from the join) is told once that
+    /// the bot cannot read it, and never again: not after a restart, not when the batch that
+    /// showed its encryption is read again.
+    @Test func anEncryptedRoomGetsExactlyOneNoticeAcrossARestart() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        var bot = try await setup.start()
+        let account = try #require(bot.runtime.matrix.accounts["synapse"])
+        let early = try #require(try await bot.runtime.store.matrixSession(account: "synapse")?.since)
+        let botID = setup.synapse.bot.userID
+        let owner = MatrixClient(homeserver: setup.synapse.url, accessToken: setup.synapse.owner.accessToken)
+        let room = try await owner.createRoom([
+            "preset": "private_chat", "name": "secret room",
+            "initial_state": [["type": "m.room.encryption", "state_key": "", "content": ["algorithm": "m.megolm.v1.aes-sha2"]]],
+        ])
+        try await owner.invite(roomID: room, userID: botID)
+        func notices() async -> [MatrixJSON] {
+            ((try? await owner.messages(roomID: room, limit: 100).events) ?? []).filter {
+                $0["sender"]?.stringValue == botID && $0["content"]?["msgtype"] == "m.notice"
+            }
+        }
+        try await waitFor("the notice in the encrypted room") { await !notices().isEmpty }
+        #expect(await account.isJoined(room))
+        let body = await notices().first?["content"]?["body"]?.stringValue ?? ""
+        #expect(body.contains("encrypted"), "\(body)")
+
+        // Restart, reading again from before the invitation: the join and its encryption state
+        // come once more; nothing is said again.
+        await bot.stop()
+        try await bot.runtime.store.commitMatrixSince(account: "synapse", since: early)
+        bot = try await setup.start()
+        let ping = try await setup.say("!ping")
+        try await waitFor("the answer to !ping after the restart") {
+            ((try? await setup.botNotices()) ?? []).contains {
+                $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == ping
+            }
+        }
+        #expect(await notices().count == 1)
+        await bot.stop()
+    }
+}
+
+extension MatrixBotOnSynapseTests {
+    /// A result is an `m.image` uploaded to the homeserver (its content downloads through the
+    /// authenticated media API with the proxy's bytes), then the result notice; delivering the
+    /// line again (as after a crash before the mark) makes neither event twice.
+    @Test func aResultIsAnUploadedImageThenItsNoticeAndAResendAddsNothing() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        let bot = try await setup.start()
+        let botID = setup.synapse.bot.userID
+        let command = try await setup.say("!imagine a red fox")
+        func timeline() async -> [MatrixJSON] {
+            // Oldest first, the bot's messages only.
+            (((try? await setup.user.messages(roomID: setup.roomID, limit: 100).events) ?? []).filter {
+                $0["type"] == "m.room.message" && $0["sender"]?.stringValue == botID
+            }).reversed()
+        }
+        func isResult(_ event: MatrixJSON) -> Bool {
+            event["content"]?["msgtype"] == "m.notice" && event["content"]?["body"]?.stringValue?.contains("http") == true
+        }
+        try await waitFor("the result notice", timeout: .seconds(90)) { await timeline().contains(where: isResult) }
+        var events = await timeline()
+        let imageIndex = try #require(events.firstIndex { $0["content"]?["msgtype"] == "m.image" })
+        let resultIndex = try #require(events.firstIndex(where: isResult))
+        #expect(imageIndex < resultIndex, "the image comes before the result notice")
+        let image = try #require(events[imageIndex]["content"])
+        #expect(image["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command)
+
+        // The same bytes as the proxy's image, and an `info` that describes them.
+        let scope = "synapse\u{1}" + setup.roomID
+        let task = try #require(try await bot.runtime.store.recentTasks(scopeKey: scope).first { $0.kind == "imagine" })
+        let proxyBytes = try await ImageHost.download(try #require(task.imageUrl)).bytes
+        let uri = try #require(image["url"]?.stringValue.flatMap(MediaURI.init))
+        let media = try await setup.user.download(uri)
+        #expect(media.data == Data(proxyBytes), "the uploaded image is the proxy's image")
+        let header = try #require(ImageHeader.read(media.data))
+        #expect(image["info"]?["mimetype"]?.stringValue == header.mimetype)
+        #expect(image["info"]?["size"] == .int(Int64(media.data.count)))
+        #expect(image["info"]?["w"] == .int(Int64(header.width)))
+        #expect(image["info"]?["h"] == .int(Int64(header.height)))
+
+        // Forced resend of the result line: the same two transaction ids, no new event.
+        let resultBody = try #require(events[resultIndex]["content"]?["body"]?.stringValue)
+        let line = try #require(try await bot.runtime.store.lines(forTask: task.id).first { $0.text == resultBody })
+        let again = OutgoingChat(network: "synapse", target: setup.roomID, text: line.text, style: .notice, replyTo: line.replyTo,
+                                 outboxLineID: line.id, taskId: task.id)
+        #expect(await bot.runtime.matrix.deliver(again, from: 0) == .confirmed)
+        let marker = "marker \(UUID().uuidString.prefix(8))"
+        #expect(await bot.runtime.matrix.deliver(OutgoingChat(network: "synapse", target: setup.roomID, text: marker,
+                                                               outboxLineID: 525_252), from: 0) == .confirmed)
+        try await waitFor("the marker") { await timeline().contains { $0["content"]?["body"]?.stringValue == marker } }
+        events = await timeline()
+        #expect(events.filter { $0["content"]?["msgtype"] == "m.image" }.count == 1, "one image")
+        #expect(events.filter(isResult).count == 1, "one result notice")
+        await bot.stop()
+    }
+}
+
+extension MatrixBotOnSynapseTests {
+    /// No image to upload (the proxy's image host is down, so neither a mirror nor a download):
+    /// the result notice with its link is posted alone, once.
+    @Test func withoutTheImageTheResultIsItsLinkLineAlone() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        let bot = try await setup.start()
+        await setup.simulator.controls.setImageHostDown(true)
+        let botID = setup.synapse.bot.userID
+        _ = try await setup.say("!imagine a fox without a picture")
+        func events() async -> [MatrixJSON] {
+            ((try? await setup.user.messages(roomID: setup.roomID, limit: 100).events) ?? []).filter {
+                $0["type"] == "m.room.message" && $0["sender"]?.stringValue == botID
+            }
+        }
+        try await waitFor("the result notice", timeout: .seconds(90)) {
+            await events().contains { $0["content"]?["body"]?.stringValue?.contains("http") == true }
+        }
+        let all = await events()
+        #expect(!all.contains { $0["content"]?["msgtype"] == "m.image" }, "no image event without an image")
+        #expect(all.filter { $0["content"]?["body"]?.stringValue?.contains("http") == true }.count == 1)
+        await bot.stop()
+    }
+}
+
 /// Polls `condition` every 200 ms; fails the test (throws) after `timeout`.
 private func waitFor(_ what: String, timeout: Duration = .seconds(30), _ condition: () async -> Bool) async throws {
     let end = ContinuousClock.now + timeout

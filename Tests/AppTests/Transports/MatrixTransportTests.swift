@@ -100,6 +100,7 @@ import Testing
         let account = try #require(configuration.matrix.first)
         #expect(account.accessToken?.value == "syt_env")
         #expect(account.rooms == ["#art:example.org", "!AbC:example.org"])
+        #expect(account.invites == .owners, "the default: only the owners' invitations are followed")
         #expect(configuration.bridgeConfiguration(notifyHook: nil, callbackSecret: "s").ownerAccounts.contains("@boss:example.org"))
 
         // A user id without a server, an alias without one, and an unknown key are refused.
@@ -123,5 +124,24 @@ import Testing
                 user_id = "@mjb:example.org"
                 """, baseDirectory: "/tmp")
         }
+    }
+
+    @Test func invitesIsReadAndDecidesWhoseInvitationIsFollowed() throws {
+        for value in MatrixInvitePolicy.allCases {
+            let configuration = try ConfigurationLoader(environment: [:]).parse(toml: Self.base + """
+                [[matrix]]
+                name = "hs"
+                homeserver = "https://matrix.example.org"
+                user_id = "@mjb:example.org"
+                password = "pw"
+                invites = "\(value.rawValue)"
+                """, baseDirectory: "/tmp")
+            #expect(configuration.matrix.first?.invites == value)
+        }
+        #expect(MatrixInvitePolicy.owners.accepts(inviter: "@boss:example.org", inviterIsOwner: true))
+        #expect(!MatrixInvitePolicy.owners.accepts(inviter: "@eve:example.org", inviterIsOwner: false))
+        #expect(!MatrixInvitePolicy.owners.accepts(inviter: nil, inviterIsOwner: true))
+        #expect(MatrixInvitePolicy.anyone.accepts(inviter: "@eve:example.org", inviterIsOwner: false))
+        #expect(!MatrixInvitePolicy.none.accepts(inviter: "@boss:example.org", inviterIsOwner: true))
     }
 }

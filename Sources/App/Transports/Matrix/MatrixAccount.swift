@@ -21,6 +21,8 @@ public actor MatrixAccount {
     let logger: Logger
     let retry: MatrixRetryPolicy
     let syncTimeout: Duration
+    /// Where result images come from (nil: results are posted as their link line only).
+    let resultImages: MatrixResultImages?
 
     /// Rooms the bot is joined to, as the last batch said.
     private var joined: Set<String> = []
@@ -43,7 +45,9 @@ public actor MatrixAccount {
     public private(set) var stopReason: String?
 
     public init(settings: MatrixSettings, store: any BotStore, logger: Logger,
-                client: MatrixClient? = nil, retry: MatrixRetryPolicy = MatrixRetryPolicy(), syncTimeout: Duration = .seconds(30)) {
+                client: MatrixClient? = nil, retry: MatrixRetryPolicy = MatrixRetryPolicy(), syncTimeout: Duration = .seconds(30),
+                resultImages: MatrixResultImages? = nil) {
+        self.resultImages = resultImages
         self.settings = settings
         self.client = client ?? MatrixClient(homeserver: settings.homeserver, accessToken: settings.accessToken?.value,
                                              logger: logger)
@@ -199,6 +203,7 @@ public actor MatrixAccount {
             if room.isEncrypted, encrypted.insert(room.roomID).inserted {
                 logger.notice("an encrypted room: its messages cannot be read (no end-to-end encryption support)",
                               metadata: ["account": "\(name)", "room": "\(room.roomID)"])
+                await sayOnceItIsEncrypted(room.roomID)
             }
             displayNames[room.roomID, default: [:]].merge(room.displayNames) { $1 }
             for change in room.membershipChanges where change.userID == settings.userID {
@@ -206,6 +211,8 @@ public actor MatrixAccount {
             }
         }
         for roomID in batch.leftRooms { joined.remove(roomID) }
+        // Invitations are state, not history: those pending at the first start are answered too.
+        for invite in batch.invites { await answer(invite, bridge: bridge) }
         if synced {
             for roomID in newlyJoined where joined.contains(roomID) { await bridge.joined(network: name, channel: roomID) }
         }
@@ -235,6 +242,60 @@ public actor MatrixAccount {
         }
         await Self.handle(commands, bridge: bridge)
         return true
+    }
+
+    /// Follows an invitation (join) when `invites` allows it from this inviter, else declines
+    /// it (leave); either way logged and audited. A followed one is kept like `!join`.
+    private func answer(_ invite: RoomInvite, bridge: ChatBridge) async {
+        let inviter = invite.inviter.map { ChatText.untrusted($0) } ?? "someone unknown"
+        let metadata: Logger.Metadata = ["account": "\(name)", "room": "\(invite.roomID)", "inviter": "\(inviter)"]
+        let isOwner = bridge.live.current.isOwner(account: invite.inviter)
+        guard settings.invites.accepts(inviter: invite.inviter, inviterIsOwner: isOwner) else {
+            let outcome = settings.invites == .none ? "refused: invites = none" : "refused: not an owner"
+            do {
+                try await client.leave(invite.roomID)
+                logger.notice("declined an invitation (\(outcome))", metadata: metadata)
+            } catch {
+                logger.warning("cannot decline an invitation", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            }
+            return await bridge.invitationHandled(network: name, room: invite.roomID, inviter: invite.inviter,
+                                                  joined: false, outcome: outcome)
+        }
+        let roomID: String
+        do {
+            roomID = try await client.join(invite.roomID)
+        } catch {
+            logger.warning("cannot join a room on invitation", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            return await bridge.invitationHandled(network: name, room: invite.roomID, inviter: invite.inviter,
+                                                  joined: false, outcome: "failed: \(error)")
+        }
+        wanted.insert(roomID)
+        joined.insert(roomID)
+        logger.notice("joined a room on invitation", metadata: metadata)
+        await bridge.invitationHandled(network: name, room: roomID, inviter: invite.inviter, joined: true, outcome: "ok: joined")
+        if invite.isEncrypted {
+            encrypted.insert(roomID)
+            await sayOnceItIsEncrypted(roomID)
+        }
+    }
+
+    /// One notice per encrypted room, ever: the store remembers that it was said (before it
+    /// is sent: at most once; a failed send is only logged).
+    private func sayOnceItIsEncrypted(_ roomID: String) async {
+        do {
+            guard try await store.claimMatrixEncryptionNotice(account: name, roomID: roomID, at: Date()) else { return }
+        } catch {
+            return logger.error("cannot note the encrypted-room notice", metadata: ["account": "\(name)", "error": "\(error)"])
+        }
+        let text = "I cannot read this room: it is end-to-end encrypted, and I do not support encryption. "
+            + "Commands here go unseen; use me in an unencrypted room."
+        do {
+            try await send(OutgoingChat(network: name, target: roomID, text: text, style: .notice))
+            logger.notice("told an encrypted room that the bot cannot read it", metadata: ["account": "\(name)", "room": "\(roomID)"])
+        } catch {
+            logger.warning("cannot tell an encrypted room that the bot cannot read it",
+                           metadata: ["account": "\(name)", "room": "\(roomID)", "error": "\(error)"])
+        }
     }
 
     /// Commands that wait on the proxy or a download run side by side (as on IRC), bounded;
@@ -316,15 +377,48 @@ public actor MatrixAccount {
     }
 
     /// An owed line: one event, its transaction id derived from the line, so a resend after a
-    /// crash or a timeout returns the first event instead of creating a second one.
+    /// crash or a timeout returns the first event instead of creating a second one. A result
+    /// line with an image is two events: the uploaded image (part 0), then the notice (part 1);
+    /// a resend repeats both ids, so neither appears twice (the upload itself is repeated:
+    /// harmless, an orphaned copy). An upload that fails leaves the notice with its link.
     func deliver(_ line: OutgoingChat, from offset: Int) async -> DeliveryReport {
         // One event per line: an offset past 0 was recorded after the event was sent.
         guard offset == 0 else { return .confirmed }
         guard let lineID = line.outboxLineID else {
             do { try await send(line); return .confirmed } catch { return .interrupted(confirmedOffset: 0) }
         }
-        let txnID = TransactionID.forOutboxLine(id: lineID, target: line.target, text: line.text)
-        let content = Self.content(for: line)
+        var noticePart = 0
+        if let resultImages, let task = await resultImages.resultTask(of: line) {
+            noticePart = 1
+            if let content = await imageContent(for: task, line: line, images: resultImages) {
+                let txnID = TransactionID.forOutboxLine(id: lineID, target: line.target, text: line.text, part: 0)
+                let report = await sendOwed(content, transactionID: txnID, line: line)
+                guard report == .confirmed else { return report }
+            }
+        }
+        let txnID = TransactionID.forOutboxLine(id: lineID, target: line.target, text: line.text, part: noticePart)
+        return await sendOwed(Self.content(for: line), transactionID: txnID, line: line)
+    }
+
+    /// The `m.image` for a result, its file uploaded now; nil (post the link alone) when there
+    /// are no bytes or the upload fails.
+    private func imageContent(for task: TaskRecord, line: OutgoingChat, images: MatrixResultImages) async -> MatrixJSON? {
+        guard let file = await images.file(for: task) else { return nil }
+        do {
+            let uri = try await client.upload(file.data, contentType: file.header.mimetype, filename: file.filename)
+            let target = line.replyTo.map { MessageContent.ReplyTarget(eventID: $0.eventID, threadRoot: $0.threadRoot) }
+            return MessageContent.image(uri, filename: file.filename, mimetype: file.header.mimetype, size: file.data.count,
+                                        width: file.header.width, height: file.header.height, replyTo: target)
+        } catch {
+            logger.warning("cannot upload a result image; posting the link", metadata: ["account": "\(name)", "task": "\(task.id)",
+                                                                                        "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// One owed event with its transaction id; `M_LIMIT_EXCEEDED` is waited out (the delivery
+    /// worker's send timeout bounds this; the same txnId is safe to repeat).
+    private func sendOwed(_ content: MatrixJSON, transactionID txnID: String, line: OutgoingChat) async -> DeliveryReport {
         while true {
             do {
                 _ = try await client.send(roomID: line.target, transactionID: txnID, content: content)
@@ -332,7 +426,6 @@ public actor MatrixAccount {
             } catch {
                 switch Self.report(for: error) {
                 case .wait(let duration):
-                    // The delivery worker's send timeout bounds this; the same txnId is safe to repeat.
                     do { try await Task.sleep(for: duration) } catch { return .interrupted(confirmedOffset: 0) }
                 case .report(let report):
                     if case .refused(let refusal, _) = report {
