@@ -9,4 +9,12 @@ testnet_load "${1:-}"
 pid="$(testnet_ircd_pid)"; name="$(testnet_ircd_name)"
 testnet_pid_is "$pid" "$name" || testnet_die "$name (pid $pid) is not running"
 kill -STOP "$pid"
+# kill returns before the signal has taken effect: wait (at most 5 s) until the process is really
+# stopped (state T in /proc/PID/stat), so a test never writes to a server that still reads.
+for _ in $(seq 1 100); do
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo gone)"
+  [ "$state" = T ] && break
+  sleep 0.05
+done
+[ "$state" = T ] || testnet_die "$name (pid $pid) did not stop (state $state)"
 echo "testnet: $name paused ($TESTNET_DIR)"
