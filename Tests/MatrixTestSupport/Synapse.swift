@@ -120,7 +120,8 @@ public struct SynapseTrait: SuiteTrait, TestScoping {
     public var isRecursive: Bool { false }
 
     public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        let server = try await Synapse.start(limits: limits)
+        let limits = self.limits
+        let server = try await ServerStartGate.shared.starting { try await Synapse.start(limits: limits) }
         do {
             try await Synapse.$current.withValue(server) { try await function() }
         } catch {

@@ -169,7 +169,9 @@ public struct TestnetTrait: SuiteTrait, TestScoping {
         let results = await withTaskGroup(of: (TestnetServer, Result<Testnet, any Error>).self) { group in
             for server in servers {
                 group.addTask {
-                    do { return (server, .success(try await Testnet.start(server))) } catch { return (server, .failure(error)) }
+                    do {
+                        return (server, .success(try await ServerStartGate.shared.starting { try await Testnet.start(server) }))
+                    } catch { return (server, .failure(error)) }
                 }
             }
             var results: [TestnetServer: Result<Testnet, any Error>] = [:]

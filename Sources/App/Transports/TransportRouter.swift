@@ -1,4 +1,5 @@
 import Bridge
+import IRC
 
 /// One `ChatTransport` for the bridge over IRC and Matrix: each line goes to the transport
 /// that has its network (names are unique across `[[networks]]` and `[[matrix]]`).
@@ -41,5 +42,17 @@ public struct TransportRouter: ChatTransport {
 
     public func lookUpAccount(network: String, nick: String) async -> AccountLookup {
         await transport(for: network).lookUpAccount(network: network, nick: nick)
+    }
+
+    // Every requirement is forwarded, also those with a default implementation: a missing one
+    // silently takes the default (no standing known, no channels wanted), and invitations on
+    // IRC were refused that way.
+
+    public func channelStanding(network: String, channel: String, nick: String) async -> ChannelMembers.Standing? {
+        await transport(for: network).channelStanding(network: network, channel: channel, nick: nick)
+    }
+
+    public func wantedChannelCount(network: String) async -> Int {
+        await transport(for: network).wantedChannelCount(network: network)
     }
 }
