@@ -154,17 +154,14 @@ extension IRCClientTestnetTests {
         #expect(try await within(.seconds(60), "marker") { await client.deliver(.privmsg, to: channel, text: "end") } == .confirmed)
         _ = try await peer.expect("marker", timeout: .seconds(60)) { $0.command == "PRIVMSG" && $0.params.last == "end" }
         let copies = await peer.lines().filter { $0.hasSuffix(" PRIVMSG \(channel) :\(text)") }.count
-        // The server froze before the first copy was written, so it never read it, and the
-        // reset on giving up made its kernel drop it (closed with a FIN, the resumed server
-        // read it and said it: two copies). A server that read a line and then froze would
-        // still say it twice: the one duplicate the README allows. ngIRCd, resumed, reads what
-        // arrived before the reset (Linux keeps it readable) and passes the line on before it
-        // notices the reset: there the allowed duplicate is what happens.
-        if server == .ngircd {
-            #expect(copies == 1 || copies == 2, "\(copies) copies")
-        } else {
-            #expect(copies == 1, "\(copies) copies")
-        }
+        // The server froze before the first copy was written and never read it; the client
+        // gave the connection up with a TCP reset. Linux keeps what arrived before a reset
+        // readable, so whether the resumed server says that first copy depends on the server:
+        // InspIRCd usually handles the reset first and drops it, ngIRCd reads first and says it.
+        // Either way the line arrives — at least once, at most the one duplicate the README
+        // allows for a line written before the connection died; never lost, never more.
+        #expect(copies == 1 || copies == 2, "\(copies) copies")
+        print("IRCClientTestnet frozen/\(server): \(copies) cop\(copies == 1 ? "y" : "ies") of the line")
         await client.shutdown()
         await peer.quit()
     }
