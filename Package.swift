@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         // HMAC-SHA256 for the signed callback `state` (Bridge/Tracking/SignedRouteState).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // The shared database of several bot processes (issue 10): PostgresClient pool, advisory
+        // locks on a dedicated session, LISTEN/NOTIFY.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure IRC protocol: values and state machines, Foundation only — plus Crypto for the
@@ -59,6 +62,14 @@ let package = Package(
         .target(name: "Store", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The same BotStore on PostgreSQL, for several bot processes sharing one database: records
+        // as JSON beside the columns queries filter on, migrations under an advisory lock.
+        .target(name: "PostgresStore", dependencies: [
+            "Store",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Transport-agnostic bot logic.
         .target(name: "Bridge", dependencies: [
             // IRC (pure, Foundation only) for CASEMAPPING and hostmask patterns in roles.
@@ -92,7 +103,7 @@ let package = Package(
         ]),
         // Wiring: config, HTTP endpoints, services, transports.
         .target(name: "App", dependencies: [
-            "IRC", "IRCClient", "MidjourneyAPI", "MidjourneySimulator", "Store", "Bridge", "GuardedFetch", "ImageHosting", "Matrix",
+            "IRC", "IRCClient", "MidjourneyAPI", "MidjourneySimulator", "Store", "PostgresStore", "Bridge", "GuardedFetch", "ImageHosting", "Matrix",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -132,7 +143,11 @@ let package = Package(
             "MidjourneySimulator",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        // Test-only: the throw-away PostgreSQL of Scripts/pg-testnet/, one per test process, a
+        // fresh database per test.
+        .target(name: "PostgresTestSupport", dependencies: ["TestnetSupport"], path: "Tests/PostgresTestSupport"),
+        // The store's behaviour tests run on SQLite and on the real PostgreSQL.
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "PostgresTestSupport"]),
         // DiskBlobStore on a real temp directory; the pure planners exactly.
         .testTarget(name: "ImageHostingTests", dependencies: ["ImageHosting"]),
         .testTarget(name: "BridgeTests", dependencies: [

@@ -1,0 +1,181 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+import Store
+
+/// The bot's memory in a shared PostgreSQL database, for several bot processes (each network
+/// held by one of them). It implements `BotStore` exactly as `SQLiteStore` does; the store's
+/// behaviour tests run against both.
+///
+/// Records are kept as JSON text (`body`) beside the columns the queries filter and order on, so
+/// a field added to a record needs no PostgreSQL migration unless a query uses it; the columns
+/// are written from the record on every write, never separately.
+public final class PostgresStore: Sendable {
+    public let configuration: PostgresStoreConfiguration
+    let client: PostgresClient
+    let logger: Logger
+    private let runner: Task<Void, Never>
+
+    private init(configuration: PostgresStoreConfiguration, client: PostgresClient, logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.logger = logger
+        runner = Task { await client.run() }
+    }
+
+    /// Connects, checks the database answers, and migrates the schema (once, however many
+    /// processes start together: the migrations run under an advisory lock). A wrong address,
+    /// password or certificate fails here with the server's reason (the pool alone would retry
+    /// in the background and every query would wait).
+    public static func open(_ configuration: PostgresStoreConfiguration, logger: Logger) async throws -> PostgresStore {
+        try await probe(configuration, logger: logger)
+        let store = PostgresStore(configuration: configuration,
+                                  client: PostgresClient(configuration: try clientConfiguration(configuration),
+                                                         backgroundLogger: logger),
+                                  logger: logger)
+        do {
+            try await PostgresMigrations.migrate(store)
+        } catch {
+            await store.close()
+            throw PostgresStoreError.cannotConnect("\(configuration.displayURL): \(Self.reason(error))")
+        }
+        return store
+    }
+
+    /// One connection made and closed, to report what is wrong before the pool starts.
+    static func probe(_ configuration: PostgresStoreConfiguration, logger: Logger) async throws {
+        do {
+            let tls: PostgresConnection.Configuration.TLS = switch try tlsConfiguration(configuration) {
+            case .none: .disable
+            case .some(let context): .require(try NIOSSLContext(configuration: context))
+            }
+            var connectionConfiguration = PostgresConnection.Configuration(
+                host: configuration.host, port: configuration.port, username: configuration.user,
+                password: configuration.password, database: configuration.database, tls: tls)
+            connectionConfiguration.options.connectTimeout = .seconds(10)
+            let connection = try await PostgresConnection.connect(
+                on: PostgresClient.defaultEventLoopGroup.any(), configuration: connectionConfiguration,
+                id: 0, logger: logger).get()
+            try await connection.close()
+        } catch {
+            throw PostgresStoreError.cannotConnect("\(configuration.displayURL): \(Self.reason(error))")
+        }
+    }
+
+    /// The server's own words when it answered (e.g. "password authentication failed for user
+    /// …"), else the error; never the password (PostgresNIO does not put it in errors).
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                return message + (error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
+            }
+            if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+
+    /// Closes the pool (running queries finish first).
+    public func close() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    /// nil: plain TCP.
+    static func tlsConfiguration(_ configuration: PostgresStoreConfiguration) throws -> TLSConfiguration? {
+        switch configuration.tls {
+        case .disable:
+            return nil
+        case .require:
+            var context = TLSConfiguration.makeClientConfiguration()
+            context.certificateVerification = .none
+            return context
+        case .verifyFull:
+            var context = TLSConfiguration.makeClientConfiguration()
+            context.certificateVerification = .fullVerification
+            if let caFile = configuration.caFile {
+                context.trustRoots = .file(caFile)
+            }
+            return context
+        }
+    }
+
+    static func clientConfiguration(_ configuration: PostgresStoreConfiguration) throws -> PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS = switch try tlsConfiguration(configuration) {
+        case .none: .disable
+        case .some(let context): .require(context)
+        }
+        var client = PostgresClient.Configuration(host: configuration.host, port: configuration.port,
+                                                  username: configuration.user, password: configuration.password,
+                                                  database: configuration.database, tls: tls)
+        client.options.maximumConnections = configuration.maximumConnections
+        client.options.connectTimeout = .seconds(10)
+        return client
+    }
+
+    // MARK: Helpers for the method files
+
+    /// Runs `body` in one transaction (READ COMMITTED; read-modify-write methods lock their rows
+    /// with `FOR UPDATE`), retrying it on a serialization failure or deadlock, which is why
+    /// the store's closures must be pure.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await client.withConnection { connection in
+                    try await connection.query("BEGIN", logger: logger)
+                    do {
+                        let result = try await body(connection)
+                        try await connection.query("COMMIT", logger: logger)
+                        return result
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            } catch let error as PSQLError where attempt < 5 && Self.isRetryable(error) {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(5 * attempt))
+            }
+        }
+    }
+
+    /// One statement outside a transaction; the rows collected.
+    @discardableResult
+    func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await client.query(query, logger: logger).collect()
+    }
+
+    /// serialization_failure, deadlock_detected.
+    static func isRetryable(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40001" || state == "40P01"
+    }
+}
+
+extension PostgresConnection {
+    /// One statement in this session; the rows collected.
+    @discardableResult
+    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        try await self.query(query, logger: logger).collect()
+    }
+}
+
+/// Records as JSON text: exact round trips (dates as seconds, as `JSONEncoder` writes them).
+enum RecordJSON {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from text: String, table: String, key: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw PostgresStoreError.badRecord(table: table, key: key, reason: "\(error)")
+        }
+    }
+}
+
+extension PostgresStore: BotStore {
+}

@@ -1,0 +1,19 @@
+import Foundation
+
+public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
+    case badURL(String)
+    case cannotConnect(String)
+    /// A BotStore method this implementation does not have yet.
+    case notImplemented(String)
+    /// A stored record that does not decode (written by a newer version, or damaged).
+    case badRecord(table: String, key: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .badURL(let why): "store URL: \(why)"
+        case .cannotConnect(let why): "cannot reach the PostgreSQL store: \(why)"
+        case .notImplemented(let method): "the PostgreSQL store does not implement \(method) yet"
+        case .badRecord(let table, let key, let reason): "\(table) \(key) does not decode: \(reason)"
+        }
+    }
+}
