@@ -166,6 +166,8 @@ let package = Package(
         .testTarget(name: "AppTests", dependencies: [
             "App", "IRC", "IRCClient", "MidjourneySimulator", "TestnetSupport", "Bridge", "Store", "MidjourneyAPI",
             "ImageHosting", "GuardedFetch", "Matrix", "MatrixTestSupport",
+            // Several bot processes on one real PostgreSQL (network ownership, failover).
+            "PostgresStore", "PostgresTestSupport",
             // The end-to-end tests start the real executable (SIGKILL/SIGTERM), so it must be built.
             "mjbridge",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

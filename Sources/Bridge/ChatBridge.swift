@@ -51,6 +51,8 @@ public final class ChatBridge: Sendable {
     let metrics: BridgeMetrics
     /// Ids for intent rows (random; fixed in tests).
     let intentIds: IntentIds
+    /// Which networks this process holds when several share a database; nil: all of them.
+    public let holding: (any NetworkHolding)?
     /// INVITE decisions, one at a time per network (`max_channels`).
     let inviteQueue = InviteQueue()
 
@@ -60,9 +62,10 @@ public final class ChatBridge: Sendable {
                 modeClients: [SpeedMode: MidjourneyClient] = [:],
                 clock: BridgeClock = .system, hintSleep: (@Sendable (Duration) async throws -> Void)? = nil,
                 live: LiveSettingsHolder? = nil, reloader: (any ConfigReloading)? = nil, metrics: BridgeMetrics = .none,
-                intentIds: IntentIds = .random, logger: Logger) {
+                intentIds: IntentIds = .random, holding: (any NetworkHolding)? = nil, logger: Logger) {
         self.configuration = configuration
         self.intentIds = intentIds
+        self.holding = holding
         let live = live ?? LiveSettingsHolder(LiveSettings(configuration))
         self.live = live
         self.reloader = reloader
@@ -86,12 +89,13 @@ public final class ChatBridge: Sendable {
         let delivery = OutboxDelivery(store: store, transport: transport, policy: configuration.deliveryPolicy,
                                       now: clock.now,
                                       joinedFromChat: { await channels.isJoinedFromChat(network: $0, channel: $1) },
-                                      logger: logger)
+                                      holding: holding, logger: logger)
         self.delivery = delivery
         self.roster = AdminRoster(live: live, store: store, logger: logger)
         self.tracker = TaskTracker(store: store, delivery: delivery, source: ClientTaskSource(client: client),
                                    configuration: configuration, clock: clock, logger: logger, channels: channels,
-                                   live: live, counters: counters, metrics: metrics, imageHost: resultImageHost)
+                                   live: live, counters: counters, metrics: metrics, imageHost: resultImageHost,
+                                   holding: holding)
         self.callbackRefresher = CallbackRefresher(tracker: tracker, window: configuration.callbackWindow,
                                                    maxPending: configuration.maxPendingHints, sleep: hintSleep ?? clock.sleep)
     }

@@ -24,7 +24,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         // One bot per database, before anything opens it; held until the process ends (the
         // kernel drops it on any exit, SIGKILL included). `check-config` never gets here.
-        let databaseLock: BotRuntime.DatabaseLockHandle
+        let databaseLock: BotRuntime.DatabaseLockHandle?
         do {
             databaseLock = try BotRuntime.lockDatabase(of: configuration)
         } catch {

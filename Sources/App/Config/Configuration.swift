@@ -14,6 +14,8 @@ public struct Configuration: Sendable {
     public var limits: LimitSettings
     /// `[[matrix]]`: bot accounts on Matrix homeservers (none: IRC only).
     public var matrix: [MatrixSettings] = []
+    /// `[store]`: the SQLite file (default) or a shared PostgreSQL database.
+    public var store: StoreSettings = StoreSettings()
 }
 
 public struct BotSettings: Sendable {

@@ -79,6 +79,7 @@ public struct ConfigurationLoader: Sendable {
         let limits = try limitSettings(&limitsTable, resolve: resolve)
         try limitsTable.finish()
         let images = try ImageSettings.read(try reader.table("images"), resolve: resolve)
+        let store = try StoreSettings.read(try reader.table("store"), environment: environment, readFile: readFile, resolve: resolve)
 
         var networks: [NetworkSettings] = []
         for var table in try reader.tables("networks") {
@@ -91,7 +92,8 @@ public struct ConfigurationLoader: Sendable {
             throw .invalidValue(key: "networks", reason: "network name '\(name)' is used twice (names are shared by [[networks]] and [[matrix]])")
         }
         try reader.finish()
-        return Configuration(bot: bot, proxy: proxy, http: http, images: images, networks: networks, limits: limits, matrix: matrix)
+        return Configuration(bot: bot, proxy: proxy, http: http, images: images, networks: networks, limits: limits, matrix: matrix,
+                             store: store)
     }
 
     /// `[limits]`: every count is `0` (off) or more; banned words from the list and the file together.

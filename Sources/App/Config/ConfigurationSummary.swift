@@ -15,6 +15,17 @@ extension Configuration {
         lines.append("outbox_hold_hours = \(bot.outboxHoldHours)")
         lines.append("operator_contact = \(bot.operatorContact.map(q) ?? "\"\"  # not set: network staff cannot see whom to reach")")
         lines.append("")
+        lines.append("[store]")
+        if let postgres = store.postgres {
+            // The display URL never carries the password; TLS mode spelled out.
+            lines.append("url = \(q(postgres.displayURL))\(postgres.tls == .verifyFull ? "" : "  # WARNING: the server's certificate is not verified")")
+            lines.append("password = \(secret(store.password))")
+            lines.append("max_networks_per_process = \(store.maxNetworksPerProcess)\(store.maxNetworksPerProcess == 0 ? "  # no limit" : "")")
+            lines.append("takeover_seconds = \(store.takeoverSeconds)")
+        } else {
+            lines.append("url = \"\"  # not set: the SQLite file of bot.database, one process")
+        }
+        lines.append("")
         lines.append("[proxy]")
         lines.append("base_url = \(q(proxy.baseURL))")
         lines.append("api_key = \(secret(proxy.apiKey))")

@@ -201,6 +201,11 @@ public struct ConfigurationDiff: Sendable {
         check("bot.outbox_hold_hours") { $0.bot.outboxHoldHours }
         // In the realname (sent at registration) and the VERSION answers, built at start.
         check("bot.operator_contact") { $0.bot.operatorContact }
+        // The store is opened, and the ownership session set up, once at start.
+        check("store.url") { $0.store.postgres?.displayURL }
+        check("store.password") { $0.store.password?.value }
+        check("store.max_networks_per_process") { $0.store.maxNetworksPerProcess }
+        check("store.takeover_seconds") { $0.store.takeoverSeconds }
         check("proxy.base_url") { $0.proxy.baseURL }
         check("proxy.api_key") { $0.proxy.apiKey?.value }
         check("proxy.auth_style") { $0.proxy.authStyle }

@@ -8,6 +8,7 @@ import MidjourneyAPI
 import ServiceLifecycle
 import UnixSignals
 import Store
+import PostgresStore
 
 /// One running bot assembled from a `Configuration`: store, proxy clients, bridge, one IRC
 /// connection per network and the HTTP server, run as swift-service-lifecycle services so that
@@ -18,7 +19,10 @@ public struct BotRuntime: Sendable {
     public let transport: IRCTransport
     /// The `[[matrix]]` accounts (none: IRC only).
     public let matrix: MatrixTransport
-    public let store: SQLiteStore
+    /// The SQLite file, or the shared PostgreSQL database (`[store] url`).
+    public let store: any BotStore
+    /// With a shared database: this process's hold on its networks; nil with SQLite.
+    let ownership: OwnershipService?
     /// The URL passed to the proxy as `notifyHook`, nil when polling alone follows tasks.
     public let notifyHook: String?
     /// Re-reads the config file for `!reload` and SIGHUP; nil when started without a path.
@@ -45,7 +49,17 @@ public struct BotRuntime: Sendable {
                             imageFetcher: (any ImageFetcher)? = nil, clock: BridgeClock = .system, configPath: String? = nil,
                             loader: ConfigurationLoader = ConfigurationLoader(), logLevel: LiveLogLevel? = nil,
                             logger: Logger) async throws -> BotRuntime {
-        let store = try SQLiteStore.open(path: configuration.bot.databasePath)
+        let store: any BotStore
+        let postgres: PostgresStore?
+        if let shared = configuration.store.postgres {
+            let opened = try await PostgresStore.open(shared, logger: Logger(label: "mjbridge.store", level: logger.logLevel))
+            postgres = opened
+            store = opened
+            logger.notice("using the shared PostgreSQL store", metadata: ["url": "\(shared.displayURL)"])
+        } else {
+            postgres = nil
+            store = try SQLiteStore.open(path: configuration.bot.databasePath)
+        }
         let secret: String
         if let configured = configuration.http.callbackSecret?.value, !configured.isEmpty {
             secret = configured
@@ -70,11 +84,17 @@ public struct BotRuntime: Sendable {
                                        observer: metrics.proxyObserver)
         let version = configuration.bot.versionText
         let stsPolicies = StoreSTSPolicies(store: store)
-        let ircClients = configuration.networks.map { network in
-            IRCConnection(configuration: network.connectionConfiguration(version: version, operatorContact: configuration.bot.operatorContact),
-                          logger: Logger(label: "mjbridge.irc", level: logger.logLevel), stsPolicies: stsPolicies)
+        let networks = configuration.networks
+        let operatorContact = configuration.bot.operatorContact
+        let ircLogger = Logger(label: "mjbridge.irc", level: logger.logLevel)
+        let makeClient: @Sendable (String) -> IRCConnection? = { name in
+            networks.first { $0.name == name }.map { network in
+                IRCConnection(configuration: network.connectionConfiguration(version: version, operatorContact: operatorContact),
+                              logger: ircLogger, stsPolicies: stsPolicies)
+            }
         }
-        let transport = IRCTransport(clients: ircClients, logger: logger, metrics: metrics)
+        let ircClients = networks.compactMap { makeClient($0.name) }
+        let transport = IRCTransport(clients: ircClients, logger: logger, metrics: metrics, makeClient: makeClient)
         let imageHosting = try await Self.imageHosting(configuration: configuration, store: store, metrics: metrics, clock: clock,
                                                        logger: Logger(label: "mjbridge.images", level: logger.logLevel))
         let linkFetcher = try imageFetcher ?? GuardedImageFetcher(
@@ -84,6 +104,16 @@ public struct BotRuntime: Sendable {
         let matrix = MatrixTransport(accounts: configuration.matrix.map {
             MatrixAccount(settings: $0, store: store, logger: matrixLogger, resultImages: resultImages)
         })
+        // Several processes on one database: each network and account held by one of them.
+        var ownership: OwnershipService?
+        var ownedTransports: OwnedTransports?
+        if let postgres, let shared = configuration.store.postgres {
+            let transports = OwnedTransports(irc: transport, matrix: matrix, logger: logger)
+            ownedTransports = transports
+            ownership = OwnershipService(names: configuration.networks.map(\.name) + configuration.matrix.map(\.name),
+                                         settings: configuration.store, configuration: shared, store: postgres, transports: transports,
+                                         logger: Logger(label: "mjbridge.ownership", level: logger.logLevel))
+        }
         let live = LiveSettingsHolder(configuration.liveSettings())
         let reloader = configPath.map { path in
             ConfigReloader(path: path, loader: loader, running: configuration, live: live, store: store, transport: transport,
@@ -95,11 +125,14 @@ public struct BotRuntime: Sendable {
                             imageFetcher: linkFetcher,
                             resultImageHost: imageHosting?.host ?? DisabledResultImageHost(),
                             modeClients: clients.byMode, clock: clock, live: live, reloader: reloader,
-                            metrics: metrics.bridgeMetrics, logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
+                            metrics: metrics.bridgeMetrics, holding: ownership,
+                            logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
+        await ownedTransports?.attach(bridge)
+        // A NOTIFY from the process that committed lines for a network held here.
+        await ownership?.attach(wake: { await bridge.registered(network: $0) })
         let routes = CallbackRoutes(secret: secret, sink: BridgeCallbackSink(bridge: bridge), metrics: metrics)
-        let health = RuntimeHealth(clients: transport.clients, tracker: bridge.tracker, clock: clock,
+        let health = RuntimeHealth(transport: transport, ownership: ownership, tracker: bridge.tracker, clock: clock,
                                    pollFailureThreshold: RuntimeHealth.threshold(pollInterval: configuration.proxy.pollIntervalSeconds))
-        let networkClients = transport.clients
         let tracker = bridge.tracker
         let observability = ObservabilityRoutes(health: health, metrics: metrics, beforeScrape: {
             // Gauges are read at scrape time: two COUNTs and each client's state, no bookkeeping
@@ -110,12 +143,13 @@ public struct BotRuntime: Sendable {
             } catch {
                 logger.warning("cannot read the store for /metrics", metadata: ["error": "\(error)"])
             }
-            for (name, client) in networkClients {
+            for (name, client) in transport.clients {
                 metrics.connection(network: name, registered: await client.isRegistered)
             }
             if let last = await tracker.lastPoll { metrics.lastPoll(reachedProxy: last.failure == nil) }
         })
         return BotRuntime(configuration: configuration, bridge: bridge, transport: transport, matrix: matrix, store: store,
+                          ownership: ownership,
                           notifyHook: notifyHook, reloader: reloader, metrics: metrics, routes: routes,
                           observability: observability, listen: listen, metricsListen: metricsListen,
                           imageHost: imageHosting?.host, imageRoutes: imageHosting?.routes, imageService: imageHosting?.service,
@@ -125,7 +159,7 @@ public struct BotRuntime: Sendable {
     /// The image host when `[images] public_base_url` is set: a disk blob store at `store_dir`,
     /// a fetcher with its own limiter (mirrors never wait behind users' images, nor they behind
     /// mirrors), the `/i/` routes and the background service. Nil (logged) when not set.
-    static func imageHosting(configuration: Configuration, store: SQLiteStore, metrics: BotMetrics, clock: BridgeClock,
+    static func imageHosting(configuration: Configuration, store: any BotStore, metrics: BotMetrics, clock: BridgeClock,
                              logger: Logger) async throws -> (host: HostedResultImages, routes: ImageRoutes, service: ImageHostingService)? {
         guard let settings = HostedResultImages.Settings(configuration.images, proxyBaseURL: configuration.proxy.baseURL) else {
             logger.notice("no images.public_base_url: result images are not hosted, the proxy's links are posted as they are (they expire)")
@@ -150,8 +184,11 @@ public struct BotRuntime: Sendable {
     /// takes it before `make` opens the store and holds it until the process ends. Not taken
     /// by `make` itself: in-process restarts in tests open the same file again on purpose.
     /// - Throws: `DatabaseLockError` naming the file and, when known, the holder's pid.
-    public static func lockDatabase(of configuration: Configuration) throws -> DatabaseLock {
-        try DatabaseLock.acquire(forDatabaseAt: configuration.bot.databasePath)
+    /// Nil with a shared PostgreSQL store (`[store] url`): several processes use it on purpose,
+    /// and each network's advisory lock decides who speaks there.
+    public static func lockDatabase(of configuration: Configuration) throws -> DatabaseLock? {
+        guard !configuration.store.isShared else { return nil }
+        return try DatabaseLock.acquire(forDatabaseAt: configuration.bot.databasePath)
     }
 
     /// The services in start order; graceful shutdown runs in reverse.
@@ -171,9 +208,15 @@ public struct BotRuntime: Sendable {
         }
         if let imageService { services.append(imageService) }
         services.append(BridgeService(bridge: bridge, logger: logger))
+        // Before the transports, so it stops after them: their QUITs go out before the locks
+        // are released and a standby takes over.
+        if let ownership { services.append(ownership) }
         // A service that returns ends the group: one without networks or accounts is left out.
-        if !transport.clients.isEmpty { services.append(IRCService(transport: transport, bridge: bridge)) }
-        if !matrix.accounts.isEmpty { services.append(MatrixService(transport: matrix, bridge: bridge)) }
+        // Held among several processes, a network or account starts when this one takes it over.
+        if !transport.clients.isEmpty {
+            services.append(IRCService(transport: transport, bridge: bridge, startsClients: ownership == nil))
+        }
+        if !matrix.accounts.isEmpty, ownership == nil { services.append(MatrixService(transport: matrix, bridge: bridge)) }
         return services
     }
 

@@ -6,7 +6,11 @@ import IRCClient
 /// without a success for longer than `pollFailureThreshold`; the body says, per network,
 /// whether the bot is registered and whether the last poll reached the proxy.
 struct RuntimeHealth: HealthReporter {
-    let clients: [String: IRCConnection]
+    /// Its connections are read at each report (a takeover replaces a network's connection).
+    let transport: IRCTransport
+    /// Several processes on one database: networks held elsewhere are "standby (held by …)",
+    /// and only the held ones count for health (a standby holding nothing is healthy).
+    let ownership: OwnershipService?
     let tracker: TaskTracker
     let clock: BridgeClock
     /// 3 poll intervals or 60 s, whichever is larger: one failed poll is a blip, not an outage.
@@ -18,11 +22,18 @@ struct RuntimeHealth: HealthReporter {
 
     func healthReport() async -> HealthReport {
         var networks: [String: String] = [:]
-        for (name, client) in clients {
+        var held: [String] = []
+        let holders = await ownership?.holders()
+        for (name, client) in transport.clients {
+            if let holder = holders?[name], holder != "held here" {
+                networks[name] = holder
+                continue
+            }
+            held.append(name)
             networks[name] = await client.isRegistered ? "registered" : "connecting"
         }
         var reasons: [String] = []
-        if !networks.isEmpty, !networks.values.contains("registered") {
+        if !held.isEmpty, !held.contains(where: { networks[$0] == "registered" }) {
             reasons.append("no network is registered")
         }
         let now = clock.now()

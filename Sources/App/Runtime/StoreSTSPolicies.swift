@@ -57,7 +57,8 @@ extension Configuration {
     /// read-only (it never migrates or writes the live bot's database); a database that
     /// cannot be read is said so, not fatal.
     public func storedSTSNotes(now: Date = Date()) async -> [String] {
-        guard networks.contains(where: { !$0.tls }), FileManager.default.fileExists(atPath: bot.databasePath) else { return [] }
+        // A shared PostgreSQL store is not opened by check-config (it would migrate it).
+        guard !store.isShared, networks.contains(where: { !$0.tls }), FileManager.default.fileExists(atPath: bot.databasePath) else { return [] }
         do {
             return stsNotes(policies: try SQLiteStore.storedSTSPolicies(path: bot.databasePath), now: now)
         } catch {

@@ -6,9 +6,14 @@ import ServiceLifecycle
 struct IRCService: Service {
     let transport: IRCTransport
     let bridge: ChatBridge
+    /// False when networks are held among several processes: `OwnedTransports` starts each
+    /// when this process takes it over (the pump is here all the same).
+    var startsClients = true
 
     func run() async throws {
-        for client in transport.clients.values { await client.start() }
+        if startsClients {
+            for client in transport.clients.values { await client.start() }
+        }
         let transport = self.transport
         await withGracefulShutdownHandler {
             await transport.pump(into: bridge)

@@ -2,21 +2,50 @@ import Bridge
 import IRC
 import IRCClient
 import Logging
+import Synchronization
 
 /// The bridge's `ChatTransport` over one `IRCConnection` per configured network, and the pump
 /// that turns what those clients hear into `ChatEvent`s for the bridge.
 public struct IRCTransport: ChatTransport {
-    /// Keyed by network name as written in `bot.conf`.
-    public let clients: [String: IRCConnection]
+    /// Keyed by network name as written in `bot.conf`: the connection in use now. A process that
+    /// holds networks among several (`[store] url`) gets a fresh connection each time it takes a
+    /// network over (an `IRCConnection` does not start again once shut down).
+    public var clients: [String: IRCConnection] { table.clients.withLock { $0 } }
+    private let table: ClientTable
     let logger: Logger
     let metrics: BotMetrics?
 
-    public init(clients: [IRCConnection], logger: Logger, metrics: BotMetrics? = nil) {
+    /// The connections by name, and which were handed out by `takeOver` (so a second takeover
+    /// builds a new one).
+    private final class ClientTable: Sendable {
+        let clients: Mutex<[String: IRCConnection]>
+        let used = Mutex<Set<String>>([])
+        /// A new connection for a network, for takeovers after the first.
+        let make: (@Sendable (String) -> IRCConnection?)?
+
+        init(_ clients: [String: IRCConnection], make: (@Sendable (String) -> IRCConnection?)?) {
+            self.clients = Mutex(clients)
+            self.make = make
+        }
+    }
+
+    public init(clients: [IRCConnection], logger: Logger, metrics: BotMetrics? = nil,
+                makeClient: (@Sendable (String) -> IRCConnection?)? = nil) {
         var byName: [String: IRCConnection] = [:]
         for client in clients { byName[client.configuration.name] = client }
-        self.clients = byName
+        self.table = ClientTable(byName, make: makeClient)
         self.logger = logger
         self.metrics = metrics
+    }
+
+    /// The connection to start for a network this process just took over: the configured one
+    /// the first time, a new one after (nil: no such network, or no way to make one).
+    func takeOver(_ network: String) -> IRCConnection? {
+        let first = table.used.withLock { $0.insert(network).inserted }
+        if first { return clients[network] }
+        guard let fresh = table.make?(network) else { return nil }
+        table.clients.withLock { $0[network] = fresh }
+        return fresh
     }
 
     public func send(_ line: OutgoingChat) async throws {

@@ -163,6 +163,8 @@ extension CommandContext {
             parts.append("No tasks pending")
         }
         if let part = Self.openIntentsPart(openIntents, now: now) { parts.append(part) }
+        // Several processes: which one holds what (the rest of the report is the shared database's).
+        if let holding = bridge.holding { parts.append(await holding.report()) }
         parts.append(contentsOf: Self.outboxParts(outbox, owedTargets: outbox.owed > 0 ? await owedTargets() : [], now: now))
         switch await bridge.tracker.lastPoll {
         case nil:

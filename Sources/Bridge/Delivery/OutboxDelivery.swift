@@ -24,6 +24,9 @@ public actor OutboxDelivery {
     /// Whether the store says a channel was joined from chat (see `DeliveryRules.check`);
     /// asked only when the transport says the bot does not want the channel.
     private let joinedFromChat: @Sendable (_ network: String, _ channel: String) async -> Bool
+    /// Several processes on one database: only the holder of a network sends its lines, and
+    /// only while its hold is confirmed (nil: this process holds everything).
+    private let holding: (any NetworkHolding)?
 
     /// One per network, spawned when a line for it is committed or at the start.
     private var workers: [String: Worker] = [:]
@@ -85,8 +88,10 @@ public actor OutboxDelivery {
                 now: @escaping @Sendable () -> Date,
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
                 joinedFromChat: @escaping @Sendable (_ network: String, _ channel: String) async -> Bool = { _, _ in false },
+                holding: (any NetworkHolding)? = nil,
                 logger: Logger) {
         self.joinedFromChat = joinedFromChat
+        self.holding = holding
         self.store = store
         self.transport = transport
         self.rules = DeliveryRules(policy: policy)
@@ -223,6 +228,11 @@ public actor OutboxDelivery {
     /// Sends what `network` owes now, in order per target; a held or refused target's later
     /// lines wait behind it, other targets go on.
     private func round(_ network: String) async -> RoundEnd {
+        if let holding, !(await holding.holds(network)) {
+            // Another process holds it: the lines committed here are its to send.
+            await holding.wakeHolder(of: network)
+            return .idle
+        }
         let lines: [OutboxLine]
         do {
             lines = try await store.owedLines(network: network)
@@ -277,6 +287,13 @@ public actor OutboxDelivery {
             }
             // A progress line superseded while this round ran is skipped, as at queue time.
             if line.isProgress, (try? await store.isOwed(lineId: id)) == false { continue }
+            // The fence, before every line: a process whose hold is no longer confirmed by the
+            // database stops here (the line stays owed for whoever holds the network next).
+            if let holding, !(await holding.mayDeliver(network)) {
+                logger.notice("not sending: this process's hold on the network is not confirmed", metadata: ["network": "\(network)"])
+                end = .retry(after: rules.policy.interruptedRetry)
+                break lineLoop
+            }
             let report = await deliverWithDeadline(line)
             switch rules.step(after: report, line: line, now: self.now()) {
             case .delivered:

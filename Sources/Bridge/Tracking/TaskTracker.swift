@@ -55,11 +55,16 @@ public actor TaskTracker {
     private var mirrorJobs: [String: Task<ApplyOutcome, Never>] = [:]
     /// Set by `stopMirroring()`: no new jobs, and running ones commit nothing.
     private var mirroringStopped = false
+    /// Several processes on one database: a task is polled and expired only by the holder of
+    /// its network (nil: this process holds everything). Callbacks are applied anywhere.
+    private let holding: (any NetworkHolding)?
 
     public init(store: any BotStore, delivery: OutboxDelivery, source: any TaskSource, configuration: BridgeConfiguration,
                 clock: BridgeClock, logger: Logger, channels: ChannelSettings? = nil, live: LiveSettingsHolder? = nil,
-                counters: ActivityCounters? = nil, metrics: BridgeMetrics = .none, imageHost: (any ResultImageHost)? = nil) {
+                counters: ActivityCounters? = nil, metrics: BridgeMetrics = .none, imageHost: (any ResultImageHost)? = nil,
+                holding: (any NetworkHolding)? = nil) {
         self.imageHost = imageHost
+        self.holding = holding
         self.mirrorSlots = MirrorSlots(count: configuration.maxConcurrentMirrors)
         self.store = store
         self.channels = channels
@@ -314,7 +319,7 @@ public actor TaskTracker {
     /// lost and their users told, once. Run at start (`recover`) and periodically.
     public func reconcileIntents(minimumAge: TimeInterval) async {
         let now = clock.now()
-        let open: [IntentRecord]
+        var open: [IntentRecord]
         do {
             open = try await store.openIntents(createdUpTo: now.addingTimeInterval(-minimumAge))
         } catch {
@@ -323,6 +328,9 @@ public actor TaskTracker {
             logger.error("cannot read open intents", metadata: ["error": "\(error)"])
             return
         }
+        guard !open.isEmpty else { return }
+        // Each holder looks after the submissions of its own networks.
+        open = await heldOnly(open, network: \.network)
         guard !open.isEmpty else { return }
         let listing: IntentReconciliation.Listing
         do {
@@ -407,7 +415,7 @@ public actor TaskTracker {
     /// past their deadline, then delivers.
     public func poll(everything: Bool = false) async {
         let now = clock.now()
-        let pending: [TaskRecord]
+        var pending: [TaskRecord]
         do {
             pending = try await store.pendingTasks()
         } catch {
@@ -416,6 +424,7 @@ public actor TaskTracker {
             logger.error("cannot list pending tasks", metadata: ["error": "\(error)"])
             return
         }
+        pending = await heldOnly(pending, network: \.network)
         let pendingIds = Set(pending.map(\.id))
         lastPolled = lastPolled.filter { pendingIds.contains($0.key) }
         let due = pending.filter {
@@ -446,6 +455,23 @@ public actor TaskTracker {
         await delivery.wake()
     }
 
+    /// The items of the networks this process holds (all of them without `holding`).
+    private func heldOnly<T>(_ items: [T], network: (T) -> String) async -> [T] {
+        guard let holding else { return items }
+        var answers: [String: Bool] = [:]
+        var kept: [T] = []
+        for item in items {
+            let name = network(item)
+            let held: Bool
+            if let known = answers[name] { held = known } else {
+                held = await holding.holds(name)
+                answers[name] = held
+            }
+            if held { kept.append(item) }
+        }
+        return kept
+    }
+
     struct Finished: Sendable {
         var outcome: TaskOutcome
         var seconds: Double
@@ -463,7 +489,8 @@ public actor TaskTracker {
         var expired = 0
         do {
             // A task whose success is being mirrored has its result: not timed out.
-            for task in try await store.pendingTasks() where task.deadline <= now && mirrorJobs[task.id] == nil {
+            let pending = await heldOnly(try await store.pendingTasks(), network: \.network)
+            for task in pending where task.deadline <= now && mirrorJobs[task.id] == nil {
                 let ref = try await store.shortReference(for: task)
                 let transition = await transition(for: task, ref: ref)
                 let minutes = Int((configuration.taskDeadline / 60).rounded())

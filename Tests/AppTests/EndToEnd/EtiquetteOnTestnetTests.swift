@@ -56,7 +56,7 @@ struct EtiquetteOnTestnetTests {
     }
 
     /// Polls the bot's audit log (bounded) for an `invite` row about `channel`.
-    static func inviteAudit(_ store: SQLiteStore, channel: String) async throws -> AuditEntry {
+    static func inviteAudit(_ store: any BotStore, channel: String) async throws -> AuditEntry {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let row = try await store.recentAudit(limit: 50).first(where: { $0.command == "invite" && $0.target == channel }) {

@@ -98,13 +98,13 @@ extension TestPeer {
 /// The bot's outbox as the test reads it from the database file (the bot may be another
 /// process): which result lines exist and which are marked sent.
 struct OutboxProbe {
-    let store: SQLiteStore
+    let store: any BotStore
 
     init(path: String) throws {
         store = try SQLiteStore.open(path: path)
     }
 
-    init(store: SQLiteStore) {
+    init(store: any BotStore) {
         self.store = store
     }
 

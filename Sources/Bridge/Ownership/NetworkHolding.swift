@@ -1,0 +1,19 @@
+import Foundation
+
+/// Which networks (IRC networks and Matrix accounts, by name) this process holds, when several
+/// bot processes share one database. Nil where the bridge takes one: a single process with its
+/// SQLite file holds everything, as always.
+public protocol NetworkHolding: Sendable {
+    /// Whether this process holds `network` now: only its holder polls that network's tasks,
+    /// expires them and delivers its lines.
+    func holds(_ network: String) async -> Bool
+    /// Whether a line may go out on `network` now: held, and the hold confirmed by the database
+    /// recently enough that no other process can have taken it over (the fence; see
+    /// `OwnershipMachine.mayDeliver`). Asked before every line.
+    func mayDeliver(_ network: String) async -> Bool
+    /// Lines for `network` were committed here but another process holds it: its holder is
+    /// woken (PostgreSQL NOTIFY), so a callback that reached any process is delivered at once.
+    func wakeHolder(of network: String) async
+    /// One sentence for `!pending`: what this process holds and who holds the rest.
+    func report() async -> String
+}
