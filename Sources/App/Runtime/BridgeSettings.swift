@@ -31,6 +31,9 @@ extension Configuration {
                 }
             }
         }
+        for account in matrix {
+            if let prefix = account.commandPrefix { bridge.networkPrefixes[account.name] = prefix }
+        }
         bridge.routeStateKey = RouteStateKey(callbackSecret: callbackSecret)
         bridge.routeTargets = RouteTargetRules(networks: Set(networks.map(\.name) + matrix.map(\.name)))
         bridge.taskRetentionDays = bot.taskRetentionDays
