@@ -309,6 +309,33 @@ extension MatrixAccountOnSynapseTests {
     }
 }
 
+extension MatrixAccountOnSynapseTests {
+    /// An account that logs in with its password has no token when the bridge restores the
+    /// rooms joined from chat (at its own start): the join waits for the login instead of
+    /// failing, so a room an owner had the bot `!join` is joined again after a restart.
+    @Test func aPasswordAccountRejoinsARoomJoinedFromChatAfterARestart() async throws {
+        let setup = try await Setup.make()
+        defer { Task { await setup.cleanUp() } }
+        let credential = "password = \"\(setup.synapse.bot.password)\""
+        var bot = try await setup.start(accountKeys: credential)
+        var account = try #require(bot.runtime.matrix.accounts["synapse"])
+        let owner = MatrixClient(homeserver: setup.synapse.url, accessToken: setup.synapse.owner.accessToken)
+        _ = try await owner.join(setup.roomID)
+        let other = try await owner.createRoom(["preset": "public_chat", "name": "joined from chat"])
+        _ = try await owner.send(roomID: setup.roomID, transactionID: UUID().uuidString,
+                                 content: ["msgtype": "m.text", "body": .string("!join \(other)")])
+        try await eventually("the bot in the room joined from chat") { await account.isJoined(other) }
+        await bot.stop()
+
+        // While it is down, the bot's user leaves that room (another of its devices).
+        try await MatrixClient(homeserver: setup.synapse.url, accessToken: setup.synapse.bot.accessToken).leave(other)
+        bot = try await setup.start(accountKeys: credential)
+        account = try #require(bot.runtime.matrix.accounts["synapse"])
+        try await eventually("the room joined from chat joined again") { await account.isJoined(other) }
+        await bot.stop()
+    }
+}
+
 /// Polls `condition` every 200 ms; fails the test (throws) after `timeout`.
 private func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () async -> Bool) async throws {
     let end = ContinuousClock.now + timeout

@@ -39,6 +39,10 @@ public actor MatrixAccount {
     private var displayNames: [String: [String: String]] = [:]
     /// True once the first batch was read: before it, nothing is known about rooms, so lines wait.
     private var synced = false
+    /// Joins (true) and parts asked for before the account was logged in and synced — the
+    /// bridge restores the rooms joined or left from chat at its own start, when a password
+    /// account has no token yet: done in order after the configured rooms.
+    private var deferred: [(room: String, join: Bool)] = []
     /// On the very first start: messages sent before it (ms since 1970, the server's clock) are
     /// history. The first sync alone does not say so reliably: Synapse answers an identical
     /// request from its response cache for a while (`sync_response_cache_duration`), so a
@@ -100,6 +104,7 @@ public actor MatrixAccount {
             logger.info("first start on this account: the rooms' history is skipped", metadata: ["account": "\(name)"])
         }
         await joinConfiguredRooms()
+        await runDeferredJoinsAndParts()
         synced = true
         status.hearing()
         // Lines owed here (from before a restart) go out now.
@@ -199,6 +204,20 @@ public actor MatrixAccount {
                 if room != roomID { aliases[room] = roomID }
             } catch {
                 logger.warning("cannot join a configured room", metadata: ["account": "\(name)", "room": "\(room)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// What was asked before the start (see `deferred`); a failure is logged as for configured rooms.
+    private func runDeferredJoinsAndParts() async {
+        let asked = deferred
+        deferred = []
+        for (room, join) in asked {
+            do {
+                if join { try await joinNow(room) } else { try await partNow(room) }
+            } catch {
+                logger.warning("cannot \(join ? "join" : "leave") a room joined or left from chat",
+                               metadata: ["account": "\(name)", "room": "\(room)", "error": "\(error)"])
             }
         }
     }
@@ -528,7 +547,13 @@ public actor MatrixAccount {
 
     public func isJoined(_ roomID: String) -> Bool { joined.contains(aliases[roomID] ?? roomID) }
 
+    /// Joins now, or after the start when the account is not logged in and synced yet.
     func join(_ room: String) async throws {
+        guard synced else { return deferred.append((room, true)) }
+        try await joinNow(room)
+    }
+
+    private func joinNow(_ room: String) async throws {
         do {
             let roomID = try await client.join(room)
             wanted.insert(roomID)
@@ -549,7 +574,13 @@ public actor MatrixAccount {
         return roomID
     }
 
+    /// Leaves now, or after the start (see `join`).
     func part(_ room: String) async throws {
+        guard synced else { return deferred.append((room, false)) }
+        try await partNow(room)
+    }
+
+    private func partNow(_ room: String) async throws {
         // `POST /rooms/{roomId}/leave` takes no alias.
         let roomID = await canonicalRoom(room)
         do {
