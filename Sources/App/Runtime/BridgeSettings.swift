@@ -35,7 +35,7 @@ extension Configuration {
             if let prefix = account.commandPrefix { bridge.networkPrefixes[account.name] = prefix }
         }
         bridge.routeStateKey = RouteStateKey(callbackSecret: callbackSecret)
-        bridge.routeTargets = RouteTargetRules(networks: Set(networks.map(\.name) + matrix.map(\.name)))
+        bridge.routeTargets = RouteTargetRules(networks: Set(networks.map(\.name)), matrixNetworks: Set(matrix.map(\.name)))
         bridge.taskRetentionDays = bot.taskRetentionDays
         bridge.deliveryPolicy = DeliveryPolicy(holdHours: bot.outboxHoldHours)
         return bridge
