@@ -202,6 +202,42 @@ import Testing
         #expect(scrape.value("mjbridge_matrix_sends_total", ["account": "hs", "result": "sent"]) == 0)
     }
 
+    /// Secrets as for IRC: `access_token_file` / `password_file` relative to the config file,
+    /// the environment (`MJBRIDGE_MATRIX_<NAME>_…`, other characters as `_`) over the file over
+    /// the inline value; an inline value and a file together are refused.
+    @Test func theCredentialComesFromAFileOrTheEnvironment() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mjbridge-mxsecret-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "syt_from_file\n".write(to: directory.appendingPathComponent("token.txt"), atomically: true, encoding: .utf8)
+        try "pw_from_file".write(to: directory.appendingPathComponent("password.txt"), atomically: true, encoding: .utf8)
+        func load(_ keys: String, environment: [String: String] = [:]) throws(ConfigError) -> MatrixSettings? {
+            let path = directory.appendingPathComponent("bot.conf").path
+            try? (Self.base + """
+                [[matrix]]
+                name = "matrix-org"
+                homeserver = "https://matrix.example.org"
+                user_id = "@mjb:example.org"
+                \(keys)
+                """).write(toFile: path, atomically: true, encoding: .utf8)
+            return try ConfigurationLoader(environment: environment).load(path: path).matrix.first
+        }
+        let fromFile = try #require(try load("access_token_file = \"token.txt\""))
+        #expect(fromFile.accessToken?.value == "syt_from_file" && fromFile.accessToken?.origin.hasPrefix("file ") == true)
+        #expect(try load("password_file = \"password.txt\"")?.password?.value == "pw_from_file")
+        let fromEnv = try load("access_token_file = \"token.txt\"",
+                               environment: ["MJBRIDGE_MATRIX_MATRIX_ORG_ACCESS_TOKEN": "syt_from_env"])
+        #expect(fromEnv?.accessToken?.value == "syt_from_env")
+        #expect(try load("password = \"x\"", environment: ["MJBRIDGE_MATRIX_MATRIX_ORG_PASSWORD": "pw_env"])?.password?.value == "pw_env")
+        do {
+            _ = try load("access_token = \"a\"\naccess_token_file = \"token.txt\"")
+            Issue.record("an inline token and a file together are refused")
+        } catch {
+            #expect(error == .secretConflict(key: "matrix[0].access_token"))
+        }
+        #expect(throws: ConfigError.self) { try load("access_token_file = \"missing.txt\"") }
+    }
+
     @Test func invitesIsReadAndDecidesWhoseInvitationIsFollowed() throws {
         for value in MatrixInvitePolicy.allCases {
             let configuration = try ConfigurationLoader(environment: [:]).parse(toml: Self.base + """
