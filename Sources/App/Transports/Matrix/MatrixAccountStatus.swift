@@ -6,7 +6,9 @@ public struct MatrixAccountStatus: Sendable, Equatable {
     public enum State: Sendable, Equatable {
         /// Logging in, the first sync, joining the configured rooms.
         case starting
-        /// The last `/sync` was answered: commands are heard.
+        /// The sync loop runs (logged in, rooms joined) and its last request was answered:
+        /// commands are heard. After a restart this holds from the login on, before the first
+        /// long poll returns (`lastSyncAt` stays nil until it does).
         case syncing
         /// A request of the loop failed (network, 5xx, `M_LIMIT_EXCEEDED`): it is tried again
         /// after a pause. `error` is the last failure (no token in it), `since` the first one.
