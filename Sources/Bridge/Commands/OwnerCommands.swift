@@ -37,7 +37,9 @@ extension CommandContext {
         if let key, !ChannelName.isValidKey(key) {
             return await answer("A channel key cannot contain commas or control characters.", outcome: "refused: bad key", target: channel)
         }
-        if await bridge.transport.isJoined(network: event.network, channel: channel) {
+        // A Matrix alias of a room the bot is in already is that room.
+        let known = await bridge.transport.canonicalChannel(network: event.network, channel: channel)
+        if await bridge.transport.isJoined(network: event.network, channel: known) {
             return await answer("I'm already in \(channel).", outcome: "no change", target: channel)
         }
         do {

@@ -305,6 +305,15 @@ extension MatrixAccountOnSynapseTests {
             $0["type"] == "m.room.member" && $0["state_key"]?.stringValue == setup.synapse.bot.userID
         }?["content"]?["membership"]?.stringValue
         #expect(membership == "leave")
+
+        // Joined again by id, then asked to join by alias (unknown to this process): it is the same room.
+        _ = try await say("!join \(other)", in: setup.roomID)
+        try await eventually("the bot in the room again") { await account.isJoined(other) }
+        let again = try await say("!join \(alias)", in: setup.roomID)
+        try await eventually("the answer to !join by alias") { await !setup.replies(to: again).isEmpty }
+        let answer = await setup.replies(to: again).first?["content"]?["body"]?.stringValue ?? ""
+        #expect(answer.contains("I'm already in \(alias)"), "\(answer)")
+        #expect(try await rows() == [other: .joined], "one row, by room id")
         await bot.stop()
     }
 }
