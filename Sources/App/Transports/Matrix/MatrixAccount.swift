@@ -419,10 +419,11 @@ public actor MatrixAccount {
     }
 
     /// Matrix sends only to rooms, by id (`!opaque:server`, or `!opaque` from room version
-    /// 12 on). A line for anything else (a display name where IRC would have a nick) has no
-    /// place to go: refused here rather than handed to the homeserver as a path segment.
+    /// 12 on; the opaque part is the server's choice, and goes into the path percent-encoded).
+    /// A line for anything else (a display name where IRC would have a nick) has no place to
+    /// go: refused here rather than handed to the homeserver.
     static func isRoomID(_ target: String) -> Bool {
-        target.count > 1 && target.first == "!" && !target.contains(where: { $0 == " " || $0 == "/" })
+        target.unicodeScalars.count > 1 && target.first == "!" && !target.unicodeScalars.contains { $0.value < 0x21 || $0.value == 0x7F }
     }
 
     /// An owed line: one event, its transaction id derived from the line, so a resend after a
