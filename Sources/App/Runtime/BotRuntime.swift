@@ -82,8 +82,9 @@ public struct BotRuntime: Sendable {
         let matrixLogger = Logger(label: "mjbridge.matrix", level: logger.logLevel)
         let resultImages = MatrixResultImages(store: store, host: imageHosting?.host, fetcher: linkFetcher, logger: matrixLogger)
         let matrix = MatrixTransport(accounts: configuration.matrix.map {
-            MatrixAccount(settings: $0, store: store, logger: matrixLogger, resultImages: resultImages)
+            MatrixAccount(settings: $0, store: store, logger: matrixLogger, resultImages: resultImages, metrics: metrics)
         })
+        metrics.prepareMatrixSeries(accounts: configuration.matrix.map(\.name))
         let live = LiveSettingsHolder(configuration.liveSettings())
         let reloader = configPath.map { path in
             ConfigReloader(path: path, loader: loader, running: configuration, live: live, store: store, transport: transport,
@@ -97,8 +98,9 @@ public struct BotRuntime: Sendable {
                             modeClients: clients.byMode, clock: clock, live: live, reloader: reloader,
                             metrics: metrics.bridgeMetrics, logger: Logger(label: "mjbridge.bridge", level: logger.logLevel))
         let routes = CallbackRoutes(secret: secret, sink: BridgeCallbackSink(bridge: bridge), metrics: metrics)
-        let health = RuntimeHealth(clients: transport.clients, tracker: bridge.tracker, clock: clock,
+        let health = RuntimeHealth(clients: transport.clients, matrixAccounts: matrix.accounts, tracker: bridge.tracker, clock: clock,
                                    pollFailureThreshold: RuntimeHealth.threshold(pollInterval: configuration.proxy.pollIntervalSeconds))
+        let matrixAccounts = matrix.accounts
         let networkClients = transport.clients
         let tracker = bridge.tracker
         let observability = ObservabilityRoutes(health: health, metrics: metrics, beforeScrape: {
@@ -112,6 +114,9 @@ public struct BotRuntime: Sendable {
             }
             for (name, client) in networkClients {
                 metrics.connection(network: name, registered: await client.isRegistered)
+            }
+            for (name, account) in matrixAccounts {
+                metrics.matrixAccount(name, status: await account.status)
             }
             if let last = await tracker.lastPoll { metrics.lastPoll(reachedProxy: last.failure == nil) }
         })

@@ -346,7 +346,7 @@ public actor TaskTracker {
         }
         let settings = live.current
         for intent in plan.lost {
-            let text = settings.renderer.lostTrack(kind: intent.kind, prompt: intent.prompt)
+            let text = settings.renderer(network: intent.network).lostTrack(kind: intent.kind, prompt: intent.prompt)
             let outgoing = settings.addressing.reply(network: intent.network, channel: intent.channel, nick: intent.nick, text)
             let line = OutboxLine(network: outgoing.network, target: outgoing.target, isChannel: intent.channel != nil,
                                   text: outgoing.text, style: outgoing.style.rawValue, createdAt: now, replyTo: intent.replyTo)
@@ -367,7 +367,7 @@ public actor TaskTracker {
         let settings = live.current
         let policy = await channels?.progressPolicy(network: record.network, channel: record.channel)
             ?? settings.progressPolicy(network: record.network, channel: record.channel)
-        return TaskTransition(renderer: settings.renderer, addressing: settings.addressing,
+        return TaskTransition(renderer: settings.renderer(network: record.network), addressing: settings.addressing,
                               throttle: ProgressThrottle(policy: policy, minimumInterval: configuration.progressMinimumInterval),
                               ref: ref, now: clock.now())
     }

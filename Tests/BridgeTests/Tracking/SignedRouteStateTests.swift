@@ -137,6 +137,34 @@ import Testing
     }
 }
 
+extension RouteTargetRulesTests {
+    /// A Matrix account's routes: a room id, the display name where IRC has a nick (spaces and
+    /// all), the user id as account; never a private route (a Matrix account sends only to rooms).
+    @Test func matrixRoutesNameARoomByIdWithADisplayNameAndAUserId() {
+        let rules = RouteTargetRules(networks: ["libera"], matrixNetworks: ["hs"])
+        #expect(rules.networks == ["libera", "hs"])
+        func accepts(channel: String? = "!AbC:example.org", nick: String = "Alice A.", account: String? = "@alice:example.org",
+                     network: String = "hs") -> Bool {
+            rules.accepts(SignedRouteState(route: TaskRoute(network: network, channel: channel, nick: nick, account: account),
+                                           intent: "i-1"))
+        }
+        #expect(accepts())
+        #expect(accepts(channel: "!KWtFOvvJ8EHGjlKjvK4FU1Bao56pW2bhtS12r7nE8zM", nick: "älice 🦊", account: nil))
+        for channel in [nil, "#art:example.org", "#art", "!short", "!a b:hs", "!a\u{7}:hs"] as [String?] {
+            #expect(!accepts(channel: channel), "\(String(describing: channel))")
+        }
+        for nick in ["", "Alice\r\nA", "a\u{1}b", "a\u{85}b", String(repeating: "é", count: 130)] {
+            #expect(!accepts(nick: nick), "\(nick.debugDescription)")
+        }
+        for account in ["alice", "@alice", "@a b:hs", "@a\u{0}:hs"] {
+            #expect(!accepts(account: account), "\(account)")
+        }
+        // IRC networks keep the IRC rules: a room id or a display name is no channel or nick there.
+        #expect(!accepts(network: "libera"))
+        #expect(rules.accepts(SignedRouteState(route: TaskRoute(network: "libera", channel: "#art", nick: "alice"))))
+    }
+}
+
 @Suite struct CallbackHintTests {
     @Test func takesOnlyTheIdAndTheState() throws {
         let hint = try #require(CallbackHint(body: Data(#"{"id":"1748339029401828","status":"SUCCESS","imageUrl":"http://evil.example/f.png","state":"mjb2 x"}"#.utf8)))

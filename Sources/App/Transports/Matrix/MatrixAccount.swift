@@ -23,6 +23,10 @@ public actor MatrixAccount {
     let syncTimeout: Duration
     /// Where result images come from (nil: results are posted as their link line only).
     let resultImages: MatrixResultImages?
+    /// Sync failures, sends, uploads and rate limits for `/metrics` (nil: not counted).
+    let metrics: BotMetrics?
+    /// The time of `status` (last sync, backing off since).
+    let now: @Sendable () -> Date
 
     /// Rooms the bot is joined to, as the last batch said.
     private var joined: Set<String> = []
@@ -35,19 +39,27 @@ public actor MatrixAccount {
     private var displayNames: [String: [String: String]] = [:]
     /// True once the first batch was read: before it, nothing is known about rooms, so lines wait.
     private var synced = false
+    /// Joins (true) and parts asked for before the account was logged in and synced — the
+    /// bridge restores the rooms joined or left from chat at its own start, when a password
+    /// account has no token yet: done in order after the configured rooms.
+    private var deferred: [(room: String, join: Bool)] = []
     /// On the very first start: messages sent before it (ms since 1970, the server's clock) are
     /// history. The first sync alone does not say so reliably: Synapse answers an identical
     /// request from its response cache for a while (`sync_response_cache_duration`), so a
     /// token that another client of the same device had just used could come back stale, and
     /// the next sync would then replay the backlog (seen in the tests).
     private var historyBefore: Int64?
+    /// Where the sync loop stands, for `/health` and `/metrics`.
+    public private(set) var status = MatrixAccountStatus()
     /// Why the account stopped (token rejected, forbidden, wrong user); nil while it runs.
-    public private(set) var stopReason: String?
+    public var stopReason: String? { status.stopReason }
 
     public init(settings: MatrixSettings, store: any BotStore, logger: Logger,
                 client: MatrixClient? = nil, retry: MatrixRetryPolicy = MatrixRetryPolicy(), syncTimeout: Duration = .seconds(30),
-                resultImages: MatrixResultImages? = nil) {
+                resultImages: MatrixResultImages? = nil, metrics: BotMetrics? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.resultImages = resultImages
+        self.metrics = metrics
+        self.now = now
         self.settings = settings
         self.client = client ?? MatrixClient(homeserver: settings.homeserver, accessToken: settings.accessToken?.value,
                                              logger: logger)
@@ -81,6 +93,7 @@ public actor MatrixAccount {
             guard let batch = await retrying("initial sync", { () async throws(MatrixClientError) -> SyncBatch in
                 try await client.sync(since: nil, timeout: .zero, ownUserID: userID)
             }) else { return }
+            status.synced(at: now(), live: false)
             await apply(batch, bridge: bridge, runCommands: false)
             do {
                 try await store.commitMatrixSince(account: name, since: batch.nextBatch)
@@ -91,7 +104,9 @@ public actor MatrixAccount {
             logger.info("first start on this account: the rooms' history is skipped", metadata: ["account": "\(name)"])
         }
         await joinConfiguredRooms()
+        await runDeferredJoinsAndParts()
         synced = true
+        status.hearing()
         // Lines owed here (from before a restart) go out now.
         await bridge.registered(network: name)
         while !Task.isCancelled && stopReason == nil {
@@ -99,6 +114,7 @@ public actor MatrixAccount {
             guard let batch = await retrying("sync", { () async throws(MatrixClientError) -> SyncBatch in
                 try await client.sync(since: position, timeout: timeout, ownUserID: userID)
             }) else { return }
+            status.synced(at: now(), live: true)
             guard await apply(batch, bridge: bridge, runCommands: true) else {
                 // A command could not be claimed (store failure): the batch is read again.
                 try? await Task.sleep(for: .seconds(1))
@@ -192,6 +208,20 @@ public actor MatrixAccount {
         }
     }
 
+    /// What was asked before the start (see `deferred`); a failure is logged as for configured rooms.
+    private func runDeferredJoinsAndParts() async {
+        let asked = deferred
+        deferred = []
+        for (room, join) in asked {
+            do {
+                if join { try await joinNow(room) } else { try await partNow(room) }
+            } catch {
+                logger.warning("cannot \(join ? "join" : "leave") a room joined or left from chat",
+                               metadata: ["account": "\(name)", "room": "\(room)", "error": "\(error)"])
+            }
+        }
+    }
+
     /// Learns rooms, names and encryption from the batch; with `runCommands`, hands each
     /// message `MessageTriage` lets through to the bridge, in order. False when a command
     /// could not be claimed (the store failed): the caller must not store the position.
@@ -224,6 +254,7 @@ public actor MatrixAccount {
                 guard case .consider = MessageTriage.verdict(for: message, ownUserID: settings.userID,
                                                              roomIsEncrypted: encrypted.contains(room.roomID)) else { continue }
                 if let historyBefore, message.originServerTS < historyBefore { continue }
+                metrics?.chatMessage(network: name)
                 let event = MatrixChatEvent.make(message, network: name, displayName: displayNames[room.roomID]?[message.sender],
                                                  botName: botName)
                 guard bridge.mayBeCommand(event) else { continue }
@@ -320,13 +351,17 @@ public actor MatrixAccount {
         var attempt = 0
         while !Task.isCancelled {
             do {
-                return try await body()
+                let result = try await body()
+                status.recovered(live: synced)
+                return result
             } catch {
                 attempt += 1
+                var limited = false
+                if case .server(let response) = error, response.isRateLimited { limited = true }
+                if error != .cancelled { metrics?.matrixSyncFailed(account: name, rateLimited: limited) }
                 switch retry.decision(for: error, attempt: attempt, jitter: Double.random(in: 0...1)) {
                 case .retry(let wait):
-                    var limited = false
-                    if case .server(let response) = error, response.isRateLimited { limited = true }
+                    status.failed(error.description, at: now())
                     logger.log(level: attempt == 1 || limited ? .warning : .debug,
                                "\(limited ? "rate limited by the homeserver, waiting" : "Matrix request failed, retrying")",
                                metadata: ["account": "\(name)", "request": "\(what)", "wait": "\(wait)", "error": "\(error)"])
@@ -351,7 +386,7 @@ public actor MatrixAccount {
     /// One clear line; the account stays stopped (the others go on).
     private func stop(_ reason: String) {
         guard stopReason == nil else { return }
-        stopReason = reason
+        status.stopped(reason)
         logger.critical("Matrix account stopped: \(reason)", metadata: ["account": "\(name)"])
     }
 
@@ -361,19 +396,34 @@ public actor MatrixAccount {
     /// not owed, a lost answer can be asked for again). `M_LIMIT_EXCEEDED` is waited out, with
     /// the same transaction id.
     func send(_ line: OutgoingChat) async throws {
+        guard Self.isRoomID(line.target) else {
+            metrics?.matrixSend(account: name, sent: false)
+            throw MatrixTransportError.notARoom(line.target)
+        }
         let txnID = "r" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let content = Self.content(for: line)
         while true {
             do {
                 _ = try await client.send(roomID: line.target, transactionID: txnID, content: content)
+                metrics?.matrixSend(account: name, sent: true)
                 return
             } catch {
                 guard case .wait(let duration) = Self.report(for: error) else {
+                    metrics?.matrixSend(account: name, sent: false)
                     throw MatrixTransportError.sendFailed(error.description)
                 }
+                metrics?.matrixRateLimited(account: name)
                 try await Task.sleep(for: duration)
             }
         }
+    }
+
+    /// Matrix sends only to rooms, by id (`!opaque:server`, or `!opaque` from room version
+    /// 12 on; the opaque part is the server's choice, and goes into the path percent-encoded).
+    /// A line for anything else (a display name where IRC would have a nick) has no place to
+    /// go: refused here rather than handed to the homeserver.
+    static func isRoomID(_ target: String) -> Bool {
+        target.unicodeScalars.count > 1 && target.first == "!" && !target.unicodeScalars.contains { $0.value < 0x21 || $0.value == 0x7F }
     }
 
     /// An owed line: one event, its transaction id derived from the line, so a resend after a
@@ -384,6 +434,11 @@ public actor MatrixAccount {
     func deliver(_ line: OutgoingChat, from offset: Int) async -> DeliveryReport {
         // One event per line: an offset past 0 was recorded after the event was sent.
         guard offset == 0 else { return .confirmed }
+        guard Self.isRoomID(line.target) else {
+            metrics?.matrixSend(account: name, sent: false)
+            return .refused(DeliveryRefusal(.invalidTarget, reason: MatrixTransportError.notARoom(line.target).description),
+                            confirmedOffset: 0)
+        }
         guard let lineID = line.outboxLineID else {
             do { try await send(line); return .confirmed } catch { return .interrupted(confirmedOffset: 0) }
         }
@@ -405,7 +460,14 @@ public actor MatrixAccount {
     private func imageContent(for task: TaskRecord, line: OutgoingChat, images: MatrixResultImages) async -> MatrixJSON? {
         guard let file = await images.file(for: task) else { return nil }
         do {
-            let uri = try await client.upload(file.data, contentType: file.header.mimetype, filename: file.filename)
+            let uri: MediaURI
+            do {
+                uri = try await client.upload(file.data, contentType: file.header.mimetype, filename: file.filename)
+                metrics?.matrixUpload(account: name, ok: true)
+            } catch {
+                metrics?.matrixUpload(account: name, ok: false)
+                throw error
+            }
             let target = line.replyTo.map { MessageContent.ReplyTarget(eventID: $0.eventID, threadRoot: $0.threadRoot) }
             return MessageContent.image(uri, filename: file.filename, mimetype: file.header.mimetype, size: file.data.count,
                                         width: file.header.width, height: file.header.height, replyTo: target)
@@ -422,12 +484,15 @@ public actor MatrixAccount {
         while true {
             do {
                 _ = try await client.send(roomID: line.target, transactionID: txnID, content: content)
+                metrics?.matrixSend(account: name, sent: true)
                 return .confirmed
             } catch {
                 switch Self.report(for: error) {
                 case .wait(let duration):
+                    metrics?.matrixRateLimited(account: name)
                     do { try await Task.sleep(for: duration) } catch { return .interrupted(confirmedOffset: 0) }
                 case .report(let report):
+                    metrics?.matrixSend(account: name, sent: false)
                     if case .refused(let refusal, _) = report {
                         logger.warning("the homeserver refused a line", metadata: ["account": "\(name)", "room": "\(line.target)",
                                                                                    "reason": "\(refusal.reason)"])
@@ -483,7 +548,13 @@ public actor MatrixAccount {
 
     public func isJoined(_ roomID: String) -> Bool { joined.contains(aliases[roomID] ?? roomID) }
 
+    /// Joins now, or after the start when the account is not logged in and synced yet.
     func join(_ room: String) async throws {
+        guard synced else { return deferred.append((room, true)) }
+        try await joinNow(room)
+    }
+
+    private func joinNow(_ room: String) async throws {
         do {
             let roomID = try await client.join(room)
             wanted.insert(roomID)
@@ -494,8 +565,25 @@ public actor MatrixAccount {
         }
     }
 
+    /// The room id `room` stands for: itself, or the room an alias was joined as (or points to
+    /// now, asked of the homeserver); an alias nobody can resolve stays as given.
+    func canonicalRoom(_ room: String) async -> String {
+        guard room.first == "#" else { return room }
+        if let roomID = aliases[room] { return roomID }
+        guard let roomID = try? await client.resolveAlias(room) else { return room }
+        aliases[room] = roomID
+        return roomID
+    }
+
+    /// Leaves now, or after the start (see `join`).
     func part(_ room: String) async throws {
-        let roomID = aliases[room] ?? room
+        guard synced else { return deferred.append((room, false)) }
+        try await partNow(room)
+    }
+
+    private func partNow(_ room: String) async throws {
+        // `POST /rooms/{roomId}/leave` takes no alias.
+        let roomID = await canonicalRoom(room)
         do {
             try await client.leave(roomID)
         } catch {
@@ -512,11 +600,14 @@ public actor MatrixAccount {
 public enum MatrixTransportError: Error, CustomStringConvertible {
     case unknownAccount(String)
     case sendFailed(String)
+    /// A line for something that is not a room id (see `MatrixAccount.isRoomID`).
+    case notARoom(String)
 
     public var description: String {
         switch self {
         case .unknownAccount(let name): "no Matrix account named '\(name)' is configured"
         case .sendFailed(let why): why
+        case .notARoom(let target): "'\(ChatText.untrusted(target))' is not a Matrix room id: a Matrix account sends only to rooms"
         }
     }
 }
