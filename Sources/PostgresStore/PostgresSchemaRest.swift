@@ -21,7 +21,7 @@ enum PostgresSchemaRest {
             last_nick_key text COLLATE "C",
             last_submission_at timestamptz)
         """,
-        "CREATE INDEX limit_user_nick ON limit_user (last_nick_key, last_submission_at)",
+        "CREATE INDEX limit_user_nick ON limit_user (last_nick_key, last_submission_at DESC NULLS LAST)",
         // day '' = the identity's default, else the UTC day (`UTCDay.key`) it holds for.
         """
         CREATE TABLE quota_override (

@@ -103,7 +103,7 @@ extension PostgresStore {
     public func identity(lastUsingNick nick: String) async throws -> String? {
         try await query("""
             SELECT identity FROM limit_user WHERE last_nick_key = \(TaskRoute.fold(nick))
-            ORDER BY last_submission_at DESC NULLS LAST LIMIT 1
+            ORDER BY last_submission_at DESC NULLS LAST, identity LIMIT 1
             """).first?.decode(String.self)
     }
 

@@ -67,6 +67,27 @@ import Testing
         }
     }
 
+    /// A nick names the identity that submitted under it last; one whose only submission was
+    /// given back (no time) comes after any with a time, as SQLite sorts NULL.
+    @Test(arguments: StoreKind.all)
+    func aNickNamesItsLastSubmitter(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            guard case .reserved(let given) = try await store.reserveJob(Self.alice, at: t0, decide: { _ in nil as String? })
+            else { Issue.record("refused"); return }
+            try await store.releaseReservation(given)
+            #expect(try await store.jobCounters(Self.alice, at: t0).lastSubmissionAt == nil)
+            #expect(try await store.identity(lastUsingNick: "alice") == "alice")
+            let masked = JobRequester(identity: "*!alice@host", nick: "ALICE", channelScopeKey: nil, day: Self.day)
+            _ = try await store.reserveJob(masked, at: t0.addingTimeInterval(10)) { _ in nil as String? }
+            #expect(try await store.identity(lastUsingNick: "Alice") == "*!alice@host")
+            let later = JobRequester(identity: "alice", nick: "Alice", channelScopeKey: nil, day: Self.day)
+            _ = try await store.reserveJob(later, at: t0.addingTimeInterval(20)) { _ in nil as String? }
+            #expect(try await store.identity(lastUsingNick: "alice") == "alice")
+            #expect(try await store.identity(lastUsingNick: "bob") == nil)
+            #expect(try await store.knowsIdentity("*!alice@host"))
+        }
+    }
+
     @Test(arguments: StoreKind.all)
     func pendingCountsSeparateUsersChannelsAndPrivate(_ kind: StoreKind) async throws {
         try await kind.withStore { store in
