@@ -61,29 +61,36 @@ struct PostgresStoreConcurrencyTests {
         }
     }
 
-    /// Two processes queue progress lines about one task at the same moment (outside a task
-    /// update): each supersedes what came before, so exactly one progress line stays owed.
-    @Test func concurrentProgressLinesLeaveOneOwed() async throws {
+    /// Four processes queue progress lines about the same five tasks at the same moment
+    /// (outside a task update, several tasks per transaction): each line supersedes what came
+    /// before, so exactly one progress line per task stays owed.
+    @Test func concurrentProgressLinesLeaveOneOwedPerTask() async throws {
         try await StoreKind.postgres.withSharedStorage { open in
-            let (a, b) = (try await open(), try await open())
-            try await a.insert(makeTask("1"), lines: [line("ack", task: "1")])
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for (index, store) in [a, b].enumerated() {
-                    group.addTask {
-                        for n in 0..<15 {
-                            var progress = line("at \(n) % from \(index)", task: "1")
-                            progress.isProgress = true
-                            try await store.enqueue([progress])
+            var stores: [any BotStore] = []
+            for _ in 0..<4 { stores.append(try await open()) }
+            let ids = (1...5).map(String.init)
+            for id in ids { try await stores[0].insert(makeTask(id), lines: [line("ack \(id)", task: id)]) }
+            // Rounds of four transactions started together: a later line supersedes every
+            // earlier one, so only transactions that overlap can leave two owed; check each round.
+            for n in 0..<12 {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for (index, store) in stores.enumerated() {
+                        group.addTask {
+                            try await store.enqueue(ids.map { id in
+                                var progress = line("\(id) at \(n) % from \(index)", task: id)
+                                progress.isProgress = true
+                                return progress
+                            })
                         }
                     }
+                    try await group.waitForAll()
                 }
-                try await group.waitForAll()
+                for id in ids {
+                    let owed = try await stores[1].lines(forTask: id).filter { $0.sentAt == nil }
+                    #expect(owed.map(\.isProgress) == [false, true], "round \(n), task \(id): \(owed.map(\.text))")
+                }
             }
-            let owed = try await a.unsentLines()
-            #expect(owed.count == 2, "\(owed.map(\.text))")
-            #expect(owed.first?.text == "ack")
-            #expect(owed.last?.isProgress == true)
-            #expect(try await a.lines(forTask: "1").count == 31)
+            #expect(try await stores[2].unsentLines().count == 10)
         }
     }
 
