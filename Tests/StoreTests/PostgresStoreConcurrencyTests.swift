@@ -151,23 +151,32 @@ struct PostgresStoreConcurrencyTests {
         }
     }
 
-    /// Two processes change one channel's setting for the first time at once (`!progress` on
-    /// one, `!join` on the other): both changes are kept.
-    @Test func firstChannelSettingsFromTwoProcessesAreBothKept() async throws {
+    /// Three processes change one channel's setting for the first time at once (`!progress`
+    /// on one, `!join` on another, a key on the third): every change is kept.
+    @Test func firstChannelSettingsFromThreeProcessesAreAllKept() async throws {
         try await StoreKind.postgres.withSharedStorage { open in
-            let (a, b) = (try await open(), try await open())
-            for round in 0..<5 {
+            var stores: [any BotStore] = []
+            for _ in 0..<3 { stores.append(try await open()) }
+            let changes: [@Sendable (inout ChannelSetting) -> Void] = [
+                { $0.progress = "quarter" },
+                { $0.membership = .joined },
+                { $0.joinKey = "sesame" },
+            ]
+            for round in 0..<20 {
                 let channel = "#room\(round)"
-                async let progress = a.updateChannelSetting(network: "net", channel: channel, at: t0) { $0.progress = "quarter" }
-                async let join = b.updateChannelSetting(network: "net", channel: channel.uppercased(), at: t0) { setting in
-                    setting.membership = .joined
-                    setting.joinKey = "k\(round)"
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for (store, change) in zip(stores, changes) {
+                        group.addTask {
+                            try await store.updateChannelSetting(network: "net", channel: channel.uppercased(), at: t0, change)
+                        }
+                    }
+                    try await group.waitForAll()
                 }
-                _ = try await (progress, join)
-                let setting = try #require(try await a.channelSettings().first { $0.channelKey == channel })
-                #expect(setting.progress == "quarter" && setting.membership == .joined && setting.joinKey == "k\(round)", "\(setting)")
+                let setting = try #require(try await stores[0].channelSettings().first { $0.channelKey == channel })
+                #expect(setting.progress == "quarter" && setting.membership == .joined && setting.joinKey == "sesame",
+                        "round \(round): \(setting)")
             }
-            #expect(try await b.channelSettings().count == 5)
+            #expect(try await stores[1].channelSettings().count == 20)
         }
     }
 
