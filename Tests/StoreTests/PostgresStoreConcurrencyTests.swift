@@ -61,29 +61,36 @@ struct PostgresStoreConcurrencyTests {
         }
     }
 
-    /// Two processes queue progress lines about one task at the same moment (outside a task
-    /// update): each supersedes what came before, so exactly one progress line stays owed.
-    @Test func concurrentProgressLinesLeaveOneOwed() async throws {
+    /// Four processes queue progress lines about the same five tasks at the same moment
+    /// (outside a task update, several tasks per transaction): each line supersedes what came
+    /// before, so exactly one progress line per task stays owed.
+    @Test func concurrentProgressLinesLeaveOneOwedPerTask() async throws {
         try await StoreKind.postgres.withSharedStorage { open in
-            let (a, b) = (try await open(), try await open())
-            try await a.insert(makeTask("1"), lines: [line("ack", task: "1")])
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for (index, store) in [a, b].enumerated() {
-                    group.addTask {
-                        for n in 0..<15 {
-                            var progress = line("at \(n) % from \(index)", task: "1")
-                            progress.isProgress = true
-                            try await store.enqueue([progress])
+            var stores: [any BotStore] = []
+            for _ in 0..<4 { stores.append(try await open()) }
+            let ids = (1...5).map(String.init)
+            for id in ids { try await stores[0].insert(makeTask(id), lines: [line("ack \(id)", task: id)]) }
+            // Rounds of four transactions started together: a later line supersedes every
+            // earlier one, so only transactions that overlap can leave two owed; check each round.
+            for n in 0..<12 {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for (index, store) in stores.enumerated() {
+                        group.addTask {
+                            try await store.enqueue(ids.map { id in
+                                var progress = line("\(id) at \(n) % from \(index)", task: id)
+                                progress.isProgress = true
+                                return progress
+                            })
                         }
                     }
+                    try await group.waitForAll()
                 }
-                try await group.waitForAll()
+                for id in ids {
+                    let owed = try await stores[1].lines(forTask: id).filter { $0.sentAt == nil }
+                    #expect(owed.map(\.isProgress) == [false, true], "round \(n), task \(id): \(owed.map(\.text))")
+                }
             }
-            let owed = try await a.unsentLines()
-            #expect(owed.count == 2, "\(owed.map(\.text))")
-            #expect(owed.first?.text == "ack")
-            #expect(owed.last?.isProgress == true)
-            #expect(try await a.lines(forTask: "1").count == 31)
+            #expect(try await stores[2].unsentLines().count == 10)
         }
     }
 
@@ -144,23 +151,32 @@ struct PostgresStoreConcurrencyTests {
         }
     }
 
-    /// Two processes change one channel's setting for the first time at once (`!progress` on
-    /// one, `!join` on the other): both changes are kept.
-    @Test func firstChannelSettingsFromTwoProcessesAreBothKept() async throws {
+    /// Three processes change one channel's setting for the first time at once (`!progress`
+    /// on one, `!join` on another, a key on the third): every change is kept.
+    @Test func firstChannelSettingsFromThreeProcessesAreAllKept() async throws {
         try await StoreKind.postgres.withSharedStorage { open in
-            let (a, b) = (try await open(), try await open())
-            for round in 0..<5 {
+            var stores: [any BotStore] = []
+            for _ in 0..<3 { stores.append(try await open()) }
+            let changes: [@Sendable (inout ChannelSetting) -> Void] = [
+                { $0.progress = "quarter" },
+                { $0.membership = .joined },
+                { $0.joinKey = "sesame" },
+            ]
+            for round in 0..<20 {
                 let channel = "#room\(round)"
-                async let progress = a.updateChannelSetting(network: "net", channel: channel, at: t0) { $0.progress = "quarter" }
-                async let join = b.updateChannelSetting(network: "net", channel: channel.uppercased(), at: t0) { setting in
-                    setting.membership = .joined
-                    setting.joinKey = "k\(round)"
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for (store, change) in zip(stores, changes) {
+                        group.addTask {
+                            try await store.updateChannelSetting(network: "net", channel: channel.uppercased(), at: t0, change)
+                        }
+                    }
+                    try await group.waitForAll()
                 }
-                _ = try await (progress, join)
-                let setting = try #require(try await a.channelSettings().first { $0.channelKey == channel })
-                #expect(setting.progress == "quarter" && setting.membership == .joined && setting.joinKey == "k\(round)", "\(setting)")
+                let setting = try #require(try await stores[0].channelSettings().first { $0.channelKey == channel })
+                #expect(setting.progress == "quarter" && setting.membership == .joined && setting.joinKey == "sesame",
+                        "round \(round): \(setting)")
             }
-            #expect(try await b.channelSettings().count == 5)
+            #expect(try await stores[1].channelSettings().count == 20)
         }
     }
 
