@@ -25,8 +25,11 @@ struct MatrixBotOnSynapseTests {
         let user: MatrixClient
         let httpPort: Int
 
-        func config(credential: String? = nil) -> String {
-            """
+        /// `homeserver`: where the bot connects (a relay in front of Synapse); `rooms`: its
+        /// `rooms` (default: the test's room).
+        func config(credential: String? = nil, homeserver: String? = nil, rooms: [String]? = nil) -> String {
+            let roomList = (rooms ?? [roomID]).map { "\"\($0)\"" }.joined(separator: ", ")
+            return """
             [bot]
             database = "bot.sqlite"
             owners = ["\(synapse.owner.userID)"]
@@ -48,10 +51,10 @@ struct MatrixBotOnSynapseTests {
 
             [[matrix]]
             name = "synapse"
-            homeserver = "\(synapse.url)"
+            homeserver = "\(homeserver ?? synapse.url)"
             user_id = "\(synapse.bot.userID)"
             \(credential ?? "access_token = \"\(synapse.bot.accessToken)\"")
-            rooms = ["\(roomID)"]
+            rooms = [\(roomList)]
             """
         }
 
@@ -443,6 +446,15 @@ extension MatrixBotOnSynapseTests {
         #expect(imageIndex < resultIndex, "the image comes before the result notice")
         let image = try #require(events[imageIndex]["content"])
         #expect(image["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command)
+        // First the acknowledgement with the ref, replying to the command; the result notice
+        // after the image names the same ref and the next actions.
+        let ackIndex = try #require(events.firstIndex { $0.messageBody.contains("— ref ") })
+        #expect(ackIndex < imageIndex, "the acknowledgement comes before the image")
+        #expect(events[ackIndex]["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command)
+        let ref = try #require(BotOnTestnetTests.reference(in: events[ackIndex].messageBody))
+        let resultText = events[resultIndex].messageBody
+        #expect(resultText.contains("ref \(ref)") && resultText.contains("next: !u1–4"), "\(resultText)")
+        #expect(events[resultIndex]["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command)
 
         // The same bytes as the proxy's image, and an `info` that describes them.
         let scope = "synapse\u{1}" + setup.roomID
