@@ -40,6 +40,7 @@ final class HomeserverRelay: Sendable {
         var sends: [Send] = []
         /// `METHOD path → status` of every request relayed (for failure messages).
         var requests: [String] = []
+        let started = ContinuousClock.now
     }
 
     let url: String
@@ -115,10 +116,9 @@ final class HomeserverRelay: Sendable {
         let path = request.uri.string
         let started = ContinuousClock.now
         let shown = "\(request.method.rawValue) \(request.uri.path)"
-        state.withLock { $0.requests.append("\(shown) …") }
+        state.withLock { $0.requests.append("\(Self.seconds($0.started)) \(shown) …") }
         defer {
-            let took = ContinuousClock.now - started
-            state.withLock { $0.requests.append("\(shown) done after \(took)") }
+            state.withLock { $0.requests.append("\(Self.seconds($0.started)) \(shown) done after \(Self.seconds(started))") }
         }
         let token = request.headers[.authorization].map { String($0.dropFirst("Bearer ".count)) } ?? ""
         let transactionID = request.method == .put ? Self.sendTransactionID(path) : nil
@@ -179,6 +179,12 @@ final class HomeserverRelay: Sendable {
         while ContinuousClock.now < end, !state.withLock({ $0.released }) {
             try? await Task.sleep(for: .milliseconds(50))
         }
+    }
+
+    /// Seconds since `start`, to the millisecond.
+    private static func seconds(_ start: ContinuousClock.Instant) -> String {
+        let elapsed = ContinuousClock.now - start
+        return String(format: "%.3f s", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
 
     /// The txnId of `…/rooms/{room}/send/{type}/{txnId}` (nil for any other path).
