@@ -18,12 +18,9 @@ final class BotProcess: Sendable {
     }
 
     func start() throws {
+        guard child.withLock({ $0 == nil }) else { throw ChildProcessError("start() while the bot still runs") }
         let process = try ChildProcess(ChildProcess.mjbridgeExecutable, ["run", "-c", configPath], logPath: logPath)
-        let previous = child.withLock { current -> ChildProcess? in
-            defer { current = process }
-            return current
-        }
-        precondition(previous == nil, "start() while the bot still runs")
+        child.withLock { $0 = process }
     }
 
     /// SIGKILL, and waits until it is gone; returns its status (128 + 9 when the signal ended it).
