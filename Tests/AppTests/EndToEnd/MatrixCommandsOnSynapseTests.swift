@@ -27,7 +27,7 @@ struct MatrixCommandsOnSynapseTests {
         let upscale = try await setup.submission(upscaleCommand)
         #expect(upscale.ref != grid.ref)
         #expect(upscale.result.contains("✅") && upscale.result.contains("http"), "\(upscale.result)")
-        try await waitUntil("the upscale's image") { await setup.images(replyingTo: upscaleCommand).count == 1 }
+        try await pollUntil("the upscale's image") { await setup.images(replyingTo: upscaleCommand).count == 1 }
 
         // describe a link → four prompts; pick the second.
         let described = try await setup.submission(try await setup.say("!describe \(gridLink)"))
@@ -81,7 +81,7 @@ extension MatrixBotOnSynapseTests.Setup {
     /// The first notice replying to `command`.
     func answer(to command: String) async throws -> String {
         var body = ""
-        try await waitUntil("the answer to \(command)") {
+        try await pollUntil("the answer to \(command)") {
             guard let first = await replies(to: command).first(where: { $0.msgtype == "m.notice" }) else { return false }
             body = first.messageBody
             return true
@@ -99,7 +99,7 @@ extension MatrixBotOnSynapseTests.Setup {
             // What the bot said so far (read synchronously from the last poll).
             "the bot said: " + lastSeen.withLock { $0 }
         }
-        try await waitUntil("the result of ref \(ref)", timeout: .seconds(120), context: said) {
+        try await pollUntil("the result of ref \(ref)", timeout: .seconds(120), context: said) {
             lastSeen.withLock { $0 = "" }
             let all = ((try? await botMessages()) ?? []).map { "\($0.msgtype ?? "-"): \($0.messageBody)" }
             lastSeen.withLock { $0 = all.suffix(12).joined(separator: "\n") }

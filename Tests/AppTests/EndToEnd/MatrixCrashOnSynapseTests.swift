@@ -77,7 +77,7 @@ struct MatrixCrashOnSynapseTests {
 
         let first = try await setup.say("!imagine a fox held at the door")
         try await setup.waitForAcknowledgement(of: first, log: bot)
-        try await waitUntil("the result notice of the first job held at the relay", timeout: .seconds(120), log: bot, context: { relay.requestLog }) {
+        try await pollUntil("the result notice of the first job held at the relay", timeout: .seconds(120), log: bot, context: { relay.requestLog }) {
             relay.heldTransactionID != nil
         }
         // A second job, still drawing when the bot dies. Its acknowledgement is an owed line
@@ -87,7 +87,7 @@ struct MatrixCrashOnSynapseTests {
         await setup.simulator.controls.stick(atPercent: 50)
         let second = try await setup.say("!imagine a fox still drawing")
         let store = try crash.store
-        try await waitUntil("the second job tracked", log: bot) {
+        try await pollUntil("the second job tracked", log: bot) {
             ((try? await store.pendingTasks()) ?? []).contains { $0.prompt.contains("still drawing") }
         }
 
@@ -112,7 +112,7 @@ struct MatrixCrashOnSynapseTests {
         try await setup.waitForTheProxyToFinish(pending.map(\.id), log: bot)
 
         try bot.start()
-        try await waitUntil("the second job's result after the restart", timeout: .seconds(120), log: bot, context: { relay.requestLog }) {
+        try await pollUntil("the second job's result after the restart", timeout: .seconds(120), log: bot, context: { relay.requestLog }) {
             await setup.results(replyingTo: second).count >= 1
         }
         try await setup.waitForAnswer(to: try await setup.say("!ping"), log: bot)
@@ -147,7 +147,7 @@ struct MatrixCrashOnSynapseTests {
 
         let command = try await setup.say("!imagine a fox never sent")
         try await setup.waitForAcknowledgement(of: command, log: bot)
-        try await waitUntil("the result image held at the relay", timeout: .seconds(120), log: bot, context: { relay.requestLog }) { relay.heldTransactionID != nil }
+        try await pollUntil("the result image held at the relay", timeout: .seconds(120), log: bot, context: { relay.requestLog }) { relay.heldTransactionID != nil }
         #expect(await bot.kill() == 128 + SIGKILL)
         relay.release()
         let held = try #require(relay.heldTransactionID)
@@ -157,7 +157,7 @@ struct MatrixCrashOnSynapseTests {
         #expect(await setup.results(replyingTo: command).isEmpty, "nor its notice")
 
         try bot.start()
-        try await waitUntil("the result after the restart", timeout: .seconds(120), log: bot, context: { relay.requestLog }) {
+        try await pollUntil("the result after the restart", timeout: .seconds(120), log: bot, context: { relay.requestLog }) {
             await setup.results(replyingTo: command).count >= 1
         }
         try await setup.waitForAnswer(to: try await setup.say("!ping"), log: bot)
@@ -199,7 +199,7 @@ struct MatrixCrashOnSynapseTests {
         #expect(await bot.kill() == 128 + SIGKILL)
         let whileDown = try await setup.say("!imagine a fox while the bot is down")
         try bot.start()
-        try await waitUntil("the result of the command sent while the bot was down", timeout: .seconds(120), log: bot, context: { relay.requestLog }) {
+        try await pollUntil("the result of the command sent while the bot was down", timeout: .seconds(120), log: bot, context: { relay.requestLog }) {
             await !setup.results(replyingTo: whileDown).isEmpty
         }
         try await setup.waitForAnswer(to: try await setup.say("!ping"), log: bot)

@@ -51,7 +51,7 @@ extension MatrixBotOnSynapseTests.Setup {
     /// The bot's own join in the test's room: after its first sync (the configured rooms are
     /// joined then), so a command from now on is read.
     func waitForTheBotToJoin(log bot: BotProcess? = nil) async throws {
-        try await waitUntil("the bot joining the room", timeout: .seconds(90), log: bot) {
+        try await pollUntil("the bot joining the room", timeout: .seconds(90), log: bot) {
             let page = try? await user.messages(roomID: roomID, limit: 100)
             return page?.events.contains {
                 $0["type"] == "m.room.member" && $0["state_key"]?.stringValue == synapse.bot.userID
@@ -61,14 +61,14 @@ extension MatrixBotOnSynapseTests.Setup {
     }
 
     func waitForAcknowledgement(of command: String, log bot: BotProcess? = nil) async throws {
-        try await waitUntil("the acknowledgement of \(command)", timeout: .seconds(90), log: bot) {
+        try await pollUntil("the acknowledgement of \(command)", timeout: .seconds(90), log: bot) {
             await !acknowledgements(of: command).isEmpty
         }
     }
 
     /// Any reply to `command` (e.g. the pong of a `!ping`): the bot has read this far.
     func waitForAnswer(to command: String, in room: String? = nil, log bot: BotProcess? = nil) async throws {
-        try await waitUntil("the answer to \(command)", timeout: .seconds(90), log: bot) {
+        try await pollUntil("the answer to \(command)", timeout: .seconds(90), log: bot) {
             await !replies(to: command, in: room).isEmpty
         }
     }
@@ -76,7 +76,7 @@ extension MatrixBotOnSynapseTests.Setup {
     func waitForTheProxyToFinish(_ ids: [String], log bot: BotProcess? = nil) async throws {
         let proxy = try MidjourneyClient(configuration: MidjourneyConfiguration(baseURL: simulator.apiBaseURL, apiKey: "e2e-key-0123456789"),
                                          httpClient: MidjourneyClient.sharedHTTPClient)
-        try await waitUntil("the jobs to finish at the proxy", timeout: .seconds(90), log: bot) {
+        try await pollUntil("the jobs to finish at the proxy", timeout: .seconds(90), log: bot) {
             let tasks = (try? await proxy.list(ids: ids)) ?? []
             return tasks.count == ids.count && tasks.allSatisfy { $0.status == .success }
         }
@@ -90,7 +90,7 @@ extension MatrixJSON {
 
 /// Polls `condition` every 200 ms; after `timeout` fails the test (with the bot's log and
 /// `context`) and throws.
-func waitUntil(_ what: String, timeout: Duration = .seconds(60), log bot: BotProcess? = nil,
+func pollUntil(_ what: String, timeout: Duration = .seconds(60), log bot: BotProcess? = nil,
                context: (() -> String)? = nil, _ condition: () async -> Bool) async throws {
     let end = ContinuousClock.now + timeout
     while ContinuousClock.now < end {
