@@ -14,7 +14,7 @@ struct MigrateStoreCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The SQLite database file of the bot (its [bot] database).")
+    @Option(help: "The SQLite database file of the bot (`bot.database`).")
     var from: String
 
     @Option(help: "postgres://user@host[:port]/database[?sslmode=disable|require|verify-full&sslrootcert=FILE]")
@@ -25,9 +25,19 @@ struct MigrateStoreCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let target = try PostgresStoreConfiguration(url: to, password: try password())
+            let password = try StorePassword.resolve(environment: ProcessInfo.processInfo.environment, file: passwordFile)
+            let target = try PostgresStoreConfiguration(url: to, password: password)
             print("copying \(from) into \(target.displayURL)")
-            let report = try await StoreCopy.copy(sqlitePath: from, to: target, logger: Logger(label: "mjbridge.migrate-store"))
+            // Errors are reported below, once, in full; the pool's own warnings are noise here.
+            var logger = Logger(label: "mjbridge.migrate-store")
+            logger.logLevel = .error
+            let report: StoreCopy.Report
+            do {
+                report = try await StoreCopy.copy(sqlitePath: from, to: target, logger: logger)
+            } catch PostgresStoreError.cannotConnect(let why) where password == nil {
+                throw PostgresStoreError.cannotConnect(
+                    why + " (no password was given: set \(StorePassword.environmentVariable) or use --password-file)")
+            }
             print("copied in one transaction; rows per table (read from SQLite → read back from PostgreSQL):")
             for line in report.lines { print("  " + line) }
             print("done: point [store] url at the PostgreSQL database; keep \(from) until the bot runs well there")
@@ -35,21 +45,5 @@ struct MigrateStoreCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("mjbridge migrate-store: \(error)\n".utf8))
             throw ExitCode(1)
         }
-    }
-
-    /// The environment or the file; both at once is a mistake worth stopping on.
-    func password() throws -> String? {
-        let fromEnvironment = ProcessInfo.processInfo.environment["MJBRIDGE_STORE_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
-        guard let passwordFile else { return fromEnvironment }
-        guard fromEnvironment == nil else {
-            throw ValidationError("the password is given twice (MJBRIDGE_STORE_PASSWORD and --password-file): give one")
-        }
-        guard let data = FileManager.default.contents(atPath: passwordFile) else {
-            throw ValidationError("cannot read the password file \(passwordFile)")
-        }
-        // Files written by editors end in a newline that is not part of the password.
-        let password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !password.isEmpty else { throw ValidationError("the password file \(passwordFile) is empty") }
-        return password
     }
 }
