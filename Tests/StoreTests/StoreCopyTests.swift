@@ -373,6 +373,31 @@ struct StoreCopyTests {
         }
     }
 
+    @Test func aClosedWALDatabaseIsReadWithoutChangingIt() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.databasePath
+        do {
+            let sqlite = try SQLiteStore.open(path: path)
+            #expect(try await sqlite.journalMode() == "wal")
+            try await sqlite.insert(makeTask("1"), lines: [OutboxLine(network: "net", target: "#a", isChannel: true, text: "hi",
+                                                                      style: "privmsg", createdAt: t0)])
+        } // closed: SQLite checkpoints and removes -wal and -shm
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let snapshot = try await SQLiteStore.copyOfFile(at: path).snapshot()
+        #expect(snapshot.tasks.map(\.id) == ["1"])
+        #expect(snapshot.outbox.map(\.text) == ["hi"])
+        // A read-only reader of a WAL database makes the -shm and (empty) -wal files it needs
+        // and cannot remove them; the database itself is unchanged.
+        let after = try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted()
+        #expect(Set(after).subtracting(files).isSubset(of: ["mjbridge.sqlite-shm", "mjbridge.sqlite-wal"]))
+        #expect(Set(files).isSubset(of: after))
+        if after.contains("mjbridge.sqlite-wal") {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path + "-wal")).isEmpty)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
+    }
+
     @Test func anOlderSchemaIsMigratedInTheCopyOnlyAndANewerOneIsRefused() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.databasePath
