@@ -152,6 +152,8 @@ let package = Package(
         .testTarget(name: "ImageHostingTests", dependencies: ["ImageHosting"]),
         .testTarget(name: "BridgeTests", dependencies: [
             "Bridge", "MidjourneyAPI", "MidjourneySimulator", "Store",
+            // A store moved to the real PostgreSQL (`migrate-store`) delivers the moved tasks.
+            "PostgresStore", "PostgresTestSupport",
             // The harness downloads image links with the real fetcher (loopback allowed).
             "GuardedFetch",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -14,7 +14,8 @@ public final class SQLiteStore: Sendable {
     /// How many of a conversation's newest tasks short references are unique among.
     public static let recentWindow = StoreConventions.recentWindow
 
-    private init(writer: any DatabaseWriter) throws {
+    /// Migrates `writer` to this version's schema (every store, and `copyOfFile(at:)`'s copy).
+    init(writer: any DatabaseWriter) throws {
         self.writer = writer
         try StoreMigrations.migrator.migrate(writer)
     }
