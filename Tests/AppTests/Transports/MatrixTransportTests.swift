@@ -79,6 +79,9 @@ import Testing
         #expect(missing.kind == .noSuchTarget)
         #expect(MatrixAccount.report(for: server(502, "M_UNKNOWN")) == .report(.interrupted(confirmedOffset: 0)))
         #expect(MatrixAccount.report(for: .transport("reset", mayHaveArrived: true)) == .report(.interrupted(confirmedOffset: 0)))
+        // A reverse proxy's page (no errcode), not the homeserver: tried again later, never refused.
+        let page = MatrixErrorResponse.parse(status: 404, body: Data("<html>Not Found</html>".utf8), retryAfterHeader: nil)
+        #expect(MatrixAccount.report(for: .server(page)) == .report(.interrupted(confirmedOffset: 0)))
     }
 
     static let base = """
