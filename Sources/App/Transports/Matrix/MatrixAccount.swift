@@ -483,12 +483,12 @@ public actor MatrixAccount {
     /// How often an answer waits out `M_LIMIT_EXCEEDED` before it is given up (each wait at most 60 s).
     static let rateLimitedSendAttempts = 3
 
-    /// Matrix sends only to rooms, by id (`!opaque:server`, or `!opaque` from room version
-    /// 12 on; the opaque part is the server's choice, and goes into the path percent-encoded).
-    /// A line for anything else (a display name where IRC would have a nick) has no place to
-    /// go: refused here rather than handed to the homeserver.
+    /// Matrix sends only to rooms, by id (`TaskRoute.isMatrixRoomID`: `!opaque:server`, or the
+    /// room version 12 shape; the same rule routes are adopted by after a crash). A line for
+    /// anything else (a display name where IRC would have a nick) has no place to go: refused
+    /// here rather than handed to the homeserver.
     static func isRoomID(_ target: String) -> Bool {
-        target.unicodeScalars.count > 1 && target.first == "!" && !target.unicodeScalars.contains { $0.value < 0x21 || $0.value == 0x7F }
+        TaskRoute.isMatrixRoomID(target)
     }
 
     /// An owed line: one event, its transaction id derived from the line, so a resend after a
