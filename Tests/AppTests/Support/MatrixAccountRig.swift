@@ -29,7 +29,8 @@ struct MatrixAccountRig {
         func advance(by seconds: TimeInterval) { date.withLock { $0 += seconds } }
     }
 
-    static func make(rooms: [String] = [], aliases: [String: String] = [:],
+    /// `credential` is the account's `access_token = …` or `password = …` line.
+    static func make(rooms: [String] = [], aliases: [String: String] = [:], credential: String = #"access_token = "syt_rig_token""#,
                      script: @escaping @Sendable (ScriptedHomeserver.Request, ScriptedHomeserver.Answer, Gate) async
                          -> ScriptedHomeserver.Answer = { _, answer, _ in answer }) async throws -> MatrixAccountRig {
         let gate = Gate()
@@ -47,7 +48,7 @@ struct MatrixAccountRig {
             name = "hs"
             homeserver = "\(homeserver.baseURL)"
             user_id = "\(userID)"
-            access_token = "syt_rig_token"
+            \(credential)
             rooms = [\(roomList)]
             """, baseDirectory: directory.path)
         var logger = Logger(label: "matrix-rig")
@@ -67,11 +68,11 @@ struct MatrixAccountRig {
     }
 
     /// Runs `body` with a rig and always cleans up (see the type).
-    static func with(rooms: [String] = [], aliases: [String: String] = [:],
+    static func with(rooms: [String] = [], aliases: [String: String] = [:], credential: String = #"access_token = "syt_rig_token""#,
                      script: @escaping @Sendable (ScriptedHomeserver.Request, ScriptedHomeserver.Answer, Gate) async
                          -> ScriptedHomeserver.Answer = { _, answer, _ in answer },
                      _ body: (MatrixAccountRig) async throws -> Void) async throws {
-        let rig = try await make(rooms: rooms, aliases: aliases, script: script)
+        let rig = try await make(rooms: rooms, aliases: aliases, credential: credential, script: script)
         do {
             try await body(rig)
         } catch {

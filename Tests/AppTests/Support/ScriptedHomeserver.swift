@@ -84,6 +84,7 @@ final class ScriptedHomeserver: Sendable {
         let call = String(request.path.dropFirst(api.count))
         func roomID(_ room: String) -> String { aliases[room] ?? room }
         if call == "account/whoami" { return .json(#"{"user_id":"\#(userID)","device_id":"DEV"}"#) }
+        if call == "login" { return .json(#"{"user_id":"\#(userID)","access_token":"syt_login_\#(await batches.next())","device_id":"DEV"}"#) }
         if call == "sync" {
             if request.query.contains("since=") { try? await Task.sleep(for: .milliseconds(200)) }
             return .json(#"{"next_batch":"s\#(await batches.next())"}"#)

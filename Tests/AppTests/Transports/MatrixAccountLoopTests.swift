@@ -161,4 +161,41 @@ struct MatrixAccountLoopTests {
             #expect(await rig.homeserver.requests.filter { $0.description == "GET account/whoami" }.count == 3)
         }
     }
+
+    /// A password account the homeserver logs out (soft logout) logs in again as the same
+    /// device and goes on; it is not stopped for good.
+    @Test func aPasswordAccountLoggedOutLogsInAgain() async throws {
+        let liveSyncs = ScriptedHomeserver.Counter()
+        try await MatrixAccountRig.with(credential: #"password = "rig-password""#, script: { request, answer, _ in
+            guard request.description == "GET sync", request.query.contains("since="), await liveSyncs.next() == 1 else { return answer }
+            return .json(#"{"errcode":"M_UNKNOWN_TOKEN","error":"expired","soft_logout":true}"#, status: 401)
+        }) { rig in
+            rig.start()
+            _ = try await eventually("a live sync after logging in again") {
+                await rig.homeserver.requests.filter { $0.query.contains("since=") }.count >= 3 ? true : nil
+            }
+            #expect(await rig.account.stopReason == nil)
+            #expect(await rig.homeserver.requests.filter { $0.description == "POST login" }.count == 2, "at start, and after the logout")
+            #expect(await rig.account.currentStatus.label == "syncing")
+        }
+    }
+
+    /// An alias is asked of the homeserver each time (a room upgrade moves it to the new room);
+    /// the last answer serves while the directory cannot be asked.
+    @Test func anAliasIsResolvedAgainNotCachedForever() async throws {
+        let lookups = ScriptedHomeserver.Counter()
+        try await MatrixAccountRig.with(aliases: ["#art:example.org": "!art:example.org"], script: { request, answer, _ in
+            guard request.description.hasPrefix("GET directory/room/") else { return answer }
+            switch await lookups.next() {
+            case 1: return answer
+            case 2: return .json(#"{"room_id":"!upgraded:example.org","servers":[]}"#)
+            default: return .json(#"{"errcode":"M_UNKNOWN","error":"down"}"#, status: 502)
+            }
+        }) { rig in
+            #expect(await rig.account.canonicalRoom("#art:example.org") == "!art:example.org")
+            #expect(await rig.account.canonicalRoom("#art:example.org") == "!upgraded:example.org")
+            #expect(await rig.account.canonicalRoom("#art:example.org") == "!upgraded:example.org", "the last answer while down")
+            #expect(await rig.account.canonicalRoom("#nobody:example.org") == "#nobody:example.org")
+        }
+    }
 }

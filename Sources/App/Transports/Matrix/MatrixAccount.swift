@@ -408,6 +408,7 @@ public actor MatrixAccount {
     private func retrying<T: Sendable>(_ what: String, recovers: Bool = true,
                                        _ body: @Sendable () async throws(MatrixClientError) -> T) async -> T? {
         var attempt = 0
+        var loggedInAgain = false
         while !Task.isCancelled {
             do {
                 let result = try await body()
@@ -428,6 +429,16 @@ public actor MatrixAccount {
                 case .stop(.cancelled):
                     return nil
                 case .stop(.tokenRejected(_)):
+                    // A password account logged out (soft logout, or the token revoked): log in
+                    // again as the same device, once per failing request; a new password needs the operator.
+                    if !loggedInAgain, what != "login", settings.accessToken == nil, settings.password != nil {
+                        loggedInAgain = true
+                        logger.warning("the homeserver logged the bot out; logging in again with the password",
+                                       metadata: ["account": "\(name)", "request": "\(what)"])
+                        let deviceID = (try? await store.matrixSession(account: name))?.deviceID
+                        guard await login(deviceID: deviceID) else { return nil }
+                        continue
+                    }
                     stop("the homeserver rejected the access token (M_UNKNOWN_TOKEN): set a new access_token or password and restart")
                     return nil
                 case .stop(.forbidden(let why)):
@@ -633,12 +644,13 @@ public actor MatrixAccount {
         }
     }
 
-    /// The room id `room` stands for: itself, or the room an alias was joined as (or points to
-    /// now, asked of the homeserver); an alias nobody can resolve stays as given.
+    /// The room id `room` stands for: itself, or the room an alias points to now, asked of the
+    /// homeserver each time (after a room upgrade the alias moves to the new room); when that
+    /// cannot be asked, the room it was last seen to point to; an alias nobody can resolve
+    /// stays as given.
     func canonicalRoom(_ room: String) async -> String {
         guard room.first == "#" else { return room }
-        if let roomID = aliases[room] { return roomID }
-        guard let roomID = try? await client.resolveAlias(room) else { return room }
+        guard let roomID = try? await client.resolveAlias(room) else { return aliases[room] ?? room }
         aliases[room] = roomID
         return roomID
     }
