@@ -37,7 +37,8 @@ public actor MatrixAccount {
     /// Rooms with encryption on: their messages cannot be read (no E2EE).
     private var encrypted: Set<String> = []
     private var displayNames: [String: [String: String]] = [:]
-    /// True once the first batch was read: before it, nothing is known about rooms, so lines wait.
+    /// True once the start is done (logged in, rooms joined): before it, nothing is known about
+    /// rooms, so lines wait, and joins and parts go to `deferred`.
     private var synced = false
     /// Joins (true) and parts asked for before the account was logged in and synced — the
     /// bridge restores the rooms joined or left from chat at its own start (oldest decision
