@@ -21,8 +21,9 @@ extension BotMetrics {
         }
     }
 
-    /// Read at scrape time: 1 while the account's last `/sync` was answered, 0 while it starts,
-    /// backs off or has stopped; and when a sync was last answered (absent until the first).
+    /// Read at scrape time: 1 while the account is syncing (from the end of its start, rooms
+    /// joined, on; then while batches complete), 0 while it starts, backs off, is stalled or has
+    /// stopped; and when a sync batch was last completed (absent until the first).
     public func matrixAccount(_ account: String, status: MatrixAccountStatus) {
         registry.makeGauge(name: "mjbridge_matrix_connected", labels: [("account", account)]).set(to: status.isSyncing ? 1 : 0)
         if let last = status.lastSyncAt {

@@ -16,11 +16,12 @@ public struct HealthReport: Sendable, Codable, Equatable {
 
     /// One `[[matrix]]` account's sync loop.
     public struct MatrixAccountState: Sendable, Codable, Equatable {
-        /// `starting`, `syncing`, `backing_off` or `stopped`.
+        /// `starting`, `syncing`, `stalled`, `backing_off` or `stopped`.
         public var state: String
-        /// When a `/sync` was last answered (absent: not yet in this process).
+        /// When a `/sync` batch was last completed (absent: not yet in this process).
         public var lastSyncAt: Date?
-        /// While backing off: the last failure (no secrets), and since when requests fail.
+        /// While backing off: the last failure (no secrets), and since when requests fail;
+        /// while stalled: since when the loop has not moved on.
         public var lastError: String?
         public var failingSince: Date?
         /// When stopped: why (a restart with a new token or password is needed).
@@ -35,6 +36,9 @@ public struct HealthReport: Sendable, Codable, Equatable {
                 failingSince = since
             case .stopped(let reason):
                 stopReason = reason
+            case .stalled(let since):
+                lastError = "the sync loop has not completed a batch since then"
+                failingSince = since
             case .starting, .syncing:
                 break
             }

@@ -116,7 +116,7 @@ public struct BotRuntime: Sendable {
                 metrics.connection(network: name, registered: await client.isRegistered)
             }
             for (name, account) in matrixAccounts {
-                metrics.matrixAccount(name, status: await account.status)
+                metrics.matrixAccount(name, status: await account.currentStatus)
             }
             if let last = await tracker.lastPoll { metrics.lastPoll(reachedProxy: last.failure == nil) }
         })

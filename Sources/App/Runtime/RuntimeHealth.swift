@@ -27,7 +27,7 @@ struct RuntimeHealth: HealthReporter {
         }
         var matrix: [String: MatrixAccountStatus] = [:]
         for (name, account) in matrixAccounts {
-            matrix[name] = await account.status
+            matrix[name] = await account.currentStatus
         }
         var reasons = Self.connectionReasons(networks: networks, matrix: matrix)
         let now = clock.now()

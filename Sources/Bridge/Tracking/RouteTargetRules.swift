@@ -34,9 +34,11 @@ public struct RouteTargetRules: Sendable, Hashable {
         return true
     }
 
-    /// `!opaque:server`, or `!` and 43 URL-safe base64 characters (room version 12).
+    /// `!opaque:server`, or `!` and 43 URL-safe base64 characters (room version 12): the rule
+    /// the Matrix transport sends by (`TaskRoute.isMatrixRoomID`), so a room the bot talks in
+    /// has its results adopted too.
     static func isMatrixRoom(_ id: String) -> Bool {
-        id.first == "!" && TaskRoute.isMatrixIdentifier(id) && id.utf8.count <= 255 && isPrintableWithoutSpace(id)
+        TaskRoute.isMatrixRoomID(id)
     }
 
     /// `@localpart:server`.

@@ -22,6 +22,8 @@ import Testing
         #expect(event.replyTo == ReplyReference(eventID: "$ev1", threadRoot: "$root", userID: "@Alice:example.org"))
         let unnamed = MatrixChatEvent.make(message, network: "hs", displayName: "  ", botName: nil)
         #expect(unnamed.sender == "Alice")
+        // C1 goes too: route adoption refuses a name with it (RouteTargetRules.isDisplayName).
+        #expect(MatrixChatEvent.cleanName("a\u{85}b\u{9B}c") == "abc")
     }
 
     @Test func matrixIdentifiersAreNeverCaseFolded() {
@@ -79,6 +81,9 @@ import Testing
         #expect(missing.kind == .noSuchTarget)
         #expect(MatrixAccount.report(for: server(502, "M_UNKNOWN")) == .report(.interrupted(confirmedOffset: 0)))
         #expect(MatrixAccount.report(for: .transport("reset", mayHaveArrived: true)) == .report(.interrupted(confirmedOffset: 0)))
+        // A reverse proxy's page (no errcode), not the homeserver: tried again later, never refused.
+        let page = MatrixErrorResponse.parse(status: 404, body: Data("<html>Not Found</html>".utf8), retryAfterHeader: nil)
+        #expect(MatrixAccount.report(for: .server(page)) == .report(.interrupted(confirmedOffset: 0)))
     }
 
     static let base = """
@@ -176,7 +181,10 @@ import Testing
         #expect(MatrixAccount.isRoomID("!AbC:example.org"))
         #expect(MatrixAccount.isRoomID("!KWtFOvvJ8EHGjlKjvK4FU1Bao56pW2bhtS12r7nE8zM"))
         #expect(MatrixAccount.isRoomID("!a/b+c=:example.org"), "the opaque part is the server's choice")
-        for target in ["Alice A.", "alice", "@alice:example.org", "#art:example.org", "!", "!a b:hs", "!a\u{7}:hs", ""] {
+        #expect(MatrixAccount.isRoomID("!a,b:example.org"))
+        // One rule with route adoption (TaskRoute.isMatrixRoomID): no C1, and a server part or the v12 shape.
+        for target in ["Alice A.", "alice", "@alice:example.org", "#art:example.org", "!", "!a b:hs", "!a\u{7}:hs", "",
+                       "!a\u{85}:hs", "!nocolon"] {
             #expect(!MatrixAccount.isRoomID(target), "\(target)")
         }
         // Port 9 (discard): nothing may be asked of it anyway.

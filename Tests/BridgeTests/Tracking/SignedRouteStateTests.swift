@@ -99,6 +99,23 @@ import Testing
             .encoded(with: key).map { $0.utf8.count <= 255 } == true)
         #expect(SignedRouteState.verify(dropsIntent + String(repeating: "A", count: 300), with: key) == .untrusted)
     }
+
+    /// On Matrix the user id is the identity and the display name anyone's: a route too long
+    /// with it gets no state (not adoptable after a crash) rather than one owned by a name.
+    @Test func aMatrixUserIdIsNeverDroppedForLength() throws {
+        let room = "!KWtFOvvJ8EHGjlKjvK4FU1Bao56pW2bhtS12r7nE8zM"
+        let name = String(repeating: "a", count: 100)
+        let matrix = SignedRouteState(route: TaskRoute(network: "hs", channel: room, nick: name,
+                                                       account: "@" + String(repeating: "u", count: 80) + ":example.org"))
+        #expect(matrix.encoded(with: key) == nil)
+        // The same lengths on IRC drop the account, as before.
+        let irc = SignedRouteState(route: TaskRoute(network: "hs", channel: "#" + String(repeating: "c", count: 43), nick: name,
+                                                    account: String(repeating: "u", count: 92)))
+        #expect(valid(try #require(irc.encoded(with: key)))?.route.account == nil)
+        // Short enough: the user id stays in.
+        let short = SignedRouteState(route: TaskRoute(network: "hs", channel: room, nick: "Alice", account: "@alice:example.org"))
+        #expect(valid(short.encoded(with: key))?.route.account == "@alice:example.org")
+    }
 }
 
 @Suite struct RouteTargetRulesTests {
@@ -150,7 +167,9 @@ extension RouteTargetRulesTests {
         }
         #expect(accepts())
         #expect(accepts(channel: "!KWtFOvvJ8EHGjlKjvK4FU1Bao56pW2bhtS12r7nE8zM", nick: "älice 🦊", account: nil))
-        for channel in [nil, "#art:example.org", "#art", "!short", "!a b:hs", "!a\u{7}:hs"] as [String?] {
+        // The rule the transport sends by (TaskRoute.isMatrixRoomID): the opaque part is the server's.
+        #expect(accepts(channel: "!a,b/c+d=:example.org"))
+        for channel in [nil, "#art:example.org", "#art", "!short", "!a b:hs", "!a\u{7}:hs", "!a\u{85}:hs"] as [String?] {
             #expect(!accepts(channel: channel), "\(String(describing: channel))")
         }
         for nick in ["", "Alice\r\nA", "a\u{1}b", "a\u{85}b", String(repeating: "é", count: 130)] {

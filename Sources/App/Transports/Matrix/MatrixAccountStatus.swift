@@ -15,25 +15,42 @@ public struct MatrixAccountStatus: Sendable, Equatable {
         case backingOff(error: String, since: Date)
         /// Given up for good until a restart (token rejected, forbidden, the wrong user): `reason` says why.
         case stopped(reason: String)
+        /// Never stored: what `syncing` reads as once no batch was completed (nor the start
+        /// finished) since `since` for longer than the account's bound (`asOf`): a loop stuck
+        /// inside a request or a batch hears no commands, whatever its last word was.
+        case stalled(since: Date)
     }
 
     public var state: State = .starting
-    /// When a `/sync` was last answered (nil: never, in this process).
+    /// When a `/sync` batch was last completed: answered, handled and its position stored
+    /// (nil: never, in this process). A batch read again because the store failed does not count.
     public var lastSyncAt: Date?
+    /// When the loop last moved on: a batch completed, or the start finished (`hearing`).
+    public private(set) var lastAdvancedAt: Date?
 
     public init(state: State = .starting, lastSyncAt: Date? = nil) {
         self.state = state
         self.lastSyncAt = lastSyncAt
     }
 
-    /// `starting`, `syncing`, `backing_off` or `stopped`: the word `/health` shows.
+    /// `starting`, `syncing`, `stalled`, `backing_off` or `stopped`: the word `/health` shows.
     public var label: String {
         switch state {
         case .starting: "starting"
         case .syncing: "syncing"
+        case .stalled: "stalled"
         case .backingOff: "backing_off"
         case .stopped: "stopped"
         }
+    }
+
+    /// This status as seen at `now`: `syncing` becomes `stalled` when the loop has not moved on
+    /// for longer than `bound` (pure; the account picks the bound from its long-poll timeout).
+    public func asOf(_ now: Date, stalledAfter bound: TimeInterval) -> MatrixAccountStatus {
+        guard state == .syncing, let last = lastAdvancedAt, now.timeIntervalSince(last) > bound else { return self }
+        var seen = self
+        seen.state = .stalled(since: last)
+        return seen
     }
 
     /// Commands are being heard right now (`mjbridge_matrix_connected` 1).
@@ -46,17 +63,19 @@ public struct MatrixAccountStatus: Sendable, Equatable {
 
     // MARK: Transitions (a stopped account stays stopped)
 
-    /// A `/sync` was answered; `live` once the loop hears commands (false for the very first,
-    /// history-skipping sync at start).
+    /// A `/sync` batch was completed (its position stored); `live` once the loop hears commands
+    /// (false for the very first, history-skipping sync at start).
     mutating func synced(at now: Date, live: Bool) {
         guard stopReason == nil else { return }
         lastSyncAt = now
+        lastAdvancedAt = now
         state = live ? .syncing : .starting
     }
 
     /// The start is done (rooms joined) and the last sync was answered: commands are heard from now on.
-    mutating func hearing() {
+    mutating func hearing(at now: Date) {
         guard state == .starting else { return }
+        lastAdvancedAt = now
         state = .syncing
     }
 
@@ -65,7 +84,7 @@ public struct MatrixAccountStatus: Sendable, Equatable {
         switch state {
         case .stopped: return
         case .backingOff(_, let since): state = .backingOff(error: error, since: since)
-        case .starting, .syncing: state = .backingOff(error: error, since: now)
+        case .starting, .syncing, .stalled: state = .backingOff(error: error, since: now)
         }
     }
 
