@@ -13,9 +13,12 @@ final class BenchIRCUser: Sendable {
     let nick: String
     private let state = Mutex(State())
 
+    /// When the connection was made (before NICK/USER), for the server's own connect → 001 time.
+    private let connectedAt: ContinuousClock.Instant
     private struct State {
         var heard: [String: Int] = [:]
         var welcomed = false
+        var welcomedAt: ContinuousClock.Instant?
         var joined: Set<String> = []
         var closed = false
     }
@@ -23,7 +26,9 @@ final class BenchIRCUser: Sendable {
     /// Connects and registers as `nick`; returns once 001 arrived (or throws after `timeout`).
     init(host: String, port: Int, nick: String, timeout: Duration = .seconds(30)) async throws {
         self.nick = nick
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        connectedAt = ContinuousClock.now
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.descriptor = descriptor
         guard descriptor >= 0 else { throw BenchError("socket: \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -42,6 +47,9 @@ final class BenchIRCUser: Sendable {
         send("USER \(nick) 0 * :benchmark user")
         try await waitUntil("001 for \(nick)", timeout: timeout) { $0.welcomed }
     }
+
+    /// From the TCP connect to the 001 line being read.
+    var welcomeTime: Duration? { state.withLock { $0.welcomedAt }.map { $0 - connectedAt } }
 
     func send(_ line: String) {
         let bytes = Array((line + "\r\n").utf8)
@@ -121,7 +129,8 @@ final class BenchIRCUser: Sendable {
         case "PING":
             send("PONG :\(message.params.last ?? "")")
         case "001":
-            state.withLock { $0.welcomed = true }
+            let now = ContinuousClock.now
+            state.withLock { $0.welcomed = true; $0.welcomedAt = now }
         case "JOIN":
             if let channel = message.params.first, let who = message.source?.nick {
                 _ = state.withLock { $0.joined.insert(Self.key(who, channel.lowercased())) }
