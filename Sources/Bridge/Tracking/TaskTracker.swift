@@ -407,24 +407,29 @@ public actor TaskTracker {
     /// past their deadline, then delivers.
     public func poll(everything: Bool = false) async {
         let now = clock.now()
-        let pending: [TaskRecord]
+        // Only the ids due and the earliest deadline are kept from the pending list: with a
+        // long backlog the whole records (prompts, routes) would stay alive through every
+        // batch of the cycle (mjbridge-bench tracking: RSS).
+        let due: [String]
+        let earliestDeadline: Date?
         do {
-            pending = try await store.pendingTasks()
+            let pending = try await store.pendingTasks()
+            let pendingIds = Set(pending.map(\.id))
+            lastPolled = lastPolled.filter { pendingIds.contains($0.key) }
+            due = pending.filter {
+                everything || configuration.pollSchedule.isDue(createdAt: $0.createdAt, lastHeard: $0.lastHeardAt,
+                                                                lastPolled: lastPolled[$0.id], now: now)
+            }.map(\.id)
+            earliestDeadline = pending.lazy.map(\.deadline).min()
         } catch {
             // A shutdown cancelled the work: nothing went wrong.
             guard !(error is CancellationError) else { return }
             logger.error("cannot list pending tasks", metadata: ["error": "\(error)"])
             return
         }
-        let pendingIds = Set(pending.map(\.id))
-        lastPolled = lastPolled.filter { pendingIds.contains($0.key) }
-        let due = pending.filter {
-            everything || configuration.pollSchedule.isDue(createdAt: $0.createdAt, lastHeard: $0.lastHeardAt,
-                                                            lastPolled: lastPolled[$0.id], now: now)
-        }
         var start = 0
         while start < due.count {
-            let batch = Array(due[start..<min(start + configuration.pollBatchSize, due.count)]).map(\.id)
+            let batch = Array(due[start..<min(start + configuration.pollBatchSize, due.count)])
             start += configuration.pollBatchSize
             for id in batch { lastPolled[id] = now }
             do {
@@ -442,7 +447,9 @@ public actor TaskTracker {
                 break
             }
         }
-        await expireOverdue()
+        // The deadline check reads every pending task again; skipped when none of those just
+        // read is due by now (a task recorded meanwhile has its whole deadline ahead of it).
+        if let earliestDeadline, earliestDeadline <= clock.now() { await expireOverdue() }
         await delivery.wake()
     }
 
