@@ -115,8 +115,13 @@ let package = Package(
         // Benchmarks (figures, not tests): `swift run -c release mjbridge-bench`.
         .executableTarget(name: "mjbridge-bench", dependencies: [
             "IRC", "MidjourneyAPI", "MidjourneySimulator",
+            // The tracking and start-up benchmarks run the bridge's own parts (TaskTracker,
+            // SQLiteStore, ConsoleTransport).
+            "App", "Bridge", "Store",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/mjbridge-bench"),
+        // The benchmarks' own bookkeeping (statement counts, /proc parsing, row verdicts); no timings.
+        .testTarget(name: "BenchmarkTests", dependencies: ["mjbridge-bench"]),
         .executableTarget(name: "mjbridge", dependencies: [
             "App",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -152,6 +157,8 @@ let package = Package(
         .testTarget(name: "ImageHostingTests", dependencies: ["ImageHosting"]),
         .testTarget(name: "BridgeTests", dependencies: [
             "Bridge", "MidjourneyAPI", "MidjourneySimulator", "Store",
+            // A store moved to the real PostgreSQL (`migrate-store`) delivers the moved tasks.
+            "PostgresStore", "PostgresTestSupport",
             // The harness downloads image links with the real fetcher (loopback allowed).
             "GuardedFetch",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

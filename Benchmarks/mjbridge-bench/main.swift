@@ -5,6 +5,8 @@
 //     swift run -c release mjbridge-bench                       # all
 //     swift run -c release mjbridge-bench irc                   # IRC parse/serialise vs irctokens
 //     swift run -c release mjbridge-bench polling               # batched polling vs one fetch per task
+//     swift run -c release mjbridge-bench tracking              # 10,000 pending tasks: requests, CPU, store, RSS
+//     swift run -c release mjbridge-bench startup               # mjbridge run: start → 001, idle RSS, RSS over 1,000 jobs
 //     swift run -c release mjbridge-bench all --json out.json   # also write the rows as JSON
 import Foundation
 import IRC
@@ -22,6 +24,9 @@ let which = arguments.first ?? "all"
 var rows: [BenchmarkRow] = []
 if which == "all" || which == "irc" || which == "parser" { rows += IRCBenchmark.run() }
 if which == "all" || which == "polling" { rows += try await PollingBenchmark.run() }
+if which == "all" || which == "tracking" { rows += try await TrackingScaleBenchmark.run() }
+if which == "all" || which == "startup" { rows += try await StartupBenchmark.run() }
+if which == "tracking-scale-worker" { try await TrackingScaleBenchmark.worker(arguments: Array(arguments.dropFirst())) }
 if which == "profile-parse" { IRCBenchmark.profile("parse") }
 if which == "profile-serialise" { IRCBenchmark.profile("serialise") }
 if let jsonPath {

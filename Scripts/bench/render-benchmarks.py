@@ -93,7 +93,10 @@ def main():
         what = r["metric"] + (f" ({r['note']})" if r.get("note") else "")
         out.append("| " + " | ".join(cell(x) for x in [r["area"], what, r["value"], r.get("peer"), r.get("peerValue"),
                                                            r.get("ratio"), r.get("goal")]) + f" | {met} |")
+    measured = {r["area"] for r in rows}
     for area, what, goal in NOT_MEASURED:
+        if area in measured:  # this run measured it: its own rows say how it went
+            continue
         out.append(f"| {area} | {what} | not measured yet | – | – | – | {goal} | – |")
     out.append("")
 

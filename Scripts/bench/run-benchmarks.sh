@@ -22,6 +22,8 @@ trap 'rm -rf "$work"' EXIT
 if [ "${MJBRIDGE_BENCH_SKIP_BUILD:-0}" != 1 ]; then
     echo "== building mjbridge-bench (release)"
     swift build -c release --scratch-path "$scratch" --product mjbridge-bench 2>&1 | grep -E "error|warning: |Compiling|Build" | tail -5
+    # The start-up benchmark runs the release `mjbridge run` itself (next to mjbridge-bench).
+    swift build -c release --scratch-path "$scratch" --product mjbridge 2>&1 | grep -E "error|warning: |Compiling|Build" | tail -5
 fi
 bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/mjbridge-bench"
 

@@ -35,6 +35,8 @@ public enum SpeedModeRouting: String, Sendable, Hashable {
 /// `LiveSettings`: read it from `ChatBridge.live`, which `!reload` replaces.
 public struct BridgeConfiguration: Sendable {
     public var commandPrefix: String
+    /// Networks with a command prefix of their own (`[[matrix]] command_prefix`); the others use `commandPrefix`.
+    public var networkPrefixes: [String: String] = [:]
     public var replyStyle: ChatStyle
     /// `!version` answer, e.g. `mjbridge 0.1.0`.
     public var versionText: String

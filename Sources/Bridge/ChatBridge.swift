@@ -104,13 +104,10 @@ public final class ChatBridge: Sendable {
 
     /// How answers are addressed, with the reply style as of the last reload.
     var addressing: ReplyAddressing { live.current.addressing }
-    /// With the command prefix as of the last reload.
-    var renderer: TaskRenderer { live.current.renderer }
-
     /// Built per line from one snapshot of the live settings, so a reload between two lines
-    /// changes the prefix and reply style cleanly.
-    private func responder(_ settings: LiveSettings) -> CommandResponder {
-        CommandResponder(parser: CommandParser(registry: Self.registry, prefix: settings.commandPrefix),
+    /// changes the prefix and reply style cleanly; with the prefix of the line's network.
+    private func responder(_ settings: LiveSettings, network: String) -> CommandResponder {
+        CommandResponder(parser: CommandParser(registry: Self.registry, prefix: settings.commandPrefix(network: network)),
                          addressing: settings.addressing, versionText: configuration.versionText)
     }
 
@@ -133,14 +130,14 @@ public final class ChatBridge: Sendable {
     /// said in private. Synchronous and cheap, so a transport decides before it spends a task
     /// or an actor hop on ordinary chatter; `handle` ignores every line this says no to.
     public func mayBeCommand(_ event: ChatEvent) -> Bool {
-        CommandParser(registry: Self.registry, prefix: live.current.commandPrefix).mayBeCommand(event)
+        CommandParser(registry: Self.registry, prefix: live.current.commandPrefix(network: event.network)).mayBeCommand(event)
     }
 
     /// Handles one chat line. Returns when its immediate answers have been sent or queued;
     /// results arrive later through the tracker.
     public func handle(_ event: ChatEvent) async {
         let settings = live.current
-        let responder = responder(settings)
+        let responder = responder(settings, network: event.network)
         // Conversation: no role, rate gate or store is consulted for it (the check transports
         // make before they call this, repeated for those that do not).
         guard responder.parser.mayBeCommand(event) else { return }

@@ -70,6 +70,13 @@ public actor MatrixClient {
         return roomID
     }
 
+    /// The room id an alias (`#name:server`) points to now.
+    public func resolveAlias(_ alias: String) async throws(MatrixClientError) -> String {
+        let json = try await performJSON(.resolveAlias(alias))
+        guard let roomID = json["room_id"]?.stringValue else { throw .invalidResponse("the alias answer has no room_id") }
+        return roomID
+    }
+
     public func leave(_ roomID: String) async throws(MatrixClientError) {
         _ = try await performJSON(.leave(roomID))
     }

@@ -14,13 +14,19 @@ public struct MatrixErrorResponse: Sendable, Hashable, CustomStringConvertible {
     public var retryAfter: Duration?
     /// `soft_logout` of an `M_UNKNOWN_TOKEN`: the token expired, a new login may restore the device.
     public var softLogout: Bool
+    /// False when the body carried no `errcode` (an HTML page or an empty answer): then it is
+    /// not the homeserver speaking but whatever stands in front of it (a reverse proxy during
+    /// maintenance), and its 4xx says nothing final about the request.
+    public var fromHomeserver: Bool
 
-    public init(status: Int, errcode: String, message: String = "", retryAfter: Duration? = nil, softLogout: Bool = false) {
+    public init(status: Int, errcode: String, message: String = "", retryAfter: Duration? = nil, softLogout: Bool = false,
+                fromHomeserver: Bool = true) {
         self.status = status
         self.errcode = errcode
         self.message = message
         self.retryAfter = retryAfter
         self.softLogout = softLogout
+        self.fromHomeserver = fromHomeserver
     }
 
     /// Reads an error answer. Never fails: whatever the body is, the status tells enough.
@@ -35,7 +41,8 @@ public struct MatrixErrorResponse: Sendable, Hashable, CustomStringConvertible {
             status: status,
             errcode: String(redactor.redact(json?["errcode"]?.stringValue ?? (status == 429 ? "M_LIMIT_EXCEEDED" : "M_UNKNOWN")).prefix(100)),
             message: String(redactor.redact(words).prefix(200)),
-            softLogout: json?["soft_logout"]?.boolValue ?? false
+            softLogout: json?["soft_logout"]?.boolValue ?? false,
+            fromHomeserver: json?["errcode"]?.stringValue != nil
         )
         if let ms = json?["retry_after_ms"]?.int64Value, ms >= 0 {
             error.retryAfter = .milliseconds(ms)

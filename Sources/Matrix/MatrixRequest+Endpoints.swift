@@ -29,6 +29,11 @@ extension MatrixRequest {
         json(.post, client + "/join/" + encode(roomIDOrAlias), reason.map { ["reason": .string($0)] } ?? [:])
     }
 
+    /// `GET /directory/room/{roomAlias}`: the room id an alias points to.
+    public static func resolveAlias(_ alias: String) -> MatrixRequest {
+        MatrixRequest(method: .get, path: client + "/directory/room/" + encode(alias))
+    }
+
     /// `POST /rooms/{roomId}/leave` (also refuses an invite).
     public static func leave(_ roomID: String, reason: String? = nil) -> MatrixRequest {
         json(.post, client + "/rooms/" + encode(roomID) + "/leave", reason.map { ["reason": .string($0)] } ?? [:])

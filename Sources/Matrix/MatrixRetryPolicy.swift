@@ -4,11 +4,12 @@
 /// - `M_LIMIT_EXCEEDED`: wait what the server asked (`retry_after_ms`) plus up to 10 % on top,
 ///   so several accounts throttled together do not come back in the same millisecond; without
 ///   a hint, the exponential backoff.
-/// - 5xx, 408, other 429s, no answer, an unreadable 2xx: exponential backoff from `base`,
+/// - 5xx, 408, other 429s, a 4xx without a Matrix `errcode` (a reverse proxy's error page
+///   while the homeserver is away), no answer, an unreadable 2xx: exponential backoff from `base`,
 ///   doubling per attempt up to `cap`, "equal jitter" (half fixed, half random): never less
 ///   than half the step, so a flapping server is not hammered.
 /// - The token rejected (`M_UNKNOWN_TOKEN`, `M_MISSING_TOKEN`): stop; only a new token helps.
-/// - `M_FORBIDDEN` and other 4xx: stop; the same request will be refused again.
+/// - `M_FORBIDDEN` and other 4xx with an `errcode`: stop; the same request will be refused again.
 public struct MatrixRetryPolicy: Sendable, Hashable {
     public var base: Duration
     public var cap: Duration
@@ -51,7 +52,7 @@ public struct MatrixRetryPolicy: Sendable, Hashable {
             return .stop(.tokenRejected(softLogout: response.softLogout))
         case .server(let response) where response.isForbidden:
             return .stop(.forbidden(response.message))
-        case .server(let response) where response.status >= 500 || response.status == 408:
+        case .server(let response) where response.status >= 500 || response.status == 408 || !response.fromHomeserver:
             return .retry(after: backoff(attempt: attempt, jitter: jitter))
         case .server(let response):
             return .stop(.rejected(response.description))

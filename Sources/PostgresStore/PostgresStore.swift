@@ -17,11 +17,23 @@ public final class PostgresStore: Sendable {
     let logger: Logger
     private let runner: Task<Void, Never>
 
-    private init(configuration: PostgresStoreConfiguration, client: PostgresClient, logger: Logger) {
+    private init(configuration: PostgresStoreConfiguration, client: PostgresClient, runner: Task<Void, Never>, logger: Logger) {
         self.configuration = configuration
         self.client = client
         self.logger = logger
-        runner = Task { await client.run() }
+        self.runner = runner
+    }
+
+    /// Starts the pool's `run()` and returns once its task has begun, so the first query does
+    /// not find the pool not yet running (PostgresNIO warns about that on every lease).
+    private static func running(_ client: PostgresClient) async -> Task<Void, Never> {
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        let runner = Task {
+            signal.finish()
+            await client.run()
+        }
+        for await _ in started {}
+        return runner
     }
 
     /// Connects, checks the database answers, and migrates the schema (once, however many
@@ -30,10 +42,8 @@ public final class PostgresStore: Sendable {
     /// in the background and every query would wait).
     public static func open(_ configuration: PostgresStoreConfiguration, logger: Logger) async throws -> PostgresStore {
         try await probe(configuration, logger: logger)
-        let store = PostgresStore(configuration: configuration,
-                                  client: PostgresClient(configuration: try clientConfiguration(configuration),
-                                                         backgroundLogger: logger),
-                                  logger: logger)
+        let client = PostgresClient(configuration: try clientConfiguration(configuration), backgroundLogger: logger)
+        let store = PostgresStore(configuration: configuration, client: client, runner: await running(client), logger: logger)
         do {
             try await PostgresMigrations.migrate(store)
         } catch {

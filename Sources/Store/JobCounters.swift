@@ -40,6 +40,13 @@ public struct JobReservation: Sendable, Hashable {
     /// `UTCDay.key` of the day it was counted on.
     public var day: String
     public var previousSubmissionAt: Date?
+
+    public init(id: Int64, identity: String, day: String, previousSubmissionAt: Date?) {
+        self.id = id
+        self.identity = identity
+        self.day = day
+        self.previousSubmissionAt = previousSubmissionAt
+    }
 }
 
 /// The answer of `SQLiteStore.reserveJob`.
@@ -74,4 +81,14 @@ public struct QuotaUsage: Sendable, Hashable {
     public var todayLimit: Int?
     public var userDefaultLimit: Int?
     public var globalDefaultLimit: Int?
+
+    public init(identity: String, lastNick: String?, usedToday: Int, todayLimit: Int?, userDefaultLimit: Int?,
+                globalDefaultLimit: Int?) {
+        self.identity = identity
+        self.lastNick = lastNick
+        self.usedToday = usedToday
+        self.todayLimit = todayLimit
+        self.userDefaultLimit = userDefaultLimit
+        self.globalDefaultLimit = globalDefaultLimit
+    }
 }

@@ -48,6 +48,15 @@ public struct TaskRoute: Sendable, Hashable, Codable {
     /// or a room id of room version 12 and later (MSC4291: `!` and the 43-character unpadded
     /// URL-safe base64 of the create event's hash, no server part). An IRC "safe channel" of
     /// exactly that shape would be taken for one: none has been seen.
+    /// A Matrix room id as the bot sends to it and adopts routes for (one rule for both): a
+    /// Matrix identifier starting with `!`, at most 255 bytes, no space or control character
+    /// (C0, DEL, C1). The opaque part is otherwise the server's choice (`/`, `+`, `,` …): it
+    /// goes into request paths percent-encoded.
+    public static func isMatrixRoomID(_ id: String) -> Bool {
+        id.first == "!" && isMatrixIdentifier(id) && id.utf8.count <= 255
+            && !id.unicodeScalars.contains { $0.value < 0x21 || (0x7F...0x9F).contains($0.value) }
+    }
+
     public static func isMatrixIdentifier(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, "!#@".unicodeScalars.contains(first) else { return false }
         if name.contains(":") { return true }

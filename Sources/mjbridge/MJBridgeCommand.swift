@@ -8,7 +8,8 @@ struct MJBridgeCommand: AsyncParsableCommand {
         commandName: "mjbridge",
         abstract: "An IRC bot that bridges chat commands to a Midjourney proxy server.",
         version: MJBridgeVersion.current,
-        subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, CheckConfigCommand.self],
+        subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, CheckConfigCommand.self,
+                      MigrateStoreCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -14,6 +14,8 @@ struct RunCommand: AsyncParsableCommand {
     var config: String = "bot.conf"
 
     func run() async throws {
+        // Before the bot's threads allocate (see AllocatorArenas: RSS of a long backlog).
+        AllocatorArenas.limit()
         let configuration: Configuration
         let loader = ConfigurationLoader()
         do {

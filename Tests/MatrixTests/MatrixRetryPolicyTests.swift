@@ -54,6 +54,24 @@ import Testing
         #expect(policy.decision(for: .transport("reset", mayHaveArrived: true), attempt: 4, jitter: 1) == .retry(after: .seconds(8)))
         #expect(policy.decision(for: .invalidResponse("x"), attempt: 1, jitter: 0) == .retry(after: .milliseconds(500)))
     }
+
+    /// A 4xx without a Matrix errcode is not the homeserver refusing: a reverse proxy's page
+    /// while it is away. Waited out; the homeserver's own refusals still stop.
+    @Test func aProxysErrorPageBacksOffTheHomeserversRefusalsStop() {
+        for (status, body) in [(404, "<html>Not Found</html>"), (403, "<html>Forbidden</html>"), (400, ""), (401, "Unauthorized")] {
+            let page = MatrixErrorResponse.parse(status: status, body: Data(body.utf8), retryAfterHeader: nil)
+            #expect(!page.fromHomeserver)
+            #expect(policy.decision(for: .server(page), attempt: 1, jitter: 0) == .retry(after: .milliseconds(500)), "\(status) \(body)")
+        }
+        func parsed(_ status: Int, _ body: String) -> MatrixClientError {
+            .server(MatrixErrorResponse.parse(status: status, body: Data(body.utf8), retryAfterHeader: nil))
+        }
+        #expect(policy.decision(for: parsed(401, #"{"errcode":"M_UNKNOWN_TOKEN","error":"x"}"#), attempt: 1, jitter: 0)
+                == .stop(.tokenRejected(softLogout: false)))
+        #expect(policy.decision(for: parsed(403, #"{"errcode":"M_FORBIDDEN","error":"x"}"#), attempt: 1, jitter: 0) == .stop(.forbidden("x")))
+        #expect(policy.decision(for: parsed(400, #"{"errcode":"M_BAD_JSON","error":"x"}"#), attempt: 1, jitter: 0)
+                == .stop(.rejected("M_BAD_JSON (HTTP 400): x")))
+    }
 }
 
 @Suite struct MatrixErrorResponseTests {
@@ -68,7 +86,7 @@ import Testing
 
     @Test func anythingElseStillGivesAnError() {
         let page = MatrixErrorResponse.parse(status: 502, body: Data("<html>Bad Gateway</html>".utf8), retryAfterHeader: nil)
-        #expect(page == MatrixErrorResponse(status: 502, errcode: "M_UNKNOWN", message: "<html>Bad Gateway</html>"))
+        #expect(page == MatrixErrorResponse(status: 502, errcode: "M_UNKNOWN", message: "<html>Bad Gateway</html>", fromHomeserver: false))
         let token = MatrixErrorResponse.parse(status: 401, body: Data(#"{"errcode":"M_UNKNOWN_TOKEN","error":"x","soft_logout":true}"#.utf8),
                                               retryAfterHeader: nil)
         #expect(token.isTokenRejected && token.softLogout)

@@ -18,9 +18,12 @@ import Testing
         }
     }
 
-    @Test func refusalsHoldsAndDeadLettersAreRecorded() async throws {
-        let dir = try TemporaryDirectory()
-        let store = try SQLiteStore.open(path: dir.databasePath)
+    @Test(arguments: StoreKind.all)
+    func refusalsHoldsAndDeadLettersAreRecorded(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in try await Self.refusalsHoldsAndDeadLetters(store) }
+    }
+
+    static func refusalsHoldsAndDeadLetters(_ store: any BotStore) async throws {
         try await store.enqueue([line("one"), line("two", target: "bob"), line("three")])
         let owed = try await store.owedLines(network: "net")
         #expect(owed.map(\.text) == ["one", "two", "three"])
@@ -54,8 +57,41 @@ import Testing
         #expect(try await store.isOwed(lineId: two) == false, "dead-lettered")
         #expect(try await store.markSent(lineId: one, at: t0))
         #expect(try await store.isOwed(lineId: one) == false, "sent")
+        #expect(try await store.recordRefusal(lineId: one, offset: 20, reason: "after", at: t0) == 2, "a sent line is not counted")
         #expect(try await store.markSent(lineId: three, at: t0))
         #expect(try await store.networksOwingLines().isEmpty)
+        #expect(try await store.recordRefusal(lineId: 999_999, offset: 0, reason: "none", at: t0) == 0)
+        #expect(try await store.isOwed(lineId: 999_999) == false)
+    }
+
+    /// Several networks owe lines: each worker reads its own, in order; held ones are listed
+    /// oldest hold first, dead letters oldest first.
+    @Test(arguments: StoreKind.all)
+    func linesArePerNetworkAndSummariesOrdered(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            func on(_ network: String, _ text: String) -> OutboxLine {
+                OutboxLine(network: network, target: "#art", isChannel: true, text: text, style: "privmsg", createdAt: t0)
+            }
+            try await store.enqueue([on("zeta", "z1"), on("alpha", "a1"), on("Beta", "b1"), on("alpha", "a2"), on("zeta", "z2")])
+            #expect(try await store.networksOwingLines() == ["Beta", "alpha", "zeta"], "byte order, as SQLite")
+            #expect(try await store.owedLines(network: "alpha").map(\.text) == ["a1", "a2"])
+            #expect(try await store.owedLines(network: "nowhere").isEmpty)
+            let all = try await store.unsentLines()
+            let ids = Dictionary(uniqueKeysWithValues: all.map { ($0.text, $0.id!) })
+            try await store.hold(lineIds: [ids["z2"]!], reason: "first", at: t0.addingTimeInterval(5))
+            try await store.hold(lineIds: [ids["a2"]!, ids["b1"]!], reason: "later", at: t0.addingTimeInterval(9))
+            try await store.hold(lineIds: [], reason: "none", at: t0)
+            #expect(try await store.deadLetter(lineId: ids["z1"]!, offset: 3, reason: "dead 2", at: t0.addingTimeInterval(20)))
+            #expect(try await store.deadLetter(lineId: ids["a1"]!, offset: 0, reason: "dead 1", at: t0.addingTimeInterval(10)))
+            let summary = try await store.outboxSummary(limit: 2)
+            #expect(summary.owed == 0 && summary.held == 3 && summary.deadLettered == 2)
+            #expect(summary.oldestHeld.map(\.text) == ["z2", "b1"])
+            #expect(summary.oldestDeadLettered.map(\.text) == ["a1", "z1"])
+            #expect(summary.oldestDeadLettered[1].confirmedOffset == 3 && summary.oldestDeadLettered[1].deadLetteredAt == t0.addingTimeInterval(20))
+            #expect(try await store.networksOwingLines() == ["Beta", "alpha", "zeta"])
+            try await store.pruneDeadLetters(before: t0.addingTimeInterval(15))
+            #expect(try await store.outboxSummary().oldestDeadLettered.map(\.text) == ["z1"])
+        }
     }
 
     @Test func deliveryQueriesNeverScanSentHistory() async throws {

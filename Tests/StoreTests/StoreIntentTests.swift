@@ -6,17 +6,28 @@ import Testing
 /// Intents on a real SQLite file: written before the submit, closed with the task row in one
 /// transaction, declared lost (and the user's line queued) exactly once, pruned when closed.
 @Suite struct StoreIntentTests {
-    func intent(_ id: String, at offset: TimeInterval = 0, prompt: String = "a red fox") -> IntentRecord {
+    static func intent(_ id: String, at offset: TimeInterval = 0, prompt: String = "a red fox") -> IntentRecord {
         IntentRecord(id: id, route: art, userKey: "acct:alice", kind: "imagine", prompt: prompt, createdAt: t0.addingTimeInterval(offset))
     }
 
-    @Test func anIntentSurvivesReopeningAndIsClosedWithItsTaskInOneTransaction() async throws {
-        let dir = try TemporaryDirectory()
+    func intent(_ id: String, at offset: TimeInterval = 0, prompt: String = "a red fox") -> IntentRecord {
+        Self.intent(id, at: offset, prompt: prompt)
+    }
+
+    @Test(arguments: StoreKind.all)
+    func anIntentSurvivesReopeningAndIsClosedWithItsTaskInOneTransaction(_ kind: StoreKind) async throws {
+        try await kind.withSharedStorage { open in try await Self.closedWithItsTask(open) }
+    }
+
+    static func closedWithItsTask(_ open: @Sendable () async throws -> any BotStore) async throws {
         do {
-            let store = try SQLiteStore.open(path: dir.databasePath)
+            let store = try await open()
             try await store.recordIntent(intent("in-1"))
+            await #expect(throws: (any Error).self, "an id is recorded once") { try await store.recordIntent(intent("in-1")) }
         }
-        let store = try SQLiteStore.open(path: dir.databasePath)
+        let store = try await open()
+        #expect(try await store.intent(id: "in-1") == intent("in-1"))
+        #expect(try await store.intent(id: "none") == nil)
         let open = try await store.openIntents(createdUpTo: t0.addingTimeInterval(1))
         #expect(open.map(\.id) == ["in-1"])
         #expect(open[0].route == art && open[0].userKey == "acct:alice" && open[0].state == .open)
@@ -36,38 +47,54 @@ import Testing
         #expect(closed.state == .accepted && closed.acceptedTaskIds == ["1002", "1003"] && closed.closedAt == t0)
         #expect(try await store.openIntents(createdUpTo: t0.addingTimeInterval(3600)).isEmpty)
         #expect(try await store.lines(forTask: "1002").count == 1)
+        try await store.acceptIntent(id: "unknown", taskId: "1002", at: t0)
+        try await store.insert(makeTask("1004"), lines: [], acceptingIntent: nil, at: t0)
+        #expect(try await store.task(id: "1004") != nil)
     }
 
-    @Test func aLostIntentIsDeclaredAndItsLineQueuedOnce() async throws {
-        let dir = try TemporaryDirectory()
-        let store = try SQLiteStore.open(path: dir.databasePath)
+    @Test(arguments: StoreKind.all)
+    func aLostIntentIsDeclaredAndItsLineQueuedOnce(_ kind: StoreKind) async throws {
+        try await kind.withSharedStorage { open in try await Self.lostOnce(open) }
+    }
+
+    static func lostOnce(_ open: @Sendable () async throws -> any BotStore) async throws {
+        let store = try await open()
         try await store.recordIntent(intent("in-2"))
         let said = line("alice: I lost track of your imagine")
         #expect(try await store.declareIntentLost(id: "in-2", at: t0.addingTimeInterval(300), lines: [said]))
         #expect(try await !store.declareIntentLost(id: "in-2", at: t0.addingTimeInterval(400), lines: [said]))
-        let reopened = try SQLiteStore.open(path: dir.databasePath)
+        let reopened = try await open()
         #expect(try await !reopened.declareIntentLost(id: "in-2", at: t0.addingTimeInterval(500), lines: [said]))
         #expect(try await reopened.unsentLines().map(\.text) == [said.text])
         #expect(try await reopened.intent(id: "in-2")?.state == .lost)
         // A job declared lost that turns up after all (a late callback) is accepted.
         try await reopened.insert(makeTask("2001"), lines: [], acceptingIntent: "in-2", at: t0.addingTimeInterval(600))
-        #expect(try await reopened.intent(id: "in-2")?.state == .accepted)
+        let accepted = try #require(try await reopened.intent(id: "in-2"))
+        #expect(accepted.state == .accepted && accepted.closedAt == t0.addingTimeInterval(300), "closed when it was lost")
+        #expect(accepted.acceptedTaskIds == ["2001"])
     }
 
-    @Test func refusingClosesOnlyAnOpenIntent() async throws {
-        let dir = try TemporaryDirectory()
-        let store = try SQLiteStore.open(path: dir.databasePath)
+    @Test(arguments: StoreKind.all)
+    func refusingClosesOnlyAnOpenIntent(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in try await Self.refusing(store) }
+    }
+
+    static func refusing(_ store: any BotStore) async throws {
         try await store.recordIntent(intent("in-3"))
         #expect(try await store.refuseIntent(id: "in-3", at: t0))
         #expect(try await !store.refuseIntent(id: "in-3", at: t0))
         #expect(try await store.intent(id: "in-3")?.state == .refused)
         #expect(try await !store.declareIntentLost(id: "in-3", at: t0, lines: [line("no")]))
         #expect(try await store.unsentLines().isEmpty)
+        #expect(try await !store.refuseIntent(id: "never", at: t0))
     }
 
-    @Test func openIntentsAreListedOldestFirstAndOnlyClosedOnesArePruned() async throws {
-        let dir = try TemporaryDirectory()
-        let store = try SQLiteStore.open(path: dir.databasePath)
+    @Test(arguments: StoreKind.all)
+    func openIntentsAreListedOldestFirstAndOnlyClosedOnesArePruned(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in try await Self.listedAndPruned(store) }
+    }
+
+    static func listedAndPruned(_ store: any BotStore) async throws {
         for (id, offset) in [("b", 20.0), ("a", 10.0), ("c", 30.0), ("d", 40.0)] { try await store.recordIntent(intent(id, at: offset)) }
         #expect(try await store.openIntents(createdUpTo: t0.addingTimeInterval(30)).map(\.id) == ["a", "b", "c"])  // inclusive: "c" was written at 30
         try await store.refuseIntent(id: "a", at: t0.addingTimeInterval(100))

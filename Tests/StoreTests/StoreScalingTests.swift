@@ -54,9 +54,12 @@ func statementsScanningHistory(_ statements: [String], databasePath: String) thr
         #expect(applied.contains("v7-scaling"))
     }
 
-    @Test func retentionPrunesOldFinishedTasksWithTheirLinesAndNeverPendingOnesOrOwedLines() async throws {
-        let dir = try TemporaryDirectory()
-        let store = try SQLiteStore.open(path: dir.databasePath)
+    @Test(arguments: StoreKind.all)
+    func retentionPrunesOldFinishedTasksWithTheirLinesAndNeverPendingOnesOrOwedLines(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in try await Self.retention(store) }
+    }
+
+    static func retention(_ store: any BotStore) async throws {
         var old = makeTask("1000000000000001", at: 0, status: "SUCCESS", rank: 9, terminal: true)
         old.finishedAt = t0
         var recent = makeTask("1000000000000002", at: 0, status: "FAILURE", rank: 9, terminal: true)

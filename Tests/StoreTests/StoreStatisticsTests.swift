@@ -5,8 +5,12 @@ import Testing
 
 /// The day window `!stats` reads: tasks submitted or ended in `[start, end)`.
 @Suite struct StoreStatisticsTests {
-    @Test func tasksCreatedOrFinishedInTheWindowHalfOpen() async throws {
-        let store = try SQLiteStore.inMemory()
+    @Test(arguments: StoreKind.all)
+    func tasksCreatedOrFinishedInTheWindowHalfOpen(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in try await Self.window(store) }
+    }
+
+    static func window(_ store: any BotStore) async throws {
         func finished(_ id: String, at offset: TimeInterval, endedAt end: TimeInterval) -> TaskRecord {
             var task = makeTask(id, at: offset, status: "SUCCESS", rank: 5, terminal: true)
             task.finishedAt = t0.addingTimeInterval(end)

@@ -79,59 +79,112 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
         }
     }
 
-    @Test func generatedSettingIsStableAcrossRestarts() async throws {
-        let dir = try TemporaryDirectory()
-        let first = try await SQLiteStore.open(path: dir.databasePath).metaValue(forKey: "callbackSecret", orInsert: { "s3cret" })
-        let second = try await SQLiteStore.open(path: dir.databasePath).metaValue(forKey: "callbackSecret", orInsert: { "other" })
-        #expect(first == "s3cret")
-        #expect(second == "s3cret")
+}
+
+/// Meta values on any store; "a restart" is a second store on the same storage.
+@Suite struct StoreMetaTests {
+    @Test(arguments: StoreKind.all)
+    func generatedSettingIsStableAcrossRestarts(_ kind: StoreKind) async throws {
+        try await kind.withSharedStorage { open in
+            let first = try await open().metaValue(forKey: "callbackSecret", orInsert: { "s3cret" })
+            let second = try await open().metaValue(forKey: "callbackSecret", orInsert: { "other" })
+            #expect(first == "s3cret")
+            #expect(second == "s3cret")
+            let store = try await open()
+            #expect(try await store.metaValue(forKey: "nothing") == nil)
+            try await store.setMetaValue("v1", forKey: "k")
+            try await store.setMetaValue("v2", forKey: "k")
+            #expect(try await store.metaValue(forKey: "k") == "v2")
+            #expect(try await store.metaValue(forKey: "k", orInsert: { "v3" }) == "v2")
+        }
     }
 }
 
 @Suite struct StoreTaskTests {
-    @Test func insertingAnExistingIdFails() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.insert(makeTask("1"))
-        await #expect(throws: (any Error).self) { try await store.insert(makeTask("1")) }
-    }
-
-    @Test func updateWritesTaskAndLinesTogether() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.insert(makeTask("100"))
-        let result = try await store.update(taskId: "100") { task, lines in
-            task.status = "SUCCESS"
-            task.statusRank = 4
-            task.isTerminal = true
-            lines.append(line("done", task: "100"))
-            return "applied"
+    @Test(arguments: StoreKind.all)
+    func insertingAnExistingIdFails(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            try await store.insert(makeTask("1"))
+            await #expect(throws: (any Error).self) { try await store.insert(makeTask("1"), lines: [line("ack", task: "1")]) }
+            #expect(try await store.lines(forTask: "1").isEmpty, "nothing of the failed insert stays")
+            await #expect(throws: (any Error).self) { try await store.insertAll([makeTask("2"), makeTask("1")]) }
+            #expect(try await store.task(id: "2") == nil, "insertAll is one transaction")
         }
-        #expect(result == "applied")
-        let task = try #require(try await store.task(id: "100"))
-        #expect(task.status == "SUCCESS")
-        #expect(task.isTerminal)
-        #expect(try await store.lines(forTask: "100").map(\.text) == ["done"])
-        #expect(try await store.update(taskId: "nope") { _, _ in 1 } == nil)
     }
 
-    @Test func pendingTasksAreTheNonTerminalOnesOldestFirst() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.insert(makeTask("3", at: 30))
-        try await store.insert(makeTask("1", at: 10))
-        try await store.insert(makeTask("2", at: 20, status: "SUCCESS", rank: 4, terminal: true))
-        #expect(try await store.pendingTasks().map(\.id) == ["1", "3"])
+    @Test(arguments: StoreKind.all)
+    func updateWritesTaskAndLinesTogether(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            try await store.insert(makeTask("100"))
+            let result = try await store.update(taskId: "100") { task, lines in
+                task.status = "SUCCESS"
+                task.statusRank = 4
+                task.isTerminal = true
+                lines.append(line("done", task: "100"))
+                return "applied"
+            }
+            #expect(result == "applied")
+            let task = try #require(try await store.task(id: "100"))
+            #expect(task.status == "SUCCESS")
+            #expect(task.isTerminal)
+            #expect(try await store.lines(forTask: "100").map(\.text) == ["done"])
+            #expect(try await store.update(taskId: "nope") { _, _ in 1 } == nil)
+            #expect(try await store.pendingTasks().isEmpty)
+        }
     }
 
-    @Test func callerTasksMatchNickCaseInsensitivelyOrAccount() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.insert(makeTask("1", at: 1))
-        try await store.insert(makeTask("2", route: TaskRoute(network: "net", channel: "#art", nick: "bob"), at: 2))
-        try await store.insert(makeTask("3", route: TaskRoute(network: "net", channel: "#ART", nick: "alice_", account: "alice"), at: 3))
-        try await store.insert(makeTask("4", route: TaskRoute(network: "net", channel: "#other", nick: "alice"), at: 4))
-        let byNick = TaskRoute(network: "net", channel: "#art", nick: "ALICE")
-        #expect(try await store.tasks(of: byNick, limit: 10).map(\.id) == ["1"])
-        #expect(try await store.tasks(of: art, limit: 10).map(\.id) == ["3", "1"])
-        let latestSubmitted = try await store.mostRecentTask(of: art) { $0.id != "3" }
-        #expect(latestSubmitted?.id == "1")
+    /// A record comes back as it was written, every field (the PostgreSQL store keeps it as JSON).
+    @Test(arguments: StoreKind.all)
+    func aTaskRoundTripsWithEveryField(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            var task = makeTask("1748339029401828", route: TaskRoute(network: "net", channel: "#Art", nick: "Alice", account: "alice",
+                                                                     replyTo: ReplyReference(eventID: "$e", threadRoot: "$root", userID: "@alice:example.org")))
+            task.action = "IMAGINE"
+            task.progress = 42
+            task.imageUrl = "https://example.org/i.png"
+            task.failReason = "💥 no"
+            task.buttonsJSON = #"[{"customId":"MJ::JOB::upsample::1"}]"#
+            task.finalPrompt = "a red fox --v 7"
+            task.parentId = "1748339029400000"
+            task.lastHeardAt = t0.addingTimeInterval(3)
+            task.finishedAt = t0.addingTimeInterval(4)
+            task.progressNotifiedAt = t0.addingTimeInterval(2)
+            task.progressNotifiedLevel = 25
+            task.userKey = "acct:alice"
+            task.timedOut = true
+            try await store.insert(task)
+            #expect(try await store.task(id: task.id) == task)
+            #expect(try await store.tasks(ids: [task.id, "missing", task.id]) == [task.id: task])
+            #expect(try await store.tasks(ids: []).isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreKind.all)
+    func pendingTasksAreTheNonTerminalOnesOldestFirst(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            try await store.insert(makeTask("3", at: 30))
+            try await store.insert(makeTask("1", at: 10))
+            try await store.insert(makeTask("2", at: 20, status: "SUCCESS", rank: 4, terminal: true))
+            try await store.insert(makeTask("0", at: 10))
+            #expect(try await store.pendingTasks().map(\.id) == ["0", "1", "3"])
+            #expect(try await store.recentTasks(scopeKey: art.scopeKey, limit: 3).map(\.id) == ["3", "2", "1"])
+        }
+    }
+
+    @Test(arguments: StoreKind.all)
+    func callerTasksMatchNickCaseInsensitivelyOrAccount(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            try await store.insert(makeTask("1", at: 1))
+            try await store.insert(makeTask("2", route: TaskRoute(network: "net", channel: "#art", nick: "bob"), at: 2))
+            try await store.insert(makeTask("3", route: TaskRoute(network: "net", channel: "#ART", nick: "alice_", account: "alice"), at: 3))
+            try await store.insert(makeTask("4", route: TaskRoute(network: "net", channel: "#other", nick: "alice"), at: 4))
+            let byNick = TaskRoute(network: "net", channel: "#art", nick: "ALICE")
+            #expect(try await store.tasks(of: byNick, limit: 10).map(\.id) == ["1"])
+            #expect(try await store.tasks(of: art, limit: 10).map(\.id) == ["3", "1"])
+            #expect(try await store.tasks(of: art, limit: 1).map(\.id) == ["3"])
+            let latestSubmitted = try await store.mostRecentTask(of: art) { $0.id != "3" }
+            #expect(latestSubmitted?.id == "1")
+        }
     }
 }
 
@@ -144,8 +197,39 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
         #expect(ShortReference.make(for: "91828", among: ["81828", "1828"]) == "91828")
     }
 
-    @Test func referencesResolveBySuffixWithinTheConversation() async throws {
-        let store = try SQLiteStore.inMemory()
+    @Test(arguments: StoreKind.all)
+    func referencesResolveBySuffixWithinTheConversation(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in try await Self.referencesResolve(store) }
+    }
+
+    /// `updateTask` hands `body` the same short reference, read only when asked.
+    @Test(arguments: StoreKind.all)
+    func updateTaskGivesTheShortReference(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            try await store.insert(makeTask("1748339029401828", at: 1))
+            try await store.insert(makeTask("1748339029491828", at: 2))
+            let said = try await store.updateTask(id: "1748339029401828") { task, lines, reference in
+                task.progress = 10
+                lines.append(line("ref \(reference())", task: task.id))
+                return reference()
+            }
+            #expect(said == "01828")
+            #expect(try await store.lines(forTask: "1748339029401828").map(\.text) == ["ref 01828"])
+            #expect(try await store.task(id: "1748339029401828")?.progress == 10)
+            let quiet = try await store.updateTask(id: "1748339029491828") { _, _, _ in "no ref" }
+            #expect(quiet == "no ref")
+            let batch = try await store.updateTasks(ids: ["1748339029491828", "none", "1748339029491828"]) { position, task, lines, reference in
+                task.progress = (task.progress ?? 0) + 1
+                if position == 2 { lines.append(line("batch \(reference())", task: task.id)) }
+                return "\(position):\(task.progress ?? 0)"
+            }
+            #expect(batch == ["0:1", nil, "2:2"], "a repeated id sees the previous change")
+            #expect(try await store.lines(forTask: "1748339029491828").map(\.text) == ["batch 91828"])
+            #expect(try await store.updateTasks(ids: []) { _, _, _, _ in 0 }.isEmpty)
+        }
+    }
+
+    static func referencesResolve(_ store: any BotStore) async throws {
         try await store.insert(makeTask("1748339029401828", at: 1))
         try await store.insert(makeTask("1748339029491828", at: 2))
         try await store.insert(makeTask("1748339029405555", at: 3))
@@ -171,29 +255,43 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
         #expect(try await store.resolveReference("1748339029407777", scopeKey: scope, network: "othernet") == .notFound)
         let first = try #require(try await store.task(id: "1748339029401828"))
         #expect(try await store.shortReference(for: first) == "01828")
+        let fifth = try #require(try await store.task(id: "1748339029405555"))
+        #expect(try await store.shortReference(for: fifth) == "5555")
     }
 }
 
 @Suite struct StoreOutboxTests {
-    @Test func linesAreSentOnceInOrder() async throws {
-        let dir = try TemporaryDirectory()
-        let store = try SQLiteStore.open(path: dir.databasePath)
-        try await store.enqueue([line("one"), line("two", target: "alice"), line("three")])
-        let unsent = try await store.unsentLines()
-        #expect(unsent.map(\.text) == ["one", "two", "three"])
-        #expect(unsent[0].channelKey == "#art")
-        #expect(unsent[1].channelKey == nil)
-        let id = try #require(unsent[1].id)
-        #expect(try await store.markSent(lineId: id, at: t0))
-        #expect(try await store.markSent(lineId: id, at: t0) == false)
-        let reopened = try SQLiteStore.open(path: dir.databasePath)
-        #expect(try await reopened.unsentLines().map(\.text) == ["one", "three"])
-        try await reopened.pruneSentLines(before: t0.addingTimeInterval(1))
-        #expect(try await reopened.unsentLines().count == 2)
+    @Test(arguments: StoreKind.all)
+    func linesAreSentOnceInOrder(_ kind: StoreKind) async throws {
+        try await kind.withSharedStorage { open in
+            let store = try await open()
+            try await store.enqueue([line("one"), line("two", target: "alice"), line("three")])
+            try await store.enqueue([])
+            let unsent = try await store.unsentLines()
+            #expect(unsent.map(\.text) == ["one", "two", "three"])
+            #expect(unsent.map { $0.id ?? 0 } == unsent.map { $0.id ?? 0 }.sorted() && Set(unsent.map(\.id)).count == 3)
+            #expect(unsent[0].channelKey == "#art")
+            #expect(unsent[1].channelKey == nil)
+            #expect(unsent[0] == { var expected = line("one"); expected.id = unsent[0].id; return expected }())
+            let id = try #require(unsent[1].id)
+            #expect(try await store.markSent(lineId: id, at: t0))
+            #expect(try await store.markSent(lineId: id, at: t0) == false)
+            let reopened = try await open()
+            #expect(try await reopened.unsentLines().map(\.text) == ["one", "three"])
+            try await reopened.pruneSentLines(before: t0)
+            #expect(try await reopened.lines(forTask: "none").isEmpty)
+            #expect(try await reopened.isOwed(lineId: id) == false)
+            try await reopened.pruneSentLines(before: t0.addingTimeInterval(1))
+            #expect(try await reopened.unsentLines().count == 2)
+        }
     }
 
-    @Test func anyNewerLineAboutATaskSupersedesItsUnsentProgress() async throws {
-        let store = try SQLiteStore.inMemory()
+    @Test(arguments: StoreKind.all)
+    func anyNewerLineAboutATaskSupersedesItsUnsentProgress(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in try await Self.supersession(store) }
+    }
+
+    static func supersession(_ store: any BotStore) async throws {
         var progress = line("at 25 %", task: "1")
         progress.isProgress = true
         try await store.insert(makeTask("1"), lines: [line("ack", task: "1"), progress])
@@ -230,10 +328,14 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
 }
 
 @Suite struct StoreChannelSettingTests {
-    @Test func settingsAreKeptPerFoldedChannelAcrossReopening() async throws {
-        let dir = try TemporaryDirectory()
+    @Test(arguments: StoreKind.all)
+    func settingsAreKeptPerFoldedChannelAcrossReopening(_ kind: StoreKind) async throws {
+        try await kind.withSharedStorage { open in try await Self.settings(open) }
+    }
+
+    static func settings(_ open: @Sendable () async throws -> any BotStore) async throws {
         do {
-            let store = try SQLiteStore.open(path: dir.databasePath)
+            let store = try await open()
             #expect(try await store.channelSettings().isEmpty)
             try await store.updateChannelSetting(network: "net", channel: "#Art[1]", at: t0) { $0.progress = "quarter" }
             try await store.updateChannelSetting(network: "net", channel: "#art{1}", at: t0.addingTimeInterval(5)) { setting in
@@ -242,19 +344,24 @@ func line(_ text: String, task: String? = nil, target: String = "#Art") -> Outbo
             }
             try await store.updateChannelSetting(network: "other", channel: "#art[1]", at: t0) { $0.membership = .parted }
         }
-        let settings = try await SQLiteStore.open(path: dir.databasePath).channelSettings()
+        let settings = try await open().channelSettings()
         #expect(settings.count == 2)
         let art = try #require(settings.first { $0.network == "net" })
         #expect(art.channel == "#art{1}" && art.channelKey == "#art{1}")
         #expect(art.progress == "quarter" && art.membership == .joined && art.joinKey == "sesame")
         #expect(art.updatedAt == t0.addingTimeInterval(5))
         #expect(settings.first { $0.network == "other" }?.membership == .parted)
+        #expect(settings.map(\.network) == ["net", "other"], "ordered by network")
     }
 }
 
 @Suite struct StoreSuffixLookupTests {
-    @Test func tasksEndingWithASuffixAcrossConversationsNewestFirstWithinTheWindow() async throws {
-        let store = try SQLiteStore.inMemory()
+    @Test(arguments: StoreKind.all)
+    func tasksEndingWithASuffixAcrossConversationsNewestFirstWithinTheWindow(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in try await Self.suffixLookup(store) }
+    }
+
+    static func suffixLookup(_ store: any BotStore) async throws {
         let other = TaskRoute(network: "net", channel: "#other", nick: "Bob")
         let elsewhere = TaskRoute(network: "net2", channel: "#Art", nick: "Alice")
         try await store.insertAll([

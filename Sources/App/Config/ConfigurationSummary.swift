@@ -110,6 +110,19 @@ extension Configuration {
                 lines.append("progress = \(q(c.progress))")
             }
         }
+        for m in matrix {
+            lines.append("")
+            lines.append("[[matrix]]")
+            lines.append("name = \(q(m.name))")
+            lines.append("homeserver = \(q(m.homeserver))\(m.homeserver.hasPrefix("http://") ? "  # WARNING: plain text (the access token travels in clear)" : "")")
+            lines.append("user_id = \(q(m.userID))")
+            lines.append("access_token = \(secret(m.accessToken))")
+            lines.append("password = \(secret(m.password))\(m.accessToken == nil ? "  # logs in once; the token and device id are kept in the database" : "")")
+            lines.append("rooms = [\(m.rooms.map(q).joined(separator: ", "))]")
+            lines.append("owners = [\(m.owners.map(q).joined(separator: ", "))]")
+            lines.append("invites = \(q(m.invites.rawValue))")
+            lines.append("command_prefix = \(q(m.commandPrefix ?? bot.commandPrefix))\(m.commandPrefix == nil ? "  # [bot] command_prefix" : "")")
+        }
         return lines.joined(separator: "\n")
     }
 }

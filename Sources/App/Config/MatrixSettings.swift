@@ -18,6 +18,9 @@ public struct MatrixSettings: Sendable, Equatable {
     public var owners: [String] = []
     /// Which invitations the bot follows (`invites`): from `owners` (the default), `anyone`, or `none`.
     public var invites: MatrixInvitePolicy = .owners
+    /// `command_prefix`: the prefix of commands in this account's rooms (help and result hints
+    /// show it there); nil = `[bot] command_prefix`, followed through reloads.
+    public var commandPrefix: String?
 
     /// Reads every `[[matrix]]` table strictly (unknown keys, bad ids and a missing credential name their key).
     static func read(_ tables: [TableReader], environment: [String: String],
@@ -49,6 +52,11 @@ public struct MatrixSettings: Sendable, Equatable {
             }
             settings.invites = MatrixInvitePolicy(rawValue: try t.oneOf("invites", MatrixInvitePolicy.allCases.map(\.rawValue),
                                                                        default: MatrixInvitePolicy.owners.rawValue)) ?? .owners
+            if let prefix = try t.string("command_prefix") {
+                // The rule of `[bot] command_prefix`.
+                guard !prefix.isEmpty else { throw .invalidValue(key: t.key("command_prefix"), reason: "must not be empty") }
+                settings.commandPrefix = prefix
+            }
             try t.finish()
             if settings.accessToken == nil && settings.password == nil {
                 throw .missingKey("\(t.key("access_token")) or \(t.key("password")) (or \(envPrefix)ACCESS_TOKEN / \(envPrefix)PASSWORD, or a *_file)")

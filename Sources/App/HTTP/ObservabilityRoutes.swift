@@ -14,6 +14,37 @@ public struct HealthReport: Sendable, Codable, Equatable {
         public var failingForSeconds: Double?
     }
 
+    /// One `[[matrix]]` account's sync loop.
+    public struct MatrixAccountState: Sendable, Codable, Equatable {
+        /// `starting`, `syncing`, `stalled`, `backing_off` or `stopped`.
+        public var state: String
+        /// When a `/sync` batch was last completed (absent: not yet in this process).
+        public var lastSyncAt: Date?
+        /// While backing off: the last failure (no secrets), and since when requests fail;
+        /// while stalled: since when the loop has not moved on.
+        public var lastError: String?
+        public var failingSince: Date?
+        /// When stopped: why (a restart with a new token or password is needed).
+        public var stopReason: String?
+
+        public init(_ status: MatrixAccountStatus) {
+            state = status.label
+            lastSyncAt = status.lastSyncAt
+            switch status.state {
+            case .backingOff(let error, let since):
+                lastError = error
+                failingSince = since
+            case .stopped(let reason):
+                stopReason = reason
+            case .stalled(let since):
+                lastError = "the sync loop has not completed a batch since then"
+                failingSince = since
+            case .starting, .syncing:
+                break
+            }
+        }
+    }
+
     /// "ok" or "unhealthy".
     public var status: String
     /// Why unhealthy, one sentence each; empty when healthy.
@@ -23,15 +54,19 @@ public struct HealthReport: Sendable, Codable, Equatable {
     public var networks: [String: String]
     /// Nil until a poll had something to ask (no pending task, no poll).
     public var lastPoll: Poll?
+    /// Account name (from the config) → its sync loop; absent without `[[matrix]]` accounts.
+    public var matrix: [String: MatrixAccountState]?
 
     public var healthy: Bool { reasons.isEmpty }
 
-    public init(reasons: [String], version: String, networks: [String: String], lastPoll: Poll? = nil) {
+    public init(reasons: [String], version: String, networks: [String: String], lastPoll: Poll? = nil,
+                matrix: [String: MatrixAccountState]? = nil) {
         self.status = reasons.isEmpty ? "ok" : "unhealthy"
         self.reasons = reasons
         self.version = version
         self.networks = networks
         self.lastPoll = lastPoll
+        self.matrix = matrix
     }
 }
 

@@ -102,8 +102,9 @@ public struct BotRuntime: Sendable {
         let matrixLogger = Logger(label: "mjbridge.matrix", level: logger.logLevel)
         let resultImages = MatrixResultImages(store: store, host: imageHosting?.host, fetcher: linkFetcher, logger: matrixLogger)
         let matrix = MatrixTransport(accounts: configuration.matrix.map {
-            MatrixAccount(settings: $0, store: store, logger: matrixLogger, resultImages: resultImages)
+            MatrixAccount(settings: $0, store: store, logger: matrixLogger, resultImages: resultImages, metrics: metrics)
         })
+        metrics.prepareMatrixSeries(accounts: configuration.matrix.map(\.name))
         // Several processes on one database: each network and account held by one of them.
         var ownership: OwnershipService?
         var ownedTransports: OwnedTransports?
@@ -131,8 +132,10 @@ public struct BotRuntime: Sendable {
         // A NOTIFY from the process that committed lines for a network held here.
         await ownership?.attach(wake: { await bridge.registered(network: $0) })
         let routes = CallbackRoutes(secret: secret, sink: BridgeCallbackSink(bridge: bridge), metrics: metrics)
-        let health = RuntimeHealth(transport: transport, ownership: ownership, tracker: bridge.tracker, clock: clock,
+        let health = RuntimeHealth(transport: transport, ownership: ownership, matrixAccounts: matrix.accounts, tracker: bridge.tracker,
+                                   clock: clock,
                                    pollFailureThreshold: RuntimeHealth.threshold(pollInterval: configuration.proxy.pollIntervalSeconds))
+        let matrixAccounts = matrix.accounts
         let tracker = bridge.tracker
         let observability = ObservabilityRoutes(health: health, metrics: metrics, beforeScrape: {
             // Gauges are read at scrape time: two COUNTs and each client's state, no bookkeeping
@@ -145,6 +148,9 @@ public struct BotRuntime: Sendable {
             }
             for (name, client) in transport.clients {
                 metrics.connection(network: name, registered: await client.isRegistered)
+            }
+            for (name, account) in matrixAccounts {
+                metrics.matrixAccount(name, status: await account.currentStatus)
             }
             if let last = await tracker.lastPoll { metrics.lastPoll(reachedProxy: last.failure == nil) }
         })

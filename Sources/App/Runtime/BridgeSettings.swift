@@ -31,8 +31,11 @@ extension Configuration {
                 }
             }
         }
+        for account in matrix {
+            if let prefix = account.commandPrefix { bridge.networkPrefixes[account.name] = prefix }
+        }
         bridge.routeStateKey = RouteStateKey(callbackSecret: callbackSecret)
-        bridge.routeTargets = RouteTargetRules(networks: Set(networks.map(\.name) + matrix.map(\.name)))
+        bridge.routeTargets = RouteTargetRules(networks: Set(networks.map(\.name)), matrixNetworks: Set(matrix.map(\.name)))
         bridge.taskRetentionDays = bot.taskRetentionDays
         bridge.deliveryPolicy = DeliveryPolicy(holdHours: bot.outboxHoldHours)
         return bridge

@@ -2,15 +2,19 @@ import Bridge
 import Foundation
 import IRCClient
 
-/// `/health`: unhealthy (503) when no network is registered, or when polls have failed
-/// without a success for longer than `pollFailureThreshold`; the body says, per network,
-/// whether the bot is registered and whether the last poll reached the proxy.
+/// `/health`: unhealthy (503) when no chat connection is up (no IRC network registered and no
+/// Matrix account syncing), when a Matrix account has stopped (it will not come back without
+/// the operator), or when polls have failed without a success for longer than
+/// `pollFailureThreshold`; the body says, per network and account, how it stands and whether
+/// the last poll reached the proxy.
 struct RuntimeHealth: HealthReporter {
     /// Its connections are read at each report (a takeover replaces a network's connection).
     let transport: IRCTransport
     /// Several processes on one database: networks held elsewhere are "standby (held by …)",
-    /// and only the held ones count for health (a standby holding nothing is healthy).
-    let ownership: OwnershipService?
+    /// and only what this process holds counts for health (a standby holding nothing is healthy).
+    var ownership: OwnershipService?
+    /// The `[[matrix]]` accounts, by name.
+    var matrixAccounts: [String: MatrixAccount] = [:]
     let tracker: TaskTracker
     let clock: BridgeClock
     /// 3 poll intervals or 60 s, whichever is larger: one failed poll is a blip, not an outage.
@@ -32,10 +36,14 @@ struct RuntimeHealth: HealthReporter {
             held.append(name)
             networks[name] = await client.isRegistered ? "registered" : "connecting"
         }
-        var reasons: [String] = []
-        if !held.isEmpty, !held.contains(where: { networks[$0] == "registered" }) {
-            reasons.append("no network is registered")
+        var matrix: [String: MatrixAccountStatus] = [:]
+        var heldMatrix: [String: MatrixAccountStatus] = [:]
+        for (name, account) in matrixAccounts {
+            let status = await account.currentStatus
+            matrix[name] = status
+            if holders == nil || holders?[name] == "held here" { heldMatrix[name] = status }
         }
+        var reasons = Self.connectionReasons(networks: networks.filter { held.contains($0.key) }, matrix: heldMatrix)
         let now = clock.now()
         var poll: HealthReport.Poll?
         if let last = await tracker.lastPoll {
@@ -46,6 +54,29 @@ struct RuntimeHealth: HealthReporter {
                 reasons.append("polls have not reached the proxy for \(Int(failingFor)) s")
             }
         }
-        return HealthReport(reasons: reasons, version: MJBridgeVersion.current, networks: networks, lastPoll: poll)
+        return HealthReport(reasons: reasons, version: MJBridgeVersion.current, networks: networks, lastPoll: poll,
+                            matrix: matrix.isEmpty ? nil : matrix.mapValues(HealthReport.MatrixAccountState.init))
+    }
+
+    /// The connection rule (pure). As for IRC networks, one connection up is enough: a network
+    /// reconnecting or an account backing off while another one works is not an outage of the
+    /// bot (their state is in the body and in `/metrics`). A stopped account is different: it
+    /// never comes back by itself, so it is a reason on its own.
+    static func connectionReasons(networks: [String: String], matrix: [String: MatrixAccountStatus]) -> [String] {
+        var reasons: [String] = []
+        let registered = networks.values.contains("registered")
+        let syncing = matrix.values.contains { $0.isSyncing }
+        if !registered && !syncing {
+            switch (networks.isEmpty, matrix.isEmpty) {
+            case (false, true): reasons.append("no network is registered")
+            case (true, false): reasons.append("no Matrix account is syncing")
+            case (false, false): reasons.append("no network is registered and no Matrix account is syncing")
+            case (true, true): break
+            }
+        }
+        for (name, status) in matrix.sorted(by: { $0.key < $1.key }) {
+            if let reason = status.stopReason { reasons.append("Matrix account \(name) stopped: \(reason)") }
+        }
+        return reasons
     }
 }

@@ -55,4 +55,8 @@ public struct TransportRouter: ChatTransport {
     public func wantedChannelCount(network: String) async -> Int {
         await transport(for: network).wantedChannelCount(network: network)
     }
+
+    public func canonicalChannel(network: String, channel: String) async -> String {
+        await transport(for: network).canonicalChannel(network: network, channel: channel)
+    }
 }

@@ -59,9 +59,13 @@ public actor ChannelSettings {
         await setting(network: network, channel: channel)?.membership == .joined
     }
 
-    /// Channels joined or left from chat, to apply again after a restart.
+    /// Channels joined or left from chat, to apply again after a restart: per network, the
+    /// oldest decision first, so that where two rows are one channel the newest stands (a
+    /// Matrix room stored under its alias by an older version, and under its room id since).
     public func memberships() async -> [ChannelSetting] {
-        await loaded().values.filter { $0.membership != nil }.sorted { ($0.network, $0.channelKey) < ($1.network, $1.channelKey) }
+        await loaded().values.filter { $0.membership != nil }.sorted {
+            ($0.network, $0.updatedAt, $0.channelKey) < ($1.network, $1.updatedAt, $1.channelKey)
+        }
     }
 
     private func setting(network: String, channel: String) async -> ChannelSetting? {

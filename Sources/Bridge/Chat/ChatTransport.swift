@@ -38,6 +38,12 @@ public protocol ChatTransport: Sendable {
     /// Leaves `channel` and stops rejoining it. Throws like `join`.
     func part(network: String, channel: String, reason: String?) async throws
 
+    /// The name `channel` is remembered by (`!join`/`!part` rows, restored at start): the one
+    /// the transport's lines and events use for it. IRC: the name as given. Matrix: the room
+    /// id an alias stands for, so that `!join #room:server` then `!part` in that room leaves
+    /// it for good (remembered under the alias, the restart would join it again).
+    func canonicalChannel(network: String, channel: String) async -> String
+
     /// Asks the network which services account `nick` is logged in to (IRC: WHOX or WHOIS),
     /// for senders whose account the transport could not vouch for. Bounded in time.
     func lookUpAccount(network: String, nick: String) async -> AccountLookup
@@ -136,6 +142,8 @@ extension ChatTransport {
     public func join(network: String, channel: String, key: String?) async throws {
         throw ChatTransportError.channelsNotSupported
     }
+
+    public func canonicalChannel(network: String, channel: String) async -> String { channel }
 
     public func part(network: String, channel: String, reason: String?) async throws {
         throw ChatTransportError.channelsNotSupported

@@ -13,6 +13,19 @@ public struct ReplyAddressing: Sendable, Hashable {
         return line
     }
 
+    /// A word for the sender alone (always a notice, which is never answered). On IRC: a NOTICE
+    /// to their nick. Where the transport gives the line an event to reply to (Matrix), there
+    /// is no nick to send to and no private side channel short of opening a direct room, which
+    /// a bot should not do uninvited: the notice goes into the same conversation as a reply to
+    /// their line, mentioning them, as every other answer there does.
+    public func privateNotice(to event: ChatEvent, _ text: String) -> OutgoingChat {
+        if let replyTo = event.replyTo, let channel = event.target.channelName {
+            return OutgoingChat(network: event.network, target: channel, text: "\(event.sender): \(text)", style: .notice,
+                                replyTo: replyTo)
+        }
+        return OutgoingChat(network: event.network, target: event.sender, text: text, style: .notice)
+    }
+
     public func reply(network: String, channel: String?, nick: String, _ text: String) -> OutgoingChat {
         if let channel {
             return OutgoingChat(network: network, target: channel, text: "\(nick): \(text)", style: style)

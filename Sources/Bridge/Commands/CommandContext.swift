@@ -19,8 +19,9 @@ struct CommandContext: Sendable {
     var event: ChatEvent { invocation.event }
     var client: MidjourneyClient { bridge.client }
     var store: any BotStore { bridge.store }
-    var renderer: TaskRenderer { bridge.renderer }
-    var prefix: String { bridge.live.current.commandPrefix }
+    /// Command names in texts carry the prefix of the network the command came from.
+    var renderer: TaskRenderer { bridge.live.current.renderer(network: event.network) }
+    var prefix: String { bridge.live.current.commandPrefix(network: event.network) }
     var words: [String] { invocation.words }
 
     /// Where this command's results go.

@@ -37,7 +37,9 @@ extension CommandContext {
         if let key, !ChannelName.isValidKey(key) {
             return await answer("A channel key cannot contain commas or control characters.", outcome: "refused: bad key", target: channel)
         }
-        if await bridge.transport.isJoined(network: event.network, channel: channel) {
+        // A Matrix alias of a room the bot is in already is that room.
+        let known = await bridge.transport.canonicalChannel(network: event.network, channel: channel)
+        if await bridge.transport.isJoined(network: event.network, channel: known) {
             return await answer("I'm already in \(channel).", outcome: "no change", target: channel)
         }
         do {
@@ -46,7 +48,8 @@ extension CommandContext {
             return await answer("I cannot join \(channel): \(error).", outcome: "failed: \(error)", target: channel)
         }
         do {
-            try await bridge.channels.setMembership(.joined, key: key, network: event.network, channel: channel,
+            let remembered = await bridge.transport.canonicalChannel(network: event.network, channel: channel)
+            try await bridge.channels.setMembership(.joined, key: key, network: event.network, channel: remembered,
                                                     at: bridge.clock.now())
             await answer("Joining \(channel); I'll rejoin it after a restart.", outcome: "ok", target: channel)
         } catch {
@@ -75,7 +78,9 @@ extension CommandContext {
         }
         let given = ChatText.truncated(ChatText.wireSafe(rest.joined(separator: " ")), to: 200)
         let reason = given.isEmpty ? "requested by \(event.sender)" : given
-        let isHere = event.target.channelName.map { ChatText.caseFolded($0) == ChatText.caseFolded(channel) } ?? false
+        // Asked before leaving: a Matrix alias still resolves to the room then.
+        let remembered = await bridge.transport.canonicalChannel(network: event.network, channel: channel)
+        let isHere = event.target.channelName.map { ChatText.caseFolded($0) == ChatText.caseFolded(remembered) } ?? false
         let wasIn = await bridge.transport.isJoined(network: event.network, channel: channel)
         do {
             try await bridge.transport.part(network: event.network, channel: channel, reason: reason)
@@ -84,7 +89,7 @@ extension CommandContext {
         }
         var noted = true
         do {
-            try await bridge.channels.setMembership(.parted, key: nil, network: event.network, channel: channel,
+            try await bridge.channels.setMembership(.parted, key: nil, network: event.network, channel: remembered,
                                                     at: bridge.clock.now())
         } catch {
             noted = false

@@ -32,8 +32,9 @@ extension ChatBridge {
                           metadata: ["network": "\(event.network)", "nick": "\(event.sender)"])
             let text = "You're sending commands too fast (more than \(settings.commandsPer30s) in \(Int(LimitSettings.rateWindow)) s); "
                 + "I'll ignore you for \(Int(LimitSettings.rateLimitPenalty)) s."
-            // Privately, as a NOTICE: the channel does not need to hear it, and NOTICEs are never answered.
-            await send(OutgoingChat(network: event.network, target: event.sender, text: text, style: .notice))
+            // Privately, as a NOTICE: the channel does not need to hear it, and NOTICEs are never
+            // answered (on Matrix: a notice replying to the line, see `privateNotice`).
+            await send(addressing.privateNotice(to: event, text))
             return false
         }
     }

@@ -9,7 +9,12 @@ import Synchronization
 public struct LiveSettings: Sendable, Equatable {
     /// Services accounts of the bot's owners (compared case-insensitively).
     public var ownerAccounts: [String]
+    /// The prefix of commands, except on the networks in `networkPrefixes`.
     public var commandPrefix: String
+    /// Per network (a `[[matrix]]` account's `command_prefix`): a prefix of its own, instead of
+    /// `commandPrefix`. Fixed at start (the account tables need a restart); a network without
+    /// one follows `commandPrefix`, reloads included.
+    public var networkPrefixes: [String: String]
     public var replyStyle: ChatStyle
     public var defaultProgress: ProgressPolicy
     /// Per channel, keyed by `BridgeConfiguration.channelKey(network:channel:)`.
@@ -21,8 +26,10 @@ public struct LiveSettings: Sendable, Equatable {
 
     public init(ownerAccounts: [String] = [], commandPrefix: String = "!", replyStyle: ChatStyle = .privmsg,
                 defaultProgress: ProgressPolicy = .started, channelProgress: [String: ProgressPolicy] = [:],
-                networkAccess: [String: NetworkAccess] = [:], limits: LimitSettings = .unlimited) {
+                networkAccess: [String: NetworkAccess] = [:], limits: LimitSettings = .unlimited,
+                networkPrefixes: [String: String] = [:]) {
         self.networkAccess = networkAccess
+        self.networkPrefixes = networkPrefixes
         self.limits = limits
         self.ownerAccounts = ownerAccounts
         self.commandPrefix = commandPrefix
@@ -36,7 +43,12 @@ public struct LiveSettings: Sendable, Equatable {
         self.init(ownerAccounts: configuration.ownerAccounts, commandPrefix: configuration.commandPrefix,
                   replyStyle: configuration.replyStyle, defaultProgress: configuration.defaultProgress,
                   channelProgress: configuration.channelProgress, networkAccess: configuration.networkAccess,
-                  limits: configuration.limits)
+                  limits: configuration.limits, networkPrefixes: configuration.networkPrefixes)
+    }
+
+    /// The command prefix in force on `network`: its own, else the bot's.
+    public func commandPrefix(network: String) -> String {
+        networkPrefixes[network] ?? commandPrefix
     }
 
     /// The access rules of one network (none configured: no masks, accounts not required).
@@ -59,7 +71,9 @@ public struct LiveSettings: Sendable, Equatable {
     }
 
     var addressing: ReplyAddressing { ReplyAddressing(style: replyStyle) }
-    var renderer: TaskRenderer { TaskRenderer(prefix: commandPrefix) }
+    /// Texts that name commands (`next: !u1–4`, `!status <ref>`) with the prefix of `network`,
+    /// where they are said.
+    func renderer(network: String) -> TaskRenderer { TaskRenderer(prefix: commandPrefix(network: network)) }
 }
 
 /// The one place the running bridge reads its `LiveSettings` from. A reload swaps the whole

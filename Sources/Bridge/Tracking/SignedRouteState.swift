@@ -39,12 +39,15 @@ public struct SignedRouteState: Sendable, Hashable {
         case valid(SignedRouteState)
     }
 
-    /// The signed text, or nil when even the shortest form is longer than `maxLength`.
+    /// The signed text, or nil when even the shortest form is longer than `maxLength`. A Matrix
+    /// user id is never dropped: it is the identity there, and the display name left without it
+    /// is anyone's to choose (whoever took it would own the adopted task).
     public func encoded(with key: RouteStateKey) -> String? {
-        let candidates = [self,
-                          SignedRouteState(route: route, intent: nil),
-                          SignedRouteState(route: TaskRoute(network: route.network, channel: route.channel, nick: route.nick),
-                                           intent: nil)]
+        var candidates = [self, SignedRouteState(route: route, intent: nil)]
+        if !(route.account.map { $0.first == "@" && TaskRoute.isMatrixIdentifier($0) } ?? false) {
+            candidates.append(SignedRouteState(route: TaskRoute(network: route.network, channel: route.channel, nick: route.nick),
+                                               intent: nil))
+        }
         for candidate in candidates {
             let body = candidate.unsignedBody
             let state = body + " " + Self.base64url(key.mac(body))

@@ -354,7 +354,7 @@ public actor TaskTracker {
         }
         let settings = live.current
         for intent in plan.lost {
-            let text = settings.renderer.lostTrack(kind: intent.kind, prompt: intent.prompt)
+            let text = settings.renderer(network: intent.network).lostTrack(kind: intent.kind, prompt: intent.prompt)
             let outgoing = settings.addressing.reply(network: intent.network, channel: intent.channel, nick: intent.nick, text)
             let line = OutboxLine(network: outgoing.network, target: outgoing.target, isChannel: intent.channel != nil,
                                   text: outgoing.text, style: outgoing.style.rawValue, createdAt: now, replyTo: intent.replyTo)
@@ -375,7 +375,7 @@ public actor TaskTracker {
         let settings = live.current
         let policy = await channels?.progressPolicy(network: record.network, channel: record.channel)
             ?? settings.progressPolicy(network: record.network, channel: record.channel)
-        return TaskTransition(renderer: settings.renderer, addressing: settings.addressing,
+        return TaskTransition(renderer: settings.renderer(network: record.network), addressing: settings.addressing,
                               throttle: ProgressThrottle(policy: policy, minimumInterval: configuration.progressMinimumInterval),
                               ref: ref, now: clock.now())
     }
@@ -415,25 +415,30 @@ public actor TaskTracker {
     /// past their deadline, then delivers.
     public func poll(everything: Bool = false) async {
         let now = clock.now()
-        var pending: [TaskRecord]
+        // Only the ids due and the earliest deadline are kept from the pending list: with a
+        // long backlog the whole records (prompts, routes) would stay alive through every
+        // batch of the cycle (mjbridge-bench tracking: RSS).
+        let due: [String]
+        let earliestDeadline: Date?
         do {
-            pending = try await store.pendingTasks()
+            // Only the holder of a task's network polls it (several processes on one database).
+            let pending = await heldOnly(try await store.pendingTasks(), network: \.network)
+            let pendingIds = Set(pending.map(\.id))
+            lastPolled = lastPolled.filter { pendingIds.contains($0.key) }
+            due = pending.filter {
+                everything || configuration.pollSchedule.isDue(createdAt: $0.createdAt, lastHeard: $0.lastHeardAt,
+                                                                lastPolled: lastPolled[$0.id], now: now)
+            }.map(\.id)
+            earliestDeadline = pending.lazy.map(\.deadline).min()
         } catch {
             // A shutdown cancelled the work: nothing went wrong.
             guard !(error is CancellationError) else { return }
             logger.error("cannot list pending tasks", metadata: ["error": "\(error)"])
             return
         }
-        pending = await heldOnly(pending, network: \.network)
-        let pendingIds = Set(pending.map(\.id))
-        lastPolled = lastPolled.filter { pendingIds.contains($0.key) }
-        let due = pending.filter {
-            everything || configuration.pollSchedule.isDue(createdAt: $0.createdAt, lastHeard: $0.lastHeardAt,
-                                                            lastPolled: lastPolled[$0.id], now: now)
-        }
         var start = 0
         while start < due.count {
-            let batch = Array(due[start..<min(start + configuration.pollBatchSize, due.count)]).map(\.id)
+            let batch = Array(due[start..<min(start + configuration.pollBatchSize, due.count)])
             start += configuration.pollBatchSize
             for id in batch { lastPolled[id] = now }
             do {
@@ -451,7 +456,9 @@ public actor TaskTracker {
                 break
             }
         }
-        await expireOverdue()
+        // The deadline check reads every pending task again; skipped when none of those just
+        // read is due by now (a task recorded meanwhile has its whole deadline ahead of it).
+        if let earliestDeadline, earliestDeadline <= clock.now() { await expireOverdue() }
         await delivery.wake()
     }
 

@@ -25,8 +25,11 @@ struct MatrixBotOnSynapseTests {
         let user: MatrixClient
         let httpPort: Int
 
-        func config(credential: String? = nil) -> String {
-            """
+        /// `homeserver`: where the bot connects (a relay in front of Synapse); `rooms`: its
+        /// `rooms` (default: the test's room).
+        func config(credential: String? = nil, homeserver: String? = nil, rooms: [String]? = nil) -> String {
+            let roomList = (rooms ?? [roomID]).map { "\"\($0)\"" }.joined(separator: ", ")
+            return """
             [bot]
             database = "bot.sqlite"
             owners = ["\(synapse.owner.userID)"]
@@ -48,10 +51,10 @@ struct MatrixBotOnSynapseTests {
 
             [[matrix]]
             name = "synapse"
-            homeserver = "\(synapse.url)"
+            homeserver = "\(homeserver ?? synapse.url)"
             user_id = "\(synapse.bot.userID)"
             \(credential ?? "access_token = \"\(synapse.bot.accessToken)\"")
-            rooms = ["\(roomID)"]
+            rooms = [\(roomList)]
             """
         }
 
@@ -283,9 +286,14 @@ extension MatrixBotOnSynapseTests {
         }
         let notices = try await setup.botNotices()
         let results = notices.filter { $0["content"]?["body"]?.stringValue?.contains("http") == true }
-        let answers = notices.filter { $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command }
+        let replies = notices.filter { $0["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command }
+        // `⏳ ref N started` comes or not, by timing (the job may start before or after the
+        // bot sees it; a late one is dropped once the result exists): at most once.
+        let progress = replies.filter { $0.messageBody.contains("⏳ ref ") }
+        let answers = replies.filter { !$0.messageBody.contains("⏳ ref ") }
         #expect(results.count == 1, "exactly one result: \(results)\nbot log:\n\(bot.log.suffix(3000))")
-        #expect(answers.count == 2, "the acknowledgement and the result, nothing twice: \(answers.count)")
+        #expect(answers.count == 2, "the acknowledgement and the result, nothing twice: \(answers.map(\.messageBody))")
+        #expect(progress.count <= 1, "progress said at most once: \(progress.map(\.messageBody))")
         bot.signal(SIGTERM)
         _ = await bot.wait()
         alive = false
@@ -443,6 +451,15 @@ extension MatrixBotOnSynapseTests {
         #expect(imageIndex < resultIndex, "the image comes before the result notice")
         let image = try #require(events[imageIndex]["content"])
         #expect(image["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command)
+        // First the acknowledgement with the ref, replying to the command; the result notice
+        // after the image names the same ref and the next actions.
+        let ackIndex = try #require(events.firstIndex { $0.messageBody.contains("— ref ") })
+        #expect(ackIndex < imageIndex, "the acknowledgement comes before the image")
+        #expect(events[ackIndex]["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command)
+        let ref = try #require(BotOnTestnetTests.reference(in: events[ackIndex].messageBody))
+        let resultText = events[resultIndex].messageBody
+        #expect(resultText.contains("ref \(ref)") && resultText.contains("next: !u1–4"), "\(resultText)")
+        #expect(events[resultIndex]["content"]?["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.stringValue == command)
 
         // The same bytes as the proxy's image, and an `info` that describes them.
         let scope = "synapse\u{1}" + setup.roomID

@@ -53,12 +53,12 @@ import Testing
         """
     }
 
-    func withSetup(_ body: (Setup) async throws -> Void) async throws {
+    func withSetup(_ text: String = Self.text(), _ body: (Setup) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mjbridge-reload-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("bot.conf").path
-        try Self.text().write(toFile: path, atomically: true, encoding: .utf8)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
         let loader = ConfigurationLoader(environment: [:])
         let configuration = try loader.load(path: path)
         let store = try SQLiteStore.open(path: configuration.bot.databasePath)
@@ -88,6 +88,33 @@ import Testing
             // Applied once: the same file again changes nothing.
             #expect(await s.reloader.reload().text == "Reloaded bot.conf: nothing changed.")
             #expect(await s.transport.requests.count == 2)
+        }
+    }
+
+    /// Through the reloader itself (what `!reload` and SIGHUP run): a new `[bot] command_prefix`
+    /// reaches the networks without a prefix of their own at once; a `[[matrix]]` account keeps
+    /// its own (its table needs a restart), and the summary says so.
+    @Test func aReloadMovesTheBotPrefixAndKeepsAnAccountsOwn() async throws {
+        func text(bot: String, account: String) -> String {
+            Self.text().replacingOccurrences(of: "[bot]\n", with: "[bot]\ncommand_prefix = \"\(bot)\"\n") + """
+
+                [[matrix]]
+                name = "mx"
+                homeserver = "https://matrix.example.org"
+                user_id = "@mjb:example.org"
+                access_token = "syt_secret_token"
+                command_prefix = "\(account)"
+                """
+        }
+        try await withSetup(text(bot: "!", account: ".")) { s in
+            #expect(s.live.current.commandPrefix(network: "libera") == "!")
+            #expect(s.live.current.commandPrefix(network: "mx") == ".")
+            try s.write(text(bot: "?", account: ","))
+            let report = await s.reloader.reload()
+            #expect(report.applied)
+            #expect(report.text.contains("command prefix ! → ?") && report.text.hasSuffix("needs a restart: matrix"), "\(report.text)")
+            #expect(s.live.current.commandPrefix(network: "libera") == "?")
+            #expect(s.live.current.commandPrefix(network: "mx") == ".", "the account's own prefix stays until a restart")
         }
     }
 

@@ -1,6 +1,7 @@
 @testable import App
 import Bridge
 import Foundation
+import Logging
 import Matrix
 import Store
 import Testing
@@ -21,6 +22,8 @@ import Testing
         #expect(event.replyTo == ReplyReference(eventID: "$ev1", threadRoot: "$root", userID: "@Alice:example.org"))
         let unnamed = MatrixChatEvent.make(message, network: "hs", displayName: "  ", botName: nil)
         #expect(unnamed.sender == "Alice")
+        // C1 goes too: route adoption refuses a name with it (RouteTargetRules.isDisplayName).
+        #expect(MatrixChatEvent.cleanName("a\u{85}b\u{9B}c") == "abc")
     }
 
     @Test func matrixIdentifiersAreNeverCaseFolded() {
@@ -78,6 +81,9 @@ import Testing
         #expect(missing.kind == .noSuchTarget)
         #expect(MatrixAccount.report(for: server(502, "M_UNKNOWN")) == .report(.interrupted(confirmedOffset: 0)))
         #expect(MatrixAccount.report(for: .transport("reset", mayHaveArrived: true)) == .report(.interrupted(confirmedOffset: 0)))
+        // A reverse proxy's page (no errcode), not the homeserver: tried again later, never refused.
+        let page = MatrixErrorResponse.parse(status: 404, body: Data("<html>Not Found</html>".utf8), retryAfterHeader: nil)
+        #expect(MatrixAccount.report(for: .server(page)) == .report(.interrupted(confirmedOffset: 0)))
     }
 
     static let base = """
@@ -124,6 +130,121 @@ import Testing
                 user_id = "@mjb:example.org"
                 """, baseDirectory: "/tmp")
         }
+    }
+
+    /// `command_prefix`: optional, the same rule as `[bot] command_prefix` (not empty), the
+    /// bot's when absent; it reaches the bridge as that network's prefix and `check-config` shows it.
+    @Test func anAccountMayHaveACommandPrefixOfItsOwn() throws {
+        func load(_ extra: String, bot: String = "") throws(ConfigError) -> Configuration {
+            try ConfigurationLoader(environment: [:]).parse(toml: bot + Self.base + """
+                [[matrix]]
+                name = "hs"
+                homeserver = "https://matrix.example.org"
+                user_id = "@mjb:example.org"
+                access_token = "syt_secret_token"
+                \(extra)
+                [[matrix]]
+                name = "other"
+                homeserver = "https://matrix.example.org"
+                user_id = "@mjb2:example.org"
+                access_token = "syt_secret_token"
+                """, baseDirectory: "/tmp")
+        }
+        let own = try load("command_prefix = \".\"")
+        #expect(own.matrix[0].commandPrefix == ".")
+        #expect(own.matrix[1].commandPrefix == nil)
+        let bridge = own.bridgeConfiguration(notifyHook: nil, callbackSecret: "s")
+        let live = LiveSettings(bridge)
+        #expect(live.commandPrefix(network: "hs") == ".")
+        #expect(live.commandPrefix(network: "other") == "!", "without its own: the bot's")
+        #expect(LiveSettings(try load("", bot: "[bot]\ncommand_prefix = \"~\"\n").bridgeConfiguration(notifyHook: nil, callbackSecret: "s"))
+            .commandPrefix(network: "hs") == "~")
+        #expect(own.redactedSummary.contains("[[matrix]]\nname = \"hs\""), "\(own.redactedSummary)")
+        #expect(own.redactedSummary.contains("command_prefix = \".\"\n"))
+        #expect(own.redactedSummary.contains("command_prefix = \"!\"  # [bot] command_prefix"))
+        #expect(!own.redactedSummary.contains("syt_secret_token"), "secrets are shown by origin only")
+
+        do {
+            _ = try load("command_prefix = \"\"")
+            Issue.record("an empty prefix is refused")
+        } catch {
+            #expect(error == .invalidValue(key: "matrix[0].command_prefix", reason: "must not be empty"))
+        }
+        #expect(throws: ConfigError.self) { try load("command_prefix = 1") }
+        // Restart-only, like the rest of the table.
+        #expect(ConfigurationDiff(from: try load(""), to: own).needsRestart == ["matrix"])
+    }
+
+    /// Matrix sends only to rooms: a line for a display name (where IRC would have a nick) is
+    /// refused before anything reaches the homeserver.
+    @Test func aLineForAnythingButARoomIdIsRefused() async throws {
+        #expect(MatrixAccount.isRoomID("!AbC:example.org"))
+        #expect(MatrixAccount.isRoomID("!KWtFOvvJ8EHGjlKjvK4FU1Bao56pW2bhtS12r7nE8zM"))
+        #expect(MatrixAccount.isRoomID("!a/b+c=:example.org"), "the opaque part is the server's choice")
+        #expect(MatrixAccount.isRoomID("!a,b:example.org"))
+        // One rule with route adoption (TaskRoute.isMatrixRoomID): no C1, and a server part or the v12 shape.
+        for target in ["Alice A.", "alice", "@alice:example.org", "#art:example.org", "!", "!a b:hs", "!a\u{7}:hs", "",
+                       "!a\u{85}:hs", "!nocolon"] {
+            #expect(!MatrixAccount.isRoomID(target), "\(target)")
+        }
+        // Port 9 (discard): nothing may be asked of it anyway.
+        var settings = MatrixSettings(name: "hs", homeserver: "http://127.0.0.1:9", userID: "@mjb:example.org",
+                                      accessToken: Secret("syt_x", origin: "test"))
+        settings.rooms = []
+        let metrics = BotMetrics()
+        metrics.prepareMatrixSeries(accounts: ["hs"])
+        let account = MatrixAccount(settings: settings, store: try SQLiteStore.inMemory(), logger: Logger(label: "test"),
+                                    metrics: metrics)
+        let transport = MatrixTransport(accounts: [account])
+        let report = await transport.deliver(OutgoingChat(network: "hs", target: "Alice A.", text: "hi", style: .notice,
+                                                          outboxLineID: 7), from: 0)
+        guard case .refused(let refusal, 0) = report else {
+            Issue.record("refused, not \(report)")
+            return
+        }
+        #expect(refusal.kind == .invalidTarget)
+        await #expect(throws: MatrixTransportError.self) {
+            try await transport.send(OutgoingChat(network: "hs", target: "Alice A.", text: "hi", style: .notice))
+        }
+        let scrape = PrometheusScrape(metrics.prometheusText())
+        #expect(scrape.value("mjbridge_matrix_sends_total", ["account": "hs", "result": "failed"]) == 2)
+        #expect(scrape.value("mjbridge_matrix_sends_total", ["account": "hs", "result": "sent"]) == 0)
+    }
+
+    /// Secrets as for IRC: `access_token_file` / `password_file` relative to the config file,
+    /// the environment (`MJBRIDGE_MATRIX_<NAME>_…`, other characters as `_`) over the file over
+    /// the inline value; an inline value and a file together are refused.
+    @Test func theCredentialComesFromAFileOrTheEnvironment() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mjbridge-mxsecret-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "syt_from_file\n".write(to: directory.appendingPathComponent("token.txt"), atomically: true, encoding: .utf8)
+        try "pw_from_file".write(to: directory.appendingPathComponent("password.txt"), atomically: true, encoding: .utf8)
+        func load(_ keys: String, environment: [String: String] = [:]) throws(ConfigError) -> MatrixSettings? {
+            let path = directory.appendingPathComponent("bot.conf").path
+            try? (Self.base + """
+                [[matrix]]
+                name = "matrix-org"
+                homeserver = "https://matrix.example.org"
+                user_id = "@mjb:example.org"
+                \(keys)
+                """).write(toFile: path, atomically: true, encoding: .utf8)
+            return try ConfigurationLoader(environment: environment).load(path: path).matrix.first
+        }
+        let fromFile = try #require(try load("access_token_file = \"token.txt\""))
+        #expect(fromFile.accessToken?.value == "syt_from_file" && fromFile.accessToken?.origin.hasPrefix("file ") == true)
+        #expect(try load("password_file = \"password.txt\"")?.password?.value == "pw_from_file")
+        let fromEnv = try load("access_token_file = \"token.txt\"",
+                               environment: ["MJBRIDGE_MATRIX_MATRIX_ORG_ACCESS_TOKEN": "syt_from_env"])
+        #expect(fromEnv?.accessToken?.value == "syt_from_env")
+        #expect(try load("password = \"x\"", environment: ["MJBRIDGE_MATRIX_MATRIX_ORG_PASSWORD": "pw_env"])?.password?.value == "pw_env")
+        do {
+            _ = try load("access_token = \"a\"\naccess_token_file = \"token.txt\"")
+            Issue.record("an inline token and a file together are refused")
+        } catch {
+            #expect(error == .secretConflict(key: "matrix[0].access_token"))
+        }
+        #expect(throws: ConfigError.self) { try load("access_token_file = \"missing.txt\"") }
     }
 
     @Test func invitesIsReadAndDecidesWhoseInvitationIsFollowed() throws {

@@ -22,4 +22,18 @@ import Testing
         #expect(await router.channelStatus(network: "net", channel: "#one") == .waiting)
         #expect(await router.channelStatus(network: "net", channel: "#three") == .notWanted)
     }
+
+    /// `!join`/`!part` ask the transport what a channel name stands for: an IRC name is itself,
+    /// a Matrix alias is its room id, asked of that account (the router must not answer itself).
+    @Test func canonicalChannelReachesEachTransport() async throws {
+        try await MatrixAccountRig.with(aliases: ["#art:example.org": "!art:example.org"]) { rig in
+            let irc = IRCTransport(clients: [IRCConnection(configuration: IRCConnectionConfiguration(
+                name: "net", host: "127.0.0.1", port: 6697, nick: "bot", username: "mjbridge", realname: "mjbridge test"))],
+                logger: Logger(label: "test"))
+            let router = TransportRouter(irc: irc, matrix: MatrixTransport(accounts: [rig.account]))
+            #expect(await router.canonicalChannel(network: "net", channel: "#Art") == "#Art")
+            #expect(await router.canonicalChannel(network: "hs", channel: "#art:example.org") == "!art:example.org")
+            #expect(await router.canonicalChannel(network: "hs", channel: "!art:example.org") == "!art:example.org")
+        }
+    }
 }

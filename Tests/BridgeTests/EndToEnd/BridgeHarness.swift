@@ -111,7 +111,7 @@ final class BridgeHarness: Sendable {
 
     /// `hintSleep` waits out the callback window; by default it passes at once (the harness
     /// hands callbacks over in bursts and then waits for `callbacksSettled()`).
-    static func makeBridge(configuration: BridgeConfiguration, client: MidjourneyClient, store: SQLiteStore,
+    static func makeBridge(configuration: BridgeConfiguration, client: MidjourneyClient, store: any BotStore,
                            transport: RecordingTransport, fetcher: LoopbackImageFetcher,
                            imageHost: (any ResultImageHost)? = nil, clock: BridgeClock,
                            hintSleep: @escaping @Sendable (Duration) async throws -> Void = { _ in await Task.yield() }) -> ChatBridge {

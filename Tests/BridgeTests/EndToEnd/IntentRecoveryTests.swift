@@ -71,6 +71,43 @@ import Testing
         }
     }
 
+    /// The same on a Matrix account: the route the signed state names (a room id, a display
+    /// name with a space, a user id) is one a result may go to, so the task is adopted and its
+    /// result replies to the command's event in the room, once.
+    @Test func onMatrixTheTaskListAdoptsItAndTheResultRepliesInTheRoomOnce() async throws {
+        let room = "!room:example.org"
+        let reply = ReplyReference(eventID: "$imagine", threadRoot: nil, userID: "@alice:example.org")
+        try await BridgeHarness.with(flavor: .trueai, callbacks: false, bridge: {
+            $0.routeTargets = RouteTargetRules(networks: [BridgeHarness.network], matrixNetworks: ["mx"])
+        }) { h in
+            var event = ChatEvent(network: "mx", target: .channel(room), sender: "Alice A.", account: "@alice:example.org",
+                                  text: "!imagine \(Self.prompt)", botNick: "mjb", caseMapping: .ascii)
+            event.replyTo = reply
+            await h.sim.controls.loseSubmitAnswers(1, heldFor: .seconds(3600))
+            let command = Task { await h.hear(event) }
+            let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+            while await h.sim.controls.stats().submitAnswersLost < 1 {
+                try #require(ContinuousClock.now < deadline, "the submit never reached the simulator")
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await h.restart()
+            command.cancel()
+            await command.value
+            #expect(try await h.store.pendingTasks().isEmpty, "the dead run recorded no task")
+
+            await h.bridge.tracker.recover()
+            let task = try #require(try await h.store.pendingTasks().first, "adopted from GET /mj/task/list")
+            #expect(task.network == "mx" && task.channel == room && task.nick == "Alice A." && task.account == "@alice:example.org")
+            await h.sim.runUntilIdle()
+            await h.bridge.tracker.poll(everything: true)
+            await h.bridge.deliverySettled()
+            let said = await h.transport.sent.filter { $0.text.contains("✅") }
+            #expect(said.count == 1, "\(said)")
+            #expect(said.first?.network == "mx" && said.first?.target == room && said.first?.replyTo == reply)
+            #expect(await lostLines(h).isEmpty)
+        }
+    }
+
     @Test func withoutATaskListTheUserIsToldOnceAfterTheGracePeriodAcrossRestarts() async throws {
         try await BridgeHarness.with(flavor: .novicezk, callbacks: false) { h in
             await h.sim.controls.setTaskListAvailable(false)

@@ -135,6 +135,31 @@ import Testing
         }
     }
 
+    /// On Matrix there is no nick to send a private notice to (the sender is a display name),
+    /// and opening a direct room uninvited is intrusive: the notice goes into the same room,
+    /// as a reply to the command that crossed the limit, mentioning its sender.
+    @Test func theFloodNoticeToAMatrixSenderIsANoticeReplyingInTheRoom() async throws {
+        try await BridgeHarness.with(bridge: Self.limits { $0.commandsPer30s = 2 }) { h in
+            func event(_ n: Int) -> ChatEvent {
+                var event = ChatEvent(network: "mx", target: .channel("!room:example.org"), sender: "Alice A.",
+                                      account: "@alice:example.org", text: "!ping", botNick: "mjb", caseMapping: .ascii)
+                event.replyTo = ReplyReference(eventID: "$ping\(n)", threadRoot: "$thread", userID: "@alice:example.org")
+                return event
+            }
+            for n in 1...3 { await h.hear(event(n)) }
+            let sent = await h.transport.sent
+            #expect(sent.count == 3)
+            let notice = try #require(sent.last)
+            #expect(notice.network == "mx" && notice.target == "!room:example.org", "in the room, never to the display name")
+            #expect(notice.style == .notice)
+            #expect(notice.replyTo == ReplyReference(eventID: "$ping3", threadRoot: "$thread", userID: "@alice:example.org"))
+            #expect(notice.text == "Alice A.: You're sending commands too fast (more than 2 in 30 s); I'll ignore you for 60 s.")
+            // Still ignored afterwards, silently.
+            await h.hear(event(4))
+            #expect(await h.transport.sent.count == 3)
+        }
+    }
+
     @Test func bannedWordsAreRefusedBeforeTheProxyWithoutEchoingThem() async throws {
         try await BridgeHarness.with(bridge: Self.limits { $0.bannedWords = ["ass", "hot dog"] }) { h in
             let before = await h.sim.controls.stats().requests

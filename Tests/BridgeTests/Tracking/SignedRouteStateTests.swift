@@ -99,6 +99,23 @@ import Testing
             .encoded(with: key).map { $0.utf8.count <= 255 } == true)
         #expect(SignedRouteState.verify(dropsIntent + String(repeating: "A", count: 300), with: key) == .untrusted)
     }
+
+    /// On Matrix the user id is the identity and the display name anyone's: a route too long
+    /// with it gets no state (not adoptable after a crash) rather than one owned by a name.
+    @Test func aMatrixUserIdIsNeverDroppedForLength() throws {
+        let room = "!KWtFOvvJ8EHGjlKjvK4FU1Bao56pW2bhtS12r7nE8zM"
+        let name = String(repeating: "a", count: 100)
+        let matrix = SignedRouteState(route: TaskRoute(network: "hs", channel: room, nick: name,
+                                                       account: "@" + String(repeating: "u", count: 80) + ":example.org"))
+        #expect(matrix.encoded(with: key) == nil)
+        // The same lengths on IRC drop the account, as before.
+        let irc = SignedRouteState(route: TaskRoute(network: "hs", channel: "#" + String(repeating: "c", count: 43), nick: name,
+                                                    account: String(repeating: "u", count: 92)))
+        #expect(valid(try #require(irc.encoded(with: key)))?.route.account == nil)
+        // Short enough: the user id stays in.
+        let short = SignedRouteState(route: TaskRoute(network: "hs", channel: room, nick: "Alice", account: "@alice:example.org"))
+        #expect(valid(short.encoded(with: key))?.route.account == "@alice:example.org")
+    }
 }
 
 @Suite struct RouteTargetRulesTests {
@@ -134,6 +151,36 @@ import Testing
         for intent in ["", "a b", "a/b", "ä", String(repeating: "a", count: 65)] {
             #expect(!accepts(intent: intent), "\(intent.debugDescription)")
         }
+    }
+}
+
+extension RouteTargetRulesTests {
+    /// A Matrix account's routes: a room id, the display name where IRC has a nick (spaces and
+    /// all), the user id as account; never a private route (a Matrix account sends only to rooms).
+    @Test func matrixRoutesNameARoomByIdWithADisplayNameAndAUserId() {
+        let rules = RouteTargetRules(networks: ["libera"], matrixNetworks: ["hs"])
+        #expect(rules.networks == ["libera", "hs"])
+        func accepts(channel: String? = "!AbC:example.org", nick: String = "Alice A.", account: String? = "@alice:example.org",
+                     network: String = "hs") -> Bool {
+            rules.accepts(SignedRouteState(route: TaskRoute(network: network, channel: channel, nick: nick, account: account),
+                                           intent: "i-1"))
+        }
+        #expect(accepts())
+        #expect(accepts(channel: "!KWtFOvvJ8EHGjlKjvK4FU1Bao56pW2bhtS12r7nE8zM", nick: "älice 🦊", account: nil))
+        // The rule the transport sends by (TaskRoute.isMatrixRoomID): the opaque part is the server's.
+        #expect(accepts(channel: "!a,b/c+d=:example.org"))
+        for channel in [nil, "#art:example.org", "#art", "!short", "!a b:hs", "!a\u{7}:hs", "!a\u{85}:hs"] as [String?] {
+            #expect(!accepts(channel: channel), "\(String(describing: channel))")
+        }
+        for nick in ["", "Alice\r\nA", "a\u{1}b", "a\u{85}b", String(repeating: "é", count: 130)] {
+            #expect(!accepts(nick: nick), "\(nick.debugDescription)")
+        }
+        for account in ["alice", "@alice", "@a b:hs", "@a\u{0}:hs"] {
+            #expect(!accepts(account: account), "\(account)")
+        }
+        // IRC networks keep the IRC rules: a room id or a display name is no channel or nick there.
+        #expect(!accepts(network: "libera"))
+        #expect(rules.accepts(SignedRouteState(route: TaskRoute(network: "libera", channel: "#art", nick: "alice"))))
     }
 }
 

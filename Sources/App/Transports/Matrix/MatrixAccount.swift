@@ -23,6 +23,10 @@ public actor MatrixAccount {
     let syncTimeout: Duration
     /// Where result images come from (nil: results are posted as their link line only).
     let resultImages: MatrixResultImages?
+    /// Sync failures, sends, uploads and rate limits for `/metrics` (nil: not counted).
+    let metrics: BotMetrics?
+    /// The time of `status` (last sync, backing off since).
+    let now: @Sendable () -> Date
 
     /// Rooms the bot is joined to, as the last batch said.
     private var joined: Set<String> = []
@@ -33,21 +37,40 @@ public actor MatrixAccount {
     /// Rooms with encryption on: their messages cannot be read (no E2EE).
     private var encrypted: Set<String> = []
     private var displayNames: [String: [String: String]] = [:]
-    /// True once the first batch was read: before it, nothing is known about rooms, so lines wait.
+    /// True once the start is done (logged in, rooms joined): before it, nothing is known about
+    /// rooms, so lines wait, and joins and parts go to `deferred`.
     private var synced = false
+    /// Joins (true) and parts asked for before the account was logged in and synced — the
+    /// bridge restores the rooms joined or left from chat at its own start (oldest decision
+    /// first), when a password account has no token yet: settled per room by `joinRoomsAtStart`.
+    private var deferred: [(room: String, join: Bool)] = []
     /// On the very first start: messages sent before it (ms since 1970, the server's clock) are
     /// history. The first sync alone does not say so reliably: Synapse answers an identical
     /// request from its response cache for a while (`sync_response_cache_duration`), so a
     /// token that another client of the same device had just used could come back stale, and
     /// the next sync would then replay the backlog (seen in the tests).
     private var historyBefore: Int64?
+    /// Where the sync loop stands, as it last said (see `currentStatus` for `/health` and `/metrics`).
+    public private(set) var status = MatrixAccountStatus()
+    /// Where the sync loop stands now: `stalled` when it has not moved on for longer than
+    /// `stallBound`, for `/health` and `/metrics`.
+    public var currentStatus: MatrixAccountStatus { status.asOf(now(), stalledAfter: stallBound) }
+    /// How long a syncing loop may go without completing a batch: one long poll (`syncTimeout`)
+    /// plus the next request's own deadline (`syncTimeout` + 30 s) plus 60 s to handle a batch;
+    /// 150 s with the default 30 s long poll. A slower loop hears no commands meanwhile.
+    nonisolated var stallBound: TimeInterval {
+        let poll = Double(syncTimeout.components.seconds) + Double(syncTimeout.components.attoseconds) / 1e18
+        return 2 * poll + 90
+    }
     /// Why the account stopped (token rejected, forbidden, wrong user); nil while it runs.
-    public private(set) var stopReason: String?
+    public var stopReason: String? { status.stopReason }
 
     public init(settings: MatrixSettings, store: any BotStore, logger: Logger,
                 client: MatrixClient? = nil, retry: MatrixRetryPolicy = MatrixRetryPolicy(), syncTimeout: Duration = .seconds(30),
-                resultImages: MatrixResultImages? = nil) {
+                resultImages: MatrixResultImages? = nil, metrics: BotMetrics? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.resultImages = resultImages
+        self.metrics = metrics
+        self.now = now
         self.settings = settings
         self.client = client ?? MatrixClient(homeserver: settings.homeserver, accessToken: settings.accessToken?.value,
                                              logger: logger)
@@ -87,20 +110,24 @@ public actor MatrixAccount {
             } catch {
                 return stop("cannot store its sync position: \(error)")
             }
+            status.synced(at: now(), live: false)
             since = batch.nextBatch
             logger.info("first start on this account: the rooms' history is skipped", metadata: ["account": "\(name)"])
         }
-        await joinConfiguredRooms()
-        synced = true
+        await joinRoomsAtStart()
+        status.hearing(at: now())
         // Lines owed here (from before a restart) go out now.
         await bridge.registered(network: name)
         while !Task.isCancelled && stopReason == nil {
             let (client, userID, timeout, position) = (self.client, settings.userID, syncTimeout, since)
-            guard let batch = await retrying("sync", { () async throws(MatrixClientError) -> SyncBatch in
+            // Only a completed batch counts as synced (`status.synced` below): an answered
+            // request whose batch cannot be stored leaves the account backing off.
+            guard let batch = await retrying("sync", recovers: false, { () async throws(MatrixClientError) -> SyncBatch in
                 try await client.sync(since: position, timeout: timeout, ownUserID: userID)
             }) else { return }
             guard await apply(batch, bridge: bridge, runCommands: true) else {
                 // A command could not be claimed (store failure): the batch is read again.
+                status.failed("cannot claim a command in the store; the batch is read again", at: now())
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
@@ -112,9 +139,11 @@ public actor MatrixAccount {
                 if Task.isCancelled { return }
                 logger.error("cannot store the sync position; the batch is read again (its commands are not re-run)",
                              metadata: ["account": "\(name)", "error": "\(error)"])
+                status.failed("cannot store the sync position; the batch is read again", at: now())
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
+            status.synced(at: now(), live: true)
             // Lines interrupted or held for a room are tried again (a signal; the worker decides).
             await bridge.registered(network: name)
         }
@@ -179,8 +208,52 @@ public actor MatrixAccount {
         return true
     }
 
-    private func joinConfiguredRooms() async {
+    /// The configured rooms, then what was asked before the start (see `deferred`), until the
+    /// queue is empty; then `synced`, with no suspension between the last look at the queue and
+    /// that, so a join or part asked meanwhile is never left behind in it. Decisions are settled
+    /// per room id (an alias row of an older database and the room id row are one room): the
+    /// newest wins, and a configured room the owners left from chat is not joined only to be
+    /// left again.
+    private func joinRoomsAtStart() async {
+        var asked = Self.settled(await resolved(takeDeferred()))
+        await joinConfiguredRooms(except: Set(asked.filter { !$0.join }.map(\.room)))
+        while true {
+            await runJoinsAndParts(asked)
+            if deferred.isEmpty { break }
+            asked = Self.settled(await resolved(takeDeferred()))
+        }
+        synced = true
+    }
+
+    private func takeDeferred() -> [(room: String, join: Bool)] {
+        defer { deferred = [] }
+        return deferred
+    }
+
+    /// Each entry's room as its room id (an alias nobody can resolve stays as given).
+    private func resolved(_ asked: [(room: String, join: Bool)]) async -> [(room: String, join: Bool)] {
+        var rooms: [(room: String, join: Bool)] = []
+        for (room, join) in asked { rooms.append((await canonicalRoom(room), join)) }
+        return rooms
+    }
+
+    /// The last decision per room, in the order the rooms first appear (pure).
+    static func settled(_ asked: [(room: String, join: Bool)]) -> [(room: String, join: Bool)] {
+        var order: [String] = []
+        var last: [String: Bool] = [:]
+        for (room, join) in asked {
+            if last.updateValue(join, forKey: room) == nil { order.append(room) }
+        }
+        return order.map { ($0, last[$0]!) }
+    }
+
+    private func joinConfiguredRooms(except parted: Set<String>) async {
         for room in settings.rooms {
+            if !parted.isEmpty, parted.contains(await canonicalRoom(room)) {
+                logger.info("not joining a configured room the owners left from chat",
+                            metadata: ["account": "\(name)", "room": "\(room)"])
+                continue
+            }
             do {
                 let roomID = try await client.join(room)
                 wanted.insert(roomID)
@@ -188,6 +261,20 @@ public actor MatrixAccount {
                 if room != roomID { aliases[room] = roomID }
             } catch {
                 logger.warning("cannot join a configured room", metadata: ["account": "\(name)", "room": "\(room)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// What was asked before the start (see `deferred`); a failure is logged as for configured rooms.
+    private func runJoinsAndParts(_ asked: [(room: String, join: Bool)]) async {
+        for (room, join) in asked {
+            // Joined a moment ago as a configured room.
+            if join && joined.contains(room) { continue }
+            do {
+                if join { try await joinNow(room) } else { try await partNow(room) }
+            } catch {
+                logger.warning("cannot \(join ? "join" : "leave") a room joined or left from chat",
+                               metadata: ["account": "\(name)", "room": "\(room)", "error": "\(error)"])
             }
         }
     }
@@ -224,6 +311,7 @@ public actor MatrixAccount {
                 guard case .consider = MessageTriage.verdict(for: message, ownUserID: settings.userID,
                                                              roomIsEncrypted: encrypted.contains(room.roomID)) else { continue }
                 if let historyBefore, message.originServerTS < historyBefore { continue }
+                metrics?.chatMessage(network: name)
                 let event = MatrixChatEvent.make(message, network: name, displayName: displayNames[room.roomID]?[message.sender],
                                                  botName: botName)
                 guard bridge.mayBeCommand(event) else { continue }
@@ -316,17 +404,25 @@ public actor MatrixAccount {
 
     /// `body` until it succeeds, waiting as `MatrixRetryPolicy` says (backoff with jitter,
     /// `M_LIMIT_EXCEEDED` waited out); nil when cancelled or stopped.
-    private func retrying<T: Sendable>(_ what: String, _ body: @Sendable () async throws(MatrixClientError) -> T) async -> T? {
+    /// `recovers: false` leaves a backing-off status as it is after a success (the caller says
+    /// when the step is really done).
+    private func retrying<T: Sendable>(_ what: String, recovers: Bool = true,
+                                       _ body: @Sendable () async throws(MatrixClientError) -> T) async -> T? {
         var attempt = 0
+        var loggedInAgain = false
         while !Task.isCancelled {
             do {
-                return try await body()
+                let result = try await body()
+                if recovers { status.recovered(live: synced) }
+                return result
             } catch {
                 attempt += 1
+                var limited = false
+                if case .server(let response) = error, response.isRateLimited { limited = true }
+                if error != .cancelled { metrics?.matrixSyncFailed(account: name, rateLimited: limited) }
                 switch retry.decision(for: error, attempt: attempt, jitter: Double.random(in: 0...1)) {
                 case .retry(let wait):
-                    var limited = false
-                    if case .server(let response) = error, response.isRateLimited { limited = true }
+                    status.failed(error.description, at: now())
                     logger.log(level: attempt == 1 || limited ? .warning : .debug,
                                "\(limited ? "rate limited by the homeserver, waiting" : "Matrix request failed, retrying")",
                                metadata: ["account": "\(name)", "request": "\(what)", "wait": "\(wait)", "error": "\(error)"])
@@ -334,6 +430,16 @@ public actor MatrixAccount {
                 case .stop(.cancelled):
                     return nil
                 case .stop(.tokenRejected(_)):
+                    // A password account logged out (soft logout, or the token revoked): log in
+                    // again as the same device, once per failing request; a new password needs the operator.
+                    if !loggedInAgain, what != "login", settings.accessToken == nil, settings.password != nil {
+                        loggedInAgain = true
+                        logger.warning("the homeserver logged the bot out; logging in again with the password",
+                                       metadata: ["account": "\(name)", "request": "\(what)"])
+                        let deviceID = (try? await store.matrixSession(account: name))?.deviceID
+                        guard await login(deviceID: deviceID) else { return nil }
+                        continue
+                    }
                     stop("the homeserver rejected the access token (M_UNKNOWN_TOKEN): set a new access_token or password and restart")
                     return nil
                 case .stop(.forbidden(let why)):
@@ -351,7 +457,7 @@ public actor MatrixAccount {
     /// One clear line; the account stays stopped (the others go on).
     private func stop(_ reason: String) {
         guard stopReason == nil else { return }
-        stopReason = reason
+        status.stopped(reason)
         logger.critical("Matrix account stopped: \(reason)", metadata: ["account": "\(name)"])
     }
 
@@ -359,21 +465,42 @@ public actor MatrixAccount {
 
     /// An immediate answer: a notice replying to the command's event (random transaction id:
     /// not owed, a lost answer can be asked for again). `M_LIMIT_EXCEEDED` is waited out, with
-    /// the same transaction id.
+    /// the same transaction id, at most `rateLimitedSendAttempts` times: the sync loop sends
+    /// some of these itself, and must not be parked by a server that keeps saying "later".
     func send(_ line: OutgoingChat) async throws {
+        guard Self.isRoomID(line.target) else {
+            metrics?.matrixSend(account: name, sent: false)
+            throw MatrixTransportError.notARoom(line.target)
+        }
         let txnID = "r" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let content = Self.content(for: line)
+        var limited = 0
         while true {
             do {
                 _ = try await client.send(roomID: line.target, transactionID: txnID, content: content)
+                metrics?.matrixSend(account: name, sent: true)
                 return
             } catch {
-                guard case .wait(let duration) = Self.report(for: error) else {
+                guard case .wait(let duration) = Self.report(for: error), limited < Self.rateLimitedSendAttempts else {
+                    metrics?.matrixSend(account: name, sent: false)
                     throw MatrixTransportError.sendFailed(error.description)
                 }
+                limited += 1
+                metrics?.matrixRateLimited(account: name)
                 try await Task.sleep(for: duration)
             }
         }
+    }
+
+    /// How often an answer waits out `M_LIMIT_EXCEEDED` before it is given up (each wait at most 60 s).
+    static let rateLimitedSendAttempts = 3
+
+    /// Matrix sends only to rooms, by id (`TaskRoute.isMatrixRoomID`: `!opaque:server`, or the
+    /// room version 12 shape; the same rule routes are adopted by after a crash). A line for
+    /// anything else (a display name where IRC would have a nick) has no place to go: refused
+    /// here rather than handed to the homeserver.
+    static func isRoomID(_ target: String) -> Bool {
+        TaskRoute.isMatrixRoomID(target)
     }
 
     /// An owed line: one event, its transaction id derived from the line, so a resend after a
@@ -384,6 +511,11 @@ public actor MatrixAccount {
     func deliver(_ line: OutgoingChat, from offset: Int) async -> DeliveryReport {
         // One event per line: an offset past 0 was recorded after the event was sent.
         guard offset == 0 else { return .confirmed }
+        guard Self.isRoomID(line.target) else {
+            metrics?.matrixSend(account: name, sent: false)
+            return .refused(DeliveryRefusal(.invalidTarget, reason: MatrixTransportError.notARoom(line.target).description),
+                            confirmedOffset: 0)
+        }
         guard let lineID = line.outboxLineID else {
             do { try await send(line); return .confirmed } catch { return .interrupted(confirmedOffset: 0) }
         }
@@ -405,7 +537,14 @@ public actor MatrixAccount {
     private func imageContent(for task: TaskRecord, line: OutgoingChat, images: MatrixResultImages) async -> MatrixJSON? {
         guard let file = await images.file(for: task) else { return nil }
         do {
-            let uri = try await client.upload(file.data, contentType: file.header.mimetype, filename: file.filename)
+            let uri: MediaURI
+            do {
+                uri = try await client.upload(file.data, contentType: file.header.mimetype, filename: file.filename)
+                metrics?.matrixUpload(account: name, ok: true)
+            } catch {
+                metrics?.matrixUpload(account: name, ok: false)
+                throw error
+            }
             let target = line.replyTo.map { MessageContent.ReplyTarget(eventID: $0.eventID, threadRoot: $0.threadRoot) }
             return MessageContent.image(uri, filename: file.filename, mimetype: file.header.mimetype, size: file.data.count,
                                         width: file.header.width, height: file.header.height, replyTo: target)
@@ -422,12 +561,15 @@ public actor MatrixAccount {
         while true {
             do {
                 _ = try await client.send(roomID: line.target, transactionID: txnID, content: content)
+                metrics?.matrixSend(account: name, sent: true)
                 return .confirmed
             } catch {
                 switch Self.report(for: error) {
                 case .wait(let duration):
+                    metrics?.matrixRateLimited(account: name)
                     do { try await Task.sleep(for: duration) } catch { return .interrupted(confirmedOffset: 0) }
                 case .report(let report):
+                    metrics?.matrixSend(account: name, sent: false)
                     if case .refused(let refusal, _) = report {
                         logger.warning("the homeserver refused a line", metadata: ["account": "\(name)", "room": "\(line.target)",
                                                                                    "reason": "\(refusal.reason)"])
@@ -448,6 +590,9 @@ public actor MatrixAccount {
         switch error {
         case .server(let response) where response.isRateLimited:
             return .wait(min(response.retryAfter ?? .seconds(5), .seconds(60)))
+        case .server(let response) where !response.fromHomeserver:
+            // Not the homeserver's word (a proxy's error page): tried again later, never refused.
+            return .report(.interrupted(confirmedOffset: 0))
         case .server(let response) where response.isForbidden:
             // Not in the room, or not allowed to speak there: people change that; hold.
             return .report(.refused(DeliveryRefusal(.cannotSendToChannel, reason: response.description), confirmedOffset: 0))
@@ -483,7 +628,13 @@ public actor MatrixAccount {
 
     public func isJoined(_ roomID: String) -> Bool { joined.contains(aliases[roomID] ?? roomID) }
 
+    /// Joins now, or after the start when the account is not logged in and synced yet.
     func join(_ room: String) async throws {
+        guard synced else { return deferred.append((room, true)) }
+        try await joinNow(room)
+    }
+
+    private func joinNow(_ room: String) async throws {
         do {
             let roomID = try await client.join(room)
             wanted.insert(roomID)
@@ -494,8 +645,26 @@ public actor MatrixAccount {
         }
     }
 
+    /// The room id `room` stands for: itself, or the room an alias points to now, asked of the
+    /// homeserver each time (after a room upgrade the alias moves to the new room); when that
+    /// cannot be asked, the room it was last seen to point to; an alias nobody can resolve
+    /// stays as given.
+    func canonicalRoom(_ room: String) async -> String {
+        guard room.first == "#" else { return room }
+        guard let roomID = try? await client.resolveAlias(room) else { return aliases[room] ?? room }
+        aliases[room] = roomID
+        return roomID
+    }
+
+    /// Leaves now, or after the start (see `join`).
     func part(_ room: String) async throws {
-        let roomID = aliases[room] ?? room
+        guard synced else { return deferred.append((room, false)) }
+        try await partNow(room)
+    }
+
+    private func partNow(_ room: String) async throws {
+        // `POST /rooms/{roomId}/leave` takes no alias.
+        let roomID = await canonicalRoom(room)
         do {
             try await client.leave(roomID)
         } catch {
@@ -505,18 +674,21 @@ public actor MatrixAccount {
         joined.remove(roomID)
     }
 
-    /// For `/health` and `/metrics`: syncing, and not stopped.
+    /// Started (logged in, rooms joined) and not stopped (for tests; `/health` reads `currentStatus`).
     public var isRunning: Bool { synced && stopReason == nil }
 }
 
 public enum MatrixTransportError: Error, CustomStringConvertible {
     case unknownAccount(String)
     case sendFailed(String)
+    /// A line for something that is not a room id (see `MatrixAccount.isRoomID`).
+    case notARoom(String)
 
     public var description: String {
         switch self {
         case .unknownAccount(let name): "no Matrix account named '\(name)' is configured"
         case .sendFailed(let why): why
+        case .notARoom(let target): "'\(ChatText.untrusted(target))' is not a Matrix room id: a Matrix account sends only to rooms"
         }
     }
 }

@@ -25,9 +25,11 @@ enum MatrixChatEvent {
         return String(name)
     }
 
-    /// A display name is anyone's text: controls go, and an empty or over-long one is not used.
+    /// A display name is anyone's text: controls go (C1 too, as routes adopted after a crash
+    /// refuse them), and an empty or over-long one is not used.
     static func cleanName(_ name: String) -> String? {
-        let clean = ChatText.truncated(ChatText.wireSafe(name).trimmingCharacters(in: .whitespaces), to: 64)
+        let noC1 = String(String.UnicodeScalarView(name.unicodeScalars.filter { !(0x80...0x9F).contains($0.value) }))
+        let clean = ChatText.truncated(ChatText.wireSafe(noC1).trimmingCharacters(in: .whitespaces), to: 64)
         return clean.isEmpty ? nil : clean
     }
 }

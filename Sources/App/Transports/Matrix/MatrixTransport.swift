@@ -45,6 +45,11 @@ public struct MatrixTransport: ChatTransport {
         try await account.part(channel)
     }
 
+    public func canonicalChannel(network: String, channel: String) async -> String {
+        guard let account = accounts[network] else { return channel }
+        return await account.canonicalRoom(channel)
+    }
+
     /// The homeserver authenticated every sender: events arrive verified, nothing to look up.
     public func lookUpAccount(network: String, nick: String) async -> AccountLookup { .unavailable }
 
