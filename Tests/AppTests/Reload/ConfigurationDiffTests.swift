@@ -1,5 +1,6 @@
 import Foundation
 import IRCClient
+import PostgresStore
 import Store
 import Testing
 @testable import App
@@ -166,6 +167,10 @@ import Testing
         let secret = Secret("changed", origin: "test")
         let edits: [Edit] = [
             ("bot.databasePath", "bot.database", { $0.bot.databasePath = "/var/lib/other.sqlite" }),
+            ("store.postgres", "store.url", { $0.store.postgres = PostgresStoreConfiguration(host: "db", user: "bot", database: "bot") }),
+            ("store.password", "store.password", { $0.store.password = secret }),
+            ("store.maxNetworksPerProcess", "store.max_networks_per_process", { $0.store.maxNetworksPerProcess = 1 }),
+            ("store.takeoverSeconds", "store.takeover_seconds", { $0.store.takeoverSeconds = 30 }),
             ("bot.taskRetentionDays", "bot.task_retention_days", { $0.bot.taskRetentionDays = 7 }),
             ("bot.outboxHoldHours", "bot.outbox_hold_hours", { $0.bot.outboxHoldHours = 6 }),
             ("bot.operatorContact", "bot.operator_contact", { $0.bot.operatorContact = "ops@example.net" }),
@@ -237,10 +242,10 @@ import Testing
         }
         // `[limits]` is live as a whole (every key is compared in `compareLimits`, tested below).
         let all = fields("bot", sample.bot) + fields("proxy", sample.proxy) + fields("http", sample.http)
-            + fields("images", sample.images) + fields("networks", sample.networks[0]) + ["limits"]
+            + fields("images", sample.images) + fields("networks", sample.networks[0]) + fields("store", sample.store) + ["limits"]
         let sections = Mirror(reflecting: sample).children.compactMap(\.label)
         // `matrix` as a whole needs a restart (ConfigurationDiff compares it in one piece).
-        #expect(sections == ["bot", "proxy", "http", "images", "networks", "limits", "matrix"],
+        #expect(sections == ["bot", "proxy", "http", "images", "networks", "limits", "matrix", "store"],
                 "a new section of Configuration needs a place in ConfigurationDiff")
         #expect(Set(all) == Set(edits.map(\.label) + live), "fields not classified: \(Set(all).subtracting(edits.map(\.label) + live))")
     }
