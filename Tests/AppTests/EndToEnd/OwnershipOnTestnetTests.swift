@@ -2,7 +2,7 @@ import App
 import Foundation
 import IRC
 import Logging
-import PostgresStore
+@testable import PostgresStore
 import PostgresTestSupport
 import Store
 import Testing
@@ -142,6 +142,48 @@ struct OwnershipOnTestnetTests {
             #expect(arrived.count >= 3)
             print("OwnershipOnTestnet SIGKILL: takeover (kill → standby's JOIN) \(takeover), "
                   + "3 results, \(duplicates) duplicate line(s)")
+        } cleanup: {
+            await Self.killAll([a, b])
+            await store.close()
+            await harness.cleanUp()
+        }
+    }
+
+    // MARK: 1b. The holder loses its database session
+
+    /// The server ends the holder's ownership session (as a database restart or a cut link
+    /// would): the holder stops its network at once (QUIT), and the network is held again, by
+    /// one process, shortly after.
+    @Test func aHolderThatLosesItsSessionStopsItsNetworkAtOnce() async throws {
+        let net = try Testnet.require()
+        let harness = try await BotHarness.make(net)
+        let database = try await PostgresTestServer.shared.freshDatabase()
+        let store = try await Self.openStore(database)
+        let portB = try await freePort()
+        var a: ChildProcess?
+        var b: ChildProcess?
+        try await withCleanup {
+            let user = try await harness.user()
+            a = try Self.start(harness, "a", text: try Self.config(harness, database: database, port: harness.httpPort,
+                                                                    callbackPort: harness.httpPort))
+            _ = try await user.expect("the bot joining", timeout: .seconds(90)) { $0.command == "JOIN" && $0.source?.nick == harness.nick }
+            let pidA = try #require(a?.pid)
+            _ = try await eventually("a holding testnet") { try await Self.holdings(store)[Int(pidA)] == ["testnet"] ? true : nil }
+            b = try Self.start(harness, "b", text: try Self.config(harness, database: database, port: portB, callbackPort: harness.httpPort))
+            let pidB = try #require(b?.pid)
+            _ = try await eventually("b standing by", timeout: .seconds(60)) { try await Self.holdings(store)[Int(pidB)] == [] ? true : nil }
+
+            let cutAt = ContinuousClock.now
+            try await store.query("SELECT pg_terminate_backend(lock_backend_pid) FROM ownership_holders WHERE pid = \(Int32(pidA))")
+            _ = try await user.expect("the holder quitting", timeout: .seconds(30)) { $0.command == "QUIT" && $0.source?.nick == harness.nick }
+            let stopped = cutAt.duration(to: .now)
+            _ = try await user.expect("the network held again", timeout: .seconds(60)) { $0.command == "JOIN" && $0.source?.nick == harness.nick }
+            let holders = try await eventually("one holder of testnet") {
+                let holding = try await Self.holdings(store).filter { $0.value.contains("testnet") }.map(\.key)
+                return holding.count == 1 ? holding : nil
+            }
+            print("OwnershipOnTestnet session lost: the holder's QUIT was seen \(stopped) after the server was asked to end its session; "
+                  + "held again by \(holders[0] == Int(pidA) ? "the same process (new session)" : "the standby")")
         } cleanup: {
             await Self.killAll([a, b])
             await store.close()
