@@ -60,6 +60,9 @@ struct PostgresStoreHardeningTests {
         let id = "1748339029401828"
         try await store.insert(makeTask(id))
         let frozen = try await Self.rawSession(configuration)
+        // Closed on every path (PostgresNIO asserts a connection is closed before it goes), but
+        // not awaited: the client side of a session the server ended may not notice at once.
+        defer { Task { try? await frozen.close() } }
         let frozenPid = try #require(try await frozen.query("SELECT pg_backend_pid()", logger: Self.logger)
             .collect().first?.decode(Int32.self))
         try await frozen.query("BEGIN", logger: Self.logger)
@@ -75,8 +78,6 @@ struct PostgresStoreHardeningTests {
         #expect(try await store.task(id: id)?.progress == 50)
         let sessions = try await store.query("SELECT count(*) FROM pg_stat_activity WHERE pid = \(frozenPid)")
         #expect(try sessions.first?.decode(Int.self) == 0, "the server ended the frozen session")
-        // Not awaited: the client side of a session the server ended may not notice at once.
-        Task { try? await frozen.close() }
     }
 
     /// A lock held longer than `lock_timeout` by a live session: the waiting statement fails
@@ -89,6 +90,7 @@ struct PostgresStoreHardeningTests {
         let id = "1748339029401828"
         try await store.insert(makeTask(id))
         let holder = try await Self.rawSession(configuration)
+        defer { Task { try? await holder.close() } }
         try await holder.query("BEGIN", logger: Self.logger)
         try await holder.query("SELECT id FROM task WHERE id = \(id) FOR UPDATE", logger: Self.logger)
         do {
@@ -106,7 +108,6 @@ struct PostgresStoreHardeningTests {
         }
         #expect(store.retries == 0)
         try await holder.query("ROLLBACK", logger: Self.logger)
-        try await holder.close()
         #expect(try await store.update(taskId: id) { task, _ in task.progress = 2 } != nil)
     }
 
@@ -133,8 +134,8 @@ struct PostgresStoreHardeningTests {
     @Test func aFailedMigrationIsNotReportedAsUnreachable() async throws {
         let configuration = try await Self.configuration()
         let session = try await Self.rawSession(configuration)
+        defer { Task { try? await session.close() } }
         try await session.query("CREATE TABLE task (unrelated integer)", logger: Self.logger)
-        try await session.close()
         do {
             let store = try await PostgresStore.open(configuration, logger: Self.logger)
             await store.close()
