@@ -238,4 +238,58 @@ struct PostgresStoreHardeningTests {
         let read = try #require(try await store.task(id: id))
         #expect(read.progress == nil && read.imageUrl == nil && read.id == id && read.prompt == task.prompt)
     }
+
+    /// The hot reads (polling, delivery, references, `!tasks`) seek through their indexes on a
+    /// table with history: no sequential scan of `task` or `outbox`. Measured on the real
+    /// methods, through the server's scan counters of the pool's one session; a query known to
+    /// scan shows the measure sees one.
+    @Test func hotQueriesNeverScanTasksOrOutboxSequentially() async throws {
+        var configuration = try await Self.configuration()
+        configuration.maximumConnections = 1
+        let store = try await PostgresStore.open(configuration, logger: Self.logger)
+        defer { Task { await store.close() } }
+        let other = TaskRoute(network: "net", channel: "#elsewhere", nick: "Bob", account: nil)
+        var history: [TaskRecord] = []
+        for n in 0..<3000 {
+            var task = makeTask(String(1_748_000_000_000_000 + n), route: other, at: Double(n), status: "SUCCESS",
+                                rank: 9, terminal: true)
+            task.finishedAt = t0.addingTimeInterval(Double(n))
+            history.append(task)
+        }
+        try await store.insertAll(history)
+        for start in stride(from: 0, to: 3000, by: 500) {
+            try await store.enqueue(history[start..<start + 500].map { line("done", task: $0.id) })
+        }
+        try await store.query("UPDATE outbox SET sent_at = created_at")
+        for n in 0..<5 {
+            let id = String(1_748_339_029_401_800 + n)
+            try await store.insert(makeTask(id, at: 4000 + Double(n)), lines: [line("ack", task: id)])
+        }
+        try await store.query("ANALYZE task")
+        try await store.query("ANALYZE outbox")
+        let before = try await Self.sequentialScans(store)
+        #expect(try await store.pendingTasks().count == 5)
+        #expect(try await store.owedLines(network: "net").count == 5)
+        #expect(try await store.networksOwingLines() == ["net"])
+        #expect(try await store.recentTasks(scopeKey: art.scopeKey, limit: 10).count == 5)
+        #expect(try await store.tasks(of: art, limit: 10).count == 5)
+        #expect(try await store.tasks(endingWith: "1804", network: "net", window: 50, limit: 5).count == 1)
+        #expect(try await store.outboxSummary(limit: 5).owed == 5)
+        let after = try await Self.sequentialScans(store)
+        #expect(after == before, "sequential scans (task, outbox): \(before) → \(after)")
+        try await store.query("SELECT count(*) FROM task WHERE body LIKE '%never%'")
+        let control = try await Self.sequentialScans(store)
+        #expect(control.0 > after.0, "the measure sees a sequential scan of task")
+    }
+
+    /// (task, outbox) sequential scans so far, as the server counts them: the session's
+    /// pending counts are flushed first (at the end of the statement that asks for it).
+    static func sequentialScans(_ store: PostgresStore) async throws -> (Int, Int) {
+        try await store.query("SELECT pg_stat_force_next_flush()")
+        let rows = try await store.query("""
+            SELECT (SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'task'),
+                   (SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'outbox')
+            """)
+        return try rows[0].decode((Int, Int).self)
+    }
 }
