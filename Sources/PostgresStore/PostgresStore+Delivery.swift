@@ -76,11 +76,11 @@ extension PostgresStore {
             let oldestHeld = try Self.decodeLines(try await connection.rows("""
                 SELECT \(unescaped: Self.lineColumns) FROM outbox
                 WHERE sent_at IS NULL AND dead_lettered_at IS NULL AND held_since IS NOT NULL
-                ORDER BY held_since, id LIMIT \(limit)
+                ORDER BY held_since, id LIMIT \(Self.rowLimit(limit))
                 """, logger: logger))
             let oldestDead = try Self.decodeLines(try await connection.rows("""
                 SELECT \(unescaped: Self.lineColumns) FROM outbox WHERE dead_lettered_at IS NOT NULL
-                ORDER BY dead_lettered_at, id LIMIT \(limit)
+                ORDER BY dead_lettered_at, id LIMIT \(Self.rowLimit(limit))
                 """, logger: logger))
             return OutboxSummary(owed: unsent - held, held: held, deadLettered: dead,
                                  oldestHeld: oldestHeld, oldestDeadLettered: oldestDead)

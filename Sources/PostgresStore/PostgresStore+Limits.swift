@@ -54,9 +54,13 @@ extension PostgresStore {
     /// The counters `reserveJob` decides on, without reserving (lapsed reservations filtered).
     public func jobCounters(_ requester: JobRequester, at now: Date) async throws -> JobCounters {
         let logger = self.logger
-        return try await client.withConnection { connection in
-            try await Self.counters(connection, requester,
-                                    liveSince: now.addingTimeInterval(-StoreConventions.reservationLifetime), logger: logger)
+        do {
+            return try await client.withConnection { connection in
+                try await Self.counters(connection, requester,
+                                        liveSince: now.addingTimeInterval(-StoreConventions.reservationLifetime), logger: logger)
+            }
+        } catch {
+            throw Self.storeError(error)
         }
     }
 

@@ -10,8 +10,8 @@ extension PostgresStore {
         guard !suffix.isEmpty else { return [] }
         let length = Int32(suffix.count) // as SQLite is given it (`-suffix.count`)
         return try Self.decodeTasks(try await query("""
-            SELECT id, body FROM (SELECT id, network, created_at, body FROM task ORDER BY created_at DESC, id DESC LIMIT \(window)) AS newest
-            WHERE network = \(network) AND right(id, \(length)) = \(suffix) ORDER BY created_at DESC, id DESC LIMIT \(limit)
+            SELECT id, body FROM (SELECT id, network, created_at, body FROM task ORDER BY created_at DESC, id DESC LIMIT \(Self.rowLimit(window))) AS newest
+            WHERE network = \(network) AND right(id, \(length)) = \(suffix) ORDER BY created_at DESC, id DESC LIMIT \(Self.rowLimit(limit))
             """))
     }
 }

@@ -15,6 +15,12 @@ extension PostgresStore {
         }
     }
 
+    /// A `LIMIT` parameter with SQLite's meaning: a negative limit is no limit (`LIMIT NULL` is
+    /// `LIMIT ALL`), where PostgreSQL would fail the statement (2201W).
+    static func rowLimit(_ limit: Int) -> Int? {
+        limit < 0 ? nil : limit
+    }
+
     // MARK: Tasks
 
     static let taskColumns = "id, network, scope_key, nick_key, account, user_key, is_terminal, created_at, finished_at, body"
@@ -22,12 +28,12 @@ extension PostgresStore {
     /// `(…, …)` placeholders for one task row, its values appended to `bindings`.
     static func bindTask(_ task: TaskRecord, _ bindings: inout PostgresBindings) throws -> String {
         let first = bindings.count + 1
-        bindings.append(task.id)
-        bindings.append(task.network)
-        bindings.append(task.scopeKey)
-        bindings.append(task.nickKey)
-        bindings.append(task.account)
-        bindings.append(task.userKey)
+        bindings.append(PostgresText.storable(task.id))
+        bindings.append(PostgresText.storable(task.network))
+        bindings.append(PostgresText.storable(task.scopeKey))
+        bindings.append(PostgresText.storable(task.nickKey))
+        bindings.append(task.account.map(PostgresText.storable))
+        bindings.append(task.userKey.map(PostgresText.storable))
         bindings.append(task.isTerminal)
         bindings.append(task.createdAt)
         bindings.append(task.finishedAt)

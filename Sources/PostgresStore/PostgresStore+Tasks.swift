@@ -40,7 +40,7 @@ extension PostgresStore {
     }
 
     static func recentQuery(scopeKey: String, limit: Int) -> PostgresQuery {
-        "SELECT id, body FROM task WHERE scope_key = \(scopeKey) ORDER BY created_at DESC, id DESC LIMIT \(limit)"
+        "SELECT id, body FROM task WHERE scope_key = \(scopeKey) ORDER BY created_at DESC, id DESC LIMIT \(Self.rowLimit(limit))"
     }
 
     public func tasks(of caller: TaskRoute, limit: Int) async throws -> [TaskRecord] {
@@ -48,12 +48,12 @@ extension PostgresStore {
         if let account = caller.account {
             rows = try await query("""
                 SELECT id, body FROM task WHERE scope_key = \(caller.scopeKey) AND (nick_key = \(caller.nickKey) OR account = \(account))
-                ORDER BY created_at DESC, id DESC LIMIT \(limit)
+                ORDER BY created_at DESC, id DESC LIMIT \(Self.rowLimit(limit))
                 """)
         } else {
             rows = try await query("""
                 SELECT id, body FROM task WHERE scope_key = \(caller.scopeKey) AND nick_key = \(caller.nickKey)
-                ORDER BY created_at DESC, id DESC LIMIT \(limit)
+                ORDER BY created_at DESC, id DESC LIMIT \(Self.rowLimit(limit))
                 """)
         }
         return try Self.decodeTasks(rows)
@@ -180,14 +180,32 @@ extension PostgresStore {
     /// Finished tasks older than `date` go with their lines, unless a line of theirs is still
     /// owed (never lose a result), as in SQLite.
     ///
-    /// Several processes: the candidates are locked (`FOR UPDATE`, id order like `updateTasks`)
-    /// and then checked again for owed lines in a new statement. A line queued meanwhile by
-    /// another process was queued under that task's lock (`insertLines`), so once the locks are
-    /// held every such line is committed and seen by the second check, and no new one can come
-    /// until this commits; a task updated meanwhile is re-read by the lock and dropped if it
-    /// no longer qualifies.
+    /// In batches of `batchSize` tasks, one transaction each, so a big backlog (after an outage
+    /// or a `migrate-store`) never holds thousands of row locks at once and other processes'
+    /// updates wait at most one batch.
     @discardableResult
     public func pruneFinishedTasks(before date: Date) async throws -> Int {
+        try await pruneFinishedTasks(before: date, batchSize: 500)
+    }
+
+    func pruneFinishedTasks(before date: Date, batchSize: Int) async throws -> Int {
+        var total = 0
+        while true {
+            let (deleted, candidates) = try await pruneBatch(before: date, batchSize: batchSize)
+            total += deleted
+            if candidates < batchSize { return total }
+        }
+    }
+
+    /// One batch: (tasks deleted, candidates locked). The candidates are locked `FOR UPDATE
+    /// SKIP LOCKED` in id order: a task locked by another process is being touched (a line
+    /// queued, an update) and is left for the next run instead of waited for. Each candidate
+    /// is checked again for owed lines in a new statement: a line queued by another process
+    /// between this statement's snapshot and its lock was queued under that task's lock
+    /// (`insertLines`), so once the lock is ours that line is committed and seen by the second
+    /// check, and no new one can come until this commits. A candidate still owing leaves the
+    /// next batch's candidates (their NOT EXISTS sees its line), so the loop ends.
+    private func pruneBatch(before date: Date, batchSize: Int) async throws -> (Int, Int) {
         try await transaction { connection in
             let logger = self.logger
             let candidates = try await connection.rows("""
@@ -195,19 +213,20 @@ extension PostgresStore {
                 WHERE is_terminal AND finished_at IS NOT NULL AND finished_at < \(date)
                     AND NOT EXISTS (SELECT 1 FROM outbox AS owed WHERE owed.task_id = task.id
                                     AND owed.sent_at IS NULL AND owed.dead_lettered_at IS NULL)
-                ORDER BY id FOR UPDATE
+                ORDER BY id LIMIT \(batchSize) FOR UPDATE SKIP LOCKED
                 """, logger: logger).map { try $0.decode(String.self) }
-            guard !candidates.isEmpty else { return 0 }
+            guard !candidates.isEmpty else { return (0, 0) }
             let stillOwed = Set(try await connection.rows("""
                 SELECT DISTINCT task_id FROM outbox
                 WHERE task_id = ANY(\(candidates)) AND sent_at IS NULL AND dead_lettered_at IS NULL
                 """, logger: logger).map { try $0.decode(String.self) })
             let ids = candidates.filter { !stillOwed.contains($0) }
-            guard !ids.isEmpty else { return 0 }
+            guard !ids.isEmpty else { return (0, candidates.count) }
             try await connection.rows("DELETE FROM outbox WHERE task_id = ANY(\(ids))", logger: logger)
-            return try await connection.rows("""
+            let deleted = try await connection.rows("""
                 WITH gone AS (DELETE FROM task WHERE id = ANY(\(ids)) RETURNING 1) SELECT count(*) FROM gone
                 """, logger: logger).first?.decode(Int.self) ?? 0
+            return (deleted, candidates.count)
         }
     }
 }

@@ -3,19 +3,29 @@ import Logging
 import NIOSSL
 import PostgresNIO
 import Store
+import Synchronization
 
 /// The bot's memory in a shared PostgreSQL database, for several bot processes (each network
 /// held by one of them). It implements `BotStore` exactly as `SQLiteStore` does; the store's
 /// behaviour tests run against both.
 ///
-/// Records are kept as JSON text (`body`) beside the columns the queries filter and order on, so
-/// a field added to a record needs no PostgreSQL migration unless a query uses it; the columns
-/// are written from the record on every write, never separately.
+/// Records are kept as JSON text (`body`) beside the columns the queries filter and order on; the
+/// columns are written from the record on every write, never separately. A field added to a
+/// record needs no PostgreSQL migration unless a query uses it, PROVIDED it decodes when absent
+/// (optional, or `decodeIfPresent` with a default): older rows lack it (see `RecordJSON`).
+/// A field that a query filters on needs a migration that fills its column.
+///
+/// Upgrades: a binary refuses a database migrated by a newer one (`newerSchema`), since it
+/// would drop the fields it does not know when it rewrites a record. Upgrade every process.
 public final class PostgresStore: Sendable {
     public let configuration: PostgresStoreConfiguration
     let client: PostgresClient
     let logger: Logger
     private let runner: Task<Void, Never>
+    /// Statements and transactions run again after a serialization failure or deadlock, since
+    /// the store was opened: tests read it to prove their lock order never needs a retry.
+    let retryCounter = Atomic<Int>(0)
+    var retries: Int { retryCounter.load(ordering: .relaxed) }
 
     private init(configuration: PostgresStoreConfiguration, client: PostgresClient, runner: Task<Void, Never>, logger: Logger) {
         self.configuration = configuration
@@ -46,9 +56,15 @@ public final class PostgresStore: Sendable {
         let store = PostgresStore(configuration: configuration, client: client, runner: await running(client), logger: logger)
         do {
             try await PostgresMigrations.migrate(store)
+        } catch let error as PostgresStoreError {
+            await store.close()
+            switch error {
+            case .failed(let reason, _): throw PostgresStoreError.migrationFailed("\(configuration.displayURL): \(reason)")
+            default: throw error
+            }
         } catch {
             await store.close()
-            throw PostgresStoreError.cannotConnect("\(configuration.displayURL): \(Self.reason(error))")
+            throw PostgresStoreError.migrationFailed("\(configuration.displayURL): \(Self.reason(error))")
         }
         return store
     }
@@ -60,10 +76,7 @@ public final class PostgresStore: Sendable {
             case .none: .disable
             case .some(let context): .require(try NIOSSLContext(configuration: context))
             }
-            var connectionConfiguration = PostgresConnection.Configuration(
-                host: configuration.host, port: configuration.port, username: configuration.user,
-                password: configuration.password, database: configuration.database, tls: tls)
-            connectionConfiguration.options.connectTimeout = .seconds(10)
+            let connectionConfiguration = Self.connectionConfiguration(configuration, tls: tls)
             let connection = try await PostgresConnection.connect(
                 on: PostgresClient.defaultEventLoopGroup.any(), configuration: connectionConfiguration,
                 id: 0, logger: logger).get()
@@ -71,6 +84,18 @@ public final class PostgresStore: Sendable {
         } catch {
             throw PostgresStoreError.cannotConnect("\(configuration.displayURL): \(Self.reason(error))")
         }
+    }
+
+    /// One session as the pool's are made (with the same startup parameters): the probe's, and
+    /// tests that play a frozen process.
+    static func connectionConfiguration(_ configuration: PostgresStoreConfiguration,
+                                        tls: PostgresConnection.Configuration.TLS) -> PostgresConnection.Configuration {
+        var connectionConfiguration = PostgresConnection.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.user,
+            password: configuration.password, database: configuration.database, tls: tls)
+        connectionConfiguration.options.connectTimeout = .seconds(10)
+        connectionConfiguration.options.additionalStartupParameters = configuration.timeouts.startupParameters
+        return connectionConfiguration
     }
 
     /// The server's own words when it answered (e.g. "password authentication failed for user
@@ -86,7 +111,9 @@ public final class PostgresStore: Sendable {
         return "\(error)"
     }
 
-    /// Closes the pool (running queries finish first).
+    /// Closes the pool. Callers must have stopped using the store first: a query or transaction
+    /// still running may fail with a connection error (a transaction not committed is rolled
+    /// back by the server), and one started afterwards fails.
     public func close() async {
         runner.cancel()
         await runner.value
@@ -121,6 +148,7 @@ public final class PostgresStore: Sendable {
                                                   database: configuration.database, tls: tls)
         client.options.maximumConnections = configuration.maximumConnections
         client.options.connectTimeout = .seconds(10)
+        client.options.additionalStartupParameters = configuration.timeouts.startupParameters
         return client
     }
 
@@ -128,33 +156,64 @@ public final class PostgresStore: Sendable {
 
     /// Runs `body` in one transaction (READ COMMITTED; read-modify-write methods lock their rows
     /// with `FOR UPDATE`), retrying it on a serialization failure or deadlock, which is why
-    /// the store's closures must be pure.
+    /// the store's closures must be pure. Errors leave as `PostgresStoreError` (see `storeError`).
+    /// A lock wait past `lock_timeout` (55P03) is not retried: the holder is stuck, and waiting
+    /// again would only hold this connection longer.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        var attempt = 0
-        while true {
-            do {
-                return try await client.withConnection { connection in
-                    try await connection.query("BEGIN", logger: logger)
-                    do {
-                        let result = try await body(connection)
-                        try await connection.query("COMMIT", logger: logger)
-                        return result
-                    } catch {
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
-                        throw error
-                    }
+        try await retrying {
+            try await self.client.withConnection { connection in
+                try await connection.query("BEGIN", logger: self.logger)
+                do {
+                    let result = try await body(connection)
+                    try await connection.query("COMMIT", logger: self.logger)
+                    return result
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                    throw error
                 }
-            } catch let error as PSQLError where attempt < 5 && Self.isRetryable(error) {
-                attempt += 1
-                try await Task.sleep(for: .milliseconds(5 * attempt))
             }
         }
     }
 
-    /// One statement outside a transaction; the rows collected.
+    /// One statement outside a transaction; the rows collected. Retried like a transaction (a
+    /// multi-row UPDATE can deadlock too; every single statement of the store is idempotent).
     @discardableResult
     func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await client.query(query, logger: logger).collect()
+        try await retrying { try await self.client.query(query, logger: self.logger).collect() }
+    }
+
+    /// `work` again (up to five times, a little later each time) on 40001/40P01; any error
+    /// that ends it mapped by `storeError`.
+    private func retrying<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await work()
+            } catch let error as PSQLError where attempt < 5 && Self.isRetryable(error) {
+                attempt += 1
+                retryCounter.add(1, ordering: .relaxed)
+                try await Task.sleep(for: .milliseconds(5 * attempt))
+            } catch {
+                throw Self.storeError(error)
+            }
+        }
+    }
+
+    /// PostgresNIO's errors as the store's: the server's message and SQLSTATE, or the connection
+    /// error's code. Never `String(reflecting:)` of a `PSQLError`: it holds the query with its
+    /// binds (access tokens, the callback secret). Decoding errors name the column, not the data.
+    static func storeError(_ error: any Error) -> any Error {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                return PostgresStoreError.failed(reason: message, sqlState: error.serverInfo?[.sqlState])
+            }
+            return PostgresStoreError.failed(reason: reason(error), sqlState: nil)
+        }
+        if let error = error as? PostgresDecodingError {
+            return PostgresStoreError.failed(
+                reason: "column \(error.columnName) does not decode as \(error.targetType) (\(error.code))", sqlState: nil)
+        }
+        return error
     }
 
     /// serialization_failure, deadlock_detected.
@@ -173,6 +232,12 @@ extension PostgresConnection {
 }
 
 /// Records as JSON text: exact round trips (dates as seconds, as `JSONEncoder` writes them).
+///
+/// The rule for record changes: every field added to a record must decode when absent (an
+/// optional, or `decodeIfPresent` with a default), because rows written before it lack it and
+/// no PostgreSQL migration rewrites bodies. A non-optional field with synthesized `Decodable`
+/// makes every older row fail here with `badRecord`. (`StoreTests` checks bodies missing their
+/// optional fields still decode.)
 enum RecordJSON {
     static func encode<T: Encodable>(_ value: T) throws -> String {
         String(decoding: try JSONEncoder().encode(value), as: UTF8.self)

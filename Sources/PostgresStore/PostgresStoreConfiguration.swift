@@ -23,10 +23,57 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
     /// PEM file of the CA that signed the server's certificate (for `verify-full`).
     public var caFile: String?
     /// Connections of this process's pool (the ownership locks use their own sessions).
+    ///
+    /// Sizing: every process opens up to this many, so the database must allow
+    /// `processes × (maximumConnections + ownership sessions) + a margin for operators` within
+    /// its `max_connections` (default 100, of which 3 are reserved for superusers). Twenty
+    /// processes at 4 stay under 100; at 8 they would not, and new connections would fail with
+    /// "too many clients" (53300). The bot's queries are short, so a few connections carry it;
+    /// waiters queue in the pool rather than on the server.
     public var maximumConnections: Int
+    /// Server-side limits every session of the store starts with (see `Timeouts`).
+    public var timeouts: Timeouts
+
+    /// Limits sent as startup parameters of every connection (the pool's and the probe's), so a
+    /// process that freezes or is cut off cannot hold the others up for long: the server itself
+    /// ends what the client abandoned, without waiting for TCP keepalive (hours by default).
+    public struct Timeouts: Sendable, Equatable {
+        /// A session idle inside a transaction for this long (its process frozen, dead or cut
+        /// off between two statements) is ended by the server, and its row and advisory locks
+        /// are released. No transaction of the store waits on the client between statements for
+        /// more than a few milliseconds, so 15 s is far from a false positive.
+        public var idleInTransaction: Duration
+        /// A statement waiting this long for a lock another session holds fails with
+        /// lock_not_available (55P03) instead of waiting on; this bounds how long a stuck peer
+        /// can keep a connection of this pool busy. Longer than `idleInTransaction`, so a lock
+        /// left by a frozen peer is normally freed before waiters give up.
+        public var lock: Duration
+        /// A statement running this long is cancelled (57014): the store's statements take
+        /// milliseconds; a minute means something is wrong (migrations lift it for themselves).
+        public var statement: Duration
+
+        public init(idleInTransaction: Duration = .seconds(15), lock: Duration = .seconds(20),
+                    statement: Duration = .seconds(60)) {
+            self.idleInTransaction = idleInTransaction
+            self.lock = lock
+            self.statement = statement
+        }
+
+        /// As PostgreSQL startup parameters (milliseconds, at least 1: 0 would mean "no limit").
+        var startupParameters: [(String, String)] {
+            func milliseconds(_ duration: Duration) -> String {
+                let (seconds, attoseconds) = duration.components
+                return "\(max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000))ms"
+            }
+            return [("idle_in_transaction_session_timeout", milliseconds(idleInTransaction)),
+                    ("lock_timeout", milliseconds(lock)),
+                    ("statement_timeout", milliseconds(statement))]
+        }
+    }
 
     public init(host: String, port: Int = 5432, user: String, database: String, password: String? = nil,
-                tls: TLSMode = .verifyFull, caFile: String? = nil, maximumConnections: Int = 8) {
+                tls: TLSMode = .verifyFull, caFile: String? = nil, maximumConnections: Int = 4,
+                timeouts: Timeouts = Timeouts()) {
         self.host = host
         self.port = port
         self.user = user
@@ -35,6 +82,7 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
         self.tls = tls
         self.caFile = caFile
         self.maximumConnections = maximumConnections
+        self.timeouts = timeouts
     }
 
     /// Parses `postgres://user@host[:port]/database[?sslmode=disable|require|verify-full]`

@@ -3,6 +3,16 @@ import Foundation
 public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
     case badURL(String)
     case cannotConnect(String)
+    /// The server answered but a migration failed (a permission, a bad statement): not a
+    /// network problem, so not `cannotConnect`.
+    case migrationFailed(String)
+    /// The database holds migrations this binary does not know: a newer mjbridge migrated it.
+    /// Running on would let this older binary drop fields it does not know when it rewrites a
+    /// record, so it refuses to start.
+    case newerSchema(unknown: [String])
+    /// A statement failed at run time: the server's message and SQLSTATE, or the connection's
+    /// error code. Never the query or its values (they can hold tokens and secrets).
+    case failed(reason: String, sqlState: String?)
     /// A BotStore method this implementation does not have yet.
     case notImplemented(String)
     /// A stored record that does not decode (written by a newer version, or damaged).
@@ -14,6 +24,16 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .badURL(let why): "store URL: \(why)"
         case .cannotConnect(let why): "cannot reach the PostgreSQL store: \(why)"
+        case .migrationFailed(let why): "the PostgreSQL store could not be migrated: \(why)"
+        case .newerSchema(let unknown):
+            "the PostgreSQL store was migrated by a newer mjbridge (migrations unknown to this binary: "
+                + unknown.joined(separator: ", ") + "); run the newer version, or restore a backup"
+        case .failed(let reason, "55P03"):
+            "the PostgreSQL store waited longer than lock_timeout for a lock another session holds (a stuck "
+                + "or slow process?); not retried: \(reason)"
+        case .failed(let reason, "57014"):
+            "a PostgreSQL store statement ran longer than statement_timeout and was cancelled: \(reason)"
+        case .failed(let reason, _): "PostgreSQL store: \(reason)"
         case .notImplemented(let method): "the PostgreSQL store does not implement \(method) yet"
         case .badRecord(let table, let key, let reason): "\(table) \(key) does not decode: \(reason)"
         case .targetNotEmpty(let tables):
