@@ -35,6 +35,9 @@ extension PostgresStore {
     public func importSnapshot(_ snapshot: StoreSnapshot) async throws {
         let logger = self.logger
         try await transaction { connection in
+            // A large history takes longer than the 60 s every statement of the bot may
+            // (PostgresStoreConfiguration.timeouts): the one-off copy lifts it for itself.
+            try await connection.rows("SET LOCAL statement_timeout = 0", logger: logger)
             try await connection.rows(PostgresQuery(unsafeSQL: "LOCK TABLE \(Self.importedTables.joined(separator: ", ")) IN EXCLUSIVE MODE"),
                                       logger: logger)
             let occupied = try await Self.rowCounts(connection, logger: logger).filter { $0.rows > 0 }
