@@ -54,6 +54,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             // Its servers stop by graceful shutdown (cancelling a NIO server can trap).
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            // Callbacks are POSTed with AsyncHTTPClient (URLSession could not carry 5,000/s).
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // SQLite persistence: tasks, routes, delivery outbox.
         .target(name: "Store", dependencies: [
@@ -105,7 +108,13 @@ let package = Package(
         .executableTarget(name: "mjbridge-bench", dependencies: [
             "IRC", "MidjourneyAPI", "MidjourneySimulator",
             .product(name: "Logging", package: "swift-log"),
+            // callback → wire latency and flood-safe delivery run the whole bot (App) in-process.
+            "App", "Bridge", "Store", "BenchSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Benchmarks/mjbridge-bench"),
+        // The benchmarks' arithmetic (percentiles, the fake-lag minimum): pure, and tested.
+        .target(name: "BenchSupport", path: "Benchmarks/BenchSupport"),
         .executableTarget(name: "mjbridge", dependencies: [
             "App",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -133,6 +142,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "BenchSupportTests", dependencies: ["BenchSupport"]),
         // DiskBlobStore on a real temp directory; the pure planners exactly.
         .testTarget(name: "ImageHostingTests", dependencies: ["ImageHosting"]),
         .testTarget(name: "BridgeTests", dependencies: [
