@@ -110,6 +110,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             // callback → wire latency and flood-safe delivery run the whole bot (App) in-process.
             "App", "Bridge", "Store", "BenchSupport",
+            // ScriptRunner starts Scripts/testnet (no pipes a daemon could hold open).
+            "TestnetSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Benchmarks/mjbridge-bench"),

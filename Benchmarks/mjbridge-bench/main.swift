@@ -5,6 +5,8 @@
 //     swift run -c release mjbridge-bench                       # all
 //     swift run -c release mjbridge-bench irc                   # IRC parse/serialise vs irctokens
 //     swift run -c release mjbridge-bench polling               # batched polling vs one fetch per task
+//     swift run -c release mjbridge-bench callback-latency      # callback → PRIVMSG at 200/1,000/5,000 per s
+//     swift run -c release mjbridge-bench flood-delivery        # 200 results on InspIRCd with fake lag
 //     swift run -c release mjbridge-bench all --json out.json   # also write the rows as JSON
 import Foundation
 import IRC
@@ -22,6 +24,10 @@ let which = arguments.first ?? "all"
 var rows: [BenchmarkRow] = []
 if which == "all" || which == "irc" || which == "parser" { rows += IRCBenchmark.run() }
 if which == "all" || which == "polling" { rows += try await PollingBenchmark.run() }
+// Issue 9 items 2 and 4 (MJBRIDGE_BENCH_SCALE < 1 shortens them for a quick check).
+let benchScale = ProcessInfo.processInfo.environment["MJBRIDGE_BENCH_SCALE"].flatMap(Double.init) ?? 1
+if which == "all" || which == "callback-latency" { rows += try await CallbackLatencyBenchmark.run(scale: benchScale) }
+if which == "all" || which == "flood-delivery" { rows += try await FloodDeliveryBenchmark.run(scale: benchScale) }
 if which == "profile-parse" { IRCBenchmark.profile("parse") }
 if which == "profile-serialise" { IRCBenchmark.profile("serialise") }
 if let jsonPath {

@@ -94,6 +94,8 @@ def main():
         out.append("| " + " | ".join(cell(x) for x in [r["area"], what, r["value"], r.get("peer"), r.get("peerValue"),
                                                            r.get("ratio"), r.get("goal")]) + f" | {met} |")
     for area, what, goal in NOT_MEASURED:
+        if any(r["area"] == area for r in rows):
+            continue  # measured in this run
         out.append(f"| {area} | {what} | not measured yet | – | – | – | {goal} | – |")
     out.append("")
 
