@@ -47,7 +47,11 @@ enum CallbackLatencyBenchmark {
         }
         var rows: [BenchmarkRow] = []
         do {
-            for phase in phases {
+            // MJBRIDGE_BENCH_RATES="20,100" runs other rates (2 s each), for looking into one.
+            let chosen = ProcessInfo.processInfo.environment["MJBRIDGE_BENCH_RATES"].map {
+                $0.split(separator: ",").compactMap { Int($0) }.map { Phase(rate: $0, seconds: 2) }
+            } ?? phases
+            for phase in chosen {
                 rows.append(try await measure(phase, scale: scale, irc: irc, bot: bot, simulator: simulator, posts: posts))
             }
         } catch {
