@@ -31,6 +31,9 @@ enum CallbackLatencyBenchmark {
         configuration.callbackConcurrency = 32
         let simulator = try await SimulatorServer.start(host: "127.0.0.1", port: 0, configuration: configuration, logger: quiet)
         await simulator.controls.stick(atPercent: 50)
+        // MJBRIDGE_BENCH_SINGLES=0: grids without their four single-image links, so a result is
+        // one IRC line instead of about three (to see what the per-line confirmation costs).
+        if ProcessInfo.processInfo.environment["MJBRIDGE_BENCH_SINGLES"] == "0" { await simulator.controls.setSingleImageLinks(false) }
         let irc = try BenchIRCServer()
         let bot = try await BenchBot.start(proxyBaseURL: simulator.apiBaseURL, apiKey: "bench-key", ircHost: "127.0.0.1",
                                            ircPort: irc.port, nick: "mjbench", channel: channel,
@@ -133,6 +136,7 @@ enum CallbackLatencyBenchmark {
         let after = await simulator.controls.stats()
         let outcomesAfter = await bot.callbackOutcomes()
         let postTimes = posts.withLock { p in ids.compactMap { p[$0] } }
+        let linesWritten = irc.privmsgCount - firstLine
 
         var latencies: [Double] = []
         for (word, at) in arrival {
@@ -158,13 +162,15 @@ enum CallbackLatencyBenchmark {
 
         var goal: String?
         var met: Bool?
+        // A goal at a rate counts only if the callbacks really came at (90 % of) that rate.
+        let rateReached = sentRate >= 0.9 * Double(phase.rate)
         switch phase.rate {
         case 1_000:
             goal = "p99 ≤ 20 ms, ≤ 1 confirming request per 10 ms (≤ 100/s)"
-            met = (summary?.p99 ?? .infinity) <= 0.020 && requestsPerSecond <= 100 && lost == 0
+            met = (summary?.p99 ?? .infinity) <= 0.020 && requestsPerSecond <= 100 && lost == 0 && rateReached
         case 5_000:
-            goal = "nothing lost or refused"
-            met = lost == 0 && refusedByBot + failedPosts == 0
+            goal = "nothing lost or refused at 5,000/s"
+            met = lost == 0 && refusedByBot + failedPosts == 0 && rateReached
         default:
             goal = nil
             met = nil
@@ -176,7 +182,8 @@ enum CallbackLatencyBenchmark {
             value: value,
             peer: "none (no peer bot runs against this simulator)", peerValue: nil, ratio: nil, goal: goal, met: met,
             note: "flood control out of the way: the IRC server has no limit, the bot's flood_interval_seconds = 0; "
-                + "callbacks actually posted at \(format(sentRate, digits: 0))/s by the simulator (AsyncHTTPClient, ≤ 32 at once)")
+                + "callbacks actually posted at \(format(sentRate, digits: 0))/s by the simulator (AsyncHTTPClient, ≤ 32 at once); "
+                + "\(linesWritten) IRC lines for \(arrival.count) results, each confirmed (PING barrier) before the next")
     }
 }
 
