@@ -177,7 +177,7 @@ enum CallbackLatencyBenchmark {
         }
         return BenchmarkRow(
             area: "Callback → wire latency",
-            metric: "\(format(Double(phase.rate))) callbacks/s for \(ids.count) distinct tasks the bot follows: simulator starts the callback POST → "
+            metric: "\(format(Double(phase.rate))) callbacks/s for \(format(Double(ids.count))) distinct tasks the bot follows: simulator starts the callback POST → "
                 + "first byte of the result PRIVMSG at the benchmark's own loopback IRC server, through the batched list-by-condition",
             value: value,
             peer: "none (no peer bot runs against this simulator)", peerValue: nil, ratio: nil, goal: goal, met: met,
