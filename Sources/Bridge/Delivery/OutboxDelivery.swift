@@ -41,9 +41,12 @@ public actor OutboxDelivery {
     /// Lines the server confirmed whose mark is not committed yet: a round skips them, so none
     /// is said twice while its mark is on the way.
     private var unmarked: Set<Int64> = []
+    /// Per network, lines whose mark was committed since that network's round last read the
+    /// outbox: a round that read before the commit still has them as owed and skips them too.
+    private var recentlyMarked: [String: Set<Int64>] = [:]
     /// Confirmed lines waiting for the mark writer, which commits all that wait in one
     /// transaction: the worker goes on to the next line instead of waiting for the disk.
-    private var pendingMarks: [(id: Int64, at: Date)] = []
+    private var pendingMarks: [(id: Int64, network: String, at: Date)] = []
     private var markWriter: Task<Void, Never>?
 
     /// Wakes asked for and rounds finished: settled when every wake was followed by a round.
@@ -209,9 +212,9 @@ public actor OutboxDelivery {
 
     // MARK: Marks
 
-    private func queueMark(_ id: Int64, at: Date) {
+    private func queueMark(_ id: Int64, network: String, at: Date) {
         unmarked.insert(id)
-        pendingMarks.append((id, at))
+        pendingMarks.append((id, network, at))
         // Its own task, not the worker's: a shutdown cancelling the worker does not cancel a mark.
         if markWriter == nil { markWriter = Task { await self.writeMarks() } }
     }
@@ -224,6 +227,7 @@ public actor OutboxDelivery {
             do {
                 try await store.markSent(lineIds: ids, at: batch[batch.count - 1].at)
                 unmarked.subtract(ids)
+                for mark in batch { recentlyMarked[mark.network, default: []].insert(mark.id) }
             } catch {
                 // Confirmed but the marks did not stick: kept out of this run's rounds, they may
                 // be said again after a restart.
@@ -261,6 +265,8 @@ public actor OutboxDelivery {
     private func round(_ network: String) async -> RoundEnd {
         let lines: [OutboxLine]
         do {
+            // Marks committed before this read are seen by it.
+            recentlyMarked[network] = nil
             lines = try await store.owedLines(network: network)
         } catch {
             logger.error("cannot read the outbox", metadata: ["network": "\(network)", "error": "\(error)"])
@@ -274,7 +280,7 @@ public actor OutboxDelivery {
         let ordered = lines.filter { interruptions[HoldKey($0)] == nil } + lines.filter { interruptions[HoldKey($0)] != nil }
         lineLoop: for line in ordered {
             guard let id = line.id, !Task.isCancelled, !isStopped else { break }
-            if unmarked.contains(id) { continue }
+            if unmarked.contains(id) || recentlyMarked[network]?.contains(id) == true { continue }
             let key = HoldKey(line)
             let now = self.now()
             if let reason = rules.expiry(of: line, now: now) {
@@ -322,7 +328,7 @@ public actor OutboxDelivery {
                     logger.info("held lines go out again", metadata: ["network": "\(network)", "target": "\(line.target)",
                                                                       "held": "\(hold.reason)"])
                 }
-                queueMark(id, at: self.now())
+                queueMark(id, network: network, at: self.now())
             case .interrupted(let offset):
                 interruptions[key, default: 0] += 1
                 if offset > line.confirmedOffset { await recordOffset(id, offset) }
