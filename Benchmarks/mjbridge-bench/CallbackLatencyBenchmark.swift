@@ -123,7 +123,7 @@ enum CallbackLatencyBenchmark {
         // Results: the first line of each (it quotes the prompt, with its token).
         var arrival: [String: ContinuousClock.Instant] = [:]
         var cursor = firstLine
-        _ = await waitUntil(timeout: .seconds(30)) {
+        _ = await waitUntil(timeout: .seconds(60)) {
             let lines = irc.privmsgs(from: cursor)
             cursor += lines.count
             for line in lines where line.text.contains("✅") {
@@ -157,7 +157,7 @@ enum CallbackLatencyBenchmark {
         func ms(_ s: Double) -> String { format(s * 1000, digits: 1) + " ms" }
         let value = (summary.map { "p50 \(ms($0.p50)), p99 \(ms($0.p99)), max \(ms($0.max))" } ?? "no result arrived")
             + "; \(format(requestsPerSecond, digits: 0)) proxy requests/s (\(requests) for \(ids.count) callbacks)"
-            + "; lost \(lost), refused \(refusedByBot + failedPosts)"
+            + "; not delivered within 60 s \(lost), refused \(refusedByBot + failedPosts)"
         progress("callback-latency: \(phase.rate)/s — \(value); callbacks posted at \(format(sentRate, digits: 0))/s over \(format(sendTime, digits: 2)) s")
 
         var goal: String?
