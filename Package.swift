@@ -57,6 +57,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             // Its servers stop by graceful shutdown (cancelling a NIO server can trap).
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            // Callbacks are POSTed with AsyncHTTPClient (URLSession could not carry 5,000/s).
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // SQLite persistence: tasks, routes, delivery outbox.
         .target(name: "Store", dependencies: [
@@ -116,12 +119,19 @@ let package = Package(
         .executableTarget(name: "mjbridge-bench", dependencies: [
             "IRC", "MidjourneyAPI", "MidjourneySimulator",
             // The tracking and start-up benchmarks run the bridge's own parts (TaskTracker,
-            // SQLiteStore, ConsoleTransport).
-            "App", "Bridge", "Store",
+            // SQLiteStore, ConsoleTransport); callback → wire latency and flood-safe delivery
+            // run the whole bot (App) in-process.
+            "App", "Bridge", "Store", "BenchSupport",
             .product(name: "Logging", package: "swift-log"),
+            // ScriptRunner starts Scripts/testnet (no pipes a daemon could hold open).
+            "TestnetSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Benchmarks/mjbridge-bench"),
         // The benchmarks' own bookkeeping (statement counts, /proc parsing, row verdicts); no timings.
         .testTarget(name: "BenchmarkTests", dependencies: ["mjbridge-bench"]),
+        // The benchmarks' arithmetic (percentiles, the fake-lag minimum): pure, and tested.
+        .target(name: "BenchSupport", path: "Benchmarks/BenchSupport"),
         .executableTarget(name: "mjbridge", dependencies: [
             "App",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -153,6 +163,7 @@ let package = Package(
         .target(name: "PostgresTestSupport", dependencies: ["TestnetSupport"], path: "Tests/PostgresTestSupport"),
         // The store's behaviour tests run on SQLite and on the real PostgreSQL.
         .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "PostgresTestSupport"]),
+        .testTarget(name: "BenchSupportTests", dependencies: ["BenchSupport"]),
         // DiskBlobStore on a real temp directory; the pure planners exactly.
         .testTarget(name: "ImageHostingTests", dependencies: ["ImageHosting"]),
         .testTarget(name: "BridgeTests", dependencies: [

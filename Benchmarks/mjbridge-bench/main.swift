@@ -7,6 +7,8 @@
 //     swift run -c release mjbridge-bench polling               # batched polling vs one fetch per task
 //     swift run -c release mjbridge-bench tracking              # 10,000 pending tasks: requests, CPU, store, RSS
 //     swift run -c release mjbridge-bench startup               # mjbridge run: start → 001, idle RSS, RSS over 1,000 jobs
+//     swift run -c release mjbridge-bench callback-latency      # callback → PRIVMSG at 200/1,000/5,000 per s
+//     swift run -c release mjbridge-bench flood-delivery        # 200 results on InspIRCd with fake lag
 //     swift run -c release mjbridge-bench all --json out.json   # also write the rows as JSON
 import Foundation
 import IRC
@@ -27,6 +29,10 @@ if which == "all" || which == "polling" { rows += try await PollingBenchmark.run
 if which == "all" || which == "tracking" { rows += try await TrackingScaleBenchmark.run() }
 if which == "all" || which == "startup" { rows += try await StartupBenchmark.run() }
 if which == "tracking-scale-worker" { try await TrackingScaleBenchmark.worker(arguments: Array(arguments.dropFirst())) }
+// Issue 9 items 2 and 4 (MJBRIDGE_BENCH_SCALE < 1 shortens them for a quick check).
+let benchScale = ProcessInfo.processInfo.environment["MJBRIDGE_BENCH_SCALE"].flatMap(Double.init) ?? 1
+if which == "all" || which == "callback-latency" { rows += try await CallbackLatencyBenchmark.run(scale: benchScale) }
+if which == "all" || which == "flood-delivery" { rows += try await FloodDeliveryBenchmark.run(scale: benchScale) }
 if which == "profile-parse" { IRCBenchmark.profile("parse") }
 if which == "profile-serialise" { IRCBenchmark.profile("serialise") }
 if let jsonPath {

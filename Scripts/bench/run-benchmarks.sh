@@ -9,6 +9,10 @@
 # and reports best and median CPU time), profiles the IRC benchmark with perf when a goal is
 # missed and perf is installed (that pass alone), and renders the JSON rows with render-benchmarks.py.
 #
+# callback-latency and flood-delivery run the whole bot in-process; flood-delivery starts the
+# InspIRCd testnet (Scripts/testnet/start.sh, skipped without InspIRCd) and takes about ten
+# minutes, the time the server's fake lag allows for the bot's ~600 lines.
+#
 # Environment: MJBRIDGE_BENCH_SCRATCH (default .build-release), MJBRIDGE_BENCH_PROFILE=0 to
 # skip the perf profile, MJBRIDGE_BENCH_SKIP_BUILD=1 to use the existing binary.
 set -euo pipefail

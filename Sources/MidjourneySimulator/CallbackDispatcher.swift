@@ -1,8 +1,7 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
+import NIOCore
 
 /// One callback POST the core decided to send.
 struct CallbackEnvelope: Sendable {
@@ -13,15 +12,30 @@ struct CallbackEnvelope: Sendable {
     var delay: Duration
 }
 
-/// Sends callbacks one after another, fire and forget: no retry, a non-2xx answer or a
-/// connection error is only logged — exactly what the real proxies do. Sending serially keeps
-/// the order the core chose (including deliberate reordering), which keeps tests exact.
+/// Sends callbacks fire and forget: no retry, a non-2xx answer or a connection error is only
+/// logged — exactly what the real proxies do. By default one at a time, which keeps the order
+/// the core chose (including deliberate reordering) and keeps tests exact; with
+/// `concurrency` > 1 up to that many POSTs are on the wire at once (benchmarks: a real proxy
+/// posts from its task threads, and one serial sender cannot carry thousands per second).
 ///
-/// It is stopped with `stop()`, never by cancelling its task: cancelling a task waiting in
-/// `URLSession.data(for:)` can deadlock on Linux (swiftlang/swift-corelibs-foundation#5412).
+/// Over AsyncHTTPClient on a client of its own: URLSession (FoundationNetworking) needed
+/// workarounds on Linux (cancelling a waiting `data(for:)` could deadlock) and could not carry
+/// the benchmarks' rates. It is still stopped with `stop()`: queued callbacks are dropped, the
+/// ones on the wire finish within the callback timeout.
 actor CallbackDispatcher {
-    private let session: URLSession
+    /// Connection attempts are not retried (an unreachable hook fails at once, as before) and
+    /// redirects are not followed (a proxy has no reason to); never shut down, like
+    /// `HTTPClient.shared`.
+    static let httpClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     private let timeout: Duration
+    private let concurrency: Int
     private let logger: Logger
     private var processed = 0
     private var delivered = 0
@@ -31,25 +45,43 @@ actor CallbackDispatcher {
     private var finished = false
     /// The `callbackDelay` wait in progress, so `stop()` can cut it short.
     private var pause: Task<Void, Never>?
+    private var observer: (@Sendable (String, String) -> Void)?
 
-    init(timeout: Duration, logger: Logger) {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = Double(timeout.milliseconds) / 1000
-        session = URLSession(configuration: configuration)
+    init(timeout: Duration, concurrency: Int = 1, logger: Logger) {
         self.timeout = timeout
+        self.concurrency = max(1, concurrency)
         self.logger = logger
     }
 
     /// Consumes the core's callback stream until it finishes; after `stop()` the callbacks
     /// still queued are dropped.
     func run(_ stream: AsyncStream<CallbackEnvelope>) async {
-        for await envelope in stream {
-            if stopping { continue }
-            await send(envelope)
-            processed += 1
-            let ready = waiters.filter { $0.target <= processed }
-            waiters.removeAll { $0.target <= processed }
-            for w in ready { w.continuation.resume() }
+        await withTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for await envelope in stream {
+                if stopping { continue }
+                // The delay is waited for here, before the POST, so delayed callbacks keep
+                // their order whatever the concurrency.
+                if envelope.delay > .zero {
+                    await wait(envelope.delay)
+                    if stopping { continue }
+                }
+                if concurrency == 1 {
+                    await send(envelope)
+                    completed()
+                    continue
+                }
+                if inFlight >= concurrency {
+                    await group.next()
+                    inFlight -= 1
+                }
+                inFlight += 1
+                group.addTask {
+                    await self.send(envelope)
+                    await self.completed()
+                }
+            }
+            await group.waitForAll()
         }
         finished = true
         for w in waiters { w.continuation.resume() }
@@ -72,27 +104,40 @@ actor CallbackDispatcher {
         pause?.cancel()
     }
 
+    func setObserver(_ observer: (@Sendable (String, String) -> Void)?) {
+        self.observer = observer
+    }
+
+    private func wait(_ delay: Duration) async {
+        let pause = Task { _ = try? await Task.sleep(for: delay) }
+        self.pause = pause
+        await pause.value
+        self.pause = nil
+    }
+
+    private func completed() {
+        processed += 1
+        let ready = waiters.filter { $0.target <= processed }
+        waiters.removeAll { $0.target <= processed }
+        for w in ready { w.continuation.resume() }
+    }
+
     private func send(_ envelope: CallbackEnvelope) async {
-        if envelope.delay > .zero {
-            let delay = envelope.delay
-            let pause = Task { _ = try? await Task.sleep(for: delay) }
-            self.pause = pause
-            await pause.value
-            self.pause = nil
-            if stopping { return }
-        }
         guard let url = URL(string: envelope.url), url.scheme == "http" || url.scheme == "https" else {
             failed += 1
             logger.warning("callback URL is not http(s)", metadata: ["task": "\(envelope.taskId)"])
             return
         }
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data(envelope.body)
+        var request = HTTPClientRequest(url: envelope.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: envelope.body))
+        observer?(envelope.taskId, envelope.status)
         do {
-            let (_, response) = try await session.data(for: request)
-            let code = (response as? HTTPURLResponse)?.statusCode ?? 0
+            let response = try await Self.httpClient.execute(request, timeout: .milliseconds(timeout.milliseconds))
+            // Read (and drop) the answer so the connection goes back to the pool.
+            _ = try await response.body.collect(upTo: 1 << 20)
+            let code = Int(response.status.code)
             if (200..<300).contains(code) {
                 delivered += 1
             } else {
@@ -101,7 +146,7 @@ actor CallbackDispatcher {
             }
         } catch {
             failed += 1
-            logger.info("callback failed: \(error.localizedDescription)", metadata: ["task": "\(envelope.taskId)"])
+            logger.info("callback failed: \(error)", metadata: ["task": "\(envelope.taskId)"])
         }
     }
 }

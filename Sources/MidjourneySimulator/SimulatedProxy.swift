@@ -166,6 +166,23 @@ actor SimulatedProxy {
         }
     }
 
+    /// Finishes a parked (stuck) task now with SUCCESS and its callback, whatever
+    /// `stuckAtPercent` says; false when `id` is not a parked task. Lets a benchmark decide
+    /// exactly when each completion happens.
+    func completeParked(_ id: String) -> Bool {
+        // Parked and still holding its running slot (a parked task can still time out).
+        guard var t = tasks[id], t.parked, accounts[t.account].running.contains(id) else { return false }
+        t.parked = false
+        succeed(&t)
+        return true
+    }
+
+    /// The parked tasks' ids and prompts, in submission order.
+    func parkedTasks() -> [(id: String, prompt: String)] {
+        accounts.flatMap(\.running).compactMap { tasks[$0] }.filter(\.parked)
+            .sorted { $0.seq < $1.seq }.map { (id: $0.id, prompt: $0.prompt) }
+    }
+
     private func park(_ t: inout SimTask) {
         t.parked = true
         t.nextEventAt = nil

@@ -80,6 +80,9 @@ public struct SimulatorConfiguration: Sendable {
     /// trueai flavour: finished grids list their four single images in `imageUrls` (the
     /// starting value of the `singleImageLinks` switch; the novicezk flavour ignores it).
     public var singleImageLinks = true
+    /// At most this many callback POSTs on the wire at once. 1 (the default) sends them one
+    /// after another in the order the core chose, which tests rely on; benchmarks raise it.
+    public var callbackConcurrency = 1
 
     public init(flavor: SimulatorFlavor = .trueai, apiKey: String? = nil, timing: SimulatorTiming = .realistic,
                 clock: SimulatorClockMode = .realTime(), accounts: Int = 1, accountCoreSize: Int = 3,

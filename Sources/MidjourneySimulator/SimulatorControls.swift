@@ -61,6 +61,24 @@ public final class SimulatorControls: Sendable {
     /// The image links answer 503 (the API keeps working) until switched back.
     public func setImageHostDown(_ on: Bool) async { await update { $0.imageHostDown = on } }
 
+    /// Finishes a parked task (see `stick(atPercent:)`) now with SUCCESS, which posts its
+    /// callback; false when `taskId` is not parked. Benchmarks pace completions with it.
+    @discardableResult
+    public func completeParked(_ taskId: String) async -> Bool {
+        await core.completeParked(taskId)
+    }
+
+    /// The tasks parked by `stick(atPercent:)`: id and prompt, in submission order.
+    public func parkedTasks() async -> [(id: String, prompt: String)] {
+        await core.parkedTasks()
+    }
+
+    /// `observer(taskId, status)` is called as each callback POST starts (nil: no observer).
+    /// Benchmarks take the moment a callback leaves the proxy from it.
+    public func observeCallbackPosts(_ observer: (@Sendable (_ taskId: String, _ status: String) -> Void)?) async {
+        await dispatcher.setObserver(observer)
+    }
+
     public func stats() async -> SimulatorStats {
         var s = await core.stats
         let counts = await dispatcher.counts

@@ -43,7 +43,8 @@ public final class SimulatorServer: Sendable {
         case .manual(let start): startMillis = start
         }
         let core = SimulatedProxy(configuration: configuration, startMillis: startMillis, callbacks: continuation)
-        let dispatcher = CallbackDispatcher(timeout: configuration.callbackTimeout, logger: logger)
+        let dispatcher = CallbackDispatcher(timeout: configuration.callbackTimeout, concurrency: configuration.callbackConcurrency,
+                                            logger: logger)
         let dispatchTask = Task { await dispatcher.run(stream) }
         let realTime: Bool
         if case .realTime = configuration.clock { realTime = true } else { realTime = false }

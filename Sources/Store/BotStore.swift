@@ -64,6 +64,9 @@ public protocol BotStore: Sendable {
     func unsentLines() async throws -> [OutboxLine]
     @discardableResult
     func markSent(lineId: Int64, at date: Date) async throws -> Bool
+    /// Marks several lines sent in one transaction (one sync to disk instead of one per line).
+    /// A store without its own version gets the one-by-one default below.
+    func markSent(lineIds: [Int64], at date: Date) async throws
     func lines(forTask taskId: String) async throws -> [OutboxLine]
     func pruneSentLines(before date: Date) async throws
     func gauges() async throws -> StoreGauges
@@ -187,6 +190,10 @@ public enum StoreConventions {
 }
 
 extension BotStore {
+    public func markSent(lineIds: [Int64], at date: Date) async throws {
+        for id in lineIds { try await markSent(lineId: id, at: date) }
+    }
+
     /// Held and dead-lettered lines, with the oldest three of each.
     public func outboxSummary() async throws -> OutboxSummary {
         try await outboxSummary(limit: 3)

@@ -1,5 +1,6 @@
 import Foundation
 import MidjourneySimulator
+import Synchronization
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct CallbackTests {
@@ -149,5 +150,63 @@ import Testing
             #expect(stats.callbacksFailed == 5)
             #expect(stats.callbacksDelivered == 0)
         }
+    }
+
+    @Test func aParkedTaskCompletesWhenTold() async throws {
+        try await withHook { h, recorder in
+            await h.server.controls.stick(atPercent: 50)
+            let id = try await h.imagine("parked fox")
+            // Not runUntilIdle: that would run on to the execution timeout, which fails a parked task.
+            await h.server.advance(by: .seconds(1))
+            await h.server.waitForCallbacks()
+            let parked = await h.server.controls.parkedTasks()
+            #expect(parked.map(\.id) == [id])
+            #expect(parked.first?.prompt == "parked fox")
+            let before = await recorder.received.count
+            #expect(await h.server.controls.completeParked(id))
+            await recorder.waitFor(count: before + 1)
+            #expect(await recorder.received.last?.status == "SUCCESS")
+            #expect(await h.server.controls.parkedTasks().isEmpty)
+            // Done already, and an unknown id: nothing to complete.
+            #expect(await h.server.controls.completeParked(id) == false)
+            #expect(await h.server.controls.completeParked("123") == false)
+        }
+    }
+
+    @Test func aParkedTaskThatTimedOutIsNotCompleted() async throws {
+        try await withHook { h, _ in
+            await h.server.controls.stick(atPercent: 50)
+            let id = try await h.imagine("late fox")
+            await h.server.runUntilIdle()  // on to the execution timeout
+            #expect(try await h.fetch(id)["status"] as? String == "FAILURE")
+            #expect(await h.server.controls.parkedTasks().isEmpty)
+            #expect(await h.server.controls.completeParked(id) == false)
+        }
+    }
+
+    @Test func concurrentSenderPostsEveryCallbackAndTellsTheObserver() async throws {
+        let recorder = try await CallbackRecorder.start()
+        let observed = Mutex<[String]>([])
+        try await withSimulator(.trueai, configure: {
+            $0.globalNotifyHook = recorder.url
+            $0.callbackConcurrency = 8
+        }) { h in
+            await h.server.controls.observeCallbackPosts { id, status in observed.withLock { $0.append("\(id) \(status)") } }
+            var ids: [String] = []
+            for i in 0..<4 { ids.append(try await h.imagine("fox \(i)")) }
+            await h.server.runUntilIdle()
+            await h.server.waitForCallbacks()
+            let got = await recorder.received
+            #expect(got.count == 20)
+            for id in ids {
+                // Order across tasks is free with several senders; every change still arrives once.
+                #expect(got.filter { $0.taskId == id }.compactMap(\.progress).sorted() == ["0%", "100%", "25%", "50%", "75%"])
+            }
+            let stats = await h.server.controls.stats()
+            #expect(stats.callbacksDelivered == 20 && stats.callbacksFailed == 0)
+            #expect(observed.withLock { $0.count } == 20)
+            #expect(observed.withLock { $0.filter { $0.hasSuffix(" SUCCESS") }.count } == 4)
+        }
+        await recorder.shutdown()
     }
 }

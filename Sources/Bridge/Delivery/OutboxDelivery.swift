@@ -41,6 +41,16 @@ public actor OutboxDelivery {
     private var interruptions: [HoldKey: Int] = [:]
     private var settledWaiters: [CheckedContinuation<Void, Never>] = []
     private var isStopped = false
+    /// Lines the server confirmed whose mark is not committed yet: a round skips them, so none
+    /// is said twice while its mark is on the way.
+    private var unmarked: Set<Int64> = []
+    /// Per network, lines whose mark was committed since that network's round last read the
+    /// outbox: a round that read before the commit still has them as owed and skips them too.
+    private var recentlyMarked: [String: Set<Int64>] = [:]
+    /// Confirmed lines waiting for the mark writer, which commits all that wait in one
+    /// transaction: the worker goes on to the next line instead of waiting for the disk.
+    private var pendingMarks: [(id: Int64, network: String, at: Date)] = []
+    private var markWriter: Task<Void, Never>?
 
     /// Wakes asked for and rounds finished: settled when every wake was followed by a round.
     private struct WakeCount {
@@ -152,11 +162,13 @@ public actor OutboxDelivery {
         }
         for worker in running { await worker.task.value }
         cancelAfterGrace.cancel()
+        // What the server confirmed is marked before the store closes.
+        while let writer = markWriter { await writer.value }
         resumeSettledWaiters()
     }
 
     private var isSettled: Bool {
-        isStopped || (discovery.isIdle && workers.values.allSatisfy(\.progress.isIdle))
+        (isStopped || (discovery.isIdle && workers.values.allSatisfy(\.progress.isIdle))) && markWriter == nil
     }
 
     private func resumeSettledWaiters() {
@@ -203,6 +215,34 @@ public actor OutboxDelivery {
         }
     }
 
+    // MARK: Marks
+
+    private func queueMark(_ id: Int64, network: String, at: Date) {
+        unmarked.insert(id)
+        pendingMarks.append((id, network, at))
+        // Its own task, not the worker's: a shutdown cancelling the worker does not cancel a mark.
+        if markWriter == nil { markWriter = Task { await self.writeMarks() } }
+    }
+
+    private func writeMarks() async {
+        while !pendingMarks.isEmpty {
+            let batch = pendingMarks
+            pendingMarks = []
+            let ids = batch.map(\.id)
+            do {
+                try await store.markSent(lineIds: ids, at: batch[batch.count - 1].at)
+                unmarked.subtract(ids)
+                for mark in batch { recentlyMarked[mark.network, default: []].insert(mark.id) }
+            } catch {
+                // Confirmed but the marks did not stick: kept out of this run's rounds, they may
+                // be said again after a restart.
+                logger.error("cannot mark delivered lines", metadata: ["lines": "\(ids)", "error": "\(error)"])
+            }
+        }
+        markWriter = nil
+        resumeSettledWaiters()
+    }
+
     /// One timer per network: the earliest retry wins.
     private func scheduleRetry(_ network: String, after: Duration) {
         guard var worker = workers[network] else { return }
@@ -235,6 +275,8 @@ public actor OutboxDelivery {
         }
         let lines: [OutboxLine]
         do {
+            // Marks committed before this read are seen by it.
+            recentlyMarked[network] = nil
             lines = try await store.owedLines(network: network)
         } catch {
             logger.error("cannot read the outbox", metadata: ["network": "\(network)", "error": "\(error)"])
@@ -248,6 +290,7 @@ public actor OutboxDelivery {
         let ordered = lines.filter { interruptions[HoldKey($0)] == nil } + lines.filter { interruptions[HoldKey($0)] != nil }
         lineLoop: for line in ordered {
             guard let id = line.id, !Task.isCancelled, !isStopped else { break }
+            if unmarked.contains(id) || recentlyMarked[network]?.contains(id) == true { continue }
             let key = HoldKey(line)
             let now = self.now()
             if let reason = rules.expiry(of: line, now: now) {
@@ -302,13 +345,7 @@ public actor OutboxDelivery {
                     logger.info("held lines go out again", metadata: ["network": "\(network)", "target": "\(line.target)",
                                                                       "held": "\(hold.reason)"])
                 }
-                let at = self.now()
-                do {
-                    _ = try await Self.uncancelled { [store] in try await store.markSent(lineId: id, at: at) }
-                } catch {
-                    // Confirmed but the mark did not stick: it may be said again after a restart.
-                    logger.error("cannot mark a delivered line", metadata: ["line": "\(id)", "error": "\(error)"])
-                }
+                queueMark(id, network: network, at: self.now())
             case .interrupted(let offset):
                 interruptions[key, default: 0] += 1
                 if offset > line.confirmedOffset { await recordOffset(id, offset) }

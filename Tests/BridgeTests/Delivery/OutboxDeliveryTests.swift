@@ -62,6 +62,25 @@ import Store
         await delivery.shutdown()
     }
 
+    /// Marks are committed in batches behind the worker: rounds that read the outbox while a
+    /// mark is on the way, or just before it committed, must still not send the line again.
+    @Test func linesAddedAndWokenForWhileMarksAreOnTheWayGoOutOnce() async throws {
+        let (store, dir) = try makeStore()
+        _ = dir
+        let transport = RecordingTransport()
+        let delivery = makeDelivery(store, transport)
+        for batch in 0..<20 {
+            try await store.enqueue((0..<10).map { line("line \(batch * 10 + $0)") })
+            await delivery.wake(network: "net")
+        }
+        await delivery.settled()
+        let texts = await transport.sent.map(\.text)
+        #expect(texts.count == 200, "\(texts.count) lines sent")
+        #expect(Set(texts).count == texts.count, "a line went out twice")
+        #expect(try await store.unsentLines().isEmpty)
+        await delivery.shutdown()
+    }
+
     @Test func eachNetworkHasItsOwnWorker() async throws {
         let (store, dir) = try makeStore()
         _ = dir
