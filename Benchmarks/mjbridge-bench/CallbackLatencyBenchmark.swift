@@ -187,13 +187,8 @@ enum CallbackLatencyBenchmark {
     }
 }
 
-enum BenchError: Error, CustomStringConvertible {
-    case setup(String)
-    var description: String {
-        switch self {
-        case .setup(let what): "benchmark set-up failed: \(what)"
-        }
-    }
+extension BenchError {
+    static func setup(_ what: String) -> BenchError { BenchError("benchmark set-up failed: \(what)") }
 }
 
 extension Logger {
