@@ -116,8 +116,8 @@ let package = Package(
         .executableTarget(name: "mjbridge-bench", dependencies: [
             "IRC", "MidjourneyAPI", "MidjourneySimulator",
             // The tracking and start-up benchmarks run the bridge's own parts (TaskTracker,
-            // SQLiteStore, ConsoleTransport).
-            "App", "Bridge", "Store",
+            // SQLiteStore, ConsoleTransport); the issue-10 ones PostgresStore.
+            "App", "Bridge", "Store", "PostgresStore",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/mjbridge-bench"),
         // The benchmarks' own bookkeeping (statement counts, /proc parsing, row verdicts); no timings.

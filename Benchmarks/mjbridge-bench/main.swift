@@ -7,6 +7,8 @@
 //     swift run -c release mjbridge-bench polling               # batched polling vs one fetch per task
 //     swift run -c release mjbridge-bench tracking              # 10,000 pending tasks: requests, CPU, store, RSS
 //     swift run -c release mjbridge-bench startup               # mjbridge run: start → 001, idle RSS, RSS over 1,000 jobs
+//     swift run -c release mjbridge-bench takeover              # 2 processes on PostgreSQL: SIGKILL the holder → standby's JOIN
+//     swift run -c release mjbridge-bench outbox-claim          # owed lines marked sent/s, PostgreSQL (1, 2 processes) vs SQLite
 //     swift run -c release mjbridge-bench all --json out.json   # also write the rows as JSON
 import Foundation
 import IRC
@@ -26,6 +28,8 @@ if which == "all" || which == "irc" || which == "parser" { rows += IRCBenchmark.
 if which == "all" || which == "polling" { rows += try await PollingBenchmark.run() }
 if which == "all" || which == "tracking" { rows += try await TrackingScaleBenchmark.run() }
 if which == "all" || which == "startup" { rows += try await StartupBenchmark.run() }
+if which == "all" || which == "takeover" { rows += try await TakeoverBenchmark.run() }
+if which == "all" || which == "outbox-claim" { rows += try await ClaimThroughputBenchmark.run() }
 if which == "tracking-scale-worker" { try await TrackingScaleBenchmark.worker(arguments: Array(arguments.dropFirst())) }
 if which == "profile-parse" { IRCBenchmark.profile("parse") }
 if which == "profile-serialise" { IRCBenchmark.profile("serialise") }
