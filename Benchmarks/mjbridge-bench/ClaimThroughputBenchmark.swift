@@ -12,8 +12,8 @@ import Glibc
 /// `PostgresStore` on a throw-away PostgreSQL (Scripts/pg-testnet/start.sh) with 1 and 2
 /// "processes" (stores, each with its own connection pool, each draining its own network: only
 /// a network's holder claims its lines), beside `SQLiteStore` on one file the same way.
-/// Each round first queues `round` lines (not timed), then claims them (timed); a store's rate
-/// is its lines over its claiming time, and concurrent stores' rates are summed.
+/// Each round first queues `round` lines per store (not timed), then every store claims its
+/// lines at once (timed by the wall clock): all stores' lines over the claiming time.
 enum ClaimThroughputBenchmark {
     static let runs = 3
     static let round = 100
@@ -71,43 +71,49 @@ enum ClaimThroughputBenchmark {
         return rows
     }
 
-    /// Every store drains its own network at once; the summed lines/s.
+    /// `rounds` rounds of: every store queues `round` lines for its own network (not timed),
+    /// then all stores at once read what they owe and mark each line sent (timed, wall clock
+    /// from the start of the claims to the last store's end). The lines of all stores over the
+    /// claiming time. Throws unless every line was marked exactly once and nothing is left owed.
     static func claimConcurrently(_ stores: [any BotStore], tag: String) async throws -> Double {
-        try await withThrowingTaskGroup(of: Double.self) { group in
-            for (index, store) in stores.enumerated() {
-                group.addTask { try await claim(store, network: "\(tag)-net\(index)") }
-            }
-            var total = 0.0
-            for try await rate in group { total += rate }
-            return total
-        }
-    }
-
-    /// `rounds` rounds of: queue `round` lines (not timed), read what is owed and mark each sent
-    /// (timed). Throws unless every line was marked exactly once and nothing is left owed.
-    static func claim(_ store: any BotStore, network: String) async throws -> Double {
+        let networks = stores.indices.map { "\(tag)-net\($0)" }
         var claiming = Duration.zero
         var marked = 0
         for r in 0..<rounds {
-            let now = Date()
-            let lines = (0..<round).map { n in
-                OutboxLine(network: network, target: "#bench", isChannel: true,
-                           text: "✅ benchmark result \(r)-\(n) https://example.invalid/images/\(r)/\(n).png",
-                           style: "privmsg", taskId: "task-\(network)-\(r)-\(n)", createdAt: now)
+            for (store, network) in zip(stores, networks) {
+                let now = Date()
+                try await store.enqueue((0..<round).map { n in
+                    OutboxLine(network: network, target: "#bench", isChannel: true,
+                               text: "✅ benchmark result \(r)-\(n) https://example.invalid/images/\(r)/\(n).png",
+                               style: "privmsg", taskId: "task-\(network)-\(r)-\(n)", createdAt: now)
+                })
             }
-            try await store.enqueue(lines)
             let start = ContinuousClock.now
-            let owed = try await store.owedLines(network: network)
-            for line in owed {
-                guard let id = line.id else { continue }
-                if try await store.markSent(lineId: id, at: Date()) { marked += 1 }
+            marked += try await withThrowingTaskGroup(of: Int.self) { group in
+                for (store, network) in zip(stores, networks) {
+                    group.addTask { try await claimRound(store, network: network) }
+                }
+                return try await group.reduce(0, +)
             }
             claiming += start.duration(to: .now)
         }
-        let left = try await store.owedLines(network: network).count
-        guard marked == rounds * round, left == 0 else {
-            throw BenchError("\(network): \(marked) of \(rounds * round) lines marked sent, \(left) still owed")
+        for (store, network) in zip(stores, networks) {
+            let left = try await store.owedLines(network: network).count
+            guard left == 0 else { throw BenchError("\(network): \(left) lines still owed") }
+        }
+        guard marked == rounds * round * stores.count else {
+            throw BenchError("\(tag): \(marked) of \(rounds * round * stores.count) lines marked sent")
         }
         return Double(marked) / StartupBenchmark.seconds(claiming)
+    }
+
+    /// One delivery round on `network`: what is owed, each line marked sent; how many were marked.
+    static func claimRound(_ store: any BotStore, network: String) async throws -> Int {
+        var marked = 0
+        for line in try await store.owedLines(network: network) {
+            guard let id = line.id else { continue }
+            if try await store.markSent(lineId: id, at: Date()) { marked += 1 }
+        }
+        return marked
     }
 }

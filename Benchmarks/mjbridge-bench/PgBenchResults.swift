@@ -52,7 +52,7 @@ struct Spread: Equatable {
 struct ClaimResult: Codable {
     static let area = "Outbox claim throughput"
 
-    /// Aggregate lines/s of every run, for PostgreSQL and SQLite with 1 and 2 stores.
+    /// All stores' lines over the wall time of their concurrent claims, each run, for PostgreSQL and SQLite with 1 and 2 stores.
     var postgres: [Int: [Double]]
     var sqlite: [Int: [Double]]
     var linesPerProcess: Int
@@ -81,7 +81,7 @@ struct ClaimResult: Codable {
         [1, 2].map { processes in
             let ours = Self.rate(postgres[processes])
             let peer = Self.rate(sqlite[processes])
-            let who = processes == 1 ? "1 process" : "\(processes) processes on one database, each its own network, summed"
+            let who = processes == 1 ? "1 process" : "\(processes) processes on one database, each its own network, all lines over the wall time"
             return BenchmarkRow(
                 area: Self.area,
                 metric: "owed lines read and marked sent per second through PostgresStore, \(who)",

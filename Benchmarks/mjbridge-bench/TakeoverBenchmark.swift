@@ -156,7 +156,7 @@ enum TakeoverBenchmark {
     }
 }
 
-/// Scripts/pg-testnet's env.json: where the server listens and the role's password.
+/// Scripts/pg-testnet's env.json: where the server listens (loopback, no TLS) and the role's password.
 struct PgTestnet {
     let url: String
     let password: String
@@ -166,7 +166,7 @@ struct PgTestnet {
         guard let url = env["PG_TESTNET_URL"] as? String, let password = env["PG_TESTNET_PASSWORD"] as? String else {
             throw BenchError("\(directory)/env.json has no PG_TESTNET_URL or PG_TESTNET_PASSWORD")
         }
-        self.url = url
+        self.url = url.contains("?") ? url : url + "?sslmode=disable"
         self.password = password
     }
 }
