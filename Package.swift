@@ -120,8 +120,8 @@ let package = Package(
             "IRC", "MidjourneyAPI", "MidjourneySimulator",
             // The tracking and start-up benchmarks run the bridge's own parts (TaskTracker,
             // SQLiteStore, ConsoleTransport); callback → wire latency and flood-safe delivery
-            // run the whole bot (App) in-process.
-            "App", "Bridge", "Store", "BenchSupport",
+            // run the whole bot (App) in-process; takeover and outbox claims PostgresStore.
+            "App", "Bridge", "Store", "PostgresStore", "BenchSupport",
             .product(name: "Logging", package: "swift-log"),
             // ScriptRunner starts Scripts/testnet (no pipes a daemon could hold open).
             "TestnetSupport",

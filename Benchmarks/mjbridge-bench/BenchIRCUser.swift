@@ -20,6 +20,8 @@ final class BenchIRCUser: Sendable {
         var welcomed = false
         var welcomedAt: ContinuousClock.Instant?
         var joined: Set<String> = []
+        /// JOINs seen per nick and channel (a nick that quits and comes back counts twice).
+        var joinCounts: [String: Int] = [:]
         var closed = false
     }
 
@@ -70,6 +72,17 @@ final class BenchIRCUser: Sendable {
     func waitForJoin(of who: String, to channel: String, timeout: Duration) async throws {
         let key = Self.key(who, channel.lowercased())
         try await waitUntil("\(who) joining \(channel)", timeout: timeout) { $0.joined.contains(key) }
+    }
+
+    /// How many times `who` joined `channel` so far (as this user saw it).
+    func joins(of who: String, to channel: String) -> Int {
+        state.withLock { $0.joinCounts[Self.key(who, channel.lowercased()), default: 0] }
+    }
+
+    /// Waits until `who` joined `channel` `count` times in all.
+    func waitForJoins(of who: String, to channel: String, count: Int, timeout: Duration) async throws {
+        let key = Self.key(who, channel.lowercased())
+        try await waitUntil("\(who) joining \(channel) (\(count))", timeout: timeout) { $0.joinCounts[key, default: 0] >= count }
     }
 
     /// How many PRIVMSGs `nick` sent so far whose text contains `marker` (keyed by both).
@@ -133,7 +146,10 @@ final class BenchIRCUser: Sendable {
             state.withLock { $0.welcomed = true; $0.welcomedAt = now }
         case "JOIN":
             if let channel = message.params.first, let who = message.source?.nick {
-                _ = state.withLock { $0.joined.insert(Self.key(who, channel.lowercased())) }
+                state.withLock {
+                    $0.joined.insert(Self.key(who, channel.lowercased()))
+                    $0.joinCounts[Self.key(who, channel.lowercased()), default: 0] += 1
+                }
             }
         case "PRIVMSG":
             guard let nick = message.source?.nick, let text = message.params.last else { return }

@@ -9,6 +9,8 @@
 //     swift run -c release mjbridge-bench startup               # mjbridge run: start → 001, idle RSS, RSS over 1,000 jobs
 //     swift run -c release mjbridge-bench callback-latency      # callback → PRIVMSG at 200/1,000/5,000 per s
 //     swift run -c release mjbridge-bench flood-delivery        # 200 results on InspIRCd with fake lag
+//     swift run -c release mjbridge-bench takeover              # 2 processes on PostgreSQL: SIGKILL the holder → standby's JOIN
+//     swift run -c release mjbridge-bench outbox-claim          # owed lines marked sent/s, PostgreSQL (1, 2 processes) vs SQLite
 //     swift run -c release mjbridge-bench all --json out.json   # also write the rows as JSON
 import Foundation
 import IRC
@@ -28,6 +30,8 @@ if which == "all" || which == "irc" || which == "parser" { rows += IRCBenchmark.
 if which == "all" || which == "polling" { rows += try await PollingBenchmark.run() }
 if which == "all" || which == "tracking" { rows += try await TrackingScaleBenchmark.run() }
 if which == "all" || which == "startup" { rows += try await StartupBenchmark.run() }
+if which == "all" || which == "takeover" { rows += try await TakeoverBenchmark.run() }
+if which == "all" || which == "outbox-claim" { rows += try await ClaimThroughputBenchmark.run() }
 if which == "tracking-scale-worker" { try await TrackingScaleBenchmark.worker(arguments: Array(arguments.dropFirst())) }
 // Issue 9 items 2 and 4 (MJBRIDGE_BENCH_SCALE < 1 shortens them for a quick check).
 let benchScale = ProcessInfo.processInfo.environment["MJBRIDGE_BENCH_SCALE"].flatMap(Double.init) ?? 1

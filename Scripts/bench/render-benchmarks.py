@@ -23,6 +23,9 @@ NOT_MEASURED = [
      "zero excess-flood disconnects, within 10 % of the server's minimum"),
     ("Start-up and footprint", "process start → 001 over TLS; idle RSS; RSS after 1,000 jobs",
      "≤ 300 ms, ≤ 30 MB idle, no growth per job"),
+    ("Takeover (2 processes, PostgreSQL)", "SIGKILL of the holder → the standby's JOIN, median of 5",
+     "within takeover_seconds + reconnect"),
+    ("Outbox claim throughput", "owed lines marked sent per second, PostgreSQL with 1 and 2 processes vs SQLite", "–"),
 ]
 
 
