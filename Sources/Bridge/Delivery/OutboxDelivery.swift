@@ -295,7 +295,12 @@ public actor OutboxDelivery {
                     return .retry(after: rules.policy.interruptedRetry)
                 }
                 lines = claim.lines
-                skipped = claim.skipped
+                // Rows locked by this process's own mark writer (its batch commits while rounds
+                // run) were sent: not a reason to keep their targets waiting.
+                skipped = claim.skipped.filter { line in
+                    guard let id = line.id else { return false }
+                    return !unmarked.contains(id) && recentlyMarked[network]?.contains(id) != true
+                }
             } else {
                 // One process holds everything (SQLite, or a store without ownership).
                 lines = try await store.owedLines(network: network)
