@@ -6,12 +6,15 @@ import Store
 import Glibc
 #endif
 
-/// Issue 10: outbox claim throughput. Owed lines read and marked sent per second, the way the
+/// Issue 10: outbox claim throughput. Owed lines claimed and marked sent per second, the way the
 /// per-network delivery worker does it (Sources/Bridge/Delivery/OutboxDelivery.swift: a round
-/// reads `owedLines(network:)`, then `markSent(lineId:at:)` per line, one statement each), through
+/// claims `claimOwedLines(network:claimant:)`, one statement that row-locks the owed lines
+/// `FOR UPDATE SKIP LOCKED` and checks the claimant's hold in pg_locks; the confirmed lines are
+/// marked by the mark writer with `markSent(lineIds:at:)`, one statement per batch), through
 /// `PostgresStore` on a throw-away PostgreSQL (Scripts/pg-testnet/start.sh) with 1 and 2
-/// "processes" (stores, each with its own connection pool, each draining its own network: only
-/// a network's holder claims its lines), beside `SQLiteStore` on one file the same way.
+/// "processes" (stores, each with its own connection pool and its own ownership session holding
+/// its own network: only a network's holder claims its lines), beside `SQLiteStore` on one file
+/// the same way (there the claim is `owedLines`).
 /// Each round first queues `round` lines per store (not timed), then every store claims its
 /// lines at once (timed by the wall clock): all stores' lines over the claiming time.
 enum ClaimThroughputBenchmark {
@@ -39,12 +42,25 @@ enum ClaimThroughputBenchmark {
             for processes in [1, 2] {
                 for run in 1...runs {
                     var stores: [PostgresStore] = []
-                    for _ in 0..<processes {
+                    var sessions: [PostgresOwnershipSession] = []
+                    var claimants: [OutboxClaimant] = []
+                    let tag = "pg\(processes)-\(run)"
+                    for index in 0..<processes {
                         var configuration = try PostgresStoreConfiguration(url: pg.url, password: pg.password)
                         configuration.maximumConnections = 4
-                        stores.append(try await PostgresStore.open(configuration, logger: Logger(label: "bench.claim")))
+                        let logger = Logger(label: "bench.claim")
+                        stores.append(try await PostgresStore.open(configuration, logger: logger))
+                        // The process's lock session, holding its network as the ownership service would.
+                        let session = try await PostgresOwnershipSession.open(
+                            configuration, processId: "bench-\(tag)-\(index)", host: "bench", pid: Int(getpid()), startedAt: Date(),
+                            silenceLimit: .seconds(60), logger: logger)
+                        let name = Self.network(tag, index)
+                        guard try await session.tryLock(name) else { throw BenchError("\(name): lock not taken") }
+                        sessions.append(session)
+                        claimants.append(session.claimant(for: name))
                     }
-                    let rate = try await claimConcurrently(stores.map { $0 as any BotStore }, tag: "pg\(processes)-\(run)")
+                    let rate = try await claimConcurrently(stores.map { $0 as any BotStore }, claimants: claimants, tag: tag)
+                    for session in sessions { await session.close(removingRow: true) }
                     for store in stores { await store.close() }
                     result.postgres[processes, default: []].append(rate)
                     print("outbox-claim: PostgreSQL, \(processes) process(es), run \(run): \(format(rate)) lines/s")
@@ -55,7 +71,10 @@ enum ClaimThroughputBenchmark {
                     let path = work.appendingPathComponent("claim-\(processes)-\(run).sqlite").path
                     var stores: [SQLiteStore] = []
                     for _ in 0..<processes { stores.append(try SQLiteStore.open(path: path)) }
-                    let rate = try await claimConcurrently(stores.map { $0 as any BotStore }, tag: "sq\(processes)-\(run)")
+                    // One process per SQLite file: the claim is `owedLines`, the claimant unused.
+                    let claimants = (0..<processes).map { _ in OutboxClaimant(backendPID: 0, lockKey: 0) }
+                    let rate = try await claimConcurrently(stores.map { $0 as any BotStore }, claimants: claimants,
+                                                           tag: "sq\(processes)-\(run)")
                     result.sqlite[processes, default: []].append(rate)
                     print("outbox-claim: SQLite, \(processes) store(s), run \(run): \(format(rate)) lines/s")
                 }
@@ -71,12 +90,14 @@ enum ClaimThroughputBenchmark {
         return rows
     }
 
+    static func network(_ tag: String, _ index: Int) -> String { "\(tag)-net\(index)" }
+
     /// `rounds` rounds of: every store queues `round` lines for its own network (not timed),
-    /// then all stores at once read what they owe and mark each line sent (timed, wall clock
+    /// then all stores at once claim what they owe and mark it sent (timed, wall clock
     /// from the start of the claims to the last store's end). The lines of all stores over the
     /// claiming time. Throws unless every line was marked exactly once and nothing is left owed.
-    static func claimConcurrently(_ stores: [any BotStore], tag: String) async throws -> Double {
-        let networks = stores.indices.map { "\(tag)-net\($0)" }
+    static func claimConcurrently(_ stores: [any BotStore], claimants: [OutboxClaimant], tag: String) async throws -> Double {
+        let networks = stores.indices.map { Self.network(tag, $0) }
         var claiming = Duration.zero
         var marked = 0
         for r in 0..<rounds {
@@ -90,8 +111,9 @@ enum ClaimThroughputBenchmark {
             }
             let start = ContinuousClock.now
             marked += try await withThrowingTaskGroup(of: Int.self) { group in
-                for (store, network) in zip(stores, networks) {
-                    group.addTask { try await claimRound(store, network: network) }
+                for (index, (store, network)) in zip(stores, networks).enumerated() {
+                    let claimant = claimants[index]
+                    group.addTask { try await claimRound(store, network: network, claimant: claimant) }
                 }
                 return try await group.reduce(0, +)
             }
@@ -107,13 +129,11 @@ enum ClaimThroughputBenchmark {
         return Double(marked) / StartupBenchmark.seconds(claiming)
     }
 
-    /// One delivery round on `network`: what is owed, each line marked sent; how many were marked.
-    static func claimRound(_ store: any BotStore, network: String) async throws -> Int {
-        var marked = 0
-        for line in try await store.owedLines(network: network) {
-            guard let id = line.id else { continue }
-            if try await store.markSent(lineId: id, at: Date()) { marked += 1 }
-        }
-        return marked
+    /// One delivery round on `network`: the claim, then the claimed lines marked sent in one
+    /// batch (the worker's mark writer takes all the marks waiting); how many were marked.
+    static func claimRound(_ store: any BotStore, network: String, claimant: OutboxClaimant) async throws -> Int {
+        let claim = try await store.claimOwedLines(network: network, claimant: claimant)
+        guard claim.isHeld else { throw BenchError("\(network): the claimant does not hold it") }
+        return try await store.markSent(lineIds: claim.lines.compactMap(\.id), at: Date()).count
     }
 }

@@ -49,7 +49,7 @@ struct Spread: Equatable {
     }
 }
 
-/// The outbox claim benchmark's figures: lines read as owed and marked sent per second, per
+/// The outbox claim benchmark's figures: owed lines claimed and marked sent per second, per
 /// store and number of concurrent "processes" (stores on one database), best and median of runs.
 struct ClaimResult: Codable {
     static let area = "Outbox claim throughput"
@@ -61,7 +61,7 @@ struct ClaimResult: Codable {
     var round: Int
 
     static func unmeasured(_ why: String) -> [BenchmarkRow] {
-        [BenchmarkRow(area: area, metric: "owed lines read and marked sent per second (owedLines + markSent per line)",
+        [BenchmarkRow(area: area, metric: "owed lines claimed and marked sent per second (claimOwedLines + markSent(lineIds:))",
                       value: "not measured: \(why)", met: nil)]
     }
 
@@ -87,11 +87,12 @@ struct ClaimResult: Codable {
                 + "each its own network, all lines over the wall time"
             return BenchmarkRow(
                 area: Self.area,
-                metric: "owed lines read and marked sent per second through PostgresStore, \(who)",
+                metric: "owed lines claimed and marked sent per second through PostgresStore, \(who)",
                 value: Self.text(ours) ?? "not measured",
                 peer: processes == 1 ? "SQLiteStore (one file)" : "SQLiteStore, \(processes) stores on one file",
                 peerValue: Self.text(peer) ?? "not measured", ratio: Self.ratio(ours, peer), goal: nil, met: nil,
-                note: "as the delivery worker claims: owedLines(network:) then markSent(lineId:at:) per line, rounds of \(round) "
+                note: "as the delivery worker claims: claimOwedLines(network:claimant:) (FOR UPDATE SKIP LOCKED, the hold checked in "
+                    + "pg_locks; SQLite: owedLines) then markSent(lineIds:at:) in one batch, rounds of \(round) "
                     + "lines, \(linesPerProcess) lines per process per run; local server, fsync off")
         }
     }

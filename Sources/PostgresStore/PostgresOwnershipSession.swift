@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOSSL
 import PostgresNIO
+import Store
 
 /// The dedicated database session through which one bot process holds its networks: a
 /// connection of its own (never the pool's, whose connections come and go), on which it takes
@@ -16,13 +17,17 @@ public final class PostgresOwnershipSession: Sendable {
     public static let wakeChannel = "mjbridge_outbox"
 
     public let processId: String
+    /// The server process of this session (`pg_backend_pid()`): what `pg_locks` names as the
+    /// holder of its locks, and so the claimant of its networks' outbox lines.
+    public let backendPID: Int32
     let connection: PostgresConnection
     let logger: Logger
     /// The silence limit in seconds: a heartbeat older than this is a dead process's.
     let silenceSeconds: Double
 
-    private init(processId: String, connection: PostgresConnection, silenceSeconds: Double, logger: Logger) {
+    private init(processId: String, backendPID: Int32, connection: PostgresConnection, silenceSeconds: Double, logger: Logger) {
         self.processId = processId
+        self.backendPID = backendPID
         self.connection = connection
         self.silenceSeconds = silenceSeconds
         self.logger = logger
@@ -44,6 +49,7 @@ public final class PostgresOwnershipSession: Sendable {
             id: Int.random(in: 1...Int(Int32.max)), logger: logger).get()
         let milliseconds = max(1000, Int(silenceLimit.components.seconds * 1000
                                          + silenceLimit.components.attoseconds / 1_000_000_000_000_000))
+        let backendPID: Int32
         do {
             // Integers only: SET takes no bind parameters.
             try await connection.rows(PostgresQuery(unsafeSQL: "SET idle_session_timeout = \(milliseconds)"), logger: logger)
@@ -51,16 +57,19 @@ public final class PostgresOwnershipSession: Sendable {
             // Rows of processes silent for a day are gone for good (a crash leaves its row behind).
             try await connection.rows("DELETE FROM ownership_holders WHERE heartbeat_at < now() - interval '1 day'", logger: logger)
             let pid32 = Int32(truncatingIfNeeded: pid)
-            try await connection.rows("""
+            let inserted = try await connection.rows("""
                 INSERT INTO ownership_holders (process_id, host, pid, started_at, heartbeat_at, lock_backend_pid, networks)
                 VALUES (\(processId), \(host), \(pid32), \(startedAt), now(), pg_backend_pid(), '[]')
                 ON CONFLICT (process_id) DO UPDATE SET heartbeat_at = now(), lock_backend_pid = pg_backend_pid(), networks = '[]'
+                RETURNING lock_backend_pid
                 """, logger: logger)
+            guard let row = inserted.first else { throw PostgresStoreError.failed(reason: "no holders row was written", sqlState: nil) }
+            backendPID = try row.decode(Int32.self)
         } catch {
             try? await connection.close()
             throw error
         }
-        return PostgresOwnershipSession(processId: processId, connection: connection,
+        return PostgresOwnershipSession(processId: processId, backendPID: backendPID, connection: connection,
                                         silenceSeconds: Double(milliseconds) / 1000, logger: logger)
     }
 
@@ -81,6 +90,11 @@ public final class PostgresOwnershipSession: Sendable {
         let rows = try await connection.query("SELECT pg_try_advisory_lock(\(Self.lockKey(network)))", logger: logger)
         for try await held in rows.decode(Bool.self) { return held }
         return false
+    }
+
+    /// The claimant of `network`'s outbox lines through this session (see `OutboxClaimant`).
+    public func claimant(for network: String) -> OutboxClaimant {
+        OutboxClaimant(backendPID: backendPID, lockKey: Self.lockKey(network))
     }
 
     public func unlock(_ network: String) async throws {

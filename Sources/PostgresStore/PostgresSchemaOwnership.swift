@@ -1,4 +1,5 @@
-/// Tables of network ownership across processes (pg-own), appended as migrations `p2-…`.
+/// Tables of network ownership across processes (pg-own), appended as migrations `p2-…`, and
+/// the claims of outbox lines by a network's holder (`p3-…`).
 enum PostgresSchemaOwnership {
     static let migrations: [PostgresMigration] = [
         // One row per running process, written by its lock session every ping: who it is, and
@@ -16,6 +17,15 @@ enum PostgresSchemaOwnership {
                 lock_backend_pid integer NOT NULL,
                 networks text NOT NULL DEFAULT '[]')
             """,
+        ]),
+        // Outbox lines claimed row by row by the holder of their network
+        // (`claimOwedLines`): `claimed_by` is the backend pid of the claimant's lock session,
+        // checked against pg_locks on every claim, so the claim of a session that ended is
+        // void at once (no lease to wait out). Nullable columns without a default: adding them
+        // rewrites nothing. No index of their own: a claim reads a network's owed lines
+        // through `outbox_owed` (network, id) and filters on these.
+        PostgresMigration(name: "p3-outbox-claims", statements: [
+            "ALTER TABLE outbox ADD COLUMN claimed_by integer, ADD COLUMN claimed_at timestamptz",
         ]),
     ]
 }

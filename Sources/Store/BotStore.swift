@@ -64,9 +64,11 @@ public protocol BotStore: Sendable {
     func unsentLines() async throws -> [OutboxLine]
     @discardableResult
     func markSent(lineId: Int64, at date: Date) async throws -> Bool
-    /// Marks several lines sent in one transaction (one sync to disk instead of one per line).
+    /// Marks several lines sent in one transaction (one sync to disk instead of one per line);
+    /// returns the ids it marked (a line already sent is left as it was and not returned).
     /// A store without its own version gets the one-by-one default below.
-    func markSent(lineIds: [Int64], at date: Date) async throws
+    @discardableResult
+    func markSent(lineIds: [Int64], at date: Date) async throws -> [Int64]
     func lines(forTask taskId: String) async throws -> [OutboxLine]
     func pruneSentLines(before date: Date) async throws
     func gauges() async throws -> StoreGauges
@@ -74,6 +76,12 @@ public protocol BotStore: Sendable {
     func networksOwingLines() async throws -> [String]
     /// A network's owed lines in order.
     func owedLines(network: String) async throws -> [OutboxLine]
+    /// Claims `network`'s owed lines for `claimant` and returns them in order: the delivery
+    /// worker's read when several processes share a database. PostgreSQL claims them row by
+    /// row (`FOR UPDATE SKIP LOCKED`) only while the database says the claimant's session holds
+    /// the network's advisory lock, and takes over at once the lines of a claimant that no
+    /// longer does. SQLite (one process per file, by its lock file) answers `owedLines`.
+    func claimOwedLines(network: String, claimant: OutboxClaimant) async throws -> OutboxClaim
     func isOwed(lineId: Int64) async throws -> Bool
     /// The server confirmed the text up to `offset` (UTF-8): a resend starts there.
     func recordConfirmedOffset(lineId: Int64, offset: Int) async throws
@@ -190,8 +198,11 @@ public enum StoreConventions {
 }
 
 extension BotStore {
-    public func markSent(lineIds: [Int64], at date: Date) async throws {
-        for id in lineIds { try await markSent(lineId: id, at: date) }
+    @discardableResult
+    public func markSent(lineIds: [Int64], at date: Date) async throws -> [Int64] {
+        var marked: [Int64] = []
+        for id in lineIds where try await markSent(lineId: id, at: date) { marked.append(id) }
+        return marked
     }
 
     /// Held and dead-lettered lines, with the oldest three of each.

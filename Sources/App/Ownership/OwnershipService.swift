@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PostgresStore
 import ServiceLifecycle
+import Store
 
 /// The I/O shell of `OwnershipMachine`: one process's hold on its networks through advisory
 /// locks on a dedicated PostgreSQL session (`PostgresOwnershipSession`). It ticks the machine a
@@ -58,6 +59,13 @@ actor OwnershipService: NetworkHolding, Service {
 
     func mayDeliver(_ network: String) -> Bool {
         machine.mayDeliver(network, now: now())
+    }
+
+    /// The lock session in use, if this process holds `network` on it. The database decides
+    /// whether that session really holds it when the lines are claimed.
+    func claimant(for network: String) -> OutboxClaimant? {
+        guard machine.held.contains(network), let session, !session.isClosed else { return nil }
+        return session.claimant(for: network)
     }
 
     func wakeHolder(of network: String) async {

@@ -27,6 +27,10 @@ public struct DeliveryPolicy: Sendable, Hashable {
     /// report waited for this long more: the IRC client answers once the piece it already
     /// wrote is answered, within its confirm timeout (30 s).
     public var withdrawTimeout: Duration
+    /// Owed lines passed over by a claim because another transaction had their rows locked
+    /// (several processes on PostgreSQL) are claimed again after this: such a lock lasts a
+    /// statement or two, and nothing may wake the worker when it ends.
+    public var lockedRetry: Duration = .seconds(1)
 
     public init(holdTime: TimeInterval = 24 * 3600, maxRefusals: Int = 100, interruptedRetry: Duration = .seconds(5),
                 cannotSendRetry: TimeInterval = 1800, refusalBackoff: TimeInterval = 60, maxRefusalBackoff: TimeInterval = 3600,

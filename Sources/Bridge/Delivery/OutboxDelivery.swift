@@ -274,13 +274,45 @@ public actor OutboxDelivery {
             return .idle
         }
         let lines: [OutboxLine]
+        // Owed lines another transaction had locked when they were claimed: claimed by a later
+        // round, and their targets' later lines wait for them (order per target).
+        var skipped: [OutboxLine] = []
         do {
             // Marks committed before this read are seen by it.
             recentlyMarked[network] = nil
-            lines = try await store.owedLines(network: network)
+            if let holding {
+                // Several processes: the database claims the lines for this process's lock
+                // session only while that session holds the network, whatever this process
+                // believes (the fence below stays: a claim is checked once per round).
+                guard let claimant = await holding.claimant(for: network) else {
+                    logger.notice("not sending: this process has no lock session holding the network", metadata: ["network": "\(network)"])
+                    return .retry(after: rules.policy.interruptedRetry)
+                }
+                let claim = try await store.claimOwedLines(network: network, claimant: claimant)
+                guard claim.isHeld else {
+                    logger.notice("not sending: the database says this process's lock session does not hold the network",
+                                  metadata: ["network": "\(network)"])
+                    return .retry(after: rules.policy.interruptedRetry)
+                }
+                lines = claim.lines
+                // Rows locked by this process's own mark writer (its batch commits while rounds
+                // run) were sent: not a reason to keep their targets waiting.
+                skipped = claim.skipped.filter { line in
+                    guard let id = line.id else { return false }
+                    return !unmarked.contains(id) && recentlyMarked[network]?.contains(id) != true
+                }
+            } else {
+                // One process holds everything (SQLite, or a store without ownership).
+                lines = try await store.owedLines(network: network)
+            }
         } catch {
             logger.error("cannot read the outbox", metadata: ["network": "\(network)", "error": "\(error)"])
             return .retry(after: rules.policy.interruptedRetry)
+        }
+        var firstSkipped: [HoldKey: Int64] = [:]
+        for line in skipped {
+            guard let id = line.id else { continue }
+            firstSkipped[HoldKey(line)] = min(id, firstSkipped[HoldKey(line)] ?? id)
         }
         var blocked: [HoldKey: String] = [:]
         var toHold: [String: [Int64]] = [:]
@@ -292,6 +324,7 @@ public actor OutboxDelivery {
             guard let id = line.id, !Task.isCancelled, !isStopped else { break }
             if unmarked.contains(id) || recentlyMarked[network]?.contains(id) == true { continue }
             let key = HoldKey(line)
+            if let first = firstSkipped[key], id > first { continue }
             let now = self.now()
             if let reason = rules.expiry(of: line, now: now) {
                 await deadLetter(line, offset: line.confirmedOffset, reason: reason)
@@ -378,9 +411,13 @@ public actor OutboxDelivery {
         }
         if case .idle = end {
             // Holds of targets that owe nothing any more (delivered, dead-lettered) are forgotten.
-            let owing = Set(lines.map(HoldKey.init))
+            let owing = Set((lines + skipped).map(HoldKey.init))
             holds = holds.filter { $0.key.network != network || owing.contains($0.key) }
             interruptions = interruptions.filter { $0.key.network != network || owing.contains($0.key) }
+            // A locked row is one being changed right now (milliseconds): try it again soon.
+            // Nothing else need wake the worker for it (a rolled-back change, or a mark from a
+            // process that lost the network, queues no line and notifies nobody).
+            if !skipped.isEmpty { end = .retry(after: rules.policy.lockedRetry) }
         }
         guard case .idle = end, !blocked.isEmpty else { return end }
         // Held targets: back at the earliest retry date, and at least every `heldRecheck` so

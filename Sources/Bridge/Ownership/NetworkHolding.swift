@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// Which networks (IRC networks and Matrix accounts, by name) this process holds, when several
 /// bot processes share one database. Nil where the bridge takes one: a single process with its
@@ -11,6 +12,11 @@ public protocol NetworkHolding: Sendable {
     /// recently enough that no other process can have taken it over (the fence; see
     /// `OwnershipMachine.mayDeliver`). Asked before every line.
     func mayDeliver(_ network: String) async -> Bool
+    /// The claimant of `network`'s outbox lines: this process's lock session as the database
+    /// knows it (nil when it holds no session or not the network). The store claims lines for
+    /// it only while the database shows that session holding the network
+    /// (`BotStore.claimOwedLines`).
+    func claimant(for network: String) async -> OutboxClaimant?
     /// Lines for `network` were committed here but another process holds it: its holder is
     /// woken (PostgreSQL NOTIFY), so a callback that reached any process is delivered at once.
     func wakeHolder(of network: String) async

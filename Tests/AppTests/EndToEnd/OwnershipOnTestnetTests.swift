@@ -140,6 +140,15 @@ struct OwnershipOnTestnetTests {
             }
             #expect(duplicates <= 1, "at most the one confirmed-send duplicate of a crash: \(results)")
             #expect(arrived.count >= 3)
+            // Every line said went out under a claim the database made for a holder's lock
+            // session (superseded progress lines are marked sent without being said, unclaimed),
+            // the standby's among them once it held the network.
+            let claimers = try await store.query("SELECT claimed_by FROM outbox WHERE sent_at IS NOT NULL AND NOT is_progress")
+                .map { try $0.decode(Int32?.self) }
+            #expect(!claimers.isEmpty && !claimers.contains(nil), "\(claimers)")
+            let lockB = try await store.query("SELECT lock_backend_pid FROM ownership_holders WHERE pid = \(Int32(pidB))")
+                .first?.decode(Int32.self)
+            #expect(lockB != nil && claimers.contains(lockB), "the new holder's lock session \(String(describing: lockB)) among \(claimers)")
             print("OwnershipOnTestnet SIGKILL: takeover (kill → standby's JOIN) \(takeover), "
                   + "3 results, \(duplicates) duplicate line(s)")
         } cleanup: {
