@@ -24,7 +24,9 @@ enum PostgresMigrations {
     static func migrate(_ store: PostgresStore) async throws {
         let names = all.map(\.name)
         precondition(Set(names).count == names.count, "two PostgreSQL migrations share a name")
-        try await store.transaction { connection in
+        // The names this process applied (the transaction's value, so a retried transaction
+        // reports its last attempt only).
+        let appliedNow = try await store.transaction { connection -> [String] in
             let logger = store.logger
             // Other processes wait here while the first migrates (twenty starting together);
             // a migration may rewrite a big table. The session limits are for the bot's short
@@ -49,12 +51,23 @@ enum PostgresMigrations {
             // A newer binary migrated this database: refuse, before touching anything.
             let unknown = applied.subtracting(names)
             guard unknown.isEmpty else { throw PostgresStoreError.newerSchema(unknown: unknown.sorted()) }
+            var appliedNow: [String] = []
             for migration in all where !applied.contains(migration.name) {
                 for statement in migration.statements {
                     try await connection.rows(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 try await connection.rows("INSERT INTO mjbridge_migrations (name) VALUES (\(migration.name))", logger: logger)
+                appliedNow.append(migration.name)
             }
+            return appliedNow
+        }
+        // After the commit: which process changed the schema, and when (an upgrade's first
+        // start, or twenty processes starting together, where exactly one logs this).
+        if appliedNow.isEmpty {
+            store.logger.debug("PostgreSQL store schema already current", metadata: ["latest": "\(names.last ?? "")"])
+        } else {
+            store.logger.info("applied PostgreSQL store migrations",
+                              metadata: ["migrations": "\(appliedNow.joined(separator: ","))"])
         }
     }
 
