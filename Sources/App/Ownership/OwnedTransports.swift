@@ -32,6 +32,11 @@ actor OwnedTransports {
         guard let bridge else { return }
         if let account = matrix.accounts[name] {
             await matrixRuns.removeValue(forKey: name)?.value
+            // As a fresh process would: the rooms joined or left from chat as the database has
+            // them now (another process may have changed them while this one stood by), nothing
+            // taken as joined before the login and the first sync.
+            await account.startAfresh()
+            await bridge.restoreChannels(network: name)
             matrixRuns[name] = Task { await account.run(into: bridge) }
             return
         }
@@ -46,6 +51,10 @@ actor OwnedTransports {
             pumps[name] = Task { await IRCTransport.pump(client, network: name, into: bridge, logger: logger, metrics: metrics) }
         }
         started[name] = client
+        // The channels joined or left from chat as the database has them now: a new connection
+        // knows only the configured ones, and another process may have changed them since this
+        // one started.
+        await bridge.restoreChannels(network: name)
         await client.start()
     }
 
