@@ -320,6 +320,7 @@ public final class ChatBridge: Sendable {
     /// `network`: only that network's or account's (a process taking it over from another
     /// one restores what the database says now, not what it read at its own start).
     public func restoreChannels(network: String? = nil) async {
+        if network != nil { await channels.reload() }
         for setting in await channels.memberships() where network == nil || setting.network == network {
             do {
                 switch setting.membership {

@@ -79,6 +79,14 @@ public actor ChannelSettings {
         changed?[BridgeConfiguration.channelKey(network: network, channel: channel)] = saved
     }
 
+    /// Reads the settings from the store again. Several processes on one database: the
+    /// holder of a network changes its channels, and a process that takes the network over
+    /// must not go by what it read before (at its own start, or when it last held it).
+    public func reload() async {
+        changed = nil
+        _ = await loaded()
+    }
+
     private func loaded() async -> [String: ChannelSetting] {
         if let changed { return changed }
         var byKey: [String: ChannelSetting] = [:]

@@ -29,9 +29,9 @@ struct MatrixOwnershipOnSynapseTests {
     /// device are the database's, shared by both processes), its own listener, callbacks to
     /// `callbackPort`, and Synapse reached through `homeserver` (the process's relay).
     static func config(_ setup: Setup, database: PostgresTestServer.Database, port: Int, callbackPort: Int,
-                       homeserver: String, pollSeconds: Int = 1, takeover: Double = 5) throws -> String {
+                       homeserver: String, pollSeconds: Int = 1, takeover: Double = 5, rooms: [String]? = nil) throws -> String {
         let password = try Synapse.require().bot.password
-        var text = setup.config(credential: "password = \"\(password)\"", homeserver: homeserver)
+        var text = setup.config(credential: "password = \"\(password)\"", homeserver: homeserver, rooms: rooms)
         text = text.replacingOccurrences(of: "listen = \"127.0.0.1:\(setup.httpPort)\"", with: "listen = \"127.0.0.1:\(port)\"")
         text = text.replacingOccurrences(of: "public_base_url = \"http://127.0.0.1:\(setup.httpPort)\"",
                                          with: "public_base_url = \"http://127.0.0.1:\(callbackPort)\"")
@@ -130,8 +130,9 @@ struct MatrixOwnershipOnSynapseTests {
                 txnID.hasPrefix("mjb1.") && txnID.hasSuffix(".1") && msgtype == "m.notice"
             }
             await setup.simulator.controls.stick(atPercent: nil)
+            // Stored by Synapse (the relay has its answer), not only caught on its way there.
             try await pollUntil("a result notice held at a's relay", timeout: .seconds(120), context: { relayA.requestLog }) {
-                relayA.heldTransactionID != nil
+                relayA.sends.contains { $0.held }
             }
             // The standby never logged in nor synced: nothing of it reached the homeserver.
             #expect(relayB.uris.isEmpty, "b spoke to the homeserver while standing by: \(relayB.uris)")
@@ -198,6 +199,87 @@ struct MatrixOwnershipOnSynapseTests {
             await OwnershipOnTestnetTests.killAll([a, b])
             await relayA.stop()
             await relayB.stop()
+            await store.close()
+            await setup.cleanUp()
+        }
+    }
+
+    // MARK: 1b. Rooms joined and left from chat while the standby stood by
+
+    /// The standby started before the owners changed the rooms on the holder: `!join` of a new
+    /// room (a job asked there is in flight when the holder dies) and `!part` of a configured
+    /// room. The new holder goes by what the database says at the takeover, not at its own
+    /// start: the job's result is posted in the joined room, and the room left is not joined
+    /// again.
+    @Test func theNewHolderGoesByTheRoomsJoinedAndLeftFromChatMeanwhile() async throws {
+        let synapse = try Synapse.require()
+        let setup = try await Setup.make()
+        let database = try await PostgresTestServer.shared.freshDatabase()
+        let store = try await OwnershipOnTestnetTests.openStore(database)
+        let portB = try await freePort()
+        let left = try await setup.user.createRoom(["preset": "public_chat", "name": "mjbridge e2e left"])
+        let joinedLater = try await setup.user.createRoom(["preset": "public_chat", "name": "mjbridge e2e joined later"])
+        let owner = MatrixClient(homeserver: synapse.url, accessToken: synapse.owner.accessToken)
+        for room in [setup.roomID, left] { _ = try await owner.join(room) }
+        func botMemberships(in room: String) async -> [String] {
+            let page = try? await setup.user.messages(roomID: room, limit: 100)
+            return (page?.events ?? []).reversed().filter {
+                $0["type"] == "m.room.member" && $0["state_key"]?.stringValue == synapse.bot.userID
+            }.compactMap { $0["content"]?["membership"]?.stringValue }
+        }
+        var a: ChildProcess?
+        var b: ChildProcess?
+        var finished = false
+        try await withCleanup {
+            a = try Self.start(setup, "a", text: try Self.config(setup, database: database, port: setup.httpPort, callbackPort: setup.httpPort,
+                                                                  homeserver: synapse.url, rooms: [setup.roomID, left]))
+            let pidA = Int(try #require(a?.pid))
+            _ = try await eventually("a holding the account", timeout: .seconds(90)) {
+                try await OwnershipOnTestnetTests.holdings(store)[pidA] == ["synapse"] ? true : nil
+            }
+            try await pollUntil("the bot in both configured rooms", timeout: .seconds(90)) {
+                let (here, there) = (await botMemberships(in: setup.roomID), await botMemberships(in: left))
+                return here == ["join"] && there == ["join"]
+            }
+            b = try Self.start(setup, "b", text: try Self.config(setup, database: database, port: portB, callbackPort: setup.httpPort,
+                                                                  homeserver: synapse.url, rooms: [setup.roomID, left]))
+            let pidB = Int(try #require(b?.pid))
+            _ = try await eventually("b standing by", timeout: .seconds(90)) {
+                try await OwnershipOnTestnetTests.holdings(store)[pidB] == [] ? true : nil
+            }
+            // b has started (it restored the rooms the database had then: none); now the owner
+            // changes them on a.
+            _ = try await owner.send(roomID: setup.roomID, transactionID: UUID().uuidString,
+                                     content: ["msgtype": "m.text", "body": .string("!join \(joinedLater)")])
+            _ = try await owner.send(roomID: left, transactionID: UUID().uuidString, content: ["msgtype": "m.text", "body": "!part"])
+            try await pollUntil("the bot joining one room and leaving the other", timeout: .seconds(90)) {
+                let (joined, parted) = (await botMemberships(in: joinedLater), await botMemberships(in: left))
+                return joined == ["join"] && parted == ["join", "leave"]
+            }
+            // A job in the joined room, still drawing when a dies: its lines are owed there.
+            await setup.simulator.controls.stick(atPercent: 50)
+            let command = try await setup.say("!imagine a fox in the room joined from chat", in: joinedLater)
+            try await pollUntil("the acknowledgement in the joined room", timeout: .seconds(90)) {
+                await !setup.acknowledgements(of: command, in: joinedLater).isEmpty
+            }
+            a?.signal(SIGKILL)
+            _ = await a?.wait()
+            await setup.simulator.controls.stick(atPercent: nil)
+            _ = try await eventually("b holding the account", timeout: .seconds(60)) {
+                try await OwnershipOnTestnetTests.holdings(store)[pidB] == ["synapse"] ? true : nil
+            }
+            // Nothing is said in the joined room after the kill: only the database tells b of it.
+            try await pollUntil("the result in the room joined from chat", timeout: .seconds(120),
+                                context: { Self.failureContext([a, b], []) }) {
+                await !setup.results(replyingTo: command, in: joinedLater).isEmpty
+            }
+            try await setup.waitForAnswer(to: try await setup.say("!ping"))
+            #expect(await setup.results(replyingTo: command, in: joinedLater).count == 1)
+            #expect(await botMemberships(in: left) == ["join", "leave"], "the room left from chat was not joined again")
+            finished = true
+        } cleanup: {
+            if !finished { print("MatrixOwnershipOnSynapse failed:\n\(Self.failureContext([a, b], []))") }
+            await OwnershipOnTestnetTests.killAll([a, b])
             await store.close()
             await setup.cleanUp()
         }

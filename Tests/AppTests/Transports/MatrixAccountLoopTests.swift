@@ -157,10 +157,11 @@ struct MatrixAccountLoopTests {
             let ended = await rig.account.currentStatus
             #expect(ended.label == "starting" && !ended.isSyncing, "\(ended)")
 
-            // Meanwhile, on the process that held the account: `!part` here, `!join` there.
+            // Meanwhile, on the process that held the account (straight into the shared store,
+            // past this process's cached settings): `!part` here, `!join` there.
             let t0 = Date(timeIntervalSince1970: 1_764_000_000)
-            try await rig.bridge.channels.setMembership(.parted, key: nil, network: "hs", channel: "!art:example.org", at: t0)
-            try await rig.bridge.channels.setMembership(.joined, key: nil, network: "hs", channel: "!new:example.org", at: t0)
+            _ = try await rig.store.updateChannelSetting(network: "hs", channel: "!art:example.org", at: t0) { $0.membership = .parted }
+            _ = try await rig.store.updateChannelSetting(network: "hs", channel: "!new:example.org", at: t0) { $0.membership = .joined }
             let callsBefore = await rig.homeserver.roomCalls.count
 
             await transports.start("hs")
