@@ -249,8 +249,10 @@ struct MatrixOwnershipOnSynapseTests {
             }
             // b has started (it restored the rooms the database had then: none); now the owner
             // changes them on a.
-            _ = try await owner.send(roomID: setup.roomID, transactionID: UUID().uuidString,
-                                     content: ["msgtype": "m.text", "body": .string("!join \(joinedLater)")])
+            let join = try await owner.send(roomID: setup.roomID, transactionID: UUID().uuidString,
+                                            content: ["msgtype": "m.text", "body": .string("!join \(joinedLater)")])
+            // Answered after the decision is in the database (the join happens before it is noted).
+            try await setup.waitForAnswer(to: join)
             _ = try await owner.send(roomID: left, transactionID: UUID().uuidString, content: ["msgtype": "m.text", "body": "!part"])
             try await pollUntil("the bot joining one room and leaving the other", timeout: .seconds(90)) {
                 let (joined, parted) = (await botMemberships(in: joinedLater), await botMemberships(in: left))
