@@ -287,6 +287,76 @@ struct MatrixOwnershipOnSynapseTests {
         }
     }
 
+    // MARK: 1c. The holder loses its database session
+
+    /// The server ends the holder's ownership session (as a database restart or a cut link
+    /// would; its locks are released at once): the holder stops its sync loop, and the account
+    /// is held again by one process — only that one's relay sees `/sync`s from then on, so the
+    /// two never follow the account with the same token at once (beyond the moment the old
+    /// holder needs to notice, see the README).
+    @Test func aHolderThatLosesItsSessionStopsSyncingAndOneProcessFollowsTheAccount() async throws {
+        let synapse = try Synapse.require()
+        let setup = try await Setup.make()
+        let database = try await PostgresTestServer.shared.freshDatabase()
+        let store = try await OwnershipOnTestnetTests.openStore(database)
+        let relayA = try await HomeserverRelay.start(forwardingTo: synapse.url)
+        let relayB = try await HomeserverRelay.start(forwardingTo: synapse.url)
+        let portB = try await freePort()
+        var a: ChildProcess?
+        var b: ChildProcess?
+        var finished = false
+        try await withCleanup {
+            a = try Self.start(setup, "a", text: try Self.config(setup, database: database, port: setup.httpPort,
+                                                                  callbackPort: setup.httpPort, homeserver: relayA.url))
+            let pidA = Int(try #require(a?.pid))
+            _ = try await eventually("a holding the account", timeout: .seconds(90)) {
+                try await OwnershipOnTestnetTests.holdings(store)[pidA] == ["synapse"] ? true : nil
+            }
+            try await setup.waitForTheBotToJoin()
+            try await setup.waitForAnswer(to: try await setup.say("!ping"))
+            b = try Self.start(setup, "b", text: try Self.config(setup, database: database, port: portB,
+                                                                  callbackPort: setup.httpPort, homeserver: relayB.url))
+            let pidB = Int(try #require(b?.pid))
+            _ = try await eventually("b standing by", timeout: .seconds(90)) {
+                try await OwnershipOnTestnetTests.holdings(store)[pidB] == [] ? true : nil
+            }
+
+            try await store.query("SELECT pg_terminate_backend(lock_backend_pid) FROM ownership_holders WHERE pid = \(Int32(pidA))")
+            // Who holds it, as each process's `/health` says (the holders table keeps the cut
+            // session's row for a moment): one syncs, the other names it.
+            let holder = try await eventually("the account held again by one process, the other standing by", timeout: .seconds(60),
+                                              interval: .milliseconds(500)) { () -> Int? in
+                let (stateA, stateB) = (await Self.accountState(port: setup.httpPort), await Self.accountState(port: portB))
+                if stateA == "syncing", stateB == "standby (held by \(ProcessInfo.processInfo.hostName) pid \(pidA))" { return pidA }
+                if stateB == "syncing", stateA == "standby (held by \(ProcessInfo.processInfo.hostName) pid \(pidB))" { return pidB }
+                return nil
+            }
+            #expect(try await OwnershipOnTestnetTests.holdings(store).filter { $0.value.contains("synapse") }.map(\.key) == [holder])
+            // Settled: from now on, only the holder's relay sees /syncs.
+            try await setup.waitForAnswer(to: try await setup.say("!ping"))
+            let (before, otherBefore) = holder == pidA ? (Self.syncs(relayA).count, Self.syncs(relayB).count)
+                                                       : (Self.syncs(relayB).count, Self.syncs(relayA).count)
+            let after = try await setup.say("!ping")
+            try await setup.waitForAnswer(to: after)
+            try await Task.sleep(for: .seconds(3))
+            let (now, otherNow) = holder == pidA ? (Self.syncs(relayA).count, Self.syncs(relayB).count)
+                                                 : (Self.syncs(relayB).count, Self.syncs(relayA).count)
+            #expect(now > before, "the holder follows the account")
+            #expect(otherNow == otherBefore, "the other process does not sync: \(otherBefore) → \(otherNow)")
+            #expect(await setup.replies(to: after).count == 1, "answered once")
+            print("MatrixOwnershipOnSynapse session lost: held again by \(holder == pidA ? "the same process (new session)" : "the standby"); "
+                  + "/syncs of the holder \(before) → \(now), of the other \(otherBefore) → \(otherNow)")
+            finished = true
+        } cleanup: {
+            if !finished { print("MatrixOwnershipOnSynapse failed:\n\(Self.failureContext([a, b], [relayA, relayB]))") }
+            await OwnershipOnTestnetTests.killAll([a, b])
+            await relayA.stop()
+            await relayB.stop()
+            await store.close()
+            await setup.cleanUp()
+        }
+    }
+
     // MARK: 2. A callback at the standby
 
     /// Callbacks go to b only, and polls are 10 minutes apart: the result can only reach the
