@@ -322,6 +322,11 @@ struct MatrixOwnershipOnSynapseTests {
             }
 
             try await store.query("SELECT pg_terminate_backend(lock_backend_pid) FROM ownership_holders WHERE pid = \(Int32(pidA))")
+            // The server ends the session a moment after the call returns: a noticed it when it
+            // says so (before that, both processes still show the old holding).
+            try await pollUntil("a noticing that its session is gone", timeout: .seconds(30)) {
+                a?.log.contains("no longer holding a network") == true
+            }
             // Who holds it, as each process's `/health` says (the holders table keeps the cut
             // session's row for a moment): one syncs, the other names it.
             let holder = try await eventually("the account held again by one process, the other standing by", timeout: .seconds(60),
