@@ -34,10 +34,13 @@ actor OwnedTransports {
             await matrixRuns.removeValue(forKey: name)?.value
             // As a fresh process would: the rooms joined or left from chat as the database has
             // them now (another process may have changed them while this one stood by), nothing
-            // taken as joined before the login and the first sync.
+            // taken as joined before the login and the first sync. Read in the run's task, not
+            // here: the ownership loop waits for this method.
             await account.startAfresh()
-            await bridge.restoreChannels(network: name)
-            matrixRuns[name] = Task { await account.run(into: bridge) }
+            matrixRuns[name] = Task {
+                await bridge.restoreChannels(network: name)
+                await account.run(into: bridge)
+            }
             return
         }
         let before = irc.clients[name]
