@@ -317,8 +317,11 @@ public final class ChatBridge: Sendable {
 
     /// Channels the owners had the bot join or leave from chat (`!join`, `!part`) are joined
     /// or left again, on top of the configured ones; `run()` does this first.
-    public func restoreChannels() async {
-        for setting in await channels.memberships() {
+    /// `network`: only that network's or account's (a process taking it over from another
+    /// one restores what the database says now, not what it read at its own start).
+    public func restoreChannels(network: String? = nil) async {
+        if network != nil { await channels.reload() }
+        for setting in await channels.memberships() where network == nil || setting.network == network {
             do {
                 switch setting.membership {
                 case .joined: try await transport.join(network: setting.network, channel: setting.channel, key: setting.joinKey)

@@ -16,7 +16,9 @@ public struct HealthReport: Sendable, Codable, Equatable {
 
     /// One `[[matrix]]` account's sync loop.
     public struct MatrixAccountState: Sendable, Codable, Equatable {
-        /// `starting`, `syncing`, `stalled`, `backing_off` or `stopped`.
+        /// `starting`, `syncing`, `stalled`, `backing_off` or `stopped`; with several processes
+        /// on one database, `standby (held by <host> pid <n>)` (or `standby (no holder)`) where
+        /// another process holds the account.
         public var state: String
         /// When a `/sync` batch was last completed (absent: not yet in this process).
         public var lastSyncAt: Date?
@@ -26,6 +28,11 @@ public struct HealthReport: Sendable, Codable, Equatable {
         public var failingSince: Date?
         /// When stopped: why (a restart with a new token or password is needed).
         public var stopReason: String?
+
+        /// An account this process stands by for: `holder` says who holds it.
+        public init(standby holder: String) {
+            state = holder
+        }
 
         public init(_ status: MatrixAccountStatus) {
             state = status.label

@@ -32,7 +32,15 @@ actor OwnedTransports {
         guard let bridge else { return }
         if let account = matrix.accounts[name] {
             await matrixRuns.removeValue(forKey: name)?.value
-            matrixRuns[name] = Task { await account.run(into: bridge) }
+            // As a fresh process would: the rooms joined or left from chat as the database has
+            // them now (another process may have changed them while this one stood by), nothing
+            // taken as joined before the login and the first sync. Read in the run's task, not
+            // here: the ownership loop waits for this method.
+            await account.startAfresh()
+            matrixRuns[name] = Task {
+                await bridge.restoreChannels(network: name)
+                await account.run(into: bridge)
+            }
             return
         }
         let before = irc.clients[name]
@@ -46,6 +54,10 @@ actor OwnedTransports {
             pumps[name] = Task { await IRCTransport.pump(client, network: name, into: bridge, logger: logger, metrics: metrics) }
         }
         started[name] = client
+        // The channels joined or left from chat as the database has them now: a new connection
+        // knows only the configured ones, and another process may have changed them since this
+        // one started.
+        await bridge.restoreChannels(network: name)
         await client.start()
     }
 

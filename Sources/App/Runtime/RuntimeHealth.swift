@@ -36,13 +36,9 @@ struct RuntimeHealth: HealthReporter {
             held.append(name)
             networks[name] = await client.isRegistered ? "registered" : "connecting"
         }
-        var matrix: [String: MatrixAccountStatus] = [:]
-        var heldMatrix: [String: MatrixAccountStatus] = [:]
-        for (name, account) in matrixAccounts {
-            let status = await account.currentStatus
-            matrix[name] = status
-            if holders == nil || holders?[name] == "held here" { heldMatrix[name] = status }
-        }
+        var statuses: [String: MatrixAccountStatus] = [:]
+        for (name, account) in matrixAccounts { statuses[name] = await account.currentStatus }
+        let (matrix, heldMatrix) = Self.matrixStates(statuses, holders: holders)
         var reasons = Self.connectionReasons(networks: networks.filter { held.contains($0.key) }, matrix: heldMatrix)
         let now = clock.now()
         var poll: HealthReport.Poll?
@@ -55,7 +51,26 @@ struct RuntimeHealth: HealthReporter {
             }
         }
         return HealthReport(reasons: reasons, version: MJBridgeVersion.current, networks: networks, lastPoll: poll,
-                            matrix: matrix.isEmpty ? nil : matrix.mapValues(HealthReport.MatrixAccountState.init))
+                            matrix: matrix.isEmpty ? nil : matrix)
+    }
+
+    /// What `/health` shows of each account, and the statuses of those this process holds (the
+    /// only ones that count for health). Several processes on one database (`holders` not nil):
+    /// an account held elsewhere shows who holds it, as a network does ("standby (held by
+    /// <host> pid <n>)"), not the status of a sync loop that does not run here (pure).
+    static func matrixStates(_ statuses: [String: MatrixAccountStatus], holders: [String: String]?)
+        -> (shown: [String: HealthReport.MatrixAccountState], held: [String: MatrixAccountStatus]) {
+        var shown: [String: HealthReport.MatrixAccountState] = [:]
+        var held: [String: MatrixAccountStatus] = [:]
+        for (name, status) in statuses {
+            if let holder = holders?[name], holder != "held here" {
+                shown[name] = HealthReport.MatrixAccountState(standby: holder)
+            } else {
+                shown[name] = HealthReport.MatrixAccountState(status)
+                held[name] = status
+            }
+        }
+        return (shown, held)
     }
 
     /// The connection rule (pure). As for IRC networks, one connection up is enough: a network

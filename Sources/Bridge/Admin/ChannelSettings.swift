@@ -12,6 +12,8 @@ public actor ChannelSettings {
     private let logger: Logger
     /// Keyed by `BridgeConfiguration.channelKey`; nil until loaded.
     private var changed: [String: ChannelSetting]?
+    /// Changes written so far (a `reload` that overlapped one reads again).
+    private var writes = 0
 
     public init(configuration: BridgeConfiguration, store: any BotStore, logger: Logger = Logger(label: "mjbridge.bridge"),
                 live: LiveSettingsHolder? = nil) {
@@ -76,23 +78,45 @@ public actor ChannelSettings {
                         _ body: @escaping @Sendable (inout ChannelSetting) -> Void) async throws {
         _ = await loaded()
         let saved = try await store.updateChannelSetting(network: network, channel: channel, at: date, body)
+        writes += 1
         changed?[BridgeConfiguration.channelKey(network: network, channel: channel)] = saved
+    }
+
+    /// Reads the settings from the store again. Several processes on one database: the
+    /// holder of a network changes its channels, and a process that takes the network over
+    /// must not go by what it read before (at its own start, or when it last held it).
+    /// A change made here while the store is read is not lost: the read is repeated.
+    public func reload() async {
+        while true {
+            let before = writes
+            // On a failure the settings read before stay (the next takeover tries again).
+            guard let fresh = await read() else { return }
+            if writes == before {
+                changed = fresh
+                return
+            }
+        }
     }
 
     private func loaded() async -> [String: ChannelSetting] {
         if let changed { return changed }
+        // The configured values still work; the next read tries again.
+        guard let byKey = await read() else { return [:] }
+        if let changed { return changed }
+        changed = byKey
+        return byKey
+    }
+
+    private func read() async -> [String: ChannelSetting]? {
         var byKey: [String: ChannelSetting] = [:]
         do {
             for setting in try await store.channelSettings() {
                 byKey[BridgeConfiguration.channelKey(network: setting.network, channel: setting.channel)] = setting
             }
         } catch {
-            // The configured values still work; the next read tries again.
             logger.error("cannot read channel settings", metadata: ["error": "\(error)"])
-            return [:]
+            return nil
         }
-        if let changed { return changed }
-        changed = byKey
         return byKey
     }
 }

@@ -68,6 +68,27 @@ import Testing
         #expect(shown.state == "stopped" && shown.stopReason == "token rejected" && shown.lastError == nil)
     }
 
+    /// Several processes on one database: an account held by another process shows who holds
+    /// it, like a network, not the status of a loop that does not run here (a former holder's
+    /// last "syncing", or "starting" forever on a standby), and does not count for health.
+    @Test func anAccountHeldByAnotherProcessShowsItsHolder() {
+        var syncing = MatrixAccountStatus()
+        syncing.synced(at: t0, live: true)
+        syncing.hearing(at: t0)
+        let statuses = ["here": syncing, "there": syncing, "nobody": MatrixAccountStatus()]
+        let holders = ["here": "held here", "there": "standby (held by box2 pid 42)", "nobody": "standby (no holder)"]
+        let (shown, held) = RuntimeHealth.matrixStates(statuses, holders: holders)
+        #expect(shown["here"] == HealthReport.MatrixAccountState(syncing))
+        #expect(shown["there"]?.state == "standby (held by box2 pid 42)" && shown["there"]?.lastSyncAt == nil)
+        #expect(shown["nobody"]?.state == "standby (no holder)")
+        #expect(held == ["here": syncing])
+        // A standby that holds nothing is healthy; one process alone (no holders) holds all.
+        #expect(RuntimeHealth.connectionReasons(networks: [:], matrix: RuntimeHealth.matrixStates(["there": syncing], holders: [
+            "there": "standby (held by box2 pid 42)"]).held).isEmpty)
+        let single = RuntimeHealth.matrixStates(statuses, holders: nil)
+        #expect(single.held == statuses && single.shown["there"]?.state == "syncing")
+    }
+
     @Test func theBodyNamesMatrixAccountsOnlyWhenThereAreAny() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

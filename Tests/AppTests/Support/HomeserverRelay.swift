@@ -40,6 +40,8 @@ final class HomeserverRelay: Sendable {
         var sends: [Send] = []
         /// `METHOD path → status` of every request relayed (for failure messages).
         var requests: [String] = []
+        /// `METHOD uri` (path and query) of every request, in the order they arrived.
+        var uris: [String] = []
         let started = ContinuousClock.now
     }
 
@@ -101,6 +103,9 @@ final class HomeserverRelay: Sendable {
 
     var sends: [Send] { state.withLock { $0.sends } }
 
+    /// `METHOD uri` of every request relayed so far (a test counts `/sync`s and logins).
+    var uris: [String] { state.withLock { $0.uris } }
+
     /// The last requests relayed, one a line, without query strings (for failure messages).
     var requestLog: String { state.withLock { $0.requests.suffix(60).joined(separator: "\n") } }
 
@@ -116,7 +121,10 @@ final class HomeserverRelay: Sendable {
         let path = request.uri.string
         let started = ContinuousClock.now
         let shown = "\(request.method.rawValue) \(request.uri.path)"
-        state.withLock { $0.requests.append("\(Self.seconds($0.started)) \(shown) …") }
+        state.withLock {
+            $0.requests.append("\(Self.seconds($0.started)) \(shown) …")
+            $0.uris.append("\(request.method.rawValue) \(path)")
+        }
         defer {
             state.withLock { $0.requests.append("\(Self.seconds($0.started)) \(shown) done after \(Self.seconds(started))") }
         }

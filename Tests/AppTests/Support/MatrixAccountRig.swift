@@ -93,6 +93,13 @@ struct MatrixAccountRig {
         loop.task.withLock { $0 = Task { await account.run(into: bridge) } }
     }
 
+    /// Ends the sync loop (as losing the account to another process does); `start()` runs it again.
+    func stopLoop() async {
+        let task = loop.task.withLock { $0 }
+        task?.cancel()
+        await task?.value
+    }
+
     func finish() async {
         await gate.open()
         let task = loop.task.withLock { $0 }

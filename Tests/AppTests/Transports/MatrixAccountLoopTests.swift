@@ -2,8 +2,10 @@
 import Bridge
 import Foundation
 import GRDB
+import Logging
 import Matrix
 import Store
+import Synchronization
 import Testing
 
 /// A `MatrixAccount`'s start and sync loop against a scripted homeserver (real HTTP, real
@@ -128,6 +130,53 @@ struct MatrixAccountLoopTests {
             #expect(status.label == "stalled" && !status.isSyncing)
             #expect(RuntimeHealth.connectionReasons(networks: [:], matrix: ["hs": status]) == ["no Matrix account is syncing"])
             #expect(HealthReport.MatrixAccountState(status).failingSince != nil)
+        }
+    }
+
+    /// Several processes: the account's loop ends when this process loses it (`OwnedTransports`
+    /// stops it), and runs again when it takes it back. Ended, it is not shown as syncing
+    /// (`mjbridge_matrix_connected` would count it in two processes). Run again, it starts as a
+    /// fresh process would: nothing is taken as joined before the login is checked and the rooms
+    /// are settled (lines wait), and the rooms joined and left from chat are those the database
+    /// has *now* — here another process's owners left the configured room and joined another
+    /// meanwhile: the room is left, not joined again, and the new one is joined.
+    @Test func anAccountTakenBackStartsAfreshFromTheRoomsTheDatabaseHasNow() async throws {
+        let whoamis = Mutex(0)
+        try await MatrixAccountRig.with(rooms: ["!art:example.org"], script: { request, answer, gate in
+            if request.description == "GET account/whoami", whoamis.withLock({ $0 += 1; return $0 }) == 2 { await gate.wait() }
+            return answer
+        }) { rig in
+            let logger = Logger(label: "owned-transports")
+            let transports = OwnedTransports(irc: IRCTransport(clients: [], logger: logger),
+                                             matrix: MatrixTransport(accounts: [rig.account]), logger: logger)
+            await transports.attach(rig.bridge)
+            await transports.start("hs")
+            _ = try await eventually("the account syncing") { await rig.account.currentStatus.isSyncing ? true : nil }
+            #expect(await rig.account.channelStatus("!art:example.org") == .joined)
+            await transports.stop("hs", quitMessage: "handing over")
+            let ended = await rig.account.currentStatus
+            #expect(ended.label == "starting" && !ended.isSyncing, "\(ended)")
+
+            // Meanwhile, on the process that held the account (straight into the shared store,
+            // past this process's cached settings): `!part` here, `!join` there.
+            let t0 = Date(timeIntervalSince1970: 1_764_000_000)
+            _ = try await rig.store.updateChannelSetting(network: "hs", channel: "!art:example.org", at: t0) { $0.membership = .parted }
+            _ = try await rig.store.updateChannelSetting(network: "hs", channel: "!new:example.org", at: t0) { $0.membership = .joined }
+            let callsBefore = await rig.homeserver.roomCalls.count
+
+            await transports.start("hs")
+            _ = try await eventually("the second login check, held") { whoamis.withLock { $0 } == 2 ? true : nil }
+            #expect(await !rig.account.isRunning)
+            #expect(await rig.account.channelStatus("!art:example.org") == .waiting, "not taken as joined before the start")
+            await rig.gate.open()
+            _ = try await eventually("syncing again") { await rig.account.currentStatus.isSyncing ? true : nil }
+            let calls = Array(await rig.homeserver.roomCalls.dropFirst(callsBefore))
+            #expect(calls.contains("POST join/!new:example.org"), "\(calls)")
+            #expect(calls.contains("POST rooms/!art:example.org/leave"), "\(calls)")
+            #expect(!calls.contains("POST join/!art:example.org"), "the room left from chat is not joined again: \(calls)")
+            #expect(await rig.account.channelStatus("!new:example.org") == .joined)
+            #expect(await rig.account.channelStatus("!art:example.org") == .notWanted)
+            await transports.stop("hs", quitMessage: "done")
         }
     }
 

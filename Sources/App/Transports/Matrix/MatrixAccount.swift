@@ -86,6 +86,11 @@ public actor MatrixAccount {
 
     /// Runs until cancelled or stopped (see `stopReason`).
     public func run(into bridge: ChatBridge) async {
+        // A loop that ended (several processes: this one lost the account) is not shown as
+        // syncing by `/health` or `mjbridge_matrix_connected`, which would count the account
+        // connected in two processes.
+        if stopReason == nil { status = MatrixAccountStatus(lastSyncAt: status.lastSyncAt) }
+        defer { if stopReason == nil { status = MatrixAccountStatus(lastSyncAt: status.lastSyncAt) } }
         guard await authenticate() else { return }
         let stored: MatrixSession?
         do {
@@ -147,6 +152,19 @@ public actor MatrixAccount {
             // Lines interrupted or held for a room are tried again (a signal; the worker decides).
             await bridge.registered(network: name)
         }
+    }
+
+    /// Before a run on a process that takes the account over (several processes on one
+    /// database; it may have held it before): the account as a fresh process has it. Nothing is
+    /// known about its rooms until it is logged in and synced (lines wait, joins and parts are
+    /// deferred to the start), and what was asked before is dropped: the caller restores the
+    /// rooms joined and left from chat as the database has them now.
+    func startAfresh() {
+        synced = false
+        deferred = []
+        joined = []
+        wanted = []
+        historyBefore = nil
     }
 
     /// The configured access token, else the stored login, else a password login (as the
