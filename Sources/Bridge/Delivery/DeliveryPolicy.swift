@@ -31,6 +31,11 @@ public struct DeliveryPolicy: Sendable, Hashable {
     /// (several processes on PostgreSQL) are claimed again after this: such a lock lasts a
     /// statement or two, and nothing may wake the worker when it ends.
     public var lockedRetry: Duration = .seconds(1)
+    /// The retry after a line passed over in several claims in a row doubles from
+    /// `lockedRetry` up to this (a row locked that long is a transaction left open).
+    public var maxLockedRetry: Duration = .seconds(30)
+    /// A line passed over in this many claims in a row is logged (once).
+    public var lockedNoticeAfter = 5
 
     public init(holdTime: TimeInterval = 24 * 3600, maxRefusals: Int = 100, interruptedRetry: Duration = .seconds(5),
                 cannotSendRetry: TimeInterval = 1800, refusalBackoff: TimeInterval = 60, maxRefusalBackoff: TimeInterval = 3600,
