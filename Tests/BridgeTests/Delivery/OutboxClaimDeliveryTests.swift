@@ -135,7 +135,9 @@ struct OutboxClaimDeliveryTests {
         let logger = self.logger
         await transport.setAfterSend { said in
             guard said.text == "art 1" else { return }
-            // Before the worker queues its mark: the mark will wait for this lock.
+            // Before the worker queues its mark: the mark will wait for this lock, for as long as
+            // the test keeps it (not ended by the store's idle-in-transaction limit).
+            _ = try? await other.query("SET idle_in_transaction_session_timeout = 0", logger: logger)
             _ = try? await other.query("BEGIN", logger: logger)
             _ = try? await other.query("SELECT id FROM outbox WHERE id = \(first) FOR UPDATE", logger: logger)
         }
@@ -158,6 +160,7 @@ struct OutboxClaimDeliveryTests {
         #expect(await transport.waitUntil(deadline: .seconds(20)) { $0.count == 2 },
                 "the next line to #art goes out while its first line's mark waits")
         #expect(await transport.texts == ["art 1", "art 2"])
+        #expect(try await locks() > 0, "the first line's mark was still waiting")
         _ = try? await other.query("ROLLBACK", logger: logger)
         try? await other.close()
         await delivery.shutdown()
@@ -178,6 +181,7 @@ struct OutboxClaimDeliveryTests {
             on: PostgresClient.defaultEventLoopGroup.any(),
             configuration: PostgresStore.connectionConfiguration(configuration, tls: .disable),
             id: 9, logger: logger).get()
+        try await other.query("SET idle_in_transaction_session_timeout = 0", logger: logger)
         try await other.query("BEGIN", logger: logger)
         try await other.query("SELECT id FROM outbox WHERE id = \(id) FOR UPDATE", logger: logger)
 
