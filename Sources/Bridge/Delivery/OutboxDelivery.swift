@@ -234,8 +234,15 @@ public actor OutboxDelivery {
             pendingMarks = []
             let ids = batch.map(\.id)
             do {
-                try await store.markSent(lineIds: ids, at: batch[batch.count - 1].at)
+                let marked = try await store.markSent(lineIds: ids, at: batch[batch.count - 1].at)
                 unmarked.subtract(ids)
+                // Said here but already marked: by another process that said it too (a
+                // duplicate across a takeover), or superseded meanwhile. Worth a line in the log.
+                let markedElsewhere = Set(ids).subtracting(marked)
+                if !markedElsewhere.isEmpty {
+                    logger.notice("lines said here were already marked sent (by another process, or superseded)",
+                                  metadata: ["lines": "\(markedElsewhere.sorted())"])
+                }
                 for mark in batch { recentlyMarked[mark.network, default: []].insert(mark.id) }
             } catch {
                 // Confirmed but the marks did not stick: kept out of this run's rounds, they may
@@ -313,6 +320,8 @@ public actor OutboxDelivery {
                 lines = try await store.owedLines(network: network)
             }
         } catch {
+            // Cancelled at shutdown: nothing is wrong (a claim left half-done is taken over at once).
+            if Task.isCancelled || isStopped { return .idle }
             logger.error("cannot read the outbox", metadata: ["network": "\(network)", "error": "\(error)"])
             return .retry(after: rules.policy.interruptedRetry)
         }
