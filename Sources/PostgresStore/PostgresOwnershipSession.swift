@@ -20,14 +20,19 @@ public final class PostgresOwnershipSession: Sendable {
     /// The server process of this session (`pg_backend_pid()`): what `pg_locks` names as the
     /// holder of its locks, and so the claimant of its networks' outbox lines.
     public let backendPID: Int32
+    /// When that server process started (microseconds since 1970, from `pg_stat_activity`): with
+    /// the pid, what names this session for good (a pid can be recycled).
+    public let backendStartMicros: Int64
     let connection: PostgresConnection
     let logger: Logger
     /// The silence limit in seconds: a heartbeat older than this is a dead process's.
     let silenceSeconds: Double
 
-    private init(processId: String, backendPID: Int32, connection: PostgresConnection, silenceSeconds: Double, logger: Logger) {
+    private init(processId: String, backendPID: Int32, backendStartMicros: Int64, connection: PostgresConnection,
+                 silenceSeconds: Double, logger: Logger) {
         self.processId = processId
         self.backendPID = backendPID
+        self.backendStartMicros = backendStartMicros
         self.connection = connection
         self.silenceSeconds = silenceSeconds
         self.logger = logger
@@ -50,6 +55,7 @@ public final class PostgresOwnershipSession: Sendable {
         let milliseconds = max(1000, Int(silenceLimit.components.seconds * 1000
                                          + silenceLimit.components.attoseconds / 1_000_000_000_000_000))
         let backendPID: Int32
+        let backendStart: Int64
         do {
             // Integers only: SET takes no bind parameters.
             try await connection.rows(PostgresQuery(unsafeSQL: "SET idle_session_timeout = \(milliseconds)"), logger: logger)
@@ -61,15 +67,17 @@ public final class PostgresOwnershipSession: Sendable {
                 INSERT INTO ownership_holders (process_id, host, pid, started_at, heartbeat_at, lock_backend_pid, networks)
                 VALUES (\(processId), \(host), \(pid32), \(startedAt), now(), pg_backend_pid(), '[]')
                 ON CONFLICT (process_id) DO UPDATE SET heartbeat_at = now(), lock_backend_pid = pg_backend_pid(), networks = '[]'
-                RETURNING lock_backend_pid
+                RETURNING lock_backend_pid,
+                    (SELECT (extract(epoch FROM backend_start) * 1000000)::int8 FROM pg_stat_activity WHERE pid = pg_backend_pid())
                 """, logger: logger)
             guard let row = inserted.first else { throw PostgresStoreError.failed(reason: "no holders row was written", sqlState: nil) }
-            backendPID = try row.decode(Int32.self)
+            (backendPID, backendStart) = try row.decode((Int32, Int64).self)
         } catch {
             try? await connection.close()
             throw error
         }
-        return PostgresOwnershipSession(processId: processId, backendPID: backendPID, connection: connection,
+        return PostgresOwnershipSession(processId: processId, backendPID: backendPID, backendStartMicros: backendStart,
+                                        connection: connection,
                                         silenceSeconds: Double(milliseconds) / 1000, logger: logger)
     }
 
@@ -94,7 +102,27 @@ public final class PostgresOwnershipSession: Sendable {
 
     /// The claimant of `network`'s outbox lines through this session (see `OutboxClaimant`).
     public func claimant(for network: String) -> OutboxClaimant {
-        OutboxClaimant(backendPID: backendPID, lockKey: Self.lockKey(network))
+        OutboxClaimant(backendPID: backendPID, lockKey: Self.lockKey(network), backendStartMicros: backendStartMicros)
+    }
+
+    /// Whether the server shows this very session (its backend, started when it was opened)
+    /// holding `network`'s lock now: asked when a claim was refused although this process
+    /// believes it holds the network. False when the statement runs on another server process
+    /// than the one that took the lock (a pooler in transaction mode between the bot and the
+    /// database), or the lock is gone.
+    public func holdsLock(_ network: String) async throws -> Bool {
+        let key = UInt64(bitPattern: Self.lockKey(network))
+        let high = Int64(key >> 32)
+        let low = Int64(key & 0xFFFF_FFFF)
+        let rows = try await connection.query("""
+            SELECT pg_backend_pid() = \(backendPID) AND EXISTS (
+                SELECT 1 FROM pg_locks l
+                WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.pid = pg_backend_pid()
+                  AND l.classid::int8 = \(high) AND l.objid::int8 = \(low)
+                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+            """, logger: logger)
+        for try await held in rows.decode(Bool.self) { return held }
+        return false
     }
 
     public func unlock(_ network: String) async throws {

@@ -19,11 +19,12 @@ enum PostgresSchemaOwnership {
             """,
         ]),
         // Outbox lines claimed row by row by the holder of their network
-        // (`claimOwedLines`): `claimed_by` is the backend pid of the claimant's lock session,
-        // checked against pg_locks on every claim, so the claim of a session that ended is
-        // void at once (no lease to wait out). Nullable columns without a default: adding them
-        // rewrites nothing. No index of their own: a claim reads a network's owed lines
-        // through `outbox_owed` (network, id) and filters on these.
+        // (`claimOwedLines`): `claimed_by` is the backend pid of the lock session that claimed
+        // the line last (written when the claimant changes), `claimed_at` when. A record, not a
+        // condition: the claim is checked against pg_locks each time, and a claimant holding
+        // the exclusive lock may take any owed line (a former holder's claim is void at once).
+        // Nullable columns without a default: adding them rewrites nothing. No index of their
+        // own: a claim reads a network's owed lines through `outbox_owed` (network, id).
         PostgresMigration(name: "p3-outbox-claims", statements: [
             "ALTER TABLE outbox ADD COLUMN claimed_by integer, ADD COLUMN claimed_at timestamptz",
         ]),

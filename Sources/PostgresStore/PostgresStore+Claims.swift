@@ -16,24 +16,38 @@ extension PostgresStore {
     ///   advisory key shows its high half in `classid`, its low half in `objid`, and
     ///   `objsubid = 1` (2 is the two-`integer` key space); locks are per database, and the
     ///   test server has many databases, so `database` is checked too.
-    /// - `picked`: if the claimant is among them, the network's owed lines that are unclaimed,
-    ///   claimed by it, or claimed by a session that no longer holds the lock (a dead holder's
-    ///   claims are taken over at once, no lease to wait out), row-locked in id order
-    ///   `FOR UPDATE SKIP LOCKED`: a row another transaction has locked (a line being
-    ///   superseded, marked, held) is passed over, never waited for, and two claims in flight
-    ///   at once never take the same row. Not the claimant's: nothing is read or locked.
-    /// - the claimed rows are stamped with the claimant, and returned with the owed lines that
-    ///   were passed over (read from the statement's snapshot) and one `held` row when the
-    ///   claimant held the network.
+    /// - `held`: whether the claimant's session is among them. The session is named by its
+    ///   backend pid and, when known, the time that backend started (`pg_stat_activity`): a pid
+    ///   the kernel recycled for another process's new session is not the claimant's.
+    /// - `picked`: if held, the network's owed lines, row-locked in id order
+    ///   `FOR NO KEY UPDATE SKIP LOCKED` (the claim changes no key, so a future foreign key to
+    ///   `outbox` taking `FOR KEY SHARE` would not make lines skip): a row another transaction
+    ///   has locked or is changing (a line being superseded, marked, held) is passed over, never
+    ///   waited for, and two claims in flight at once never take the same row. The lock re-reads
+    ///   a row changed since the statement's snapshot (READ COMMITTED), so what `picked` returns
+    ///   is the row's latest version. Not held: nothing is read or locked.
+    /// - `stamped`: the picked rows whose claimant changes get `claimed_by`/`claimed_at`; rows
+    ///   this session already claimed (most of them, round after round, held lines included)
+    ///   are returned without a write: a round costs row locks, not a dead tuple and WAL per
+    ///   owed line.
+    /// - returned: the picked lines, the owed lines passed over (read from the statement's
+    ///   snapshot), and one `held` row when the claimant held the network.
+    ///
+    /// Which session claimed a line before is not a condition: when the claimant holds the
+    /// exclusive lock, no other session does, so a stamp of any other session is a former
+    /// holder's (its claims pass over at once). The exclusion is the advisory lock plus the
+    /// row locks; `claimed_by` records who claimed a line last, for operators and tests.
     ///
     /// The row locks last this one statement: a send to the network takes far longer than any
-    /// transaction should stay open, so what lasts is `claimed_by`, which stays valid exactly as
-    /// long as its session keeps the network's lock.
+    /// transaction should stay open, so what lasts is the advisory lock the claim was checked
+    /// against.
     static func claimQuery(network: String, claimant: OutboxClaimant) -> PostgresQuery {
         let key = UInt64(bitPattern: claimant.lockKey)
         let high = Int64(key >> 32)
         let low = Int64(key & 0xFFFF_FFFF)
         let me = claimant.backendPID
+        // Without a known start time (a claimant made by hand) the pid alone names the session.
+        let start = claimant.backendStartMicros ?? -1
         return """
             WITH holders AS MATERIALIZED (
                 SELECT l.pid FROM pg_locks l
@@ -41,24 +55,24 @@ extension PostgresStore {
                   AND l.classid::int8 = \(high) AND l.objid::int8 = \(low)
                   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())),
             held AS MATERIALIZED (
-                SELECT EXISTS (SELECT 1 FROM holders WHERE pid = \(me)) AS yes),
+                SELECT EXISTS (
+                    SELECT 1 FROM holders h JOIN pg_stat_activity a ON a.pid = h.pid
+                    WHERE h.pid = \(me)
+                      AND (\(start) < 0 OR (extract(epoch FROM a.backend_start) * 1000000)::int8 = \(start))) AS yes),
             picked AS MATERIALIZED (
-                SELECT o.id AS picked_id FROM outbox o
-                WHERE o.network = \(network) AND o.sent_at IS NULL AND o.dead_lettered_at IS NULL
-                  AND (SELECT yes FROM held)
-                  AND (o.claimed_by IS NULL OR o.claimed_by = \(me) OR o.claimed_by NOT IN (SELECT pid FROM holders))
-                ORDER BY o.id
-                FOR UPDATE OF o SKIP LOCKED),
-            claimed AS (
-                UPDATE outbox SET claimed_by = \(me),
-                    claimed_at = CASE WHEN claimed_by IS DISTINCT FROM \(me) THEN now() ELSE claimed_at END
-                FROM picked WHERE outbox.id = picked.picked_id
-                RETURNING \(unescaped: lineColumns))
-            SELECT 'claimed', \(unescaped: lineColumns) FROM claimed
+                SELECT \(unescaped: lineColumns), claimed_by FROM outbox
+                WHERE network = \(network) AND sent_at IS NULL AND dead_lettered_at IS NULL AND (SELECT yes FROM held)
+                ORDER BY id
+                FOR NO KEY UPDATE SKIP LOCKED),
+            stamped AS (
+                UPDATE outbox SET claimed_by = \(me), claimed_at = now()
+                FROM picked WHERE outbox.id = picked.id AND picked.claimed_by IS DISTINCT FROM \(me)
+                RETURNING outbox.id)
+            SELECT 'claimed', \(unescaped: lineColumns) FROM picked
             UNION ALL
-            SELECT 'skipped', \(unescaped: lineColumns) FROM outbox
+            SELECT 'skipped', \(unescaped: lineColumns) FROM outbox o
             WHERE network = \(network) AND sent_at IS NULL AND dead_lettered_at IS NULL AND (SELECT yes FROM held)
-              AND id NOT IN (SELECT picked_id FROM picked)
+              AND NOT EXISTS (SELECT 1 FROM picked p WHERE p.id = o.id)
             UNION ALL
             SELECT 'held', NULL::int8, NULL::text, NULL::timestamptz, NULL::int8, NULL::int8, NULL::timestamptz,
                    NULL::text, NULL::timestamptz, NULL::text

@@ -103,7 +103,9 @@ struct PostgresOutboxClaimTests {
 
     /// Two processes, two real ownership sessions: the holder claims, the other claims nothing
     /// (it is not told lines exist either), also with lines it once claimed. A holder that
-    /// released the network claims nothing more although its session lives.
+    /// released the network claims nothing more although its session lives. The next holder's
+    /// claim restamps every line (`claimed_by` is written when the claimant changes, and only
+    /// then, see `aSecondClaimByTheSameHolderWritesNoRow`).
     @Test func onlyTheHolderClaims() async throws {
         let (storeA, configuration) = try await Self.openStore()
         let storeB = try await PostgresStore.open(configuration, logger: Self.logger)
@@ -142,8 +144,8 @@ struct PostgresOutboxClaimTests {
 
     /// The holder's session is ended by the server (as a database restart, or a silent holder,
     /// would have it) while the process still trusts its hold: from then on its claim returns
-    /// nothing, and the new holder claims everything at once, the lines the dead one had
-    /// claimed included: no lease to wait out.
+    /// nothing, and the new holder's first claim takes everything, the lines the dead one had
+    /// claimed included (no lease to wait out), and restamps them.
     @Test func aDeadHoldersClaimsPassToTheNewHolderAtOnce() async throws {
         let (storeA, configuration) = try await Self.openStore()
         let storeB = try await PostgresStore.open(configuration, logger: Self.logger)
@@ -165,9 +167,7 @@ struct PostgresOutboxClaimTests {
         #expect(!dead.isHeld && dead.lines.isEmpty, "a dead session claims nothing")
 
         #expect(try await Self.eventually(10) { try await b.tryLock("libera") })
-        let started = ContinuousClock.now
         let taken = try await storeB.claimOwedLines(network: "libera", claimant: b.claimant(for: "libera"))
-        print("the new holder claimed a dead holder's lines \(started.duration(to: .now)) after it held the network")
         #expect(taken.isHeld)
         #expect(taken.lines.map(\.text) == ["line 1", "line 2", "line 3", "line 4", "line 5", "late 0", "late 1"])
         #expect(taken.skipped.isEmpty)
@@ -259,6 +259,123 @@ struct PostgresOutboxClaimTests {
         #expect(next.lines.compactMap(\.id) == ids && next.skipped.isEmpty)
         try? await other.close()
         await holder.close(removingRow: true)
+        await store.close()
+    }
+
+    /// `xmin` of each of `network`'s rows: it changes when a row is rewritten (an UPDATE makes a
+    /// new row version), not when it is only row-locked.
+    static func rowVersions(_ store: PostgresStore, network: String = "libera") async throws -> [Int64: String] {
+        var versions: [Int64: String] = [:]
+        for row in try await store.query("SELECT id, xmin::text FROM outbox WHERE network = \(network)") {
+            let (id, xmin) = try row.decode((Int64, String).self)
+            versions[id] = xmin
+        }
+        return versions
+    }
+
+    /// A round claims what it already claimed, round after round (held lines included): that
+    /// must cost row locks, not a rewritten row per owed line. The second claim by the same
+    /// session writes no row (every `xmin` unchanged) and still returns every line; a claim by
+    /// a new holder writes each row once (the check can see a write).
+    @Test func aSecondClaimByTheSameHolderWritesNoRow() async throws {
+        let (store, configuration) = try await Self.openStore()
+        let a = try await Self.session(configuration, "a")
+        let b = try await Self.session(configuration, "b")
+        #expect(try await a.tryLock("libera"))
+        try await store.enqueue(Self.lines(6))
+        let ids = try await store.owedLines(network: "libera").compactMap(\.id)
+        try await store.hold(lineIds: [ids[0], ids[2]], reason: "cannot send to #art (+m)", at: t0)
+        let first = try await store.claimOwedLines(network: "libera", claimant: a.claimant(for: "libera"))
+        #expect(first.lines.compactMap(\.id) == ids)
+        let claimed = try await Self.rowVersions(store)
+        #expect(claimed.count == 6)
+
+        for _ in 0..<3 {
+            let again = try await store.claimOwedLines(network: "libera", claimant: a.claimant(for: "libera"))
+            #expect(again.isHeld && again.lines.compactMap(\.id) == ids && again.skipped.isEmpty)
+            #expect(again.lines.filter { $0.heldSince != nil }.compactMap(\.id) == [ids[0], ids[2]])
+        }
+        #expect(try await Self.rowVersions(store) == claimed, "a claim by the same session rewrote rows")
+
+        // A new holder: each row is written once, to say so.
+        try await a.unlock("libera")
+        #expect(try await b.tryLock("libera"))
+        let taken = try await store.claimOwedLines(network: "libera", claimant: b.claimant(for: "libera"))
+        #expect(taken.lines.compactMap(\.id) == ids)
+        let restamped = try await Self.rowVersions(store)
+        #expect(ids.allSatisfy { restamped[$0] != claimed[$0] }, "the new holder's claim stamps every line")
+        #expect(try await store.query("SELECT DISTINCT claimed_by FROM outbox").map { try $0.decode(Int32.self) } == [b.backendPID])
+        _ = try await store.claimOwedLines(network: "libera", claimant: b.claimant(for: "libera"))
+        #expect(try await Self.rowVersions(store) == restamped)
+
+        await a.close(removingRow: true)
+        await b.close(removingRow: true)
+        await store.close()
+    }
+
+    /// The claim locks `FOR NO KEY UPDATE`: it changes no key, so a transaction holding a row
+    /// `FOR KEY SHARE` (what a foreign key check to `outbox` would take) does not make the
+    /// line skip; a `FOR SHARE` lock (a real conflict with a change) still does.
+    @Test func aKeyShareLockDoesNotMakeALineSkip() async throws {
+        let (store, configuration) = try await Self.openStore()
+        let holder = try await Self.session(configuration, "holder")
+        #expect(try await holder.tryLock("libera"))
+        try await store.enqueue(Self.lines(3))
+        let ids = try await store.owedLines(network: "libera").compactMap(\.id)
+        let other = try await Self.rawSession(configuration)
+        try await other.query("BEGIN", logger: Self.logger)
+        try await other.query("SELECT id FROM outbox WHERE id = \(ids[0]) FOR KEY SHARE", logger: Self.logger)
+        try await other.query("SELECT id FROM outbox WHERE id = \(ids[1]) FOR SHARE", logger: Self.logger)
+        let claim = try await Self.within(10, "a claim beside share locks") {
+            try await store.claimOwedLines(network: "libera", claimant: holder.claimant(for: "libera"))
+        }
+        #expect(claim.lines.compactMap(\.id) == [ids[0], ids[2]])
+        #expect(claim.skipped.compactMap(\.id) == [ids[1]])
+        try await other.query("ROLLBACK", logger: Self.logger)
+        try? await other.close()
+        await holder.close(removingRow: true)
+        await store.close()
+    }
+
+    /// The claimant is its session, not only a pid: a claimant with the holder's pid but
+    /// another backend start time (the pid recycled for a new session after the holder's
+    /// ended) claims nothing, and the session's own claimant does.
+    @Test func aRecycledPidIsNotTheClaimant() async throws {
+        let (store, configuration) = try await Self.openStore()
+        let holder = try await Self.session(configuration, "holder")
+        #expect(try await holder.tryLock("libera"))
+        try await store.enqueue(Self.lines(2))
+        let real = holder.claimant(for: "libera")
+        #expect(real.backendStartMicros == holder.backendStartMicros)
+        var impostor = real
+        impostor.backendStartMicros = holder.backendStartMicros - 1_000_000
+        let refused = try await store.claimOwedLines(network: "libera", claimant: impostor)
+        #expect(!refused.isHeld && refused.lines.isEmpty)
+        let claimed = try await store.claimOwedLines(network: "libera", claimant: real)
+        #expect(claimed.isHeld && claimed.lines.count == 2)
+        await holder.close(removingRow: true)
+        await store.close()
+    }
+
+    /// The check a refused claim triggers (`PostgresOwnershipSession.holdsLock`): true while
+    /// the session holds the network; once the lock is released on that very session behind
+    /// the process's back, false, and the claim is refused too.
+    @Test func theSessionTellsWhetherItStillHoldsTheLock() async throws {
+        let (store, configuration) = try await Self.openStore()
+        let holder = try await Self.session(configuration, "holder")
+        let other = try await Self.session(configuration, "other")
+        #expect(try await holder.tryLock("libera"))
+        #expect(try await other.tryLock("oftc"))
+        #expect(try await holder.holdsLock("libera"))
+        #expect(try await holder.holdsLock("oftc") == false, "another session's lock is not this one's")
+        try await store.enqueue(Self.lines(1))
+        #expect(try await store.claimOwedLines(network: "libera", claimant: holder.claimant(for: "libera")).isHeld)
+
+        try await holder.unlock("libera")
+        #expect(try await holder.holdsLock("libera") == false)
+        #expect(try await store.claimOwedLines(network: "libera", claimant: holder.claimant(for: "libera")).isHeld == false)
+        await holder.close(removingRow: true)
+        await other.close(removingRow: true)
         await store.close()
     }
 }

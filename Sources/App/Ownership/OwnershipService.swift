@@ -68,6 +68,10 @@ actor OwnershipService: NetworkHolding, Service {
         return session.claimant(for: network)
     }
 
+    func claimRefused(_ network: String) async {
+        await handle(.claimRefused(network))
+    }
+
     func wakeHolder(of network: String) async {
         do {
             try await store.wakeHolder(of: network)
@@ -171,6 +175,28 @@ actor OwnershipService: NetworkHolding, Service {
                     let won = try await session.tryLock(name)
                     if won { self.logger.notice("holding a network", metadata: ["network": "\(name)"]) }
                     await self.report(won ? .acquired(name) : .refused(name), from: session)
+                } catch {
+                    await self.sessionBroke(session, error)
+                }
+            }
+        case .verifyHold(let name):
+            guard let session else { return }
+            Task {
+                do {
+                    let held = try await session.holdsLock(name)
+                    if !held {
+                        self.logger.error("""
+                            the database does not show this process's lock session holding a network it believes it \
+                            holds (was the lock released behind its back, or is a pooler in transaction mode between the \
+                            bot and PostgreSQL?): dropping the session
+                            """, metadata: ["network": "\(name)"])
+                    } else {
+                        self.logger.error("""
+                            the database refused a claim of a network this process's lock session holds (do the pool \
+                            and the lock session reach different servers?)
+                            """, metadata: ["network": "\(name)"])
+                    }
+                    await self.report(.holdVerified(name, held: held), from: session)
                 } catch {
                     await self.sessionBroke(session, error)
                 }

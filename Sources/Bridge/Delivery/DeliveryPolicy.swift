@@ -27,10 +27,16 @@ public struct DeliveryPolicy: Sendable, Hashable {
     /// report waited for this long more: the IRC client answers once the piece it already
     /// wrote is answered, within its confirm timeout (30 s).
     public var withdrawTimeout: Duration
-    /// Owed lines passed over by a claim because another transaction had their rows locked
-    /// (several processes on PostgreSQL) are claimed again after this: such a lock lasts a
-    /// statement or two, and nothing may wake the worker when it ends.
+    /// Owed lines passed over by a claim because another transaction had their rows locked, or
+    /// changed them while the claim ran (several processes on PostgreSQL), are claimed again
+    /// after this: such a lock lasts a statement or two, and nothing may wake the worker when
+    /// it ends (a line changed meanwhile may just be done: the next claim tells).
     public var lockedRetry: Duration = .seconds(1)
+    /// The retry after a line passed over in several claims in a row doubles from
+    /// `lockedRetry` up to this (a row locked that long is a transaction left open).
+    public var maxLockedRetry: Duration = .seconds(30)
+    /// A line passed over in this many claims in a row is logged (once).
+    public var lockedNoticeAfter = 5
 
     public init(holdTime: TimeInterval = 24 * 3600, maxRefusals: Int = 100, interruptedRetry: Duration = .seconds(5),
                 cannotSendRetry: TimeInterval = 1800, refusalBackoff: TimeInterval = 60, maxRefusalBackoff: TimeInterval = 3600,

@@ -51,6 +51,10 @@ public actor OutboxDelivery {
     /// transaction: the worker goes on to the next line instead of waiting for the disk.
     private var pendingMarks: [(id: Int64, network: String, at: Date)] = []
     private var markWriter: Task<Void, Never>?
+    /// Per network, per line: how many claims in a row passed it over (its row locked by
+    /// another transaction). The retry backs off with it, and a line passed over for long is
+    /// logged once.
+    private var skipStreaks: [String: [Int64: Int]] = [:]
 
     /// Wakes asked for and rounds finished: settled when every wake was followed by a round.
     private struct WakeCount {
@@ -230,8 +234,15 @@ public actor OutboxDelivery {
             pendingMarks = []
             let ids = batch.map(\.id)
             do {
-                try await store.markSent(lineIds: ids, at: batch[batch.count - 1].at)
+                let marked = try await store.markSent(lineIds: ids, at: batch[batch.count - 1].at)
                 unmarked.subtract(ids)
+                // Said here but already marked: by another process that said it too (a
+                // duplicate across a takeover), or superseded meanwhile. Worth a line in the log.
+                let markedElsewhere = Set(ids).subtracting(marked)
+                if !markedElsewhere.isEmpty {
+                    logger.notice("lines said here were already marked sent (by another process, or superseded)",
+                                  metadata: ["lines": "\(markedElsewhere.sorted())"])
+                }
                 for mark in batch { recentlyMarked[mark.network, default: []].insert(mark.id) }
             } catch {
                 // Confirmed but the marks did not stick: kept out of this run's rounds, they may
@@ -292,6 +303,8 @@ public actor OutboxDelivery {
                 guard claim.isHeld else {
                     logger.notice("not sending: the database says this process's lock session does not hold the network",
                                   metadata: ["network": "\(network)"])
+                    // The ownership machine checks its session and drops the network if so.
+                    await holding.claimRefused(network)
                     return .retry(after: rules.policy.interruptedRetry)
                 }
                 lines = claim.lines
@@ -301,11 +314,14 @@ public actor OutboxDelivery {
                     guard let id = line.id else { return false }
                     return !unmarked.contains(id) && recentlyMarked[network]?.contains(id) != true
                 }
+                countSkips(skipped, network: network)
             } else {
                 // One process holds everything (SQLite, or a store without ownership).
                 lines = try await store.owedLines(network: network)
             }
         } catch {
+            // Cancelled at shutdown: nothing is wrong (a claim left half-done is taken over at once).
+            if Task.isCancelled || isStopped { return .idle }
             logger.error("cannot read the outbox", metadata: ["network": "\(network)", "error": "\(error)"])
             return .retry(after: rules.policy.interruptedRetry)
         }
@@ -417,7 +433,7 @@ public actor OutboxDelivery {
             // A locked row is one being changed right now (milliseconds): try it again soon.
             // Nothing else need wake the worker for it (a rolled-back change, or a mark from a
             // process that lost the network, queues no line and notifies nobody).
-            if !skipped.isEmpty { end = .retry(after: rules.policy.lockedRetry) }
+            if !skipped.isEmpty { end = .retry(after: lockedRetry(network)) }
         }
         guard case .idle = end, !blocked.isEmpty else { return end }
         // Held targets: back at the earliest retry date, and at least every `heldRecheck` so
@@ -428,6 +444,38 @@ public actor OutboxDelivery {
             if let retryAt = holds[key]?.retryAt { wait = min(wait, max(1, retryAt.timeIntervalSince(now))) }
         }
         return .retry(after: .milliseconds(Int64(wait * 1000)))
+    }
+
+    /// The streaks of passed-over lines after a claim: lines not passed over this time end
+    /// theirs. A line passed over `lockedNoticeAfter` claims in a row is logged, once per streak:
+    /// a row kept locked that long is no change in flight but a transaction left open (an
+    /// operator's `psql`), and its target stays silent until it ends.
+    private func countSkips(_ skipped: [OutboxLine], network: String) {
+        let previous = skipStreaks[network] ?? [:]
+        var streaks: [Int64: Int] = [:]
+        for line in skipped {
+            guard let id = line.id else { continue }
+            let streak = (previous[id] ?? 0) + 1
+            streaks[id] = streak
+            if streak == rules.policy.lockedNoticeAfter {
+                logger.notice("a line is still passed over: another transaction keeps its row locked",
+                              metadata: ["network": "\(network)", "target": "\(line.target)", "line": "\(id)",
+                                         "claims": "\(streak)"])
+            }
+        }
+        skipStreaks[network] = streaks.isEmpty ? nil : streaks
+    }
+
+    /// `lockedRetry`, doubled for each claim in a row that passed the longest-skipped line
+    /// over, up to `maxLockedRetry`: a lock held for long is not asked about every second.
+    private func lockedRetry(_ network: String) -> Duration {
+        let streak = skipStreaks[network]?.values.max() ?? 1
+        var wait = rules.policy.lockedRetry
+        for _ in 1..<max(1, min(streak, 32)) {
+            wait *= 2
+            if wait >= rules.policy.maxLockedRetry { return rules.policy.maxLockedRetry }
+        }
+        return min(wait, rules.policy.maxLockedRetry)
     }
 
     /// A hold starts (logged once) or its reason and retry date change (not logged again).

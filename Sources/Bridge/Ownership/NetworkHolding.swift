@@ -17,6 +17,11 @@ public protocol NetworkHolding: Sendable {
     /// it only while the database shows that session holding the network
     /// (`BotStore.claimOwedLines`).
     func claimant(for network: String) async -> OutboxClaimant?
+    /// The database refused to claim `network`'s lines for `claimant(for:)` (it does not show
+    /// that session holding the network) while this process believes it holds it: the holder
+    /// checks its session and drops the network if the lock is not there (see
+    /// `OwnershipMachine`), instead of holding a network it cannot deliver.
+    func claimRefused(_ network: String) async
     /// Lines for `network` were committed here but another process holds it: its holder is
     /// woken (PostgreSQL NOTIFY), so a callback that reached any process is delivered at once.
     func wakeHolder(of network: String) async

@@ -23,6 +23,14 @@ import Foundation
 ///   does not speak on a network a standby may take over after the server's silence limit.
 /// - Losing the session stops every held transport; the machine then opens a new session and
 ///   stands by like a fresh process.
+/// - A claim of outbox lines the database refused although the process holds the network (the
+///   server's lock table does not show its session holding the lock) is checked on the session
+///   itself. Not held there (the lock was released behind its back, or a pooler in transaction
+///   mode runs its statements on other server processes): the session cannot be trusted, and
+///   it is dropped like a lost one, so the process stops speaking and a standby can take over.
+///   Held there although claims keep being refused (the pool and the session reach different
+///   servers): after `maxRefusedClaims` such checks the session is dropped too, instead of
+///   holding a network it cannot deliver forever.
 public struct OwnershipMachine: Sendable {
     public struct Timing: Sendable, Equatable {
         public var attemptInterval: TimeInterval
@@ -61,6 +69,9 @@ public struct OwnershipMachine: Sendable {
         case startTransport(String)
         /// At once: QUIT without waiting for queued lines (they stay owed in the database).
         case stopTransport(String)
+        /// Ask the session whether the server shows it holding this network's lock; report
+        /// `.holdVerified(_:held:)`, or `.sessionLost`.
+        case verifyHold(String)
     }
 
     public enum Event: Sendable, Equatable {
@@ -73,6 +84,11 @@ public struct OwnershipMachine: Sendable {
         case pingAnswered(sentAt: Date, peers: Int)
         case acquired(String)
         case refused(String)
+        /// The database refused to claim this network's outbox lines for this process's session
+        /// (its delivery worker says so), although the process holds the network.
+        case claimRefused(String)
+        /// The answer to `.verifyHold`.
+        case holdVerified(String, held: Bool)
         /// Graceful shutdown: stop the transports, release the locks, close.
         case stop
     }
@@ -88,6 +104,9 @@ public struct OwnershipMachine: Sendable {
     public let names: [String]
     public let maxHeld: Int
     public let timing: Timing
+    /// Refused claims of a network the session still showed holding, before the session is
+    /// dropped anyway.
+    public static let maxRefusedClaims = 3
     /// In the order they were acquired.
     public private(set) var held: [String] = []
     var session: Session
@@ -101,6 +120,10 @@ public struct OwnershipMachine: Sendable {
     /// No attempt before this (a fresh session lets peers started together show up).
     private var settleUntil: Date
     private var nextRelease: Date
+    /// Networks whose hold is being verified after a refused claim (one check at a time).
+    private var verifying: Set<String> = []
+    /// Per network: refused claims whose check found the hold in place, on this session.
+    private var refusedWhileHeld: [String: Int] = [:]
     public private(set) var isStopped = false
 
     public init(names: [String], maxHeld: Int, timing: Timing, now: Date) {
@@ -143,6 +166,8 @@ public struct OwnershipMachine: Sendable {
             peers = nil
             candidates = []
             trying = nil
+            verifying = []
+            refusedWhileHeld = [:]
             return tick(now)
         case .sessionFailed:
             guard session == .opening else { return [] }
@@ -165,6 +190,15 @@ public struct OwnershipMachine: Sendable {
             guard case .open = session, trying == name else { return [] }
             trying = nil
             return nextAttempt(now)
+        case .claimRefused(let name):
+            guard case .open = session, held.contains(name), !verifying.contains(name) else { return [] }
+            verifying.insert(name)
+            return [.verifyHold(name)]
+        case .holdVerified(let name, let isHeld):
+            guard case .open = session, verifying.remove(name) != nil, held.contains(name) else { return [] }
+            guard isHeld else { return lose(now) }
+            refusedWhileHeld[name, default: 0] += 1
+            return refusedWhileHeld[name, default: 0] >= Self.maxRefusedClaims ? lose(now) : []
         case .stop:
             isStopped = true
             let stopping = held
@@ -231,6 +265,8 @@ public struct OwnershipMachine: Sendable {
         trying = nil
         lastPingSent = nil
         peers = nil
+        verifying = []
+        refusedWhileHeld = [:]
         session = .closed(retryAt: now.addingTimeInterval(timing.attemptInterval))
         return lost.map(Action.stopTransport) + [.closeSession]
     }

@@ -115,6 +115,8 @@ struct OwnershipOnTestnetTests {
             _ = try await user.said(by: harness.nick, "the first result", timeout: .seconds(60)) { $0.contains("✅") }
             a?.signal(SIGKILL)
             let killedAt = ContinuousClock.now
+            // The same clock as the bots' marks (`sent_at`): a mark dated after it is not A's.
+            let killedAtDate = Date()
             _ = await a?.wait()
             _ = try await user.expect("the bot quitting", timeout: .seconds(60)) { $0.command == "QUIT" && $0.source?.nick == harness.nick }
             _ = try await user.expect("the standby joining", timeout: .seconds(60)) {
@@ -140,15 +142,27 @@ struct OwnershipOnTestnetTests {
             }
             #expect(duplicates <= 1, "at most the one confirmed-send duplicate of a crash: \(results)")
             #expect(arrived.count >= 3)
-            // Every line said went out under a claim the database made for a holder's lock
-            // session (superseded progress lines are marked sent without being said, unclaimed),
-            // the standby's among them once it held the network.
-            let claimers = try await store.query("SELECT claimed_by FROM outbox WHERE sent_at IS NOT NULL AND NOT is_progress")
-                .map { try $0.decode(Int32?.self) }
-            #expect(!claimers.isEmpty && !claimers.contains(nil), "\(claimers)")
+            // What the claim stamps can prove: a line is stamped when a claim by a new session
+            // takes it, so the standby's first claim restamps every line still owed. Every line
+            // marked after the kill (A was dead: B said and marked it) therefore carries B's
+            // lock session, the line A had written but not marked included. (Lines A marked
+            // before the kill keep A's stamp; superseded progress lines are marked without
+            // being said, maybe unclaimed.) B's session is read now: were it reopened since its
+            // claims, the check would fail, and that would be worth a look too.
             let lockB = try await store.query("SELECT lock_backend_pid FROM ownership_holders WHERE pid = \(Int32(pidB))")
                 .first?.decode(Int32.self)
-            #expect(lockB != nil && claimers.contains(lockB), "the new holder's lock session \(String(describing: lockB)) among \(claimers)")
+            // Every line marked (the answer to the ping too: B said it after the kill).
+            _ = try await eventually("every line marked", timeout: .seconds(30), interval: .milliseconds(250)) {
+                try await store.query("""
+                    SELECT count(*)::int8 FROM outbox WHERE sent_at IS NULL AND dead_lettered_at IS NULL
+                    """).first?.decode(Int64.self) == 0 ? true : nil
+            }
+            let afterKill = try await store.query("""
+                SELECT claimed_by FROM outbox WHERE sent_at > \(killedAtDate) AND NOT is_progress
+                """).map { try $0.decode(Int32?.self) }
+            #expect(!afterKill.isEmpty, "lines were said by the new holder (the answer to the ping at least)")
+            #expect(lockB != nil && afterKill.allSatisfy { $0 == lockB },
+                    "every line marked after the kill was claimed by B's lock session \(String(describing: lockB)): \(afterKill)")
             print("OwnershipOnTestnet SIGKILL: takeover (kill → standby's JOIN) \(takeover), "
                   + "3 results, \(duplicates) duplicate line(s)")
         } cleanup: {

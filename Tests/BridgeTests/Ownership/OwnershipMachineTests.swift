@@ -141,6 +141,47 @@ import Testing
         #expect(m.handle(.tick, now: at(6.5)) == [.openSession])
     }
 
+    /// The database refused a claim of a network the process holds: the machine checks its
+    /// session (once at a time); the lock not there, it drops the session like a lost one,
+    /// every held transport stopped, so a standby can take over instead of "held here" forever.
+    @Test func aRefusedClaimWhoseLockIsGoneDropsTheSession() {
+        var (m, _) = opened()
+        _ = m.handle(.acquired("libera"), now: at(2.1))
+        _ = m.handle(.acquired("oftc"), now: at(2.2))
+        _ = m.handle(.refused("synapse"), now: at(2.3))
+        #expect(m.handle(.claimRefused("libera"), now: at(2.5)) == [.verifyHold("libera")])
+        // The worker says it again while the check runs: one check.
+        #expect(m.handle(.claimRefused("libera"), now: at(2.6)) == [])
+        // A network not held here (handed over meanwhile): nothing to check.
+        #expect(m.handle(.claimRefused("synapse"), now: at(2.6)) == [])
+        #expect(m.handle(.holdVerified("libera", held: false), now: at(2.7))
+                == [.stopTransport("libera"), .stopTransport("oftc"), .closeSession])
+        #expect(m.held.isEmpty)
+        #expect(!m.mayDeliver("libera", now: at(2.7)) && !m.mayDeliver("oftc", now: at(2.7)))
+        // A fresh session later, as after any loss.
+        #expect(m.handle(.tick, now: at(4.7)) == [.openSession])
+    }
+
+    /// The session shows the lock held, yet claims are refused (the pool and the session reach
+    /// different servers): tolerated `maxRefusedClaims - 1` times, then the session is dropped
+    /// too. A check answered for a dropped session changes nothing.
+    @Test func claimsRefusedWhileTheLockIsHeldDropTheSessionAfterAFew() {
+        var (m, _) = opened(["libera"])
+        _ = m.handle(.acquired("libera"), now: at(2.1))
+        for n in 1..<OwnershipMachine.maxRefusedClaims {
+            #expect(m.handle(.claimRefused("libera"), now: at(2 + Double(n))) == [.verifyHold("libera")])
+            #expect(m.handle(.holdVerified("libera", held: true), now: at(2.1 + Double(n))) == [])
+            _ = m.handle(.pingAnswered(sentAt: at(2 + Double(n)), peers: 1), now: at(2.1 + Double(n)))
+            #expect(m.held == ["libera"])
+        }
+        let last = 2 + Double(OwnershipMachine.maxRefusedClaims)
+        #expect(m.handle(.claimRefused("libera"), now: at(last)) == [.verifyHold("libera")])
+        #expect(m.handle(.holdVerified("libera", held: true), now: at(last + 0.1)) == [.stopTransport("libera"), .closeSession])
+        #expect(m.held.isEmpty)
+        #expect(m.handle(.holdVerified("libera", held: false), now: at(last + 0.2)) == [])
+        #expect(m.handle(.claimRefused("libera"), now: at(last + 0.2)) == [])
+    }
+
     @Test func lateAnswersAreIgnored() {
         var (m, actions) = opened(["libera", "oftc"])
         #expect(actions == [.ping(held: []), .tryAcquire("libera")])

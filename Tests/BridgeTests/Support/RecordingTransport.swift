@@ -36,9 +36,17 @@ actor RecordingTransport: ChatTransport {
         allChannelsJoined = joinedToAllChannels
     }
 
+    /// Run after each line is recorded (a test acting at that exact moment).
+    private var afterSend: (@Sendable (OutgoingChat) async -> Void)?
+
+    func setAfterSend(_ hook: (@Sendable (OutgoingChat) async -> Void)?) {
+        afterSend = hook
+    }
+
     func send(_ line: OutgoingChat) async throws {
         if isDown { throw Unavailable() }
         sent.append(line)
+        await afterSend?(line)
         for (id, waiter) in waiters where waiter.condition(sent) {
             waiters[id] = nil
             waiter.continuation.resume(returning: true)
