@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+import Testing
+@testable import Bridge
+import PostgresStore
+import PostgresTestSupport
+import Store
+
+/// The store lost its connection while the COMMIT recording an accepted job was in flight, and
+/// the job was in fact saved with its acknowledgement: the tracker reads back what is there and
+/// queues nothing twice (the product rule: nothing lost, nothing said twice). On the real
+/// PostgreSQL, through a relay that cuts the connection after the server answered the COMMIT.
+@Suite(.enabled(if: !PostgresTestServer.skipRequested, PostgresTestServer.skipReason))
+struct TrackAfterUnknownCommitTests {
+    @Test func anAcknowledgementWhoseCommitAnswerWasLostIsSaidOnce() async throws {
+        let database = try await PostgresTestServer.shared.freshDatabase()
+        let relay = try PostgresCommitRelay(serverPort: database.server.port)
+        defer { relay.stop() }
+        let url = "postgres://\(database.server.user)@127.0.0.1:\(relay.port)/\(database.name)?sslmode=disable"
+        var storeConfiguration = try PostgresStoreConfiguration(url: url, password: database.password)
+        storeConfiguration.maximumConnections = 2
+        let store = try await PostgresStore.open(storeConfiguration, logger: Logger(label: "test.pg"))
+        let transport = RecordingTransport()
+        let clock = ManualClock()
+        let configuration = BridgeConfiguration()
+        let delivery = OutboxDelivery(store: store, transport: transport, now: { [clock] in clock.now }, logger: Logger(label: "test"))
+        let tracker = TaskTracker(store: store, delivery: delivery, source: NoPollingExpected(), configuration: configuration,
+                                  clock: clock.bridgeClock, logger: Logger(label: "test"))
+        do {
+            let id = "1748339029401828"
+            let now = clock.now
+            let route = TaskRoute(network: "net", channel: "#art", nick: "alice")
+            let record = TaskRecord(id: id, route: route, kind: "imagine", prompt: "a red fox", status: "SUBMITTED", statusRank: 1,
+                                    createdAt: now, deadline: now.addingTimeInterval(configuration.taskDeadline))
+            let ack = OutboxLine(network: "net", target: "#art", isChannel: true, text: "alice: ⏳ a red fox · ref 1828",
+                                 style: "privmsg", taskId: id, createdAt: now)
+            relay.cutAfterNext("COMMIT")
+            try await tracker.track(record, lines: [ack])
+            #expect(relay.cutCount == 1, "the insert's COMMIT answer was not cut: the test proved nothing")
+            #expect(try await store.lines(forTask: id).map(\.text) == [ack.text])
+            await delivery.settled()
+            #expect(await transport.texts == [ack.text])
+        } catch {
+            await delivery.shutdown()
+            await store.close()
+            throw error
+        }
+        await delivery.shutdown()
+        await store.close()
+    }
+}
