@@ -299,7 +299,9 @@ extension PostgresConnection {
     }
 }
 
-/// Records as JSON text: exact round trips (dates as seconds, as `JSONEncoder` writes them).
+/// Records as JSON text: dates as seconds since 2001, as `JSONEncoder` writes them, rounded to
+/// the millisecond like every date this store writes (`StoreMilliseconds`), so a record reads back
+/// as it would from SQLite. Older bodies with exact dates decode unchanged.
 ///
 /// The rule for record changes: every field added to a record must decode when absent (an
 /// optional, or `decodeIfPresent` with a default), because rows written before it lack it and
@@ -308,7 +310,12 @@ extension PostgresConnection {
 /// optional fields still decode.)
 enum RecordJSON {
     static func encode<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(StoreMilliseconds.rounded(date).timeIntervalSinceReferenceDate)
+        }
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from text: String, table: String, key: String) throws -> T {

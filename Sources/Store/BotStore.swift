@@ -20,6 +20,12 @@ import Foundation
 /// that change state once, `markSent`, `declareIntentLost`, the claims) are safe to redo: a
 /// second run finds the change made and does nothing. SQLite commits locally and has no such
 /// case.
+///
+/// Dates are kept to the millisecond on both stores, so they compare and order alike (tasks
+/// created in the same millisecond are ordered by id): SQLite stores them as text with
+/// milliseconds (rounded); `PostgresStore` rounds every date it writes, in its columns and in
+/// its JSON records, to the nearest millisecond (from the microsecond, so a date read back and
+/// written again is unchanged). A record read back equals the one written to the millisecond.
 public protocol BotStore: Sendable {
     // MARK: Tasks
 
