@@ -20,8 +20,8 @@ public final class PostgresCommitRelay: Sendable {
 
     private struct State {
         /// The next connection that sends a statement containing these bytes is cut after the
-        /// server's answer.
-        var armed: [UInt8]?
+        /// server's answer (`thenCommit`: after its answer to the COMMIT that follows).
+        var armed: (text: [UInt8], thenCommit: Bool)?
         /// Connections cut so far.
         var cut = 0
         /// Descriptors still open (closed only by the thread that owns them, so `stop` never
@@ -58,7 +58,14 @@ public final class PostgresCommitRelay: Sendable {
     /// Cuts the next connection that sends a statement containing `text` (a COMMIT, or a
     /// single statement, which commits by itself) once the server has answered it (once).
     public func cutAfterNext(_ text: String = "COMMIT") {
-        state.withLock { $0.armed = Array(text.utf8) }
+        state.withLock { $0.armed = (Array(text.utf8), false) }
+    }
+
+    /// Cuts the next connection that sends a statement containing `text` once the server has
+    /// answered the COMMIT that follows on that connection: that transaction, and only it,
+    /// commits without the client learning it.
+    public func cutAfterTheCommitFollowing(_ text: String) {
+        state.withLock { $0.armed = (Array(text.utf8), true) }
     }
 
     /// Connections cut after their COMMIT so far.
@@ -78,8 +85,12 @@ public final class PostgresCommitRelay: Sendable {
         while true {
             let client = accept(listener, nil, nil)
             if client < 0 {
-                if errno == EINTR { continue }
-                break
+                let error = errno
+                // Only `stop` ends the loop: a connection reset before it was accepted
+                // (ECONNABORTED) or a passing shortage must not close the relay under a test.
+                if state.withLock({ $0.stopped }) { break }
+                if error != EINTR && error != ECONNABORTED { usleep(10_000) }
+                continue
             }
             let server = connectToServer()
             let registered = state.withLock { state -> Bool in
@@ -123,7 +134,7 @@ public final class PostgresCommitRelay: Sendable {
     private final class Pair: Sendable {
         let client: Int32
         let server: Int32
-        private let flags = Mutex((commitSent: false, finished: 0))
+        private let flags = Mutex((commitSent: false, awaitingCommit: false, finished: 0))
 
         init(client: Int32, server: Int32) {
             self.client = client
@@ -131,6 +142,10 @@ public final class PostgresCommitRelay: Sendable {
         }
 
         func markCommitSent() { flags.withLock { $0.commitSent = true } }
+        var awaitingCommit: Bool {
+            get { flags.withLock { $0.awaitingCommit } }
+            set { flags.withLock { $0.awaitingCommit = newValue } }
+        }
         var commitSent: Bool { flags.withLock { $0.commitSent } }
         /// True for the second of the two threads to finish (it closes both descriptors).
         func finish() -> Bool {
@@ -149,11 +164,13 @@ public final class PostgresCommitRelay: Sendable {
             let count = recv(pair.client, &buffer, buffer.count, 0)
             guard count > 0 else { break }
             let chunk = buffer[..<count]
-            if !pair.commitSent, state.withLock({ state in
-                guard let armed = state.armed, Self.contains(chunk, armed) else { return false }
+            if !pair.commitSent, !pair.awaitingCommit, let thenCommit = state.withLock({ state -> Bool? in
+                guard let armed = state.armed, Self.contains(chunk, armed.text) else { return nil }
                 state.armed = nil
-                return true
+                return armed.thenCommit
             }) {
+                if thenCommit { pair.awaitingCommit = true } else { pair.markCommitSent() }
+            } else if pair.awaitingCommit, Self.contains(chunk, Array("COMMIT\u{0}".utf8)) {
                 pair.markCommitSent()
             }
             guard Self.sendAll(pair.server, chunk) else { break }

@@ -12,21 +12,32 @@ import Testing
 @Suite(.enabled(if: !PostgresTestServer.skipRequested, PostgresTestServer.skipReason))
 struct PostgresCommitOutcomeTests {
     /// A store on a fresh database reached through a relay (`body` gets both), closed after.
-    static func withRelayedStore(_ body: (PostgresStore, PostgresCommitRelay) async throws -> Void) async throws {
+    static func withRelayedStore(_ body: @escaping @Sendable (PostgresStore, PostgresCommitRelay) async throws -> Void) async throws {
         let database = try await PostgresTestServer.shared.freshDatabase()
         let relay = try PostgresCommitRelay(serverPort: database.server.port)
         defer { relay.stop() }
         let url = "postgres://\(database.server.user)@127.0.0.1:\(relay.port)/\(database.name)?sslmode=disable"
         var configuration = try PostgresStoreConfiguration(url: url, password: database.password)
         configuration.maximumConnections = 2
-        let store = try await PostgresStore.open(configuration, logger: Logger(label: "test.pg"))
-        do {
-            try await body(store, relay)
-            await store.close()
-        } catch {
-            await store.close()
-            throw error
+        let opening = configuration
+        let store = try await PostgresStoreHardeningTests.within(60, "opening the store through the relay") {
+            try await PostgresStore.open(opening, logger: Logger(label: "test.pg"))
         }
+        let outcome: Result<Void, any Error>
+        do {
+            try await PostgresStoreHardeningTests.within(90, "the test's work through the relay") {
+                try await body(store, relay)
+                return true
+            }
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        try await PostgresStoreHardeningTests.within(60, "closing the store") {
+            await store.close()
+            return true
+        }
+        try outcome.get()
     }
 
     /// The relay cut exactly one connection (else the test proved nothing about a lost COMMIT).

@@ -48,4 +48,32 @@ struct TrackAfterUnknownCommitTests {
         await delivery.shutdown()
         await store.close()
     }
+
+    /// The intent row of a submission committed although the store reported the outcome
+    /// unknown: the user is told something went wrong and the job is not sent, so the row is
+    /// closed (refused) rather than left open to be reported later as a job the bot lost track of.
+    @Test func anIntentWhoseCommitAnswerWasLostIsNotLeftOpen() async throws {
+        try await BridgeHarness.with(callbacks: false) { h in
+            let database = try await PostgresTestServer.shared.freshDatabase()
+            let relay = try PostgresCommitRelay(serverPort: database.server.port)
+            defer { relay.stop() }
+            let url = "postgres://\(database.server.user)@127.0.0.1:\(relay.port)/\(database.name)?sslmode=disable"
+            var storeConfiguration = try PostgresStoreConfiguration(url: url, password: database.password)
+            storeConfiguration.maximumConnections = 2
+            let store = try await PostgresStore.open(storeConfiguration, logger: Logger(label: "test.pg"))
+            let bridge = BridgeHarness.makeBridge(configuration: h.configuration, client: h.client, store: store,
+                                                  transport: h.transport, fetcher: h.fetcher, clock: h.timers.bridgeClock(h.clock))
+            relay.cutAfterTheCommitFollowing("INSERT INTO intent")
+            await bridge.handle(BridgeHarness.event("!imagine a red fox"))
+            await bridge.deliverySettled()
+            let open = try await store.openIntents(createdUpTo: Date().addingTimeInterval(86_400 * 365))
+            let cut = relay.cutCount
+            await bridge.shutdown()
+            await store.close()
+            #expect(cut == 1, "the intent's COMMIT answer was not cut: the test proved nothing")
+            #expect(open.isEmpty, "left open: \(open.map(\.id))")
+            let texts = await h.transport.texts
+            #expect(texts.count == 1 && texts.first?.contains("Something went wrong") == true, "\(texts)")
+        }
+    }
 }
