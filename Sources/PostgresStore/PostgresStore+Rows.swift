@@ -131,3 +131,70 @@ extension PostgresStore {
         }
     }
 }
+
+// MARK: Dates to the millisecond
+
+/// Dates as `SQLiteStore` keeps them: to the nearest millisecond (GRDB writes "yyyy-MM-dd
+/// HH:mm:ss.SSS", which Foundation rounds). PostgreSQL would keep microseconds and the JSON
+/// bodies the exact double, so two tasks created in the same millisecond would order by time
+/// here and by id on SQLite, and a comparison of two dates less than a millisecond apart could
+/// go the other way. Every date this store writes, in a column or a JSON record, goes through
+/// `rounded` first.
+///
+/// The date is rounded to the microsecond before the millisecond, so a date read back from a
+/// column (microseconds, as a `Double`, a few ulps off) and written again lands on the same
+/// millisecond: writing is stable. (SQLite rounds the raw `Double`: the two can differ only for
+/// a date within half a microsecond of a half millisecond.)
+enum StoreMilliseconds {
+    /// Milliseconds since 1970.
+    static func milliseconds(_ date: Date) -> Int64 {
+        let microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let shifted = microseconds + 500
+        return shifted >= 0 ? shifted / 1000 : -((-shifted + 999) / 1000)
+    }
+
+    static func rounded(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: Double(milliseconds(date)) / 1000)
+    }
+}
+
+/// A `timestamptz` bind of a date rounded to the millisecond, encoded as PostgreSQL's exact integer
+/// microseconds (a `Date` bind goes through a `Double` and may land a microsecond below).
+struct MillisecondTimestamp: PostgresNonThrowingEncodable {
+    let milliseconds: Int64
+
+    init(_ date: Date) {
+        milliseconds = StoreMilliseconds.milliseconds(date)
+    }
+
+    static var psqlType: PostgresDataType { .timestamptz }
+    static var psqlFormat: PostgresFormat { .binary }
+
+    /// Microseconds since 2000-01-01 00:00 UTC, PostgreSQL's epoch.
+    func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer,
+                                                  context: PostgresEncodingContext<JSONEncoder>) {
+        byteBuffer.writeInteger(milliseconds * 1000 - 946_684_800_000_000)
+    }
+}
+
+/// Every `\(date)` in this module's queries and every `bindings.append(date)` binds the date
+/// rounded to the millisecond (these non-generic overloads win over PostgresNIO's generic ones).
+extension PostgresQuery.StringInterpolation {
+    mutating func appendInterpolation(_ value: Date) {
+        appendInterpolation(MillisecondTimestamp(value))
+    }
+
+    mutating func appendInterpolation(_ value: Date?) {
+        appendInterpolation(value.map(MillisecondTimestamp.init))
+    }
+}
+
+extension PostgresBindings {
+    mutating func append(_ value: Date) {
+        append(MillisecondTimestamp(value))
+    }
+
+    mutating func append(_ value: Date?) {
+        append(value.map(MillisecondTimestamp.init))
+    }
+}

@@ -162,28 +162,56 @@ public final class PostgresStore: Sendable {
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await retrying {
             try await self.client.withConnection { connection in
-                try await connection.query("BEGIN", logger: self.logger)
                 do {
-                    let result = try await body(connection)
-                    try await connection.query("COMMIT", logger: self.logger)
-                    return result
+                    try await connection.query("BEGIN", logger: self.logger)
+                } catch let error as PSQLError where Self.isConnectionLost(error) {
+                    // A pooled connection that broke while idle (the pool learns it on use):
+                    // nothing was done, so another one is tried.
+                    throw NothingDone(error: error)
+                }
+                let result: T
+                do {
+                    result = try await body(connection)
                 } catch {
                     _ = try? await connection.query("ROLLBACK", logger: self.logger)
                     throw error
                 }
+                do {
+                    try await connection.query("COMMIT", logger: self.logger)
+                } catch let error as PSQLError where Self.leavesCommitOutcomeUnknown(error) {
+                    // The server may have committed before the connection went: neither retried
+                    // nor reported as a plain failure (see `BotStore`, "Commit outcome unknown").
+                    throw CommitOutcomeUnknown(reason: Self.reason(error))
+                }
+                return result
             }
         }
     }
 
     /// One statement outside a transaction; the rows collected. Retried like a transaction (a
     /// multi-row UPDATE can deadlock too; every single statement of the store is idempotent).
+    /// A write (INSERT, UPDATE, DELETE) commits with its statement: a connection lost before
+    /// the server answered leaves that commit's outcome unknown, as in `transaction`.
     @discardableResult
     func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await retrying { try await self.client.query(query, logger: self.logger).collect() }
+        let writes = ["INSERT", "UPDATE", "DELETE"].contains {
+            query.sql.drop { $0.isWhitespace }.prefix($0.count).uppercased() == $0
+        }
+        return try await retrying {
+            do {
+                return try await self.client.query(query, logger: self.logger).collect()
+            } catch let error as PSQLError where writes && Self.leavesCommitOutcomeUnknown(error) {
+                throw CommitOutcomeUnknown(reason: Self.reason(error))
+            } catch let error as PSQLError where !writes && Self.isConnectionLost(error) {
+                // A read on a pooled connection that broke while idle: read again.
+                throw NothingDone(error: error)
+            }
+        }
     }
 
-    /// `work` again (up to five times, a little later each time) on 40001/40P01; any error
-    /// that ends it mapped by `storeError`.
+    /// `work` again (up to five times, a little later each time) on 40001/40P01, or when its
+    /// connection was found broken before anything was done (`NothingDone`); any error that
+    /// ends it mapped by `storeError`.
     private func retrying<T: Sendable>(_ work: () async throws -> T) async throws -> T {
         var attempt = 0
         while true {
@@ -193,16 +221,56 @@ public final class PostgresStore: Sendable {
                 attempt += 1
                 retryCounter.add(1, ordering: .relaxed)
                 try await Task.sleep(for: .milliseconds(5 * attempt))
+            } catch let error as NothingDone where attempt < 5 {
+                attempt += 1
+                logger.debug("PostgreSQL connection lost before any work, retried", metadata: ["error": "\(Self.reason(error.error))"])
+                try await Task.sleep(for: .milliseconds(5 * attempt))
+            } catch let error as NothingDone {
+                throw Self.storeError(error.error)
             } catch {
                 throw Self.storeError(error)
             }
         }
     }
 
+    /// A COMMIT that failed without the server answering it: the connection broke (closed,
+    /// reset, timed out) or the server ended the session (FATAL/PANIC, class 08, 57P0x) while
+    /// COMMIT was in flight. The server may have committed or not. A COMMIT the server answered
+    /// with an ordinary error (a serialization failure, a deferred constraint) was rolled back.
+    static func leavesCommitOutcomeUnknown(_ error: PSQLError) -> Bool {
+        guard let info = error.serverInfo else { return true }
+        if let severity = info[.severity] ?? info[.localizedSeverity], severity == "FATAL" || severity == "PANIC" {
+            return true
+        }
+        guard let state = info[.sqlState] else { return true }
+        return state.hasPrefix("08") || state.hasPrefix("57P")
+    }
+
+    /// The connection was found broken before anything was written (at BEGIN, or on a read):
+    /// safe to run again on another connection.
+    struct NothingDone: Error {
+        let error: PSQLError
+    }
+
+    /// The connection broke (closed by the server or the network, or failed), as opposed to the
+    /// server answering with an error.
+    static func isConnectionLost(_ error: PSQLError) -> Bool {
+        error.code == .serverClosedConnection || error.code == .connectionError || error.code == .uncleanShutdown
+    }
+
+    /// `transaction`'s COMMIT left its outcome unknown (carried out of `withConnection`,
+    /// mapped by `storeError`).
+    struct CommitOutcomeUnknown: Error {
+        let reason: String
+    }
+
     /// PostgresNIO's errors as the store's: the server's message and SQLSTATE, or the connection
     /// error's code. Never `String(reflecting:)` of a `PSQLError`: it holds the query with its
     /// binds (access tokens, the callback secret). Decoding errors name the column, not the data.
     static func storeError(_ error: any Error) -> any Error {
+        if let error = error as? CommitOutcomeUnknown {
+            return PostgresStoreError.commitOutcomeUnknown(reason: error.reason)
+        }
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] {
                 return PostgresStoreError.failed(reason: message, sqlState: error.serverInfo?[.sqlState])
@@ -231,7 +299,9 @@ extension PostgresConnection {
     }
 }
 
-/// Records as JSON text: exact round trips (dates as seconds, as `JSONEncoder` writes them).
+/// Records as JSON text: dates as seconds since 2001, as `JSONEncoder` writes them, rounded to
+/// the millisecond like every date this store writes (`StoreMilliseconds`), so a record reads back
+/// as it would from SQLite. Older bodies with exact dates decode unchanged.
 ///
 /// The rule for record changes: every field added to a record must decode when absent (an
 /// optional, or `decodeIfPresent` with a default), because rows written before it lack it and
@@ -240,7 +310,12 @@ extension PostgresConnection {
 /// optional fields still decode.)
 enum RecordJSON {
     static func encode<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(StoreMilliseconds.rounded(date).timeIntervalSinceReferenceDate)
+        }
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from text: String, table: String, key: String) throws -> T {

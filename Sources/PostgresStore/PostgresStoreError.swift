@@ -13,6 +13,11 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
     /// A statement failed at run time: the server's message and SQLSTATE, or the connection's
     /// error code. Never the query or its values (they can hold tokens and secrets).
     case failed(reason: String, sqlState: String?)
+    /// The connection was lost while COMMIT was in flight: the transaction may have been
+    /// committed or rolled back, and the store cannot tell. Not retried (a write that did commit
+    /// would be done twice). A caller re-reads what it wrote before redoing a write that is not
+    /// idempotent (see `BotStore`).
+    case commitOutcomeUnknown(reason: String)
     /// A BotStore method this implementation does not have yet.
     case notImplemented(String)
     /// A stored record that does not decode (written by a newer version, or damaged).
@@ -34,6 +39,9 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
         case .failed(let reason, "57014"):
             "a PostgreSQL store statement ran longer than statement_timeout and was cancelled: \(reason)"
         case .failed(let reason, _): "PostgreSQL store: \(reason)"
+        case .commitOutcomeUnknown(let reason):
+            "the connection to the PostgreSQL store was lost while a transaction was committing, so it may or may "
+                + "not have been saved (read it back before redoing it): \(reason)"
         case .notImplemented(let method): "the PostgreSQL store does not implement \(method) yet"
         case .badRecord(let table, let key, let reason): "\(table) \(key) does not decode: \(reason)"
         case .targetNotEmpty(let tables):

@@ -8,6 +8,24 @@ import Foundation
 /// Every method is one transaction. The closures of `update…`, `reserveJob` and
 /// `updateChannelSetting` run inside it, synchronously, and may run again if the
 /// implementation retries a serialization failure: they must be pure.
+///
+/// Commit outcome unknown: a store on a network database can lose its connection while a
+/// write's COMMIT is in flight. The write may then have been saved or not, and the store cannot
+/// tell; it does not retry it, and throws an error that says so (`PostgresStore` throws
+/// `PostgresStoreError.commitOutcomeUnknown`). A caller must not simply redo a write that is not
+/// idempotent (`insert`, `enqueue`, `appendAudit`, `recordIntent`, `reserveJob`, …) after any
+/// error: it reads back whether the write happened (the task by id, its lines by
+/// `lines(forTask:)`) and redoes only what is missing, or leaves it to a path that does (an
+/// open intent is reconciled, a reservation lapses). Conditional writes (`update…` closures
+/// that change state once, `markSent`, `declareIntentLost`, the claims) are safe to redo: a
+/// second run finds the change made and does nothing. SQLite commits locally and has no such
+/// case.
+///
+/// Dates are kept to the millisecond on both stores, so they compare and order alike (tasks
+/// created in the same millisecond are ordered by id): SQLite stores them as text with
+/// milliseconds (rounded); `PostgresStore` rounds every date it writes, in its columns and in
+/// its JSON records, to the nearest millisecond (from the microsecond, so a date read back and
+/// written again is unchanged). A record read back equals the one written to the millisecond.
 public protocol BotStore: Sendable {
     // MARK: Tasks
 

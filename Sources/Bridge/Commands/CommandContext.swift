@@ -195,6 +195,10 @@ struct CommandContext: Sendable {
         do {
             try await store.recordIntent(intent)
         } catch {
+            // The write may have been saved all the same (its COMMIT's outcome unknown, see
+            // `BotStore`): the job is not sent, so an intent row left open would later be
+            // reported to the user as a job the bot lost track of. Closed if it is there.
+            _ = try? await store.refuseIntent(id: intent.id, at: bridge.clock.now())
             await storeFailed(error)
             return nil
         }

@@ -89,6 +89,13 @@ public actor TaskTracker {
             metrics.jobSubmitted()
         } catch {
             guard try await store.task(id: task.id) != nil else { throw error }
+            // Either a callback adopted the task first, or this insert committed although its
+            // COMMIT's outcome was reported unknown (a lost database connection, see
+            // `BotStore`): lines it already queued for the task are not queued twice.
+            let already = try await store.lines(forTask: task.id)
+            let missing = lines.filter { line in
+                !already.contains { $0.network == line.network && $0.target == line.target && $0.text == line.text }
+            }
             let adopted = task
             _ = try await store.update(taskId: task.id) { existing, queued in
                 existing.kind = adopted.kind
@@ -98,7 +105,7 @@ public actor TaskTracker {
                 existing.userKey = adopted.userKey
                 // The result was already said (it carries the ref): an acknowledgement now
                 // would only announce a job that is over.
-                if !existing.isTerminal { queued = lines }
+                if !existing.isTerminal { queued = missing }
                 return true
             }
             if let intent { try await store.acceptIntent(id: intent, taskId: task.id, at: clock.now()) }
