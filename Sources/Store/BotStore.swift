@@ -96,7 +96,7 @@ public protocol BotStore: Sendable {
     func owedLines(network: String) async throws -> [OutboxLine]
     /// Claims `network`'s owed lines for `claimant` and returns them in order: the delivery
     /// worker's read when several processes share a database. PostgreSQL claims them row by
-    /// row (`FOR UPDATE SKIP LOCKED`) only while the database says the claimant's session holds
+    /// row (`FOR NO KEY UPDATE SKIP LOCKED`) only while the database says the claimant's session holds
     /// the network's advisory lock, and takes over at once the lines of a claimant that no
     /// longer does. SQLite (one process per file, by its lock file) answers `owedLines`.
     func claimOwedLines(network: String, claimant: OutboxClaimant) async throws -> OutboxClaim
