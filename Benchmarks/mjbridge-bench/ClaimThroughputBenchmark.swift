@@ -9,7 +9,7 @@ import Glibc
 /// Issue 10: outbox claim throughput. Owed lines claimed and marked sent per second, the way the
 /// per-network delivery worker does it (Sources/Bridge/Delivery/OutboxDelivery.swift: a round
 /// claims `claimOwedLines(network:claimant:)`, one statement that row-locks the owed lines
-/// `FOR UPDATE SKIP LOCKED` and checks the claimant's hold in pg_locks; the confirmed lines are
+/// `FOR NO KEY UPDATE SKIP LOCKED` and checks the claimant's hold in pg_locks; the confirmed lines are
 /// marked by the mark writer with `markSent(lineIds:at:)`, one statement per batch), through
 /// `PostgresStore` on a throw-away PostgreSQL (Scripts/pg-testnet/start.sh) with 1 and 2
 /// "processes" (stores, each with its own connection pool and its own ownership session holding

@@ -91,7 +91,7 @@ struct ClaimResult: Codable {
                 value: Self.text(ours) ?? "not measured",
                 peer: processes == 1 ? "SQLiteStore (one file)" : "SQLiteStore, \(processes) stores on one file",
                 peerValue: Self.text(peer) ?? "not measured", ratio: Self.ratio(ours, peer), goal: nil, met: nil,
-                note: "as the delivery worker claims: claimOwedLines(network:claimant:) (FOR UPDATE SKIP LOCKED, the hold checked in "
+                note: "as the delivery worker claims: claimOwedLines(network:claimant:) (FOR NO KEY UPDATE SKIP LOCKED, the hold checked in "
                     + "pg_locks; SQLite: owedLines) then markSent(lineIds:at:) in one batch, rounds of \(round) "
                     + "lines, \(linesPerProcess) lines per process per run; local server, fsync off")
         }
