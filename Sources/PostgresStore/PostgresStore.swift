@@ -82,7 +82,34 @@ public final class PostgresStore: Sendable {
                 id: 0, logger: logger).get()
             try await connection.close()
         } catch {
-            throw PostgresStoreError.cannotConnect("\(configuration.displayURL): \(Self.reason(error))")
+            throw PostgresStoreError.cannotConnect(
+                "\(configuration.displayURL): \(Self.tlsReason(error, configuration) ?? Self.reason(error))")
+        }
+    }
+
+    /// What an operator can act on when TLS refused the server, or nil for other errors.
+    /// NIOSSL's own texts name neither the host nor the CA file ("Couldn't find <none> in
+    /// certificate from peer" for an address the certificate does not name; a BoringSSL error
+    /// stack with a source path for an untrusted certificate).
+    static func tlsReason(_ error: any Error, _ configuration: PostgresStoreConfiguration) -> String? {
+        let underlying = (error as? PSQLError)?.underlying ?? error
+        let trust = configuration.caFile.map { "the CA in sslrootcert=\($0)" }
+            ?? "the system's trust roots (give the CA's PEM file as sslrootcert=…)"
+        if let extra = underlying as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            return "TLS refused: the server's certificate does not name \(configuration.host) "
+                + "(sslmode=verify-full checks the host of the URL against the certificate)"
+        }
+        guard let ssl = underlying as? NIOSSLError else { return nil }
+        switch ssl {
+        case .handshakeFailed(let failure) where "\(failure)".contains("CERTIFICATE_VERIFY_FAILED"):
+            return "TLS refused: the server's certificate could not be verified against \(trust) "
+                + "(CERTIFICATE_VERIFY_FAILED: an unknown issuer, an expired or not yet valid certificate)"
+        case .handshakeFailed(let failure):
+            return "TLS handshake failed: \(failure)"
+        case .noSuchFilesystemObject, .failedToLoadCertificate:
+            return "TLS: cannot load \(configuration.caFile.map { "sslrootcert=\($0)" } ?? "the trust roots") (\(ssl))"
+        default:
+            return nil
         }
     }
 
