@@ -31,6 +31,13 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
     /// "too many clients" (53300). The bot's queries are short, so a few connections carry it;
     /// waiters queue in the pool rather than on the server.
     public var maximumConnections: Int
+    /// How long a store call waits for a connection of the pool before it fails with
+    /// `connectionWaitExpired` instead of waiting for good. PostgresNIO's pool (1.33.2) was seen
+    /// to leave a request waiting without ever making a new connection after one was cut
+    /// (NOTES-README-poolstall.md); a bot must report that, not stall. Not a config key: the
+    /// default suits every deployment (a healthy pool leases in milliseconds, and a queue of
+    /// short queries behind a few connections clears in well under a second).
+    public var connectionWaitLimit: Duration = .seconds(30)
     /// Server-side limits every session of the store starts with (see `Timeouts`).
     public var timeouts: Timeouts
 
