@@ -14,6 +14,7 @@ extension PostgresStore {
     /// `body` never starts after the caller was told nothing was done.
     func withLease<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let limit = configuration.connectionWaitLimit
+        let answerLimit = configuration.connectionAnswerLimit
         let race = LeaseRace<T>()
         let client = self.client
         return try await withTaskCancellationHandler {
@@ -23,7 +24,7 @@ extension PostgresStore {
                     let result: Result<T, any Error>
                     do {
                         result = .success(try await client.withConnection { connection in
-                            guard race.start() else { throw CancellationError() }
+                            guard race.start(connection) else { throw CancellationError() }
                             return try await body(connection)
                         })
                     } catch {
@@ -33,10 +34,21 @@ extension PostgresStore {
                 }
                 let timer = Task {
                     try? await Task.sleep(for: limit)
+                    if Task.isCancelled { return }  // the work ended, or the caller was cancelled
                     // Still waiting for a connection: the caller is answered now; the lease
                     // request is cancelled (the pool drops it from its queue) and, should a
                     // connection come anyway, `body` does not run on it.
-                    if race.expire(seconds: Int(limit.components.seconds)) { work.cancel() }
+                    if race.expire(seconds: Int(limit.components.seconds)) {
+                        work.cancel()
+                        return
+                    }
+                    // Leased: the work gets `answerLimit` to end before its connection counts
+                    // as stuck (the caller told, the connection closed so the pool drops it).
+                    try? await Task.sleep(for: answerLimit)
+                    if Task.isCancelled { return }
+                    if let stuck = race.stall(seconds: Int(answerLimit.components.seconds)) {
+                        try? await stuck.close()
+                    }
                 }
                 race.state.withLock { $0.tasks = (work, timer) }
             }
@@ -52,6 +64,7 @@ final class LeaseRace<T: Sendable>: Sendable {
     struct State {
         var continuation: CheckedContinuation<T, any Error>?
         var started = false
+        var connection: PostgresConnection?
         var expired = false
         var tasks: (work: Task<Void, Never>, timer: Task<Void, Never>)?
     }
@@ -59,10 +72,11 @@ final class LeaseRace<T: Sendable>: Sendable {
     let state = Mutex(State())
 
     /// The lease came: true if `body` may run (the deadline has not answered the caller).
-    func start() -> Bool {
+    func start(_ connection: PostgresConnection) -> Bool {
         state.withLock { state in
             guard !state.expired else { return false }
             state.started = true
+            state.connection = connection
             return true
         }
     }
@@ -89,6 +103,20 @@ final class LeaseRace<T: Sendable>: Sendable {
         }
         continuation?.resume(throwing: PostgresStoreError.connectionWaitExpired(seconds: seconds))
         return continuation != nil
+    }
+
+    /// The work had its connection for the whole answer limit and has not ended: the caller is
+    /// told its outcome is unknown; the connection (to close) returned.
+    func stall(seconds: Int) -> PostgresConnection? {
+        let (continuation, connection) = state.withLock { state in
+            let taken = state.continuation
+            state.continuation = nil
+            return (taken, state.connection)
+        }
+        guard let continuation else { return nil }
+        continuation.resume(throwing: PostgresStoreError.commitOutcomeUnknown(
+            reason: "no answer within \(seconds) s on a connection that seems stuck (closed)"))
+        return connection
     }
 
     /// The caller's task was cancelled: the work is cancelled as `withConnection` would be.
