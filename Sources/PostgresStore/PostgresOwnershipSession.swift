@@ -180,18 +180,21 @@ extension PostgresStore {
 
     /// Every process in the holders table, the earliest started first.
     public func processHoldings() async throws -> [ProcessHolding] {
-        var holdings: [ProcessHolding] = []
-        let rows = try await client.query("""
-            SELECT process_id, host, pid, started_at, heartbeat_at, networks,
-                   EXTRACT(EPOCH FROM now() - heartbeat_at)::float8
-            FROM ownership_holders ORDER BY started_at, process_id
-            """, logger: logger)
-        for try await (id, host, pid, started, heartbeat, networks, silent)
-            in rows.decode((String, String, Int32, Date, Date, String, Double).self) {
-            let names = (try? JSONDecoder().decode([String].self, from: Data(networks.utf8))) ?? []
-            holdings.append(ProcessHolding(processId: id, host: host, pid: Int(pid), startedAt: started, heartbeatAt: heartbeat,
-                                           networks: names, silentSeconds: silent))
+        let logger = self.logger
+        return try await withLease { connection in
+            var holdings: [ProcessHolding] = []
+            let rows = try await connection.query("""
+                SELECT process_id, host, pid, started_at, heartbeat_at, networks,
+                       EXTRACT(EPOCH FROM now() - heartbeat_at)::float8
+                FROM ownership_holders ORDER BY started_at, process_id
+                """, logger: logger)
+            for try await (id, host, pid, started, heartbeat, networks, silent)
+                in rows.decode((String, String, Int32, Date, Date, String, Double).self) {
+                let names = (try? JSONDecoder().decode([String].self, from: Data(networks.utf8))) ?? []
+                holdings.append(ProcessHolding(processId: id, host: host, pid: Int(pid), startedAt: started, heartbeatAt: heartbeat,
+                                               networks: names, silentSeconds: silent))
+            }
+            return holdings
         }
-        return holdings
     }
 }

@@ -194,7 +194,7 @@ extension PostgresStore {
     /// The rows of every table `importSnapshot` writes, read in one statement.
     public func rowCounts() async throws -> [StoreTableCount] {
         let logger = self.logger
-        return try await client.withConnection { connection in
+        return try await withLease { connection in
             try await Self.rowCounts(connection, logger: logger)
         }
     }

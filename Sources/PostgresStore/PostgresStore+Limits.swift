@@ -55,7 +55,7 @@ extension PostgresStore {
     public func jobCounters(_ requester: JobRequester, at now: Date) async throws -> JobCounters {
         let logger = self.logger
         do {
-            return try await client.withConnection { connection in
+            return try await withLease { connection in
                 try await Self.counters(connection, requester,
                                         liveSince: now.addingTimeInterval(-StoreConventions.reservationLifetime), logger: logger)
             }

@@ -188,7 +188,7 @@ public final class PostgresStore: Sendable {
     /// again would only hold this connection longer.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await retrying {
-            try await self.client.withConnection { connection in
+            try await self.withLease { connection in
                 do {
                     try await connection.query("BEGIN", logger: self.logger)
                 } catch let error as PSQLError where Self.isConnectionLost(error) {
@@ -226,7 +226,8 @@ public final class PostgresStore: Sendable {
         }
         return try await retrying {
             do {
-                return try await self.client.query(query, logger: self.logger).collect()
+                let logger = self.logger
+                return try await self.withLease { try await $0.rows(query, logger: logger) }
             } catch let error as PSQLError where writes && Self.leavesCommitOutcomeUnknown(error) {
                 throw CommitOutcomeUnknown(reason: Self.reason(error))
             } catch let error as PSQLError where !writes && Self.isConnectionLost(error) {
@@ -279,10 +280,17 @@ public final class PostgresStore: Sendable {
         let error: PSQLError
     }
 
-    /// The connection broke (closed by the server or the network, or failed), as opposed to the
-    /// server answering with an error.
+    /// The connection broke (closed by the server or the network, or failed), or the server
+    /// ended the session (a restart or failover, `pg_terminate_backend`, an idle-session
+    /// timeout: FATAL with class 57P or 08, which an idle pooled connection reports on its next
+    /// use), as opposed to the server answering a statement with an error.
     static func isConnectionLost(_ error: PSQLError) -> Bool {
-        error.code == .serverClosedConnection || error.code == .connectionError || error.code == .uncleanShutdown
+        if error.code == .serverClosedConnection || error.code == .connectionError || error.code == .uncleanShutdown {
+            return true
+        }
+        guard let info = error.serverInfo, let state = info[.sqlState] else { return false }
+        let severity = info[.severity] ?? info[.localizedSeverity]
+        return severity == "FATAL" && (state.hasPrefix("57P") || state.hasPrefix("08"))
     }
 
     /// `transaction`'s COMMIT left its outcome unknown (carried out of `withConnection`,

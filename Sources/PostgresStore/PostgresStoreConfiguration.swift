@@ -31,6 +31,20 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
     /// "too many clients" (53300). The bot's queries are short, so a few connections carry it;
     /// waiters queue in the pool rather than on the server.
     public var maximumConnections: Int
+    /// How long a store call waits for a connection of the pool before it fails with
+    /// `connectionWaitExpired` instead of waiting for good. PostgresNIO's pool (1.33.2) was seen
+    /// to leave a request waiting without ever making a new connection after one was cut
+    /// (NOTES-README-poolstall.md); a bot must report that, not stall. Not a config key: the
+    /// default suits every deployment (a healthy pool leases in milliseconds, and a queue of
+    /// short queries behind a few connections clears in well under a second).
+    public var connectionWaitLimit: Duration = .seconds(30)
+    /// How long a store call that has its connection waits for the end of its work before the
+    /// connection counts as stuck: the call fails with `commitOutcomeUnknown` (a write may or may
+    /// not have been saved) and the connection is closed. In loaded test runs a read on a pooled
+    /// connection whose session the server had just terminated was seen to get no answer at all
+    /// (NOTES-README-poolstall.md). Well above `timeouts.statement`, which ends a slow statement
+    /// on the server first.
+    public var connectionAnswerLimit: Duration = .seconds(120)
     /// Server-side limits every session of the store starts with (see `Timeouts`).
     public var timeouts: Timeouts
 

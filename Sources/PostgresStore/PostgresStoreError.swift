@@ -18,6 +18,9 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
     /// would be done twice). A caller re-reads what it wrote before redoing a write that is not
     /// idempotent (see `BotStore`).
     case commitOutcomeUnknown(reason: String)
+    /// No connection of the pool was leased within `connectionWaitLimit`: nothing was done.
+    /// The database is down or unreachable, every connection is held, or the pool is stuck.
+    case connectionWaitExpired(seconds: Int)
     /// A BotStore method this implementation does not have yet.
     case notImplemented(String)
     /// A stored record that does not decode (written by a newer version, or damaged).
@@ -42,6 +45,9 @@ public enum PostgresStoreError: Error, Equatable, CustomStringConvertible {
         case .commitOutcomeUnknown(let reason):
             "the connection to the PostgreSQL store was lost while a transaction was committing, so it may or may "
                 + "not have been saved (read it back before redoing it): \(reason)"
+        case .connectionWaitExpired(let seconds):
+            "no connection to the PostgreSQL store within \(seconds) s (database down or unreachable, or every "
+                + "connection held); nothing was done"
         case .notImplemented(let method): "the PostgreSQL store does not implement \(method) yet"
         case .badRecord(let table, let key, let reason): "\(table) \(key) does not decode: \(reason)"
         case .targetNotEmpty(let tables):

@@ -19,7 +19,9 @@ public final class PostgresCommitRelay: Sendable {
     /// (as pinned) was seen to leave the next lease after the cut waiting for good, without
     /// even trying a new connection, so they hit their deadlines. That is a hazard of the pool
     /// (a process could stall after a lost database connection), reported, not a test to keep
-    /// red in every full run.
+    /// red in every full run. Cause (poolstall): the next request gets the cut connection and
+    /// its query never ends inside PostgresNIO; the store now fails such a call after
+    /// `connectionAnswerLimit` (120 s, beyond these tests' 90 s deadlines), so the gate stays.
     public static let reuseAfterCutEnabled = ProcessInfo.processInfo.environment["MJBRIDGE_PG_CUT_REUSE"] == "1"
     public static let reuseAfterCutReason: Comment =
         "MJBRIDGE_PG_CUT_REUSE=1 runs the tests that reuse a pool after the relay cut its connection"
